@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# make demo: the main job. For now: train LeNet-5 on Fashion-MNIST (reusing a cached model)
+# and evaluate it.
+set -euo pipefail
+build="${1:-build}"
+cache="${SIEVE_CACHE_DIR:-$HOME/.cache/sieve}"
+mkdir -p "$cache"
+model="$cache/lenet5-fashion-mnist.onnx"
+if [ -f "$model" ]; then
+  echo "demo: reusing cached model $model (delete it to retrain)"
+else
+  "$build/sieve" train --model lenet5 --data fashion-mnist --out "$model"
+fi
+"$build/sieve" eval --model "$model" --data fashion-mnist

@@ -1,0 +1,41 @@
+// build/sieve: the command-line front end. Subcommands are listed in commands.def.
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "command.h"
+
+namespace sieve::cli {
+
+namespace {
+int g_exit_code = 0;
+}
+
+void on_run(CLI::App* sub, std::function<int()> fn) {
+  sub->callback([fn = std::move(fn)]() { g_exit_code = fn(); });
+}
+
+int fail(const Status& s) {
+  std::fprintf(stderr, "sieve: error: %s\n", s.to_string().c_str());
+  return 1;
+}
+
+bool stdout_is_tty() { return isatty(STDOUT_FILENO) != 0; }
+
+}  // namespace sieve::cli
+
+int main(int argc, char** argv) {
+  CLI::App app{"sieve: compress, run, compile and simulate sparse neural networks"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Show help for every subcommand");
+#define SIEVE_COMMAND(name, fn) sieve::cli::fn(app);
+#include "commands.def"
+#undef SIEVE_COMMAND
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return sieve::cli::g_exit_code;
+}
