@@ -1,5 +1,7 @@
 #include "sieve/core/tensor.h"
 
+#include <sys/mman.h>
+
 #include <cstdlib>
 #include <cstring>
 
@@ -44,6 +46,15 @@ std::shared_ptr<std::byte> allocate(size_t nbytes) {
   // 64-byte alignment for SIMD kernels; always allocate at least one line.
   size_t rounded = (nbytes + 63) / 64 * 64;
   if (rounded == 0) rounded = 64;
+  // Large buffers come zeroed and page-aligned from mmap, so an untouched tensor (the weights
+  // of a zoo network that is only being counted) costs no memory traffic.
+  constexpr size_t kMmapThreshold = size_t{1} << 20;
+  if (rounded >= kMmapThreshold) {
+    void* m = mmap(nullptr, rounded, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    SIEVE_ASSERT(m != MAP_FAILED, "out of memory mapping {} bytes", rounded);
+    return std::shared_ptr<std::byte>(static_cast<std::byte*>(m),
+                                      [rounded](std::byte* q) { munmap(q, rounded); });
+  }
   void* p = std::aligned_alloc(64, rounded);
   SIEVE_ASSERT(p != nullptr, "out of memory allocating {} bytes", rounded);
   std::memset(p, 0, rounded);
