@@ -4,13 +4,13 @@
 // written out gate by gate; longer runs against `naive_lstm` / `naive_gru` below, an
 // independent single-sequence float implementation that keeps one weight matrix per gate.
 // Layout, direction and sequence_lens tests relate the kernel to itself on re-arranged inputs.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "sieve/ir/graph.h"
 #include "sieve/runtime/kernels/ref/rnn.h"
@@ -22,7 +22,9 @@ using ::testing::HasSubstr;
 using Vec = std::vector<float>;
 using Seq = std::vector<Vec>;
 
-float sigm(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+float sigm(float x) {
+  return 1.0f / (1.0f + std::exp(-x));
+}
 
 ir::Node make_node(ir::OpKind op, int64_t hidden, std::vector<std::string> outputs) {
   ir::Node n;
@@ -84,36 +86,36 @@ struct LstmOut {
 };
 
 LstmOut naive_lstm(const LstmParams& p, const Seq& xs, Vec h, Vec c) {
-  const int64_t H = p.hidden;
-  const int64_t S = p.state();
+  const int64_t nh = p.hidden;
+  const int64_t ns = p.state();
   auto clip = [&](float v) { return p.clip > 0 ? std::fmin(std::fmax(v, -p.clip), p.clip) : v; };
   // Pre-activation of gate `g` (0 i, 1 o, 2 f, 3 c), unit j.
   auto gate = [&](int g, int64_t j, const Vec& x) {
-    const int64_t row = g * H + j;
+    const int64_t row = g * nh + j;
     float s = 0.0f;
     for (int64_t k = 0; k < p.input; ++k) s += p.w[row * p.input + k] * x[k];
-    for (int64_t k = 0; k < S; ++k) s += p.r[row * S + k] * h[k];
-    if (!p.b.empty()) s += p.b[row] + p.b[4 * H + row];
+    for (int64_t k = 0; k < ns; ++k) s += p.r[row * ns + k] * h[k];
+    if (!p.b.empty()) s += p.b[row] + p.b[4 * nh + row];
     return s;
   };
   LstmOut out;
   for (const Vec& x : xs) {
-    Vec hn(H), cn(H);
-    for (int64_t j = 0; j < H; ++j) {
+    Vec hn(nh), cn(nh);
+    for (int64_t j = 0; j < nh; ++j) {
       const float peep_i = p.p.empty() ? 0.0f : p.p[j] * c[j];
-      const float peep_f = p.p.empty() ? 0.0f : p.p[2 * H + j] * c[j];
+      const float peep_f = p.p.empty() ? 0.0f : p.p[2 * nh + j] * c[j];
       const float i = sigm(clip(gate(0, j, x) + peep_i));
       const float f = p.input_forget ? 1.0f - i : sigm(clip(gate(2, j, x) + peep_f));
       const float cc = std::tanh(clip(gate(3, j, x)));
       cn[j] = f * c[j] + i * cc;
-      const float peep_o = p.p.empty() ? 0.0f : p.p[H + j] * cn[j];
+      const float peep_o = p.p.empty() ? 0.0f : p.p[nh + j] * cn[j];
       const float o = sigm(clip(gate(1, j, x) + peep_o));
       hn[j] = o * std::tanh(cn[j]);
     }
     if (p.proj > 0) {
       Vec rn(p.proj, 0.0f);
       for (int64_t q = 0; q < p.proj; ++q) {
-        for (int64_t j = 0; j < H; ++j) rn[q] += p.wp[q * H + j] * hn[j];
+        for (int64_t j = 0; j < nh; ++j) rn[q] += p.wp[q * nh + j] * hn[j];
       }
       h = rn;
     } else {
@@ -137,26 +139,26 @@ struct GruParams {
 };
 
 Seq naive_gru(const GruParams& p, const Seq& xs, Vec h) {
-  const int64_t H = p.hidden;
+  const int64_t nh = p.hidden;
   auto wx = [&](int g, int64_t j, const Vec& x) {
-    float s = p.b.empty() ? 0.0f : p.b[g * H + j];
-    for (int64_t k = 0; k < p.input; ++k) s += p.w[(g * H + j) * p.input + k] * x[k];
+    float s = p.b.empty() ? 0.0f : p.b[g * nh + j];
+    for (int64_t k = 0; k < p.input; ++k) s += p.w[(g * nh + j) * p.input + k] * x[k];
     return s;
   };
   auto rh = [&](int g, int64_t j, const Vec& v) {
-    float s = p.b.empty() ? 0.0f : p.b[3 * H + g * H + j];
-    for (int64_t k = 0; k < H; ++k) s += p.r[(g * H + j) * H + k] * v[k];
+    float s = p.b.empty() ? 0.0f : p.b[3 * nh + g * nh + j];
+    for (int64_t k = 0; k < nh; ++k) s += p.r[(g * nh + j) * nh + k] * v[k];
     return s;
   };
   Seq ys;
   for (const Vec& x : xs) {
-    Vec z(H), r(H), rhv(H), hn(H);
-    for (int64_t j = 0; j < H; ++j) {
+    Vec z(nh), r(nh), rhv(nh), hn(nh);
+    for (int64_t j = 0; j < nh; ++j) {
       z[j] = sigm(wx(0, j, x) + rh(0, j, h));
       r[j] = sigm(wx(1, j, x) + rh(1, j, h));
       rhv[j] = r[j] * h[j];
     }
-    for (int64_t j = 0; j < H; ++j) {
+    for (int64_t j = 0; j < nh; ++j) {
       const float cand = p.linear_before_reset ? std::tanh(wx(2, j, x) + r[j] * rh(2, j, h))
                                                : std::tanh(wx(2, j, x) + rh(2, j, rhv));
       hn[j] = (1.0f - z[j]) * cand + z[j] * h[j];
@@ -218,11 +220,10 @@ TEST(RefLstm, SingleStepByHand) {
 
   ir::Node n = make_node(ir::OpKind::kLSTM, 1, {"Y", "Y_h", "Y_c"});
   Tensor tx = Tensor::from_f32({1, 1, 2}, {x[0], x[1]});
-  Tensor tw = Tensor::from_f32({1, 4, 2}, {w[0][0], w[0][1], w[1][0], w[1][1], w[2][0], w[2][1],
-                                           w[3][0], w[3][1]});
+  Tensor tw = Tensor::from_f32(
+      {1, 4, 2}, {w[0][0], w[0][1], w[1][0], w[1][1], w[2][0], w[2][1], w[3][0], w[3][1]});
   Tensor tr = Tensor::from_f32({1, 4, 1}, {r[0], r[1], r[2], r[3]});
-  Tensor tb = Tensor::from_f32(
-      {1, 8}, {wb[0], wb[1], wb[2], wb[3], rb[0], rb[1], rb[2], rb[3]});
+  Tensor tb = Tensor::from_f32({1, 8}, {wb[0], wb[1], wb[2], wb[3], rb[0], rb[1], rb[2], rb[3]});
   Tensor th = Tensor::from_f32({1, 1, 1}, {h0});
   Tensor tc = Tensor::from_f32({1, 1, 1}, {c0});
   auto out = lstm(n, std::vector<const Tensor*>{&tx, &tw, &tr, &tb, nullptr, &th, &tc});
@@ -302,24 +303,25 @@ struct LstmCase {
   std::vector<Vec> h0, c0;
 };
 
-LstmCase random_lstm_case(uint32_t seed, int64_t seq, int64_t batch, int64_t input,
-                          int64_t hidden, int64_t proj, bool bias, bool peep) {
+LstmCase random_lstm_case(uint32_t seed, int64_t seq, int64_t batch, int64_t input, int64_t hidden,
+                          int64_t proj, bool bias, bool peep) {
   std::mt19937 rng(seed);
   LstmCase c;
   c.p.input = input;
   c.p.hidden = hidden;
   c.p.proj = proj;
-  const int64_t S = c.p.state();
+  const int64_t ns = c.p.state();
   c.p.w = random_vec(rng, static_cast<size_t>(4 * hidden * input));
-  c.p.r = random_vec(rng, static_cast<size_t>(4 * hidden * S));
+  c.p.r = random_vec(rng, static_cast<size_t>(4 * hidden * ns));
   if (bias) c.p.b = random_vec(rng, static_cast<size_t>(8 * hidden));
   if (peep) c.p.p = random_vec(rng, static_cast<size_t>(3 * hidden));
   if (proj > 0) c.p.wp = random_vec(rng, static_cast<size_t>(proj * hidden));
   for (int64_t b = 0; b < batch; ++b) {
     Seq s;
-    for (int64_t t = 0; t < seq; ++t) s.push_back(random_vec(rng, static_cast<size_t>(input), 1.0f));
+    for (int64_t t = 0; t < seq; ++t)
+      s.push_back(random_vec(rng, static_cast<size_t>(input), 1.0f));
     c.xs.push_back(s);
-    c.h0.push_back(random_vec(rng, static_cast<size_t>(S)));
+    c.h0.push_back(random_vec(rng, static_cast<size_t>(ns)));
     c.c0.push_back(random_vec(rng, static_cast<size_t>(hidden)));
   }
   return c;
@@ -331,21 +333,21 @@ struct LstmTensors {
 
 LstmTensors lstm_tensors(const LstmCase& c) {
   const int64_t batch = static_cast<int64_t>(c.xs.size());
-  const int64_t H = c.p.hidden, S = c.p.state();
+  const int64_t nh = c.p.hidden, ns = c.p.state();
   LstmTensors t;
   t.x = pack_x(c.xs);
-  t.w = Tensor::from_f32({1, 4 * H, c.p.input}, c.p.w);
-  t.r = Tensor::from_f32({1, 4 * H, S}, c.p.r);
-  if (!c.p.b.empty()) t.b = Tensor::from_f32({1, 8 * H}, c.p.b);
-  if (!c.p.p.empty()) t.p = Tensor::from_f32({1, 3 * H}, c.p.p);
-  if (!c.p.wp.empty()) t.wp = Tensor::from_f32({1, c.p.proj, H}, c.p.wp);
+  t.w = Tensor::from_f32({1, 4 * nh, c.p.input}, c.p.w);
+  t.r = Tensor::from_f32({1, 4 * nh, ns}, c.p.r);
+  if (!c.p.b.empty()) t.b = Tensor::from_f32({1, 8 * nh}, c.p.b);
+  if (!c.p.p.empty()) t.p = Tensor::from_f32({1, 3 * nh}, c.p.p);
+  if (!c.p.wp.empty()) t.wp = Tensor::from_f32({1, c.p.proj, nh}, c.p.wp);
   Vec h0, c0;
   for (int64_t b = 0; b < batch; ++b) {
     h0.insert(h0.end(), c.h0[b].begin(), c.h0[b].end());
     c0.insert(c0.end(), c.c0[b].begin(), c.c0[b].end());
   }
-  t.h0 = Tensor::from_f32({1, batch, S}, h0);
-  t.c0 = Tensor::from_f32({1, batch, H}, c0);
+  t.h0 = Tensor::from_f32({1, batch, ns}, h0);
+  t.c0 = Tensor::from_f32({1, batch, nh}, c0);
   return t;
 }
 
@@ -394,7 +396,8 @@ TEST(RefLstm, ClipBoundsGatePreActivations) {
   LstmOut want = naive_lstm(c.p, c.xs[0], c.h0[0], c.c0[0]);
   float max_diff = 0.0f;
   Vec got = state_at((*unclipped)[2], 0, 0);
-  for (size_t j = 0; j < got.size(); ++j) max_diff = std::fmax(max_diff, std::fabs(got[j] - want.c[j]));
+  for (size_t j = 0; j < got.size(); ++j)
+    max_diff = std::fmax(max_diff, std::fabs(got[j] - want.c[j]));
   EXPECT_GT(max_diff, 1e-2f);
 }
 
@@ -442,14 +445,14 @@ TEST(RefLstm, IdentityProjectionEqualsPlainLstm) {
 
 TEST(RefGru, MultiStepMatchesNaive) {
   std::mt19937 rng(7);
-  const int64_t seq = 5, batch = 2, in = 3, H = 4;
+  const int64_t seq = 5, batch = 2, in = 3, nh = 4;
   for (int lbr = 0; lbr < 2; ++lbr) {
     GruParams p;
     p.input = in;
-    p.hidden = H;
-    p.w = random_vec(rng, 3 * H * in);
-    p.r = random_vec(rng, 3 * H * H);
-    p.b = random_vec(rng, 6 * H);
+    p.hidden = nh;
+    p.w = random_vec(rng, 3 * nh * in);
+    p.r = random_vec(rng, 3 * nh * nh);
+    p.b = random_vec(rng, 6 * nh);
     p.linear_before_reset = lbr != 0;
     std::vector<Seq> xs;
     Vec h0;
@@ -457,20 +460,20 @@ TEST(RefGru, MultiStepMatchesNaive) {
       Seq s;
       for (int64_t t = 0; t < seq; ++t) s.push_back(random_vec(rng, in, 1.0f));
       xs.push_back(s);
-      Vec hb = random_vec(rng, H);
+      Vec hb = random_vec(rng, nh);
       h0.insert(h0.end(), hb.begin(), hb.end());
     }
-    ir::Node n = make_node(ir::OpKind::kGRU, H, {"Y", "Y_h"});
+    ir::Node n = make_node(ir::OpKind::kGRU, nh, {"Y", "Y_h"});
     n.attrs["linear_before_reset"] = int64_t{lbr};
     Tensor tx = pack_x(xs);
-    Tensor tw = Tensor::from_f32({1, 3 * H, in}, p.w);
-    Tensor tr = Tensor::from_f32({1, 3 * H, H}, p.r);
-    Tensor tb = Tensor::from_f32({1, 6 * H}, p.b);
-    Tensor th = Tensor::from_f32({1, batch, H}, h0);
+    Tensor tw = Tensor::from_f32({1, 3 * nh, in}, p.w);
+    Tensor tr = Tensor::from_f32({1, 3 * nh, nh}, p.r);
+    Tensor tb = Tensor::from_f32({1, 6 * nh}, p.b);
+    Tensor th = Tensor::from_f32({1, batch, nh}, h0);
     auto out = gru(n, std::vector<const Tensor*>{&tx, &tw, &tr, &tb, nullptr, &th});
     ASSERT_TRUE(out.ok()) << out.status().to_string();
     for (int64_t b = 0; b < batch; ++b) {
-      Seq want = naive_gru(p, xs[b], Vec(h0.begin() + b * H, h0.begin() + (b + 1) * H));
+      Seq want = naive_gru(p, xs[b], Vec(h0.begin() + b * nh, h0.begin() + (b + 1) * nh));
       for (int64_t t = 0; t < seq; ++t) {
         expect_near_vec(y_at((*out)[0], t, 0, b), want[t], "Y lbr=" + std::to_string(lbr));
       }
@@ -489,15 +492,18 @@ struct RnnData {
 };
 
 RnnData random_rnn(ir::OpKind op, uint32_t seed, int64_t seq, int64_t batch, int64_t in,
-                   int64_t H) {
+                   int64_t nh) {
   std::mt19937 rng(seed);
   RnnData d;
   d.op = op;
   d.gates = op == ir::OpKind::kLSTM ? 4 : 3;
   for (int k = 0; k < 2; ++k) {
-    d.per_dir_w.push_back(Tensor::from_f32({1, d.gates * H, in}, random_vec(rng, d.gates * H * in)));
-    d.per_dir_r.push_back(Tensor::from_f32({1, d.gates * H, H}, random_vec(rng, d.gates * H * H)));
-    d.per_dir_b.push_back(Tensor::from_f32({1, 2 * d.gates * H}, random_vec(rng, 2 * d.gates * H)));
+    d.per_dir_w.push_back(
+        Tensor::from_f32({1, d.gates * nh, in}, random_vec(rng, d.gates * nh * in)));
+    d.per_dir_r.push_back(
+        Tensor::from_f32({1, d.gates * nh, nh}, random_vec(rng, d.gates * nh * nh)));
+    d.per_dir_b.push_back(
+        Tensor::from_f32({1, 2 * d.gates * nh}, random_vec(rng, 2 * d.gates * nh)));
   }
   d.x = Tensor::from_f32({seq, batch, in}, random_vec(rng, seq * batch * in, 1.0f));
   return d;
@@ -518,9 +524,9 @@ class RnnBothOps : public ::testing::TestWithParam<ir::OpKind> {};
 
 TEST_P(RnnBothOps, BidirectionalEqualsForwardPlusReverse) {
   const ir::OpKind op = GetParam();
-  const int64_t seq = 4, batch = 2, H = 3;
-  RnnData d = random_rnn(op, 11, seq, batch, 2, H);
-  ir::Node fwd = make_node(op, H, all_outputs(op));
+  const int64_t seq = 4, batch = 2, nh = 3;
+  RnnData d = random_rnn(op, 11, seq, batch, 2, nh);
+  ir::Node fwd = make_node(op, nh, all_outputs(op));
   ir::Node rev = fwd;
   rev.attrs["direction"] = std::string("reverse");
   ir::Node bi = fwd;
@@ -532,8 +538,8 @@ TEST_P(RnnBothOps, BidirectionalEqualsForwardPlusReverse) {
   Tensor b2 = stack2(d.per_dir_b[0], d.per_dir_b[1]);
   auto both = run(bi, {&d.x, &w2, &r2, &b2});
   ASSERT_TRUE(f.ok() && r.ok() && both.ok()) << both.status().to_string();
-  EXPECT_EQ((*both)[0].shape(), (Shape{seq, 2, batch, H}));
-  EXPECT_EQ((*both)[1].shape(), (Shape{2, batch, H}));
+  EXPECT_EQ((*both)[0].shape(), (Shape{seq, 2, batch, nh}));
+  EXPECT_EQ((*both)[1].shape(), (Shape{2, batch, nh}));
   for (int64_t t = 0; t < seq; ++t) {
     for (int64_t b = 0; b < batch; ++b) {
       expect_near_vec(y_at((*both)[0], t, 0, b), y_at((*f)[0], t, 0, b), "fwd Y", 0.0f);
@@ -552,14 +558,14 @@ TEST_P(RnnBothOps, BidirectionalEqualsForwardPlusReverse) {
 
 TEST_P(RnnBothOps, ReverseEqualsForwardOnReversedInput) {
   const ir::OpKind op = GetParam();
-  const int64_t seq = 5, batch = 2, in = 3, H = 4;
-  RnnData d = random_rnn(op, 12, seq, batch, in, H);
+  const int64_t seq = 5, batch = 2, in = 3, nh = 4;
+  RnnData d = random_rnn(op, 12, seq, batch, in, nh);
   Tensor xr(DType::kF32, {seq, batch, in});
   for (int64_t t = 0; t < seq; ++t) {
     std::copy_n(d.x.data<float>() + t * batch * in, batch * in,
                 xr.data<float>() + (seq - 1 - t) * batch * in);
   }
-  ir::Node fwd = make_node(op, H, all_outputs(op));
+  ir::Node fwd = make_node(op, nh, all_outputs(op));
   ir::Node rev = fwd;
   rev.attrs["direction"] = std::string("reverse");
   auto a = run(rev, {&d.x, &d.per_dir_w[0], &d.per_dir_r[0], &d.per_dir_b[0]});
@@ -575,12 +581,12 @@ TEST_P(RnnBothOps, ReverseEqualsForwardOnReversedInput) {
 
 TEST_P(RnnBothOps, Layout1IsTransposedLayout0) {
   const ir::OpKind op = GetParam();
-  const int64_t seq = 3, batch = 4, in = 2, H = 3;
-  RnnData d = random_rnn(op, 13, seq, batch, in, H);
+  const int64_t seq = 3, batch = 4, in = 2, nh = 3;
+  RnnData d = random_rnn(op, 13, seq, batch, in, nh);
   const int64_t dirs = 2;
   std::mt19937 rng(99);
-  Tensor h0 = Tensor::from_f32({dirs, batch, H}, random_vec(rng, dirs * batch * H));
-  Tensor c0 = Tensor::from_f32({dirs, batch, H}, random_vec(rng, dirs * batch * H));
+  Tensor h0 = Tensor::from_f32({dirs, batch, nh}, random_vec(rng, dirs * batch * nh));
+  Tensor c0 = Tensor::from_f32({dirs, batch, nh}, random_vec(rng, dirs * batch * nh));
   // [a, b, k] -> [b, a, k]
   auto swap01 = [](const Tensor& t) {
     const int64_t a = t.dim(0), b = t.dim(1), k = t.dim(2);
@@ -595,7 +601,7 @@ TEST_P(RnnBothOps, Layout1IsTransposedLayout0) {
   Tensor w2 = stack2(d.per_dir_w[0], d.per_dir_w[1]);
   Tensor r2 = stack2(d.per_dir_r[0], d.per_dir_r[1]);
   Tensor b2 = stack2(d.per_dir_b[0], d.per_dir_b[1]);
-  ir::Node n0 = make_node(op, H, all_outputs(op));
+  ir::Node n0 = make_node(op, nh, all_outputs(op));
   n0.attrs["direction"] = std::string("bidirectional");
   ir::Node n1 = n0;
   n1.attrs["layout"] = int64_t{1};
@@ -610,29 +616,29 @@ TEST_P(RnnBothOps, Layout1IsTransposedLayout0) {
   auto b = run(n1, in1);
   ASSERT_TRUE(a.ok() && b.ok()) << b.status().to_string();
   // Y: layout 0 [seq, dirs, batch, H], layout 1 [batch, seq, dirs, H].
-  ASSERT_EQ((*b)[0].shape(), (Shape{batch, seq, dirs, H}));
+  ASSERT_EQ((*b)[0].shape(), (Shape{batch, seq, dirs, nh}));
   for (int64_t t = 0; t < seq; ++t) {
     for (int64_t k = 0; k < dirs; ++k) {
       for (int64_t j = 0; j < batch; ++j) {
-        const float* p1 = (*b)[0].data<float>() + ((j * seq + t) * dirs + k) * H;
-        expect_near_vec(std::span<const float>(p1, H), y_at((*a)[0], t, k, j), "Y", 0.0f);
+        const float* p1 = (*b)[0].data<float>() + ((j * seq + t) * dirs + k) * nh;
+        expect_near_vec(std::span<const float>(p1, nh), y_at((*a)[0], t, k, j), "Y", 0.0f);
       }
     }
   }
   for (size_t k = 1; k < a->size(); ++k) {
-    ASSERT_EQ((*b)[k].shape(), (Shape{batch, dirs, H}));
+    ASSERT_EQ((*b)[k].shape(), (Shape{batch, dirs, nh}));
     expect_near_vec((*b)[k].span<float>(), to_vec(swap01((*a)[k])), "state", 0.0f);
   }
 }
 
 TEST_P(RnnBothOps, SequenceLensZeroPadAndStopEarly) {
   const ir::OpKind op = GetParam();
-  const int64_t seq = 4, batch = 3, in = 2, H = 3;
-  RnnData d = random_rnn(op, 14, seq, batch, in, H);
+  const int64_t seq = 4, batch = 3, in = 2, nh = 3;
+  RnnData d = random_rnn(op, 14, seq, batch, in, nh);
   Tensor w2 = stack2(d.per_dir_w[0], d.per_dir_w[1]);
   Tensor r2 = stack2(d.per_dir_r[0], d.per_dir_r[1]);
   Tensor b2 = stack2(d.per_dir_b[0], d.per_dir_b[1]);
-  ir::Node bi = make_node(op, H, all_outputs(op));
+  ir::Node bi = make_node(op, nh, all_outputs(op));
   bi.attrs["direction"] = std::string("bidirectional");
   const int32_t lens[3] = {4, 2, 0};
   Tensor sl(DType::kI32, {batch});
@@ -656,16 +662,16 @@ TEST_P(RnnBothOps, SequenceLensZeroPadAndStopEarly) {
     ASSERT_TRUE(alone.ok());
     for (int64_t t = 0; t < seq; ++t) {
       for (int64_t k = 0; k < 2; ++k) {
-        const Vec want = t < len ? y_at((*alone)[0], t, k, 0) : Vec(H, 0.0f);
-        expect_near_vec(y_at((*out)[0], t, k, b), want,
-                        "Y t=" + std::to_string(t) + " d=" + std::to_string(k) +
-                            " b=" + std::to_string(b),
-                        0.0f);
+        const Vec want = t < len ? y_at((*alone)[0], t, k, 0) : Vec(nh, 0.0f);
+        expect_near_vec(
+            y_at((*out)[0], t, k, b), want,
+            "Y t=" + std::to_string(t) + " d=" + std::to_string(k) + " b=" + std::to_string(b),
+            0.0f);
       }
     }
     for (size_t k = 1; k < out->size(); ++k) {
       for (int64_t dd = 0; dd < 2; ++dd) {
-        const Vec want = len > 0 ? state_at((*alone)[k], dd, 0) : Vec(H, 0.0f);
+        const Vec want = len > 0 ? state_at((*alone)[k], dd, 0) : Vec(nh, 0.0f);
         expect_near_vec(state_at((*out)[k], dd, b), want, "state b=" + std::to_string(b), 0.0f);
       }
     }
@@ -697,8 +703,7 @@ TEST_P(RnnBothOps, HiddenSizeInferredFromW) {
   expect_near_vec((*b)[0].span<float>(), to_vec((*a)[0]), "Y", 0.0f);
 }
 
-INSTANTIATE_TEST_SUITE_P(Ops, RnnBothOps,
-                         ::testing::Values(ir::OpKind::kLSTM, ir::OpKind::kGRU),
+INSTANTIATE_TEST_SUITE_P(Ops, RnnBothOps, ::testing::Values(ir::OpKind::kLSTM, ir::OpKind::kGRU),
                          [](const auto& info) {
                            return std::string(info.param == ir::OpKind::kLSTM ? "Lstm" : "Gru");
                          });
@@ -744,7 +749,10 @@ TEST(RefGru, EveryActivationByHand) {
       {"Sigmoid", {}, {}, [](float x) { return sigm(x); }},
       {"Tanh", {}, {}, [](float x) { return std::tanh(x); }},
       {"Relu", {}, {}, [](float x) { return std::fmax(x, 0.0f); }},
-      {"HardSigmoid", {}, {}, [](float x) { return std::fmin(std::fmax(0.2f * x + 0.5f, 0.f), 1.f); }},
+      {"HardSigmoid",
+       {},
+       {},
+       [](float x) { return std::fmin(std::fmax(0.2f * x + 0.5f, 0.f), 1.f); }},
       {"Affine", {2.0}, {0.25}, [](float x) { return 2.0f * x + 0.25f; }},
       {"LeakyRelu", {}, {}, [](float x) { return x >= 0 ? x : 0.01f * x; }},
       {"ThresholdedRelu", {-1.0}, {}, [](float x) { return x > -1.0f ? x : 0.0f; }},

@@ -1,5 +1,6 @@
 #include "sieve/io/datasets/fashion_mnist.h"
 
+#include <fmt/format.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -11,8 +12,6 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
-
-#include <fmt/format.h>
 
 namespace sieve::io {
 namespace {
@@ -29,7 +28,8 @@ constexpr size_t kMaxDecompressedBytes = size_t{1} << 30;
 Result<std::vector<uint8_t>> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return not_found("{}: cannot open ({})", path, std::strerror(errno));
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
   if (in.bad()) return io_error("{}: read error", path);
   return bytes;
 }
@@ -37,7 +37,7 @@ Result<std::vector<uint8_t>> read_file(const std::string& path) {
 // Decompresses a whole gzip file (one or more members) in memory. inflate() is used rather than
 // gzread() because gzread() passes non-gzip input through unchanged and reports a truncated
 // stream only as a short read.
-Result<std::vector<uint8_t>> gunzip(const std::string& path, const std::vector<uint8_t>& gz) {
+Result<std::vector<uint8_t>> gunzip(const std::string& path, std::span<const uint8_t> gz) {
   if (gz.size() < 2 || gz[0] != 0x1f || gz[1] != 0x8b) {
     return data_loss("{}: not a gzip file (starts with {}, expected 0x1f 0x8b)", path,
                      gz.size() < 2 ? std::string("fewer than 2 bytes")
@@ -72,13 +72,13 @@ Result<std::vector<uint8_t>> gunzip(const std::string& path, const std::vector<u
       if (out.size() >= kMaxDecompressedBytes) {
         return data_loss("{}: decompresses to more than {} bytes", path, kMaxDecompressedBytes);
       }
-      const size_t want = out.empty() ? std::max<size_t>(out.capacity(), size_t{1} << 16)
-                                      : 2 * out.size();
+      const size_t want =
+          out.empty() ? std::max<size_t>(out.capacity(), size_t{1} << 16) : 2 * out.size();
       out.resize(std::min(want, kMaxDecompressedBytes));
     }
     zs.next_out = out.data() + produced;
-    zs.avail_out = static_cast<uInt>(std::min<size_t>(out.size() - produced,
-                                                      std::numeric_limits<uInt>::max()));
+    zs.avail_out = static_cast<uInt>(
+        std::min<size_t>(out.size() - produced, std::numeric_limits<uInt>::max()));
     const uInt avail_before = zs.avail_out;
     const int ret = inflate(&zs, Z_NO_FLUSH);
     produced += avail_before - zs.avail_out;
@@ -89,8 +89,7 @@ Result<std::vector<uint8_t>> gunzip(const std::string& path, const std::vector<u
         if (inflateReset(&zs) != Z_OK) return internal_error("{}: zlib inflateReset failed", path);
         continue;
       }
-      return data_loss("{}: {} bytes of trailing garbage after the gzip stream", path,
-                       zs.avail_in);
+      return data_loss("{}: {} bytes of trailing garbage after the gzip stream", path, zs.avail_in);
     }
     if (ret == Z_OK) {
       if (zs.avail_in == 0 && zs.avail_out > 0) {
@@ -198,10 +197,14 @@ std::string dpkg_dir() {
 
 }  // namespace
 
+Result<IdxFile> parse_idx_gz(std::span<const uint8_t> gz, const std::string& origin) {
+  SIEVE_ASSIGN_OR_RETURN(std::vector<uint8_t> raw, gunzip(origin, gz));
+  return parse_idx(origin, std::move(raw));
+}
+
 Result<IdxFile> read_idx_gz(const std::string& path) {
   SIEVE_ASSIGN_OR_RETURN(std::vector<uint8_t> gz, read_file(path));
-  SIEVE_ASSIGN_OR_RETURN(std::vector<uint8_t> raw, gunzip(path, gz));
-  return parse_idx(path, std::move(raw));
+  return parse_idx_gz(gz, path);
 }
 
 Result<std::string> default_fashion_mnist_dir() {
@@ -231,10 +234,10 @@ Result<Dataset> load_fashion_mnist(const std::string& split, const std::string& 
   if (folder.empty()) {
     SIEVE_ASSIGN_OR_RETURN(folder, default_fashion_mnist_dir());
   }
-  const std::string images_path = (std::filesystem::path(folder) /
-                                   (prefix + "-images-idx3-ubyte.gz")).string();
-  const std::string labels_path = (std::filesystem::path(folder) /
-                                   (prefix + "-labels-idx1-ubyte.gz")).string();
+  const std::string images_path =
+      (std::filesystem::path(folder) / (prefix + "-images-idx3-ubyte.gz")).string();
+  const std::string labels_path =
+      (std::filesystem::path(folder) / (prefix + "-labels-idx1-ubyte.gz")).string();
   SIEVE_ASSIGN_OR_RETURN(IdxFile images, read_idx_gz(images_path));
   SIEVE_ASSIGN_OR_RETURN(IdxFile labels, read_idx_gz(labels_path));
   if (images.magic() != 0x00000803) {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,8 @@ struct IdxFile {
 // corrupt gzip stream, an unknown element type, or a data length that differs from the header's
 // dimensions (short or with trailing bytes) is an error naming the file.
 Result<IdxFile> read_idx_gz(const std::string& path);
+// The same from the bytes of a gzip file in memory; `origin` names it in error messages.
+Result<IdxFile> parse_idx_gz(std::span<const uint8_t> gz, const std::string& origin);
 
 struct Dataset {
   Tensor images;                // f32 [N, 1, 28, 28], pixel / 255, in [0, 1]

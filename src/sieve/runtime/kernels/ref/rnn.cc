@@ -1,13 +1,13 @@
 #include "sieve/runtime/kernels/ref/rnn.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <limits>
 #include <string>
 #include <utility>
-
-#include <fmt/format.h>
 
 namespace sieve::runtime::ref {
 namespace {
@@ -69,24 +69,15 @@ struct Activation {
     switch (kind) {
       case ActKind::kSigmoid:
         return x >= 0 ? 1.0 / (1.0 + std::exp(-x)) : std::exp(x) / (1.0 + std::exp(x));
-      case ActKind::kTanh:
-        return std::tanh(x);
-      case ActKind::kRelu:
-        return x > 0 ? x : 0.0;
-      case ActKind::kHardSigmoid:
-        return std::min(std::max(alpha * x + beta, 0.0), 1.0);
-      case ActKind::kAffine:
-        return alpha * x + beta;
-      case ActKind::kLeakyRelu:
-        return x >= 0 ? x : alpha * x;
-      case ActKind::kThresholdedRelu:
-        return x > alpha ? x : 0.0;
-      case ActKind::kScaledTanh:
-        return alpha * std::tanh(beta * x);
-      case ActKind::kElu:
-        return x >= 0 ? x : alpha * (std::exp(x) - 1.0);
-      case ActKind::kSoftsign:
-        return x / (1.0 + std::fabs(x));
+      case ActKind::kTanh: return std::tanh(x);
+      case ActKind::kRelu: return x > 0 ? x : 0.0;
+      case ActKind::kHardSigmoid: return std::min(std::max(alpha * x + beta, 0.0), 1.0);
+      case ActKind::kAffine: return alpha * x + beta;
+      case ActKind::kLeakyRelu: return x >= 0 ? x : alpha * x;
+      case ActKind::kThresholdedRelu: return x > alpha ? x : 0.0;
+      case ActKind::kScaledTanh: return alpha * std::tanh(beta * x);
+      case ActKind::kElu: return x >= 0 ? x : alpha * (std::exp(x) - 1.0);
+      case ActKind::kSoftsign: return x / (1.0 + std::fabs(x));
       case ActKind::kSoftplus:
         return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
     }
@@ -101,8 +92,7 @@ std::string lower(std::string s) {
 
 // Returns `per_dir * dirs` activations: the node's `activations` attribute (one set shared by
 // both directions, or one per direction) or the defaults.
-Result<std::vector<Activation>> parse_activations(const ir::Node& n, int64_t per_dir,
-                                                  int64_t dirs,
+Result<std::vector<Activation>> parse_activations(const ir::Node& n, int64_t per_dir, int64_t dirs,
                                                   const std::vector<std::string>& defaults) {
   std::vector<std::string> names = n.attr_strings("activations", {});
   if (names.empty()) {
@@ -126,7 +116,8 @@ Result<std::vector<Activation>> parse_activations(const ir::Node& n, int64_t per
     }
     if (info == nullptr) {
       std::string known;
-      for (const ActInfo& a : kActivations) known += (known.empty() ? "" : ", ") + std::string(a.name);
+      for (const ActInfo& a : kActivations)
+        known += (known.empty() ? "" : ", ") + std::string(a.name);
       return node_error(n, "unknown activation \"{}\"; known: {}", name, known);
     }
     Activation act{info->kind, info->default_alpha, info->default_beta};
@@ -317,37 +308,37 @@ Result<std::vector<Tensor>> lstm(const ir::Node& n, std::span<const Tensor* cons
     return node_error(n, "input 8 (W_proj) is given but attribute proj_size is absent or 0");
   }
   SIEVE_ASSIGN_OR_RETURN(RnnSetup s, setup(n, in, 4, 9, proj));
-  const int64_t H = s.hidden;
+  const int64_t nh = s.hidden;
   const int64_t input_forget = n.attr_int("input_forget", 0);
   const Tensor* b_t = in.size() > 3 ? in[3] : nullptr;
   const Tensor* h0_t = in.size() > 5 ? in[5] : nullptr;
   const Tensor* c0_t = in.size() > 6 ? in[6] : nullptr;
   const Tensor* p_t = in.size() > 7 ? in[7] : nullptr;
   if (c0_t != nullptr) {
-    SIEVE_RETURN_IF_ERROR(check_f32(n, "initial_c", c0_t, s.state_shape(H)));
+    SIEVE_RETURN_IF_ERROR(check_f32(n, "initial_c", c0_t, s.state_shape(nh)));
   }
-  if (p_t != nullptr) SIEVE_RETURN_IF_ERROR(check_f32(n, "P", p_t, {s.dirs, 3 * H}));
+  if (p_t != nullptr) SIEVE_RETURN_IF_ERROR(check_f32(n, "P", p_t, {s.dirs, 3 * nh}));
   if (w_proj != nullptr) {
-    SIEVE_RETURN_IF_ERROR(check_f32(n, "W_proj", w_proj, {s.dirs, proj, H}));
+    SIEVE_RETURN_IF_ERROR(check_f32(n, "W_proj", w_proj, {s.dirs, proj, nh}));
   }
   SIEVE_ASSIGN_OR_RETURN(std::vector<Activation> acts,
                          parse_activations(n, 3, s.dirs, {"Sigmoid", "Tanh", "Tanh"}));
 
   Tensor y(DType::kF32, s.y_shape());
   Tensor y_h(DType::kF32, s.state_shape(s.state));
-  Tensor y_c(DType::kF32, s.state_shape(H));
+  Tensor y_c(DType::kF32, s.state_shape(nh));
   const float* x = in[0]->data<float>();
   std::vector<double> r(static_cast<size_t>(s.state));  // recurrent state (h, or W_proj · h)
-  std::vector<double> c(static_cast<size_t>(H));
-  std::vector<double> h(static_cast<size_t>(H));
-  std::vector<double> pre(static_cast<size_t>(4 * H));  // gate pre-activations, order i, o, f, c
+  std::vector<double> c(static_cast<size_t>(nh));
+  std::vector<double> h(static_cast<size_t>(nh));
+  std::vector<double> pre(static_cast<size_t>(4 * nh));  // gate pre-activations, order i, o, f, c
 
   for (int64_t d = 0; d < s.dirs; ++d) {
-    const float* w = in[1]->data<float>() + d * 4 * H * s.input;
-    const float* rw = in[2]->data<float>() + d * 4 * H * s.state;
-    const float* bias = b_t != nullptr ? b_t->data<float>() + d * 8 * H : nullptr;
-    const float* peep = p_t != nullptr ? p_t->data<float>() + d * 3 * H : nullptr;
-    const float* wp = w_proj != nullptr ? w_proj->data<float>() + d * proj * H : nullptr;
+    const float* w = in[1]->data<float>() + d * 4 * nh * s.input;
+    const float* rw = in[2]->data<float>() + d * 4 * nh * s.state;
+    const float* bias = b_t != nullptr ? b_t->data<float>() + d * 8 * nh : nullptr;
+    const float* peep = p_t != nullptr ? p_t->data<float>() + d * 3 * nh : nullptr;
+    const float* wp = w_proj != nullptr ? w_proj->data<float>() + d * proj * nh : nullptr;
     const Activation& f = acts[static_cast<size_t>(3 * d)];
     const Activation& g = acts[static_cast<size_t>(3 * d + 1)];
     const Activation& hact = acts[static_cast<size_t>(3 * d + 2)];
@@ -355,41 +346,41 @@ Result<std::vector<Tensor>> lstm(const ir::Node& n, std::span<const Tensor* cons
       for (int64_t k = 0; k < s.state; ++k) {
         r[k] = h0_t != nullptr ? h0_t->data<float>()[s.s_offset(d, b, s.state) + k] : 0.0;
       }
-      for (int64_t j = 0; j < H; ++j) {
-        c[j] = c0_t != nullptr ? c0_t->data<float>()[s.s_offset(d, b, H) + j] : 0.0;
+      for (int64_t j = 0; j < nh; ++j) {
+        c[j] = c0_t != nullptr ? c0_t->data<float>()[s.s_offset(d, b, nh) + j] : 0.0;
       }
       const int64_t len = s.lens[static_cast<size_t>(b)];
       for (int64_t step = 0; step < len; ++step) {
         const int64_t t = s.reversed(d) ? len - 1 - step : step;
-        for (int64_t k = 0; k < 4 * H; ++k) {
-          pre[k] = bias != nullptr ? static_cast<double>(bias[k]) + bias[4 * H + k] : 0.0;
+        for (int64_t k = 0; k < 4 * nh; ++k) {
+          pre[k] = bias != nullptr ? static_cast<double>(bias[k]) + bias[4 * nh + k] : 0.0;
         }
-        matvec_acc(w, 4 * H, s.input, x + s.x_offset(t, b), pre.data());
-        matvec_acc(rw, 4 * H, s.state, r.data(), pre.data());
-        for (int64_t j = 0; j < H; ++j) {
+        matvec_acc(w, 4 * nh, s.input, x + s.x_offset(t, b), pre.data());
+        matvec_acc(rw, 4 * nh, s.state, r.data(), pre.data());
+        for (int64_t j = 0; j < nh; ++j) {
           double pi = pre[j];
-          double po = pre[H + j];
-          double pf = pre[2 * H + j];
-          const double pc = pre[3 * H + j];
+          double po = pre[nh + j];
+          double pf = pre[2 * nh + j];
+          const double pc = pre[3 * nh + j];
           if (peep != nullptr) pi += peep[j] * c[j];
           const double ig = f(s.clipped(pi));
           double fg = 0.0;
           if (input_forget != 0) {
             fg = 1.0 - ig;
           } else {
-            if (peep != nullptr) pf += peep[2 * H + j] * c[j];
+            if (peep != nullptr) pf += peep[2 * nh + j] * c[j];
             fg = f(s.clipped(pf));
           }
           const double cand = g(s.clipped(pc));
           const double c_new = fg * c[j] + ig * cand;
-          if (peep != nullptr) po += peep[H + j] * c_new;  // the output gate sees c_t
+          if (peep != nullptr) po += peep[nh + j] * c_new;  // the output gate sees c_t
           const double og = f(s.clipped(po));
           c[j] = c_new;
           h[j] = og * hact(c_new);
         }
         if (wp != nullptr) {
           std::fill(r.begin(), r.end(), 0.0);
-          matvec_acc(wp, proj, H, h.data(), r.data());
+          matvec_acc(wp, proj, nh, h.data(), r.data());
         } else {
           std::copy(h.begin(), h.end(), r.begin());
         }
@@ -399,8 +390,8 @@ Result<std::vector<Tensor>> lstm(const ir::Node& n, std::span<const Tensor* cons
       if (len > 0) {  // a zero-length entry keeps zeros, as ONNX Runtime does
         float* yh = y_h.data<float>() + s.s_offset(d, b, s.state);
         for (int64_t k = 0; k < s.state; ++k) yh[k] = static_cast<float>(r[k]);
-        float* yc = y_c.data<float>() + s.s_offset(d, b, H);
-        for (int64_t j = 0; j < H; ++j) yc[j] = static_cast<float>(c[j]);
+        float* yc = y_c.data<float>() + s.s_offset(d, b, nh);
+        for (int64_t j = 0; j < nh; ++j) yc[j] = static_cast<float>(c[j]);
       }
     }
   }
@@ -409,7 +400,7 @@ Result<std::vector<Tensor>> lstm(const ir::Node& n, std::span<const Tensor* cons
 
 Result<std::vector<Tensor>> gru(const ir::Node& n, std::span<const Tensor* const> in) {
   SIEVE_ASSIGN_OR_RETURN(RnnSetup s, setup(n, in, 3, 6, 0));
-  const int64_t H = s.hidden;
+  const int64_t nh = s.hidden;
   const bool linear_before_reset = n.attr_int("linear_before_reset", 0) != 0;
   const Tensor* b_t = in.size() > 3 ? in[3] : nullptr;
   const Tensor* h0_t = in.size() > 5 ? in[5] : nullptr;
@@ -417,60 +408,60 @@ Result<std::vector<Tensor>> gru(const ir::Node& n, std::span<const Tensor* const
                          parse_activations(n, 2, s.dirs, {"Sigmoid", "Tanh"}));
 
   Tensor y(DType::kF32, s.y_shape());
-  Tensor y_h(DType::kF32, s.state_shape(H));
+  Tensor y_h(DType::kF32, s.state_shape(nh));
   const float* x = in[0]->data<float>();
-  std::vector<double> h(static_cast<size_t>(H));
-  std::vector<double> xw(static_cast<size_t>(3 * H));  // X·W^T + Wb, order z, r, h
-  std::vector<double> hr(static_cast<size_t>(2 * H));  // H·R^T + Rb for z and r
-  std::vector<double> rh(static_cast<size_t>(H));      // r ⊙ H, or H·Rh^T + Rbh
-  std::vector<double> cand(static_cast<size_t>(H));
-  std::vector<double> z(static_cast<size_t>(H));
-  std::vector<double> rg(static_cast<size_t>(H));
+  std::vector<double> h(static_cast<size_t>(nh));
+  std::vector<double> xw(static_cast<size_t>(3 * nh));  // X·W^T + Wb, order z, r, h
+  std::vector<double> hr(static_cast<size_t>(2 * nh));  // H·R^T + Rb for z and r
+  std::vector<double> rh(static_cast<size_t>(nh));      // r ⊙ H, or H·Rh^T + Rbh
+  std::vector<double> cand(static_cast<size_t>(nh));
+  std::vector<double> z(static_cast<size_t>(nh));
+  std::vector<double> rg(static_cast<size_t>(nh));
 
   for (int64_t d = 0; d < s.dirs; ++d) {
-    const float* w = in[1]->data<float>() + d * 3 * H * s.input;
-    const float* rw = in[2]->data<float>() + d * 3 * H * H;
-    const float* rw_h = rw + 2 * H * H;
-    const float* wb = b_t != nullptr ? b_t->data<float>() + d * 6 * H : nullptr;
-    const float* rb = wb != nullptr ? wb + 3 * H : nullptr;
+    const float* w = in[1]->data<float>() + d * 3 * nh * s.input;
+    const float* rw = in[2]->data<float>() + d * 3 * nh * nh;
+    const float* rw_h = rw + 2 * nh * nh;
+    const float* wb = b_t != nullptr ? b_t->data<float>() + d * 6 * nh : nullptr;
+    const float* rb = wb != nullptr ? wb + 3 * nh : nullptr;
     const Activation& f = acts[static_cast<size_t>(2 * d)];
     const Activation& g = acts[static_cast<size_t>(2 * d + 1)];
     for (int64_t b = 0; b < s.batch; ++b) {
-      for (int64_t j = 0; j < H; ++j) {
-        h[j] = h0_t != nullptr ? h0_t->data<float>()[s.s_offset(d, b, H) + j] : 0.0;
+      for (int64_t j = 0; j < nh; ++j) {
+        h[j] = h0_t != nullptr ? h0_t->data<float>()[s.s_offset(d, b, nh) + j] : 0.0;
       }
       const int64_t len = s.lens[static_cast<size_t>(b)];
       for (int64_t step = 0; step < len; ++step) {
         const int64_t t = s.reversed(d) ? len - 1 - step : step;
-        for (int64_t k = 0; k < 3 * H; ++k) xw[k] = wb != nullptr ? wb[k] : 0.0;
-        matvec_acc(w, 3 * H, s.input, x + s.x_offset(t, b), xw.data());
-        for (int64_t k = 0; k < 2 * H; ++k) hr[k] = rb != nullptr ? rb[k] : 0.0;
-        matvec_acc(rw, 2 * H, H, h.data(), hr.data());
-        for (int64_t j = 0; j < H; ++j) {
+        for (int64_t k = 0; k < 3 * nh; ++k) xw[k] = wb != nullptr ? wb[k] : 0.0;
+        matvec_acc(w, 3 * nh, s.input, x + s.x_offset(t, b), xw.data());
+        for (int64_t k = 0; k < 2 * nh; ++k) hr[k] = rb != nullptr ? rb[k] : 0.0;
+        matvec_acc(rw, 2 * nh, nh, h.data(), hr.data());
+        for (int64_t j = 0; j < nh; ++j) {
           z[j] = f(s.clipped(xw[j] + hr[j]));
-          rg[j] = f(s.clipped(xw[H + j] + hr[H + j]));
+          rg[j] = f(s.clipped(xw[nh + j] + hr[nh + j]));
         }
         if (linear_before_reset) {
           // h~ = g(X·Wh^T + Wbh + r ⊙ (H·Rh^T + Rbh))
-          for (int64_t j = 0; j < H; ++j) rh[j] = rb != nullptr ? rb[2 * H + j] : 0.0;
-          matvec_acc(rw_h, H, H, h.data(), rh.data());
-          for (int64_t j = 0; j < H; ++j) cand[j] = g(s.clipped(xw[2 * H + j] + rg[j] * rh[j]));
+          for (int64_t j = 0; j < nh; ++j) rh[j] = rb != nullptr ? rb[2 * nh + j] : 0.0;
+          matvec_acc(rw_h, nh, nh, h.data(), rh.data());
+          for (int64_t j = 0; j < nh; ++j) cand[j] = g(s.clipped(xw[2 * nh + j] + rg[j] * rh[j]));
         } else {
           // h~ = g(X·Wh^T + Wbh + (r ⊙ H)·Rh^T + Rbh)
-          for (int64_t j = 0; j < H; ++j) rh[j] = rg[j] * h[j];
-          for (int64_t j = 0; j < H; ++j) {
-            cand[j] = xw[2 * H + j] + (rb != nullptr ? rb[2 * H + j] : 0.0);
+          for (int64_t j = 0; j < nh; ++j) rh[j] = rg[j] * h[j];
+          for (int64_t j = 0; j < nh; ++j) {
+            cand[j] = xw[2 * nh + j] + (rb != nullptr ? rb[2 * nh + j] : 0.0);
           }
-          matvec_acc(rw_h, H, H, rh.data(), cand.data());
-          for (int64_t j = 0; j < H; ++j) cand[j] = g(s.clipped(cand[j]));
+          matvec_acc(rw_h, nh, nh, rh.data(), cand.data());
+          for (int64_t j = 0; j < nh; ++j) cand[j] = g(s.clipped(cand[j]));
         }
-        for (int64_t j = 0; j < H; ++j) h[j] = (1.0 - z[j]) * cand[j] + z[j] * h[j];
+        for (int64_t j = 0; j < nh; ++j) h[j] = (1.0 - z[j]) * cand[j] + z[j] * h[j];
         float* yo = y.data<float>() + s.y_offset(t, d, b);
-        for (int64_t j = 0; j < H; ++j) yo[j] = static_cast<float>(h[j]);
+        for (int64_t j = 0; j < nh; ++j) yo[j] = static_cast<float>(h[j]);
       }
       if (len > 0) {  // a zero-length entry keeps zeros, as ONNX Runtime does
-        float* yh = y_h.data<float>() + s.s_offset(d, b, H);
-        for (int64_t j = 0; j < H; ++j) yh[j] = static_cast<float>(h[j]);
+        float* yh = y_h.data<float>() + s.s_offset(d, b, nh);
+        for (int64_t j = 0; j < nh; ++j) yh[j] = static_cast<float>(h[j]);
       }
     }
   }
