@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "command.h"
+#include "sieve/runtime/kernels/blas/coretype.h"
 
 namespace sieve::cli {
 
@@ -26,6 +27,8 @@ bool stdout_is_tty() { return isatty(STDOUT_FILENO) != 0; }
 }  // namespace sieve::cli
 
 int main(int argc, char** argv) {
+  // May re-execute the process with OPENBLAS_CORETYPE set (see coretype.h).
+  sieve::runtime::blas::ensure_fast_coretype();
   CLI::App app{"sieve: compress, run, compile and simulate sparse neural networks"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every subcommand");

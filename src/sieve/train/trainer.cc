@@ -1,0 +1,286 @@
+#include "sieve/train/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "sieve/train/layers.h"
+
+namespace sieve::train {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// Uniform integer in [0, bound) from 64 random bits, without the modulo bias (Lemire's
+// method); written out so results do not depend on the standard library's distributions.
+uint64_t uniform_below(std::mt19937_64& rng, uint64_t bound) {
+  unsigned __int128 m = static_cast<unsigned __int128>(rng()) * bound;
+  uint64_t low = static_cast<uint64_t>(m);
+  if (low < bound) {
+    const uint64_t threshold = (0 - bound) % bound;
+    while (low < threshold) {
+      m = static_cast<unsigned __int128>(rng()) * bound;
+      low = static_cast<uint64_t>(m);
+    }
+  }
+  return static_cast<uint64_t>(m >> 64);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Trainer>> Trainer::create(const ir::Graph& graph,
+                                                 const TrainerOptions& options) {
+  std::unique_ptr<Trainer> t(new Trainer());
+  t->graph_ = graph.clone();
+  NetworkOptions no;
+  no.example_shape = options.example_shape;
+  SIEVE_ASSIGN_OR_RETURN(t->net_, Network::create(t->graph_, no));
+  if (t->net_->output_shape().size() != 1 || t->net_->output_shape()[0] < 2) {
+    return invalid_argument("graph \"{}\": output \"{}\" has per-example shape {}; training needs "
+                            "class logits [classes]",
+                            graph.name, t->net_->logits_name(),
+                            shape_str(t->net_->output_shape()));
+  }
+  return t;
+}
+
+std::vector<std::string> Trainer::parameter_names() const {
+  std::vector<std::string> names;
+  for (const Parameter& p : net_->parameters()) names.push_back(p.name);
+  return names;
+}
+
+Status Trainer::set_masks(std::map<std::string, Tensor> masks) {
+  for (const auto& [name, mask] : masks) {
+    const Parameter* p = net_->find_parameter(name);
+    if (p == nullptr) {
+      return invalid_argument("mask \"{}\": not a trained parameter; parameters: {}", name,
+                              fmt::join(parameter_names(), ", "));
+    }
+    if (mask.dtype() != DType::kU8) {
+      return invalid_argument("mask \"{}\": dtype {}, expected u8", name,
+                              dtype_name(mask.dtype()));
+    }
+    if (mask.shape() != p->value.shape()) {
+      return invalid_argument("mask \"{}\": shape {} differs from the weight's {}", name,
+                              shape_str(mask.shape()), shape_str(p->value.shape()));
+    }
+  }
+  masks_ = std::move(masks);
+  apply_masks();
+  return ok_status();
+}
+
+void Trainer::apply_masks() {
+  for (const auto& [name, mask] : masks_) {
+    Parameter* p = net_->find_parameter(name);
+    SIEVE_ASSERT(p != nullptr, "mask {} lost its parameter", name);
+    float* w = p->value.data<float>();
+    const uint8_t* m = mask.data<uint8_t>();
+    for (int64_t k = 0; k < p->value.numel(); ++k) {
+      if (m[k] == 0) w[k] = 0.0f;
+    }
+  }
+}
+
+Status Trainer::check_data(const Tensor& images, std::span<const uint8_t> labels,
+                           const char* what) const {
+  if (images.dtype() != DType::kF32 || images.rank() < 1) {
+    return invalid_argument("{} images: expected f32 [N, ...], got {} {}", what,
+                            dtype_name(images.dtype()), shape_str(images.shape()));
+  }
+  const int64_t n = images.dim(0);
+  if (n == 0) return invalid_argument("{} set is empty", what);
+  if (images.numel() / n != net_->input_numel()) {
+    return invalid_argument("{} images: {} values per example, the model input \"{}\" takes {} "
+                            "({})",
+                            what, images.numel() / n, graph_.input_names().empty()
+                                                          ? std::string("?")
+                                                          : graph_.input_names()[0],
+                            net_->input_numel(), shape_str(net_->input_shape()));
+  }
+  if (static_cast<int64_t>(labels.size()) != n) {
+    return invalid_argument("{} set: {} images but {} labels", what, n, labels.size());
+  }
+  const int64_t classes = net_->output_shape()[0];
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i] >= classes) {
+      return invalid_argument("{} set: label {} of example {} is out of range for {} classes",
+                              what, labels[i], i, classes);
+    }
+  }
+  return ok_status();
+}
+
+Result<FitSummary> Trainer::fit(const Tensor& images, std::span<const uint8_t> labels,
+                                const FitOptions& opt, const ProgressCallback& progress) {
+  SIEVE_RETURN_IF_ERROR(check_data(images, labels, "training"));
+  if (opt.epochs < 0) return invalid_argument("epochs {} is negative", opt.epochs);
+  if (opt.batch <= 0) return invalid_argument("batch size {} is not positive", opt.batch);
+  if (!(opt.lr.base_lr > 0.0)) return invalid_argument("learning rate {} is not positive", opt.lr.base_lr);
+
+  const int64_t n = images.dim(0);
+  const int64_t per = net_->input_numel();
+  const int64_t classes = net_->output_shape()[0];
+  const int64_t batch = std::min(opt.batch, n);
+  const int64_t batches = (n + batch - 1) / batch;
+  const int64_t total_steps = batches * opt.epochs;
+
+  std::vector<const uint8_t*> mask_ptrs(net_->parameters().size(), nullptr);
+  for (size_t i = 0; i < net_->parameters().size(); ++i) {
+    auto it = masks_.find(net_->parameters()[i].name);
+    if (it != masks_.end()) mask_ptrs[i] = it->second.data<uint8_t>();
+  }
+  apply_masks();
+
+  Sgd sgd(opt.sgd);
+  std::mt19937_64 rng(opt.seed);
+  net_->reseed(opt.seed);
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
+  std::vector<float> xb(static_cast<size_t>(batch * per));
+  std::vector<uint8_t> yb(static_cast<size_t>(batch));
+  std::vector<float> dlogits(static_cast<size_t>(batch * classes));
+  const float* src = images.data<float>();
+
+  FitSummary summary;
+  const auto t0 = Clock::now();
+  int64_t step = 0;
+  for (int epoch = 0; epoch < opt.epochs; ++epoch) {
+    const auto te = Clock::now();
+    if (opt.shuffle) {  // Fisher-Yates
+      for (int64_t i = n - 1; i > 0; --i) {
+        const int64_t j = static_cast<int64_t>(uniform_below(rng, static_cast<uint64_t>(i + 1)));
+        std::swap(order[static_cast<size_t>(i)], order[static_cast<size_t>(j)]);
+      }
+    }
+    double loss_sum = 0.0;
+    int64_t correct = 0;
+    int64_t seen = 0;
+    double lr = opt.lr.lr_at(0.0, opt.epochs);
+    for (int64_t b = 0; b < batches; ++b, ++step) {
+      const int64_t start = b * batch;
+      const int64_t m = std::min(batch, n - start);
+      for (int64_t i = 0; i < m; ++i) {
+        const int64_t idx = order[static_cast<size_t>(start + i)];
+        std::memcpy(xb.data() + i * per, src + idx * per, sizeof(float) * static_cast<size_t>(per));
+        yb[static_cast<size_t>(i)] = labels[static_cast<size_t>(idx)];
+      }
+      const float* logits = net_->forward(xb.data(), m, /*training=*/true);
+      const double loss =
+          softmax_cross_entropy(logits, yb.data(), m, classes, dlogits.data(), &correct);
+      if (!std::isfinite(loss)) {
+        return failed_precondition(
+            "training diverged at epoch {} batch {} (loss {}); lower the learning rate ({})",
+            epoch + 1, b + 1, loss, lr);
+      }
+      net_->backward(dlogits.data());
+      lr = opt.lr.lr_at(static_cast<double>(step) / static_cast<double>(batches), opt.epochs);
+      sgd.step(net_->parameters(), lr, mask_ptrs);
+      loss_sum += loss * static_cast<double>(m);
+      seen += m;
+      if (progress) {
+        Progress p;
+        p.epoch = epoch + 1;
+        p.epochs = opt.epochs;
+        p.batch = b + 1;
+        p.batches = batches;
+        p.loss = loss_sum / static_cast<double>(seen);
+        p.accuracy = static_cast<double>(correct) / static_cast<double>(seen);
+        p.lr = lr;
+        p.elapsed_seconds = seconds_since(t0);
+        const double done = static_cast<double>(step + 1);
+        p.eta_seconds = p.elapsed_seconds / done * static_cast<double>(total_steps - step - 1);
+        p.end_of_epoch = b + 1 == batches;
+        progress(p);
+      }
+    }
+    EpochSummary es;
+    es.epoch = epoch + 1;
+    es.loss = loss_sum / static_cast<double>(seen);
+    es.accuracy = static_cast<double>(correct) / static_cast<double>(seen);
+    es.lr = lr;
+    es.seconds = seconds_since(te);
+    summary.epochs.push_back(es);
+  }
+  summary.seconds = seconds_since(t0);
+  return summary;
+}
+
+Result<Tensor> Trainer::predict(const Tensor& images, int64_t batch) {
+  if (images.dtype() != DType::kF32 || images.rank() < 1 || images.dim(0) == 0 ||
+      images.numel() / images.dim(0) != net_->input_numel()) {
+    return invalid_argument("predict: images {} {} do not fit the model input {}",
+                            dtype_name(images.dtype()), shape_str(images.shape()),
+                            shape_str(net_->input_shape()));
+  }
+  if (batch <= 0) return invalid_argument("batch size {} is not positive", batch);
+  const int64_t n = images.dim(0);
+  const int64_t per = net_->input_numel();
+  const int64_t classes = net_->output_numel();
+  Tensor out(DType::kF32, {n, classes});
+  float* dst = out.data<float>();
+  const float* src = images.data<float>();
+  for (int64_t start = 0; start < n; start += batch) {
+    const int64_t m = std::min(batch, n - start);
+    const float* logits = net_->forward(src + start * per, m, /*training=*/false);
+    std::memcpy(dst + start * classes, logits, sizeof(float) * static_cast<size_t>(m * classes));
+  }
+  return out;
+}
+
+Result<double> Trainer::evaluate(const Tensor& images, std::span<const uint8_t> labels,
+                                 int64_t batch) {
+  SIEVE_RETURN_IF_ERROR(check_data(images, labels, "evaluation"));
+  if (batch <= 0) return invalid_argument("batch size {} is not positive", batch);
+  const int64_t n = images.dim(0);
+  const int64_t per = net_->input_numel();
+  const int64_t classes = net_->output_numel();
+  const float* src = images.data<float>();
+  int64_t correct = 0;
+  for (int64_t start = 0; start < n; start += batch) {
+    const int64_t m = std::min(batch, n - start);
+    const float* logits = net_->forward(src + start * per, m, /*training=*/false);
+    for (int64_t i = 0; i < m; ++i) {
+      const float* z = logits + i * classes;
+      int64_t arg = 0;
+      for (int64_t k = 1; k < classes; ++k) {
+        if (z[k] > z[arg]) arg = k;
+      }
+      if (arg == labels[static_cast<size_t>(start + i)]) ++correct;
+    }
+  }
+  return static_cast<double>(correct) / static_cast<double>(n);
+}
+
+Status Trainer::write_weights(ir::Graph& g) const {
+  for (const Parameter& p : net_->parameters()) {
+    auto it = g.initializers.find(p.name);
+    if (it == g.initializers.end()) {
+      return invalid_argument("graph \"{}\" has no initializer \"{}\" to receive trained weights",
+                              g.name, p.name);
+    }
+    Tensor& dst = it->second;
+    if (dst.dtype() != DType::kF32 || dst.shape() != p.value.shape()) {
+      return invalid_argument("initializer \"{}\" of graph \"{}\" is {} {}, trained weights are "
+                              "f32 {}",
+                              p.name, g.name, dtype_name(dst.dtype()), shape_str(dst.shape()),
+                              shape_str(p.value.shape()));
+    }
+  }
+  for (const Parameter& p : net_->parameters()) {
+    // A fresh tensor: `g` may share storage with other graphs (Tensor copies share).
+    g.initializers[p.name] = p.value.clone();
+  }
+  return ok_status();
+}
+
+}  // namespace sieve::train

@@ -1,0 +1,294 @@
+// Whole-network gradient checks, SGD and schedules, masks, determinism and learning a toy
+// problem with train::Trainer.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "sieve/train/sgd.h"
+#include "sieve/train/trainer.h"
+#include "train_test_util.h"
+
+namespace sieve::train {
+namespace {
+
+using ir::OpKind;
+using testing::check_gradients;
+using testing::GraphBuilder;
+using testing::Ints;
+
+// conv -> tanh -> avgpool -> flatten -> fc -> sigmoid -> fc: smooth everywhere.
+ir::Graph smooth_cnn() {
+  GraphBuilder b(11);
+  b.input({-1, 2, 6, 6});
+  b.op(OpKind::kConv, "conv", {"input", b.param("cw", {3, 2, 3, 3}), b.param("cb", {3})});
+  b.op(OpKind::kTanh, "t1", {"conv"});
+  b.op(OpKind::kAveragePool, "pool", {"t1"}, {{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}});
+  b.op(OpKind::kFlatten, "flat", {"pool"});
+  b.op(OpKind::kFullyConnected, "fc1", {"flat", b.param("w1", {5, 12}), b.param("b1", {5})});
+  b.op(OpKind::kSigmoid, "s1", {"fc1"});
+  b.op(OpKind::kFullyConnected, "fc2", {"s1", b.param("w2", {3, 5}), b.param("b2", {3})});
+  return b.finish("fc2");
+}
+
+// A miniature LeNet: conv -> maxpool -> relu -> conv -> maxpool -> flatten -> fc -> relu ->
+// dropout -> fc.
+ir::Graph mini_lenet(uint64_t seed = 3) {
+  GraphBuilder b(seed);
+  b.input({-1, 1, 12, 12});
+  b.op(OpKind::kConv, "conv1", {"input", b.param("c1w", {4, 1, 3, 3}), b.param("c1b", {4})});
+  b.op(OpKind::kMaxPool, "pool1", {"conv1"}, {{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}});
+  b.op(OpKind::kRelu, "relu0", {"pool1"});
+  b.op(OpKind::kConv, "conv2", {"relu0", b.param("c2w", {6, 4, 2, 2}), b.param("c2b", {6})});
+  b.op(OpKind::kMaxPool, "pool2", {"conv2"}, {{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}});
+  b.op(OpKind::kFlatten, "flat", {"pool2"});
+  b.op(OpKind::kFullyConnected, "fc1", {"flat", b.param("f1w", {8, 24}), b.param("f1b", {8})});
+  b.op(OpKind::kRelu, "relu1", {"fc1"});
+  b.op(OpKind::kDropout, "drop", {"relu1"}, {{"ratio", 0.25}});
+  b.op(OpKind::kFullyConnected, "fc2", {"drop", b.param("f2w", {3, 8}), b.param("f2b", {3})});
+  return b.finish("fc2");
+}
+
+TEST(TrainGrad, WholeSmoothNetwork) {
+  check_gradients(smooth_cnn(), {.batch = 3, .samples = 30});
+}
+
+TEST(TrainGrad, WholeMiniLeNetWithKinks) {
+  // ReLU and max pooling have kinks a perturbation may cross; allow a couple of coordinates.
+  check_gradients(mini_lenet(), {.batch = 2, .eps = 1e-3f, .atol = 3e-3, .rtol = 3e-2,
+                                 .samples = 25, .allowed_mismatches = 2});
+}
+
+TEST(TrainSgd, MomentumAndWeightDecayByHand) {
+  std::vector<Parameter> params(1);
+  params[0].name = "w";
+  params[0].value = Tensor::from_f32({2}, {1.0f, -2.0f});
+  params[0].grad = {0.5f, 0.25f};
+  Sgd sgd({.momentum = 0.9, .weight_decay = 0.1});
+  sgd.step(params, 0.1, {});
+  // v = g + wd*w = {0.6, 0.05}; w -= 0.1 v
+  EXPECT_FLOAT_EQ(params[0].value.data<float>()[0], 1.0f - 0.06f);
+  EXPECT_FLOAT_EQ(params[0].value.data<float>()[1], -2.0f - 0.005f);
+  sgd.step(params, 0.1, {});
+  // v = 0.9 v + g + wd w
+  const float v0 = 0.9f * 0.6f + 0.5f + 0.1f * 0.94f;
+  EXPECT_NEAR(params[0].value.data<float>()[0], 0.94f - 0.1f * v0, 1e-6);
+}
+
+TEST(TrainSgd, SchedulesByHand) {
+  LrSchedule cos;
+  cos.policy = LrPolicy::kCosine;
+  cos.base_lr = 0.1;
+  cos.min_lr = 0.001;
+  EXPECT_DOUBLE_EQ(cos.lr_at(0, 10), 0.1);
+  EXPECT_NEAR(cos.lr_at(5, 10), 0.0505, 1e-12);
+  EXPECT_NEAR(cos.lr_at(10, 10), 0.001, 1e-12);
+  LrSchedule step;
+  step.policy = LrPolicy::kStep;
+  step.base_lr = 0.1;
+  step.step_epochs = 3;
+  step.gamma = 0.5;
+  EXPECT_DOUBLE_EQ(step.lr_at(2.9, 10), 0.1);
+  EXPECT_DOUBLE_EQ(step.lr_at(3.0, 10), 0.05);
+  EXPECT_DOUBLE_EQ(step.lr_at(7.5, 10), 0.025);
+  LrSchedule warm;
+  warm.policy = LrPolicy::kConstant;
+  warm.base_lr = 1.0;
+  warm.warmup_epochs = 2;
+  EXPECT_DOUBLE_EQ(warm.lr_at(0, 10), 0.1);
+  EXPECT_DOUBLE_EQ(warm.lr_at(1, 10), 0.55);
+  EXPECT_DOUBLE_EQ(warm.lr_at(2, 10), 1.0);
+  EXPECT_FALSE(parse_lr_policy("exp").ok());
+  EXPECT_EQ(*parse_lr_policy("step"), LrPolicy::kStep);
+}
+
+// Two interleaved spirals would need depth; two separable clusters in 10-D with noise do not.
+struct ToyData {
+  Tensor x;
+  std::vector<uint8_t> y;
+};
+ToyData toy_data(int64_t n, uint64_t seed) {
+  std::mt19937 rng(static_cast<uint32_t>(seed));
+  std::normal_distribution<float> noise(0.0f, 0.6f);
+  ToyData d{Tensor(DType::kF32, {n, 10}), std::vector<uint8_t>(static_cast<size_t>(n))};
+  float* x = d.x.data<float>();
+  for (int64_t i = 0; i < n; ++i) {
+    const uint8_t label = static_cast<uint8_t>(rng() % 3);
+    d.y[static_cast<size_t>(i)] = label;
+    for (int64_t k = 0; k < 10; ++k) {
+      const float center = (k % 3 == label) ? 1.0f : -0.5f;
+      x[i * 10 + k] = center + noise(rng);
+    }
+  }
+  return d;
+}
+
+ir::Graph toy_mlp(uint64_t seed = 5) {
+  GraphBuilder b(seed);
+  b.input({-1, 10});
+  b.op(OpKind::kFullyConnected, "fc1", {"input", b.param("w1", {16, 10}, 0.3f), b.param("b1", {16}, 0.1f)});
+  b.op(OpKind::kRelu, "relu", {"fc1"});
+  b.op(OpKind::kFullyConnected, "fc2", {"relu", b.param("w2", {3, 16}, 0.3f), b.param("b2", {3}, 0.1f)});
+  return b.finish("fc2");
+}
+
+TEST(TrainTrainer, LearnsSeparableToyProblem) {
+  ToyData train = toy_data(600, 1);
+  ToyData test = toy_data(300, 2);
+  auto t = Trainer::create(toy_mlp());
+  ASSERT_TRUE(t.ok()) << t.status().to_string();
+  Trainer& trainer = **t;
+  const double before = *trainer.evaluate(test.x, test.y);
+  FitOptions opt;
+  opt.epochs = 8;
+  opt.batch = 32;
+  opt.lr.base_lr = 0.05;
+  auto s = trainer.fit(train.x, train.y, opt);
+  ASSERT_TRUE(s.ok()) << s.status().to_string();
+  ASSERT_EQ(s->epochs.size(), 8u);
+  EXPECT_LT(s->epochs.back().loss, 0.5 * s->epochs.front().loss);
+  const double after = *trainer.evaluate(test.x, test.y);
+  EXPECT_GT(after, 0.95) << "accuracy before training " << before;
+  EXPECT_GT(after, before);
+  auto logits = trainer.predict(test.x);
+  ASSERT_TRUE(logits.ok());
+  EXPECT_EQ(logits->shape(), (Shape{300, 3}));
+}
+
+TEST(TrainTrainer, ProgressIsReportedPerBatch) {
+  ToyData train = toy_data(100, 1);
+  auto t = Trainer::create(toy_mlp());
+  ASSERT_TRUE(t.ok());
+  FitOptions opt;
+  opt.epochs = 2;
+  opt.batch = 30;
+  std::vector<Progress> seen;
+  ASSERT_TRUE((*t)->fit(train.x, train.y, opt, [&](const Progress& p) { seen.push_back(p); }).ok());
+  ASSERT_EQ(seen.size(), 8u);  // 4 batches (30, 30, 30, 10) per epoch
+  EXPECT_EQ(seen[3].batch, 4);
+  EXPECT_TRUE(seen[3].end_of_epoch);
+  EXPECT_FALSE(seen[2].end_of_epoch);
+  EXPECT_EQ(seen[7].epoch, 2);
+  EXPECT_DOUBLE_EQ(seen[7].eta_seconds, 0.0);
+  EXPECT_LT(seen[7].lr, seen[0].lr);  // cosine decays
+}
+
+std::vector<float> all_weights(const Trainer& t) {
+  std::vector<float> w;
+  for (const std::string& name : t.parameter_names()) {
+    const Tensor& v = t.graph().initializers.at(name);
+    w.insert(w.end(), v.data<float>(), v.data<float>() + v.numel());
+  }
+  return w;
+}
+
+TEST(TrainTrainer, SameSeedGivesBitIdenticalWeights) {
+  // A conv net with dropout: shuffling, dropout masks and sgemm all have to repeat exactly.
+  std::mt19937 rng(4);
+  std::uniform_real_distribution<float> u(0, 1);
+  Tensor x(DType::kF32, {64, 1, 12, 12});
+  for (float& v : x.span<float>()) v = u(rng);
+  std::vector<uint8_t> y(64);
+  for (auto& l : y) l = static_cast<uint8_t>(rng() % 3);
+  FitOptions opt;
+  opt.epochs = 2;
+  opt.batch = 16;
+  opt.seed = 42;
+  auto run = [&](uint64_t seed) {
+    auto t = Trainer::create(mini_lenet());
+    EXPECT_TRUE(t.ok());
+    FitOptions o = opt;
+    o.seed = seed;
+    EXPECT_TRUE((*t)->fit(x, y, o).ok());
+    return all_weights(**t);
+  };
+  const std::vector<float> a = run(42);
+  const std::vector<float> b = run(42);
+  const std::vector<float> c = run(43);
+  ASSERT_EQ(a.size(), b.size());
+  EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)), 0);
+  EXPECT_NE(a, c);
+}
+
+TEST(TrainTrainer, MaskedWeightsStayExactlyZero) {
+  ToyData train = toy_data(200, 3);
+  auto t = Trainer::create(toy_mlp());
+  ASSERT_TRUE(t.ok());
+  Trainer& trainer = **t;
+  const std::vector<float> w_before = [&] {
+    const Tensor& w = trainer.graph().initializers.at("w1");
+    return std::vector<float>(w.data<float>(), w.data<float>() + w.numel());
+  }();
+  Tensor mask(DType::kU8, {16, 10});
+  uint8_t* m = mask.data<uint8_t>();
+  for (int64_t i = 0; i < 160; ++i) m[i] = (i % 3 == 0) ? 1 : 0;  // prune two thirds
+  ASSERT_TRUE(trainer.set_masks({{"w1", mask}}).ok());
+  FitOptions opt;
+  opt.epochs = 3;
+  opt.batch = 20;
+  opt.lr.base_lr = 0.05;
+  ASSERT_TRUE(trainer.fit(train.x, train.y, opt).ok());
+  const Tensor& w = trainer.graph().initializers.at("w1");
+  int changed = 0;
+  for (int64_t i = 0; i < 160; ++i) {
+    if (m[i] == 0) {
+      ASSERT_EQ(w.data<float>()[i], 0.0f) << "pruned weight " << i;
+      ASSERT_FALSE(std::signbit(w.data<float>()[i])) << "pruned weight " << i << " is -0";
+    } else if (w.data<float>()[i] != w_before[static_cast<size_t>(i)]) {
+      ++changed;
+    }
+  }
+  EXPECT_GT(changed, 40);  // the kept weights did train
+  // Write-back carries the zeros into another graph.
+  ir::Graph g = toy_mlp();
+  ASSERT_TRUE(trainer.write_weights(g).ok());
+  EXPECT_EQ(g.initializers.at("w1").data<float>()[1], 0.0f);
+  EXPECT_EQ(g.initializers.at("w1").data<float>()[0], w.data<float>()[0]);
+}
+
+TEST(TrainTrainer, BadMasksAreRejected) {
+  auto t = Trainer::create(toy_mlp());
+  ASSERT_TRUE(t.ok());
+  Status s = (*t)->set_masks({{"nope", Tensor(DType::kU8, {16, 10})}});
+  EXPECT_NE(s.message().find("nope"), std::string::npos);
+  EXPECT_NE(s.message().find("w1"), std::string::npos);  // lists the parameters
+  s = (*t)->set_masks({{"w1", Tensor(DType::kF32, {16, 10})}});
+  EXPECT_NE(s.message().find("u8"), std::string::npos);
+  s = (*t)->set_masks({{"w1", Tensor(DType::kU8, {10, 16})}});
+  EXPECT_NE(s.message().find("[10,16]"), std::string::npos);
+}
+
+TEST(TrainTrainer, BadDataIsRejected) {
+  auto t = Trainer::create(toy_mlp());
+  ASSERT_TRUE(t.ok());
+  Tensor x(DType::kF32, {4, 9});
+  std::vector<uint8_t> y(4, 0);
+  auto r = (*t)->evaluate(x, y);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("9 values per example"), std::string::npos);
+  Tensor x2(DType::kF32, {4, 10});
+  std::vector<uint8_t> bad = {0, 1, 7, 0};
+  r = (*t)->evaluate(x2, bad);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("label 7"), std::string::npos);
+  FitOptions opt;
+  opt.lr.base_lr = 1e6;  // diverges
+  ToyData d = toy_data(64, 9);
+  auto f = (*t)->fit(d.x, d.y, opt);
+  ASSERT_FALSE(f.ok());
+  EXPECT_NE(f.status().message().find("diverged"), std::string::npos);
+}
+
+TEST(TrainTrainer, WriteWeightsChecksShapes) {
+  auto t = Trainer::create(toy_mlp());
+  ASSERT_TRUE(t.ok());
+  ir::Graph g = toy_mlp();
+  g.initializers["w2"] = Tensor(DType::kF32, {3, 15});
+  Status s = (*t)->write_weights(g);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("w2"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sieve::train
