@@ -1,0 +1,165 @@
+// The CLI of the zoo part: `sieve zoo list [--json]`, `sieve inspect MODEL [--json]`, and the
+// model loader behind it (zoo names, .onnx paths, errors for anything else).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "sieve/io/model_loader.h"
+
+namespace sieve {
+namespace {
+
+struct CliRun {
+  int rc;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path);
+  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+CliRun run_sieve(const std::string& args) {
+  const std::string err_path = testing::TempDir() + "zoo_cli_stderr.txt";
+  const std::string cmd = std::string(SIEVE_BINARY) + " " + args + " 2>" + err_path;
+  CliRun r{-1, "", ""};
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
+  int status = pclose(p);
+  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.err = slurp(err_path);
+  return r;
+}
+
+TEST(ZooCli, ListTable) {
+  CliRun r = run_sieve("zoo list");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.out.find("alexnet"), std::string::npos);
+  // name, params, MACs, input shape, description
+  EXPECT_NE(r.out.find("lenet5"), std::string::npos);
+  EXPECT_NE(r.out.find("431,080"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2,293,000"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("[1,1,28,28]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("60,965,224"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("724,406,816"), std::string::npos) << r.out;
+}
+
+TEST(ZooCli, ListJson) {
+  CliRun r = run_sieve("zoo list --json");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(j.is_array());
+  ASSERT_EQ(j.size(), 19u);
+  bool seen_vgg = false;
+  for (const auto& m : j) {
+    ASSERT_TRUE(m.contains("name") && m.contains("params") && m.contains("macs") &&
+                m.contains("input_shape") && m.contains("description"))
+        << m.dump();
+    EXPECT_GT(m["params"].get<int64_t>(), 0);
+    EXPECT_GT(m["macs"].get<int64_t>(), 0);
+    if (m["name"] == "vgg16") {
+      seen_vgg = true;
+      EXPECT_EQ(m["params"].get<int64_t>(), 138'357'544);
+      EXPECT_EQ(m["macs"].get<int64_t>(), 15'470'264'320);
+      EXPECT_EQ(m["input_shape"], nlohmann::json({1, 3, 224, 224}));
+    }
+  }
+  EXPECT_TRUE(seen_vgg);
+}
+
+TEST(ZooCli, InspectZooModel) {
+  CliRun r = run_sieve("inspect cifar10-quick");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.out.find("conv1[1,32,32,32]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("total: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("145,578 parameters"), std::string::npos) << r.out;
+}
+
+TEST(ZooCli, InspectJsonWithBatch) {
+  CliRun r = run_sieve("inspect lenet5 --json --batch 2");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["name"], "lenet5");
+  EXPECT_EQ(j["params"].get<int64_t>(), 431'080);
+  EXPECT_EQ(j["macs"].get<int64_t>(), 2 * 2'293'000);
+  ASSERT_EQ(j["nodes"].size(), 9u);
+  const auto& conv1 = j["nodes"][1];
+  EXPECT_EQ(conv1["op"], "Conv");
+  EXPECT_EQ(conv1["outputs"][0]["shape"], nlohmann::json({2, 20, 24, 24}));
+  EXPECT_EQ(conv1["attributes"]["kernel_shape"], nlohmann::json({5, 5}));
+  EXPECT_EQ(conv1["macs"].get<int64_t>(), 2 * 288'000);
+}
+
+TEST(ZooCli, InspectUnknownModelFails) {
+  CliRun r = run_sieve("inspect lenet6");
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.err.find("unknown model \"lenet6\""), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("lenet5"), std::string::npos) << r.err;  // lists the zoo
+}
+
+TEST(ZooCli, InspectMissingFileFails) {
+  CliRun r = run_sieve("inspect /nonexistent/dir/model.onnx");
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.err.find("/nonexistent/dir/model.onnx: no such file"), std::string::npos) << r.err;
+}
+
+TEST(ZooCli, ZooWithoutSubcommandFails) {
+  CliRun r = run_sieve("zoo");
+  EXPECT_NE(r.rc, 0);
+}
+
+TEST(ModelLoader, Sources) {
+  EXPECT_EQ(io::model_source("lenet5"), io::ModelSource::kZoo);
+  EXPECT_EQ(io::model_source("dir/m.onnx"), io::ModelSource::kOnnx);
+  EXPECT_EQ(io::model_source("M.ONNX"), io::ModelSource::kOnnx);
+  EXPECT_EQ(io::model_source("m.sieve"), io::ModelSource::kSieve);
+}
+
+TEST(ModelLoader, LoadsZooModelsWithOptions) {
+  Result<ir::Graph> g = io::load_model("lenet-300-100", {.batch = 4, .init_weights = false});
+  ASSERT_TRUE(g.ok()) << g.status().to_string();
+  EXPECT_EQ(g->num_parameters(), 266'610);
+  EXPECT_EQ(g->find_node("input")->attr_ints("shape"), (std::vector<int64_t>{4, 1, 28, 28}));
+}
+
+TEST(ModelLoader, Errors) {
+  Result<ir::Graph> unknown = io::load_model("resnet151");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(unknown.status().message().find("resnet152"), std::string::npos);
+
+  Result<ir::Graph> missing = io::load_model("/no/such/file.onnx");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(missing.status().message().find("/no/such/file.onnx"), std::string::npos);
+
+  // A file that exists but has an unknown extension is named as such.
+  const std::string txt = testing::TempDir() + "model_loader_test.txt";
+  std::ofstream(txt) << "not a model";
+  Result<ir::Graph> other = io::load_model(txt);
+  ASSERT_FALSE(other.ok());
+  EXPECT_NE(other.status().message().find("only .onnx and .sieve"), std::string::npos)
+      << other.status().message();
+  std::filesystem::remove(txt);
+
+  // Garbage in a .onnx file is the importer's error, naming the file.
+  const std::string bad = testing::TempDir() + "model_loader_garbage.onnx";
+  std::ofstream(bad) << "\x01\x02garbage";
+  Result<ir::Graph> garbage = io::load_model(bad);
+  ASSERT_FALSE(garbage.ok());
+  EXPECT_NE(garbage.status().message().find("model_loader_garbage.onnx"), std::string::npos)
+      << garbage.status().message();
+  std::filesystem::remove(bad);
+}
+
+}  // namespace
+}  // namespace sieve
