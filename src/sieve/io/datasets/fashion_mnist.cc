@@ -156,8 +156,7 @@ Result<IdxFile> parse_idx(const std::string& path, std::vector<uint8_t> bytes) {
   }
   const size_t have = bytes.size() - header;
   if (need != have) {
-    std::string dims;
-    for (int64_t d : f.dims) dims += (dims.empty() ? "" : "x") + std::to_string(d);
+    const std::string dims = fmt::format("{}", fmt::join(f.dims, "x"));
     if (need > have) {
       return data_loss("{}: data is {} bytes, but dims {} need {} (truncated)", path, have, dims,
                        static_cast<uint64_t>(std::min<unsigned __int128>(need, UINT64_MAX)));

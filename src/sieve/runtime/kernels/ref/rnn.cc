@@ -115,10 +115,9 @@ Result<std::vector<Activation>> parse_activations(const ir::Node& n, int64_t per
       if (lower(a.name) == lower(name)) info = &a;
     }
     if (info == nullptr) {
-      std::string known;
-      for (const ActInfo& a : kActivations)
-        known += (known.empty() ? "" : ", ") + std::string(a.name);
-      return node_error(n, "unknown activation \"{}\"; known: {}", name, known);
+      std::vector<std::string> known;
+      for (const ActInfo& a : kActivations) known.emplace_back(a.name);
+      return node_error(n, "unknown activation \"{}\"; known: {}", name, fmt::join(known, ", "));
     }
     Activation act{info->kind, info->default_alpha, info->default_beta};
     if (info->uses_alpha && next_alpha < alphas.size()) act.alpha = alphas[next_alpha++];
