@@ -125,6 +125,7 @@ class Importer {
   std::string origin_;
   int64_t opset_ = 1;
   bool has_sieve_domain_ = false;
+  bool no_default_opset_ = false;
   ir::Graph g_;
   std::set<std::string> defined_;     // values defined so far (inputs, initializers, outputs)
   std::set<std::string> node_names_;  // node names used so far
@@ -143,10 +144,9 @@ Status Importer::read_opsets() {
     }
   }
   if (!found) {
-    // IR version 1/2 models predate opset_import; they use opset 1.
-    if (model_.opset_import_size() > 0) {
-      return unimplemented("{}: the model imports no default-domain (ai.onnx) opset", origin_);
-    }
+    // IR version 1/2 models predate opset_import; they use opset 1. A model that imports
+    // only other domains is reported by check_supported, which names its ops.
+    no_default_opset_ = model_.opset_import_size() > 0;
     opset_ = 1;
   }
   if (opset_ < 1) return data_loss("{}: opset_import version {} is invalid", origin_, opset_);
@@ -780,6 +780,9 @@ Result<ir::Graph> Importer::run() {
   g_.name = graph.name();
   SIEVE_RETURN_IF_ERROR(read_opsets());
   SIEVE_RETURN_IF_ERROR(check_supported());
+  if (no_default_opset_) {
+    return unimplemented("{}: the model imports no default-domain (ai.onnx) opset", origin_);
+  }
   SIEVE_RETURN_IF_ERROR(read_initializers());
   SIEVE_RETURN_IF_ERROR(read_inputs());
   for (int i = 0; i < graph.node_size(); ++i) {
