@@ -1,12 +1,12 @@
 // write_file_atomic / read_file: contents, replacement, no temporary left, errors name paths.
+#include "sieve/core/atomic_file.h"
+
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <filesystem>
 
-#include <gtest/gtest.h>
-
 #include "onnx_test_util.h"
-#include "sieve/core/atomic_file.h"
 
 namespace sieve {
 namespace {

@@ -1,8 +1,8 @@
 // ONNX import: bad files, unsupported ops, and the mapping of each op and legacy form.
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 #include "onnx_test_util.h"
 #include "sieve/core/atomic_file.h"
@@ -79,8 +79,8 @@ TEST(OnnxImport, GarbageAndEmptyFilesAreErrors) {
   EXPECT_TRUE(contains(e.status().message(), "empty")) << e.status().message();
 
   // Valid protobuf but no graph: a TensorProto is not a model.
-  auto t = import_onnx_bytes(*io::serialize_tensor_pb(Tensor::from_f32({2}, {1, 2}), "t"),
-                             "tensor.pb");
+  auto t =
+      import_onnx_bytes(*io::serialize_tensor_pb(Tensor::from_f32({2}, {1, 2}), "t"), "tensor.pb");
   ASSERT_FALSE(t.ok());
   EXPECT_TRUE(contains(t.status().message(), "tensor.pb")) << t.status().message();
 }

@@ -73,11 +73,10 @@ TEST(OnnxTensor, Int64AndInt32BackedTypes) {
     onnx::TensorProto::DataType type;
     DType want;
   };
-  for (Case c : {Case{onnx::TensorProto::INT32, DType::kI32},
-                 Case{onnx::TensorProto::INT16, DType::kI16},
-                 Case{onnx::TensorProto::INT8, DType::kI8},
-                 Case{onnx::TensorProto::UINT8, DType::kU8},
-                 Case{onnx::TensorProto::BOOL, DType::kU8}}) {
+  for (Case c :
+       {Case{onnx::TensorProto::INT32, DType::kI32}, Case{onnx::TensorProto::INT16, DType::kI16},
+        Case{onnx::TensorProto::INT8, DType::kI8}, Case{onnx::TensorProto::UINT8, DType::kU8},
+        Case{onnx::TensorProto::BOOL, DType::kU8}}) {
     onnx::TensorProto q;
     q.set_data_type(c.type);
     q.add_dims(2);
@@ -164,8 +163,9 @@ TEST(OnnxTensor, ConformanceDataIfInstalled) {
     EXPECT_EQ(y->data<float>()[i], std::max(x->data<float>()[i], 0.0f));
   }
   // The reshape shape operand is INT64.
-  auto s = io::read_tensor_pb(*root + "/node/test_reshape_negative_dim/test_data_set_0/"
-                                      "input_1.pb");
+  auto s = io::read_tensor_pb(*root +
+                              "/node/test_reshape_negative_dim/test_data_set_0/"
+                              "input_1.pb");
   ASSERT_TRUE(s.ok()) << s.status().message();
   EXPECT_EQ(s->dtype(), DType::kI64);
 }

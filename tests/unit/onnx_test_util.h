@@ -2,15 +2,14 @@
 // difference, and a scratch directory removed at the end of the test.
 #pragma once
 
+#include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <onnx/onnx_pb.h>
 
 #include "sieve/core/tensor.h"
 #include "sieve/ir/graph.h"
@@ -70,8 +69,10 @@ class ModelBuilder {
     auto* s = tt->mutable_shape();
     for (int64_t d : dims) {
       auto* dim = s->add_dim();
-      if (d >= 0) dim->set_dim_value(d);
-      else dim->set_dim_param("N");
+      if (d >= 0)
+        dim->set_dim_value(d);
+      else
+        dim->set_dim_param("N");
     }
   }
   void output(const std::string& name) {
@@ -110,8 +111,8 @@ class ScratchDir {
   ScratchDir() {
     auto base = std::filesystem::temp_directory_path();
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string leaf = std::string("sieve_onnx_") + (info ? info->name() : "t") + "_" +
-                       std::to_string(::getpid());
+    std::string leaf =
+        std::string("sieve_onnx_") + (info ? info->name() : "t") + "_" + std::to_string(::getpid());
     path_ = base / leaf;
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);

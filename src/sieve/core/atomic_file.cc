@@ -15,7 +15,9 @@ namespace sieve {
 
 namespace {
 
-std::string errno_str(int err) { return std::strerror(err); }
+std::string errno_str(int err) {
+  return std::strerror(err);
+}
 
 // Directory part of `path` ("." when there is none), for fsync after the rename.
 std::string dir_of(const std::string& path) {

@@ -27,8 +27,8 @@ bool looks_like_data_root(const fs::path& p) {
 
 // Runs `dpkg -L libonnx-testdata` and returns the data folder it lists, or "".
 std::string dpkg_testdata_dir() {
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(
-      popen("dpkg -L libonnx-testdata 2>/dev/null", "r"), pclose);
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen("dpkg -L libonnx-testdata 2>/dev/null", "r"),
+                                             pclose);
   if (!pipe) return "";
   char buf[4096];
   std::string found;
@@ -45,18 +45,12 @@ std::string dpkg_testdata_dir() {
 
 int64_t int_at(const Tensor& t, int64_t i) {
   switch (t.dtype()) {
-    case DType::kI64:
-      return t.data<int64_t>()[i];
-    case DType::kI32:
-      return t.data<int32_t>()[i];
-    case DType::kI16:
-      return t.data<int16_t>()[i];
-    case DType::kI8:
-      return t.data<int8_t>()[i];
-    case DType::kU8:
-      return t.data<uint8_t>()[i];
-    case DType::kF32:
-      break;
+    case DType::kI64: return t.data<int64_t>()[i];
+    case DType::kI32: return t.data<int32_t>()[i];
+    case DType::kI16: return t.data<int16_t>()[i];
+    case DType::kI8: return t.data<int8_t>()[i];
+    case DType::kU8: return t.data<uint8_t>()[i];
+    case DType::kF32: break;
   }
   SIEVE_ASSERT(false, "int_at on {}", dtype_name(t.dtype()));
   return 0;
@@ -73,11 +67,13 @@ Result<std::string> default_onnx_testdata_dir() {
   }
   std::string d = dpkg_testdata_dir();
   if (!d.empty()) return d;
-  for (const char* p : {"/usr/share/libonnx-testdata/data", "/usr/include/onnx/backend/test/data"}) {
+  for (const char* p :
+       {"/usr/share/libonnx-testdata/data", "/usr/include/onnx/backend/test/data"}) {
     if (looks_like_data_root(p)) return std::string(p);
   }
-  return not_found("ONNX test data not found: install the Debian package libonnx-testdata or "
-                   "set SIEVE_ONNX_TESTDATA_DIR (or pass --data-dir)");
+  return not_found(
+      "ONNX test data not found: install the Debian package libonnx-testdata or "
+      "set SIEVE_ONNX_TESTDATA_DIR (or pass --data-dir)");
 }
 
 bool is_conformance_case(const std::string& dir) {
@@ -116,8 +112,7 @@ Result<std::string> resolve_case(const std::string& name, const std::string& dat
   std::error_code ec;
   if (fs::exists(name, ec)) return name;
   if (data_dir.empty()) {
-    return not_found("{}: no such case directory (and no ONNX test data folder to look in)",
-                     name);
+    return not_found("{}: no such case directory (and no ONNX test data folder to look in)", name);
   }
   fs::path direct = fs::path(data_dir) / name;
   if (fs::exists(direct, ec)) return direct.string();
@@ -201,9 +196,10 @@ Status compare_tensors(const Tensor& expected, const Tensor& actual, double rtol
     }
   }
   if (bad == 0) return ok_status();
-  return invalid_argument("{} of {} elements differ (rtol {}, atol {}); first at flat index {}: "
-                          "{}; max |diff| {:.6g}",
-                          bad, n, rtol, atol, first, first_desc, max_diff);
+  return invalid_argument(
+      "{} of {} elements differ (rtol {}, atol {}); first at flat index {}: "
+      "{}; max |diff| {:.6g}",
+      bad, n, rtol, atol, first, first_desc, max_diff);
 }
 
 }  // namespace sieve::io

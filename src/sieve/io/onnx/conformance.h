@@ -21,6 +21,9 @@ struct ConformanceOptions {
   double rtol = 1e-3;  // ONNX backend test defaults
   double atol = 1e-7;
   bool verbose = false;  // per data set details in CaseResult::log
+  // Export the imported graph to ONNX (opset 13) and import it back before running, so the
+  // case checks export as well as import.
+  bool round_trip = false;
 };
 
 enum class CaseOutcome { kPass, kFail, kSkip };

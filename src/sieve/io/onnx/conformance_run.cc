@@ -23,8 +23,7 @@ CaseResult run_conformance_case(const std::string& dir, const ConformanceOptions
   auto finish = [&](CaseOutcome o, std::string reason) {
     r.outcome = o;
     r.reason = std::move(reason);
-    r.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return r;
   };
 
@@ -38,6 +37,15 @@ CaseResult run_conformance_case(const std::string& dir, const ConformanceOptions
       return finish(CaseOutcome::kSkip, msg);
     }
     return finish(CaseOutcome::kFail, "import: " + msg);
+  }
+  if (opts.round_trip) {
+    ExportOptions eo;
+    eo.allow_sieve_extensions = true;
+    auto bytes = export_onnx_bytes(*graph, eo);
+    if (!bytes.ok()) return finish(CaseOutcome::kFail, "export: " + bytes.status().message());
+    auto again = import_onnx_bytes(*bytes, "re-imported " + model_path);
+    if (!again.ok()) return finish(CaseOutcome::kFail, "re-import: " + again.status().message());
+    graph = std::move(again);
   }
   const ir::Graph& g = *graph;
   const std::vector<std::string> input_names = g.input_names();
@@ -66,8 +74,8 @@ CaseResult run_conformance_case(const std::string& dir, const ConformanceOptions
       // Match by the tensor's name when it names a graph input, else by position.
       auto name = tensor_pb_name(f.string());
       std::string target;
-      if (name.ok() && std::find(input_names.begin(), input_names.end(), *name) !=
-                           input_names.end()) {
+      if (name.ok() &&
+          std::find(input_names.begin(), input_names.end(), *name) != input_names.end()) {
         target = *name;
       } else if (k < static_cast<int>(input_names.size())) {
         target = input_names[static_cast<size_t>(k)];
@@ -106,8 +114,8 @@ CaseResult run_conformance_case(const std::string& dir, const ConformanceOptions
       }
       Status cmp = compare_tensors(*want, it->second, opts.rtol, opts.atol);
       if (!cmp.ok()) {
-        return finish(CaseOutcome::kFail, fmt::format("{}: output {} (\"{}\"): {}", set_name, k,
-                                                      oname, cmp.message()));
+        return finish(CaseOutcome::kFail,
+                      fmt::format("{}: output {} (\"{}\"): {}", set_name, k, oname, cmp.message()));
       }
       if (opts.verbose) {
         r.log += fmt::format("  {} output {} (\"{}\") {} {} ok\n", set_name, k, oname,

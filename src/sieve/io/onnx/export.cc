@@ -4,14 +4,14 @@
 // Squeeze/Unsqueeze axes and Pad pads/value (-> i64/f32 initializers). Attribute types are
 // taken from ONNX's own op schemas, so an int stored for a float attribute is written as a
 // float, and an attribute ONNX does not know is an error naming the node.
-#include <set>
-#include <string>
-#include <vector>
-
 #include <fmt/ranges.h>
 #include <onnx/checker.h>
 #include <onnx/defs/schema.h>
 #include <onnx/onnx_pb.h>
+
+#include <set>
+#include <string>
+#include <vector>
 
 #include "sieve/core/atomic_file.h"
 #include "sieve/io/onnx/onnx.h"
@@ -39,8 +39,7 @@ class Exporter {
 
  private:
   Status add_node(const ir::Node& n);
-  Status write_attrs(const ir::Node& n, onnx::NodeProto* p,
-                     const std::set<std::string>& skip,
+  Status write_attrs(const ir::Node& n, onnx::NodeProto* p, const std::set<std::string>& skip,
                      const std::map<std::string, std::string>& rename = {});
   Status write_attr(const ir::Node& n, const std::string& key, const Attr& v,
                     const onnx::OpSchema* schema, onnx::NodeProto* p);
@@ -69,8 +68,7 @@ std::string Exporter::fresh(const std::string& hint) {
   return name;
 }
 
-std::string Exporter::add_i64_initializer(const std::string& hint,
-                                          const std::vector<int64_t>& v) {
+std::string Exporter::add_i64_initializer(const std::string& hint, const std::vector<int64_t>& v) {
   std::string name = fresh(hint);
   detail::tensor_to_proto(Tensor::from_i64({static_cast<int64_t>(v.size())}, v), name,
                           graph_->add_initializer());
@@ -120,17 +118,24 @@ Status Exporter::write_attr(const ir::Node& n, const std::string& key, const Att
   };
   switch (want) {
     case AT::FLOAT:
-      if (const double* d = std::get_if<double>(&v)) a->set_f(static_cast<float>(*d));
-      else if (const int64_t* i = std::get_if<int64_t>(&v)) a->set_f(static_cast<float>(*i));
-      else return mismatch();
+      if (const double* d = std::get_if<double>(&v))
+        a->set_f(static_cast<float>(*d));
+      else if (const int64_t* i = std::get_if<int64_t>(&v))
+        a->set_f(static_cast<float>(*i));
+      else
+        return mismatch();
       break;
     case AT::INT:
-      if (const int64_t* i = std::get_if<int64_t>(&v)) a->set_i(*i);
-      else return mismatch();
+      if (const int64_t* i = std::get_if<int64_t>(&v))
+        a->set_i(*i);
+      else
+        return mismatch();
       break;
     case AT::STRING:
-      if (const auto* s = std::get_if<std::string>(&v)) a->set_s(*s);
-      else return mismatch();
+      if (const auto* s = std::get_if<std::string>(&v))
+        a->set_s(*s);
+      else
+        return mismatch();
       break;
     case AT::FLOATS:
       if (const auto* d = std::get_if<std::vector<double>>(&v)) {
@@ -235,23 +240,25 @@ Status Exporter::add_node(const ir::Node& n) {
       }
       // Opset < 13 semantics: flatten to 2-D at `axis`, normalise rows.
       auto it = shaped_.values.find(n.input(0));
-      const int64_t rank = it == shaped_.values.end() ? -1
-                                                      : static_cast<int64_t>(it->second.shape.size());
+      const int64_t rank =
+          it == shaped_.values.end() ? -1 : static_cast<int64_t>(it->second.shape.size());
       if (axis == -1 || (rank >= 0 && axis == rank - 1)) {
         // Flattening at the last axis changes nothing: the opset-13 op is the same.
         return write_attrs(n, new_node(n, op_type), {"coerce_2d"});
       }
       if (rank < 0) {
-        return failed_precondition("{}: coerce_2d=1 with axis={} needs the input's shape, which "
-                                   "shape inference could not determine",
-                                   where(n), axis);
+        return failed_precondition(
+            "{}: coerce_2d=1 with axis={} needs the input's shape, which "
+            "shape inference could not determine",
+            where(n), axis);
       }
       const Shape& shape = it->second.shape;
       for (int64_t d : shape) {
         if (d < 0) {
-          return failed_precondition("{}: coerce_2d=1 with axis={} needs a static input shape, "
-                                     "got {}",
-                                     where(n), axis, shape_str(shape));
+          return failed_precondition(
+              "{}: coerce_2d=1 with axis={} needs a static input shape, "
+              "got {}",
+              where(n), axis, shape_str(shape));
         }
       }
       std::string flat = fresh(n.name + "_flat");
@@ -388,9 +395,10 @@ Result<std::string> Exporter::run() {
 
   for (const auto& [name, t] : g_.initializers) {
     if (t.frac_bits() != 0) {
-      return unimplemented("export: initializer \"{}\" is fixed point ({}, frac_bits={}); ONNX "
-                           "has no fixed-point type (convert it to f32 first)",
-                           name, dtype_name(t.dtype()), t.frac_bits());
+      return unimplemented(
+          "export: initializer \"{}\" is fixed point ({}, frac_bits={}); ONNX "
+          "has no fixed-point type (convert it to f32 first)",
+          name, dtype_name(t.dtype()), t.frac_bits());
     }
     detail::tensor_to_proto(t, name, graph_->add_initializer());
   }
@@ -415,9 +423,10 @@ Result<std::string> Exporter::run() {
   }
   std::string bytes;
   if (!model_.SerializeToString(&bytes)) {
-    return internal_error("export of graph \"{}\": protobuf serialization failed (a model "
-                          "over 2 GiB cannot be written as one ONNX file)",
-                          g_.name);
+    return internal_error(
+        "export of graph \"{}\": protobuf serialization failed (a model "
+        "over 2 GiB cannot be written as one ONNX file)",
+        g_.name);
   }
   return bytes;
 }

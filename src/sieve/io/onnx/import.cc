@@ -1,14 +1,14 @@
 // ONNX -> Sieve IR. The mapping of each ONNX op (and of its legacy forms) onto ops.def lives
 // in Importer::import_node; the glue (Constant folding, graph inputs, initializers) around it.
+#include <fmt/ranges.h>
+#include <onnx/onnx_pb.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <fmt/ranges.h>
-#include <onnx/onnx_pb.h>
 
 #include "sieve/core/atomic_file.h"
 #include "sieve/io/onnx/onnx.h"
@@ -127,8 +127,8 @@ class Importer {
   bool has_sieve_domain_ = false;
   bool no_default_opset_ = false;
   ir::Graph g_;
-  std::set<std::string> defined_;     // values defined so far (inputs, initializers, outputs)
-  std::set<std::string> node_names_;  // node names used so far
+  std::set<std::string> defined_;         // values defined so far (inputs, initializers, outputs)
+  std::set<std::string> node_names_;      // node names used so far
   std::map<std::string, int64_t> ranks_;  // known ranks (graph inputs, value_info, tensors)
   int counter_ = 0;
 };
@@ -185,9 +185,10 @@ Status Importer::read_inputs() {
     const std::string where = fmt::format("{}: graph input \"{}\"", origin_, vi.name());
     if (vi.name().empty()) return data_loss("{}: a graph input has no name", origin_);
     if (!vi.type().has_tensor_type()) {
-      return unimplemented("{}: only tensor inputs are supported (not sequence, map or "
-                           "optional types)",
-                           where);
+      return unimplemented(
+          "{}: only tensor inputs are supported (not sequence, map or "
+          "optional types)",
+          where);
     }
     const auto& tt = vi.type().tensor_type();
     SIEVE_ASSIGN_OR_RETURN(DType dtype, detail::dtype_from_onnx(tt.elem_type(), where));
@@ -226,9 +227,8 @@ Status Importer::check_supported() {
       ok = has_sieve_domain_ && p.domain() == "ai.sieve" && p.op_type() == "LSTM";
     }
     if (ok) continue;
-    std::string op = p.domain().empty() || p.domain() == "ai.onnx"
-                         ? p.op_type()
-                         : p.domain() + "." + p.op_type();
+    std::string op = p.domain().empty() || p.domain() == "ai.onnx" ? p.op_type()
+                                                                   : p.domain() + "." + p.op_type();
     if (std::find(bad.begin(), bad.end(), op) == bad.end()) bad.push_back(op);
     if (first_node.empty()) first_node = p.name().empty() ? fmt::format("#{}", i) : p.name();
   }
@@ -275,8 +275,7 @@ Status Importer::pass_attrs(NodeCtx& c, std::initializer_list<const char*> pass,
   if (!c.attrs.empty() || !c.tensor_attrs.empty()) {
     std::string k = !c.attrs.empty() ? c.attrs.begin()->first : c.tensor_attrs.begin()->first;
     std::string v = !c.attrs.empty() ? attr_value_str(c.attrs.begin()->second) : "<tensor>";
-    return unimplemented("{}: attribute {}={} is not supported at opset {}", c.where, k, v,
-                         opset_);
+    return unimplemented("{}: attribute {}={} is not supported at opset {}", c.where, k, v, opset_);
   }
   return ok_status();
 }
@@ -327,9 +326,10 @@ Status Importer::rewrite_legacy_broadcast(NodeCtx& c) {
   int64_t ra = known_rank(a);
   int64_t rb = known_rank(b);
   if (ra < 0 || rb < 0) {
-    return unimplemented("{}: legacy broadcast with axis={} needs the ranks of both inputs, "
-                         "which are unknown here",
-                         c.where, *axis_p);
+    return unimplemented(
+        "{}: legacy broadcast with axis={} needs the ranks of both inputs, "
+        "which are unknown here",
+        c.where, *axis_p);
   }
   int64_t axis = *axis_p < 0 ? *axis_p + ra : *axis_p;
   if (axis < 0 || axis + rb > ra) {
@@ -390,21 +390,16 @@ void Importer::propagate_rank(const ir::Node& n) {
     case OpKind::kTranspose:
     case OpKind::kPad:
     case OpKind::kDropout:
-    case OpKind::kIdentity:
-      break;
+    case OpKind::kIdentity: break;
     case OpKind::kFlatten:
-    case OpKind::kFullyConnected:
-      r = 2;
-      break;
+    case OpKind::kFullyConnected: r = 2; break;
     case OpKind::kInput:
     case OpKind::kMatMul:
     case OpKind::kReshape:
     case OpKind::kSqueeze:
     case OpKind::kUnsqueeze:
     case OpKind::kLSTM:
-    case OpKind::kGRU:
-      r = -1;
-      break;
+    case OpKind::kGRU: r = -1; break;
   }
   if (r >= 0) ranks_[n.outputs[0]] = r;
 }
@@ -463,9 +458,10 @@ Status Importer::define_outputs(const NodeCtx& c) {
   for (const std::string& o : c.node.outputs) {
     if (o.empty()) continue;
     if (!defined_.insert(o).second) {
-      return invalid_argument("{}: output \"{}\" is already defined (ONNX values are assigned "
-                              "once)",
-                              c.where, o);
+      return invalid_argument(
+          "{}: output \"{}\" is already defined (ONNX values are assigned "
+          "once)",
+          c.where, o);
     }
   }
   return ok_status();
@@ -475,29 +471,32 @@ Result<Attr> convert_attr(const onnx::AttributeProto& a, const std::string& wher
   auto type = a.type();
   if (type == onnx::AttributeProto_AttributeType_UNDEFINED) {
     // Very old models leave `type` unset; infer it from the field that is set.
-    if (a.has_f()) type = onnx::AttributeProto_AttributeType_FLOAT;
-    else if (a.has_i()) type = onnx::AttributeProto_AttributeType_INT;
-    else if (a.has_s()) type = onnx::AttributeProto_AttributeType_STRING;
-    else if (a.has_t()) type = onnx::AttributeProto_AttributeType_TENSOR;
-    else if (a.floats_size() > 0) type = onnx::AttributeProto_AttributeType_FLOATS;
-    else if (a.ints_size() > 0) type = onnx::AttributeProto_AttributeType_INTS;
-    else if (a.strings_size() > 0) type = onnx::AttributeProto_AttributeType_STRINGS;
+    if (a.has_f())
+      type = onnx::AttributeProto_AttributeType_FLOAT;
+    else if (a.has_i())
+      type = onnx::AttributeProto_AttributeType_INT;
+    else if (a.has_s())
+      type = onnx::AttributeProto_AttributeType_STRING;
+    else if (a.has_t())
+      type = onnx::AttributeProto_AttributeType_TENSOR;
+    else if (a.floats_size() > 0)
+      type = onnx::AttributeProto_AttributeType_FLOATS;
+    else if (a.ints_size() > 0)
+      type = onnx::AttributeProto_AttributeType_INTS;
+    else if (a.strings_size() > 0)
+      type = onnx::AttributeProto_AttributeType_STRINGS;
   }
   switch (type) {
-    case onnx::AttributeProto_AttributeType_FLOAT:
-      return Attr(static_cast<double>(a.f()));
-    case onnx::AttributeProto_AttributeType_INT:
-      return Attr(static_cast<int64_t>(a.i()));
-    case onnx::AttributeProto_AttributeType_STRING:
-      return Attr(a.s());
+    case onnx::AttributeProto_AttributeType_FLOAT: return Attr(static_cast<double>(a.f()));
+    case onnx::AttributeProto_AttributeType_INT: return Attr(static_cast<int64_t>(a.i()));
+    case onnx::AttributeProto_AttributeType_STRING: return Attr(a.s());
     case onnx::AttributeProto_AttributeType_FLOATS:
       return Attr(std::vector<double>(a.floats().begin(), a.floats().end()));
     case onnx::AttributeProto_AttributeType_INTS:
       return Attr(std::vector<int64_t>(a.ints().begin(), a.ints().end()));
     case onnx::AttributeProto_AttributeType_STRINGS:
       return Attr(std::vector<std::string>(a.strings().begin(), a.strings().end()));
-    default:
-      break;
+    default: break;
   }
   return unimplemented("{}: attribute {} has type {}, which is not supported", where, a.name(),
                        onnx::AttributeProto_AttributeType_Name(type));
@@ -523,9 +522,10 @@ Status Importer::import_node(const onnx::NodeProto& p, int index) {
   // Inputs must be defined earlier (nodes are in topological order).
   for (const std::string& in : p.input()) {
     if (!in.empty() && !defined_.count(in)) {
-      return invalid_argument("{}: input \"{}\" is not defined by an earlier node, a graph "
-                              "input or an initializer",
-                              c.where, in);
+      return invalid_argument(
+          "{}: input \"{}\" is not defined by an earlier node, a graph "
+          "input or an initializer",
+          c.where, in);
     }
   }
   const std::string& op = p.op_type();
@@ -555,9 +555,7 @@ Status Importer::import_node(const onnx::NodeProto& p, int index) {
     case OpKind::kMatMul:
     case OpKind::kGlobalAveragePool:
     case OpKind::kGlobalMaxPool:
-    case OpKind::kIdentity:
-      SIEVE_RETURN_IF_ERROR(pass_attrs(c, {}));
-      break;
+    case OpKind::kIdentity: SIEVE_RETURN_IF_ERROR(pass_attrs(c, {})); break;
     case OpKind::kConv:
       SIEVE_RETURN_IF_ERROR(
           pass_attrs(c, {"kernel_shape", "strides", "pads", "dilations", "group", "auto_pad"}));
@@ -568,9 +566,9 @@ Status Importer::import_node(const onnx::NodeProto& p, int index) {
                              c.where);
       }
       // storage_order only affects the Indices output.
-      SIEVE_RETURN_IF_ERROR(pass_attrs(
-          c, {"kernel_shape", "strides", "pads", "dilations", "ceil_mode", "auto_pad"},
-          {"storage_order"}));
+      SIEVE_RETURN_IF_ERROR(
+          pass_attrs(c, {"kernel_shape", "strides", "pads", "dilations", "ceil_mode", "auto_pad"},
+                     {"storage_order"}));
       break;
     case OpKind::kAveragePool:
       SIEVE_RETURN_IF_ERROR(pass_attrs(c, {"kernel_shape", "strides", "pads", "dilations",
@@ -578,9 +576,7 @@ Status Importer::import_node(const onnx::NodeProto& p, int index) {
       break;
     case OpKind::kRelu:
     case OpKind::kSigmoid:
-    case OpKind::kTanh:
-      SIEVE_RETURN_IF_ERROR(pass_attrs(c, {}, {"consumed_inputs"}));
-      break;
+    case OpKind::kTanh: SIEVE_RETURN_IF_ERROR(pass_attrs(c, {}, {"consumed_inputs"})); break;
     case OpKind::kSoftmax:
     case OpKind::kLogSoftmax:
       if (opset_ < 13) {
@@ -597,24 +593,27 @@ Status Importer::import_node(const onnx::NodeProto& p, int index) {
       SIEVE_ASSIGN_OR_RETURN(int64_t is_test, take_int(c, "is_test", 1));
       SIEVE_ASSIGN_OR_RETURN(int64_t spatial, take_int(c, "spatial", 1));
       if (training != 0 || n.outputs.size() > 1) {
-        return unimplemented("{}: training-mode BatchNormalization (training_mode={}, {} "
-                             "outputs) is not supported; only inference with running "
-                             "statistics is",
-                             c.where, training, n.outputs.size());
+        return unimplemented(
+            "{}: training-mode BatchNormalization (training_mode={}, {} "
+            "outputs) is not supported; only inference with running "
+            "statistics is",
+            c.where, training, n.outputs.size());
       }
       if (is_test == 0) {
-        return unimplemented("{}: BatchNormalization with is_test=0 (training) is not "
-                             "supported",
-                             c.where);
+        return unimplemented(
+            "{}: BatchNormalization with is_test=0 (training) is not "
+            "supported",
+            c.where);
       }
       if (spatial == 0) {
-        return unimplemented("{}: BatchNormalization with spatial=0 (per-activation "
-                             "statistics) is not supported",
-                             c.where);
+        return unimplemented(
+            "{}: BatchNormalization with spatial=0 (per-activation "
+            "statistics) is not supported",
+            c.where);
       }
       if (n.inputs.size() != 5) {
-        return invalid_argument("{}: expected 5 inputs (X, scale, B, mean, var), got {}",
-                                c.where, n.inputs.size());
+        return invalid_argument("{}: expected 5 inputs (X, scale, B, mean, var), got {}", c.where,
+                                n.inputs.size());
       }
       // momentum only matters in training; consumed_inputs is an opset-1 leftover.
       SIEVE_RETURN_IF_ERROR(pass_attrs(c, {"epsilon"}, {"momentum", "consumed_inputs"}));
@@ -634,9 +633,7 @@ Status Importer::import_node(const onnx::NodeProto& p, int index) {
       if (opset_ < 4 && !c.attrs.count("axis")) n.attrs["axis"] = int64_t{1};
       SIEVE_RETURN_IF_ERROR(pass_attrs(c, {"axis"}));
       break;
-    case OpKind::kFlatten:
-      SIEVE_RETURN_IF_ERROR(pass_attrs(c, {"axis"}));
-      break;
+    case OpKind::kFlatten: SIEVE_RETURN_IF_ERROR(pass_attrs(c, {"axis"})); break;
     case OpKind::kReshape:
       if (c.attrs.count("shape")) {
         // Reshape-1: the target shape is an attribute.
@@ -647,9 +644,7 @@ Status Importer::import_node(const onnx::NodeProto& p, int index) {
       }
       SIEVE_RETURN_IF_ERROR(pass_attrs(c, {"allowzero"}, {"consumed_inputs"}));
       break;
-    case OpKind::kTranspose:
-      SIEVE_RETURN_IF_ERROR(pass_attrs(c, {"perm"}));
-      break;
+    case OpKind::kTranspose: SIEVE_RETURN_IF_ERROR(pass_attrs(c, {"perm"})); break;
     case OpKind::kSqueeze:
     case OpKind::kUnsqueeze:
       if (c.attrs.count("axes")) {
@@ -671,15 +666,17 @@ Status Importer::import_node(const onnx::NodeProto& p, int index) {
         }
         double value = 0;
         if (auto v = take(c, "value")) {
-          if (const double* d = std::get_if<double>(&*v)) value = *d;
-          else if (const int64_t* i = std::get_if<int64_t>(&*v)) value = static_cast<double>(*i);
+          if (const double* d = std::get_if<double>(&*v))
+            value = *d;
+          else if (const int64_t* i = std::get_if<int64_t>(&*v))
+            value = static_cast<double>(*i);
         }
         n.inputs.resize(1);
         n.inputs.push_back(add_initializer(
             n.name + "_pads", Tensor::from_i64({static_cast<int64_t>(pads.size())}, pads)));
         if (value != 0) {
-          n.inputs.push_back(
-              add_initializer(n.name + "_value", Tensor::from_f32({}, {static_cast<float>(value)})));
+          n.inputs.push_back(add_initializer(n.name + "_value",
+                                             Tensor::from_f32({}, {static_cast<float>(value)})));
         }
       } else if (n.inputs.size() > 3 && !n.inputs[3].empty()) {
         return unimplemented("{}: Pad with an axes input (opset 18) is not supported", c.where);
@@ -708,26 +705,26 @@ Status Importer::import_node(const onnx::NodeProto& p, int index) {
     }
     case OpKind::kLSTM:
       if (sieve_domain) {
-        SIEVE_RETURN_IF_ERROR(pass_attrs(
-            c, {"hidden_size", "direction", "layout", "input_forget", "clip", "activations",
-                "activation_alpha", "activation_beta", "proj_size"}));
+        SIEVE_RETURN_IF_ERROR(
+            pass_attrs(c, {"hidden_size", "direction", "layout", "input_forget", "clip",
+                           "activations", "activation_alpha", "activation_beta", "proj_size"}));
       } else {
         // output_sequence (LSTM-1) only says whether Y is wanted; the outputs list says it too.
-        SIEVE_RETURN_IF_ERROR(pass_attrs(
-            c, {"hidden_size", "direction", "layout", "input_forget", "clip", "activations",
-                "activation_alpha", "activation_beta"},
-            {"output_sequence"}));
+        SIEVE_RETURN_IF_ERROR(
+            pass_attrs(c,
+                       {"hidden_size", "direction", "layout", "input_forget", "clip", "activations",
+                        "activation_alpha", "activation_beta"},
+                       {"output_sequence"}));
       }
       break;
     case OpKind::kGRU:
-      SIEVE_RETURN_IF_ERROR(pass_attrs(
-          c, {"hidden_size", "direction", "layout", "linear_before_reset", "clip", "activations",
-              "activation_alpha", "activation_beta"},
-          {"output_sequence"}));
+      SIEVE_RETURN_IF_ERROR(
+          pass_attrs(c,
+                     {"hidden_size", "direction", "layout", "linear_before_reset", "clip",
+                      "activations", "activation_alpha", "activation_beta"},
+                     {"output_sequence"}));
       break;
-    case OpKind::kInput:
-      SIEVE_ASSERT(false, "Input is not an ONNX op");
-      break;
+    case OpKind::kInput: SIEVE_ASSERT(false, "Input is not an ONNX op"); break;
   }
   // Trailing omitted optional inputs carry no information.
   while (!n.inputs.empty() && n.inputs.back().empty()) n.inputs.pop_back();
@@ -741,8 +738,7 @@ Status Importer::finish_outputs() {
   for (const auto& vi : model_.graph().output()) {
     const std::string& name = vi.name();
     if (!defined_.count(name)) {
-      return invalid_argument("{}: graph output \"{}\" is not produced by any node", origin_,
-                              name);
+      return invalid_argument("{}: graph output \"{}\" is not produced by any node", origin_, name);
     }
     if (g_.is_initializer(name)) {
       // A constant graph output (e.g. a folded Constant): keep the value under a new name and
@@ -801,15 +797,18 @@ std::vector<std::string> supported_onnx_ops() {
   return ops;  // std::map keeps them sorted
 }
 
-std::string supported_onnx_ops_str() { return fmt::format("{}", fmt::join(supported_onnx_ops(), ", ")); }
+std::string supported_onnx_ops_str() {
+  return fmt::format("{}", fmt::join(supported_onnx_ops(), ", "));
+}
 
 Result<ir::Graph> import_onnx_bytes(const std::string& bytes, const std::string& origin) {
   if (bytes.empty()) return data_loss("{}: empty file, not an ONNX model", origin);
   onnx::ModelProto model;
   if (!model.ParseFromString(bytes)) {
-    return data_loss("{}: not a valid ONNX model (protobuf parse failed: the file is "
-                     "truncated, corrupt or not an ONNX ModelProto; {} bytes)",
-                     origin, bytes.size());
+    return data_loss(
+        "{}: not a valid ONNX model (protobuf parse failed: the file is "
+        "truncated, corrupt or not an ONNX ModelProto; {} bytes)",
+        origin, bytes.size());
   }
   return Importer(model, origin).run();
 }
@@ -822,9 +821,10 @@ Result<ir::Graph> import_onnx(const std::string& path) {
 Result<Tensor> parse_tensor_pb(const std::string& bytes, const std::string& origin) {
   onnx::TensorProto p;
   if (!p.ParseFromString(bytes)) {
-    return data_loss("{}: not a valid TensorProto (protobuf parse failed: truncated or corrupt; "
-                     "{} bytes)",
-                     origin, bytes.size());
+    return data_loss(
+        "{}: not a valid TensorProto (protobuf parse failed: truncated or corrupt; "
+        "{} bytes)",
+        origin, bytes.size());
   }
   return detail::tensor_from_proto(p, origin);
 }

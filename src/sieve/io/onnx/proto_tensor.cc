@@ -18,41 +18,29 @@ std::string onnx_dtype_name(int32_t elem_type) {
 
 Result<DType> dtype_from_onnx(int32_t elem_type, const std::string& where) {
   switch (elem_type) {
-    case onnx::TensorProto_DataType_FLOAT:
-      return DType::kF32;
-    case onnx::TensorProto_DataType_INT64:
-      return DType::kI64;
-    case onnx::TensorProto_DataType_INT32:
-      return DType::kI32;
-    case onnx::TensorProto_DataType_INT16:
-      return DType::kI16;
-    case onnx::TensorProto_DataType_INT8:
-      return DType::kI8;
+    case onnx::TensorProto_DataType_FLOAT: return DType::kF32;
+    case onnx::TensorProto_DataType_INT64: return DType::kI64;
+    case onnx::TensorProto_DataType_INT32: return DType::kI32;
+    case onnx::TensorProto_DataType_INT16: return DType::kI16;
+    case onnx::TensorProto_DataType_INT8: return DType::kI8;
     case onnx::TensorProto_DataType_UINT8:
-    case onnx::TensorProto_DataType_BOOL:
-      return DType::kU8;
-    default:
-      break;
+    case onnx::TensorProto_DataType_BOOL: return DType::kU8;
+    default: break;
   }
-  return unimplemented("{}: element type {} ({}) is not supported (supported: FLOAT, INT64, "
-                       "INT32, INT16, INT8, UINT8, BOOL)",
-                       where, onnx_dtype_name(elem_type), elem_type);
+  return unimplemented(
+      "{}: element type {} ({}) is not supported (supported: FLOAT, INT64, "
+      "INT32, INT16, INT8, UINT8, BOOL)",
+      where, onnx_dtype_name(elem_type), elem_type);
 }
 
 int32_t onnx_from_dtype(DType t) {
   switch (t) {
-    case DType::kF32:
-      return onnx::TensorProto_DataType_FLOAT;
-    case DType::kI16:
-      return onnx::TensorProto_DataType_INT16;
-    case DType::kI8:
-      return onnx::TensorProto_DataType_INT8;
-    case DType::kU8:
-      return onnx::TensorProto_DataType_UINT8;
-    case DType::kI32:
-      return onnx::TensorProto_DataType_INT32;
-    case DType::kI64:
-      return onnx::TensorProto_DataType_INT64;
+    case DType::kF32: return onnx::TensorProto_DataType_FLOAT;
+    case DType::kI16: return onnx::TensorProto_DataType_INT16;
+    case DType::kI8: return onnx::TensorProto_DataType_INT8;
+    case DType::kU8: return onnx::TensorProto_DataType_UINT8;
+    case DType::kI32: return onnx::TensorProto_DataType_INT32;
+    case DType::kI64: return onnx::TensorProto_DataType_INT64;
   }
   SIEVE_ASSERT(false, "unknown DType {}", static_cast<int>(t));
   return 0;
@@ -86,20 +74,20 @@ Status copy_field(const Field& field, Tensor& t, const std::string& where, const
 
 Result<Tensor> tensor_from_proto(const onnx::TensorProto& p, const std::string& where) {
   if (p.has_data_location() && p.data_location() == onnx::TensorProto_DataLocation_EXTERNAL) {
-    return unimplemented("{}: tensor \"{}\" keeps its data in an external file, which is not "
-                         "supported (save the model with the data embedded)",
-                         where, p.name());
+    return unimplemented(
+        "{}: tensor \"{}\" keeps its data in an external file, which is not "
+        "supported (save the model with the data embedded)",
+        where, p.name());
   }
   if (p.has_segment()) {
-    return unimplemented("{}: tensor \"{}\" is segmented, which is not supported", where,
-                         p.name());
+    return unimplemented("{}: tensor \"{}\" is segmented, which is not supported", where, p.name());
   }
   if (!p.has_data_type() || p.data_type() == onnx::TensorProto_DataType_UNDEFINED) {
     return data_loss("{}: tensor \"{}\" has no data_type", where, p.name());
   }
-  SIEVE_ASSIGN_OR_RETURN(DType dtype,
-                         dtype_from_onnx(p.data_type(), fmt::format("{}: tensor \"{}\"", where,
-                                                                    p.name())));
+  SIEVE_ASSIGN_OR_RETURN(
+      DType dtype,
+      dtype_from_onnx(p.data_type(), fmt::format("{}: tensor \"{}\"", where, p.name())));
   Shape shape;
   for (int64_t d : p.dims()) {
     if (d < 0) {
@@ -115,15 +103,14 @@ Result<Tensor> tensor_from_proto(const onnx::TensorProto& p, const std::string& 
                      shape_str(shape));
   }
   Tensor t(dtype, shape);
-  const std::string tname = p.name().empty() ? where : fmt::format("{}: tensor \"{}\"", where,
-                                                                   p.name());
+  const std::string tname =
+      p.name().empty() ? where : fmt::format("{}: tensor \"{}\"", where, p.name());
   if (p.has_raw_data()) {
     // BOOL is one byte per element in raw_data, like UINT8.
     const size_t want = t.nbytes();
     if (p.raw_data().size() != want) {
       return data_loss("{}: raw_data has {} bytes, dims {} of {} need {}", tname,
-                       p.raw_data().size(), shape_str(shape), onnx_dtype_name(p.data_type()),
-                       want);
+                       p.raw_data().size(), shape_str(shape), onnx_dtype_name(p.data_type()), want);
     }
     if (want > 0) std::memcpy(t.raw(), p.raw_data().data(), want);
     return t;
@@ -148,8 +135,7 @@ Result<Tensor> tensor_from_proto(const onnx::TensorProto& p, const std::string& 
     case onnx::TensorProto_DataType_BOOL:
       SIEVE_RETURN_IF_ERROR(copy_field<uint8_t>(p.int32_data(), t, tname, "int32_data"));
       break;
-    default:
-      SIEVE_ASSERT(false, "dtype_from_onnx accepted {}", p.data_type());
+    default: SIEVE_ASSERT(false, "dtype_from_onnx accepted {}", p.data_type());
   }
   return t;
 }

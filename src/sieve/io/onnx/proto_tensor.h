@@ -2,10 +2,10 @@
 // Tensor / DType. Not part of the public API (include sieve/io/onnx/onnx.h instead).
 #pragma once
 
+#include <onnx/onnx_pb.h>
+
 #include <cstdint>
 #include <string>
-
-#include <onnx/onnx_pb.h>
 
 #include "sieve/core/status.h"
 #include "sieve/core/tensor.h"
