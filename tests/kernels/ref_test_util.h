@@ -17,9 +17,10 @@
 namespace sieve::testing {
 
 // A node with attributes given as {key, value} pairs.
-inline ir::Node make_node(ir::OpKind op, std::string name, std::vector<std::string> inputs,
-                          std::vector<std::string> outputs,
-                          std::initializer_list<std::pair<const std::string, ir::Attr>> attrs = {}) {
+inline ir::Node make_node(
+    ir::OpKind op, std::string name, std::vector<std::string> inputs,
+    std::vector<std::string> outputs,
+    std::initializer_list<std::pair<const std::string, ir::Attr>> attrs = {}) {
   ir::Node n;
   n.op = op;
   n.name = std::move(name);
@@ -88,12 +89,12 @@ inline std::vector<Tensor> run_node(const ir::Node& n, std::vector<const Tensor*
 inline ::testing::AssertionResult tensors_near(const Tensor& actual, const Tensor& expected,
                                                double rtol = 1e-5, double atol = 1e-6) {
   if (actual.shape() != expected.shape()) {
-    return ::testing::AssertionFailure() << "shape " << shape_str(actual.shape()) << " vs "
-                                         << shape_str(expected.shape());
+    return ::testing::AssertionFailure()
+           << "shape " << shape_str(actual.shape()) << " vs " << shape_str(expected.shape());
   }
   if (actual.dtype() != expected.dtype()) {
-    return ::testing::AssertionFailure() << "dtype " << dtype_name(actual.dtype()) << " vs "
-                                         << dtype_name(expected.dtype());
+    return ::testing::AssertionFailure()
+           << "dtype " << dtype_name(actual.dtype()) << " vs " << dtype_name(expected.dtype());
   }
   Tensor a = actual.to_f32();
   Tensor b = expected.to_f32();

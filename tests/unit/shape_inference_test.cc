@@ -13,7 +13,9 @@ using sieve::testing::i64_tensor;
 using sieve::testing::make_node;
 using ::testing::HasSubstr;
 
-ValueInfo f32(Shape s) { return {DType::kF32, std::move(s)}; }
+ValueInfo f32(Shape s) {
+  return {DType::kF32, std::move(s)};
+}
 
 // Output shapes of one node given its operands' infos (initializers from `g`).
 Result<std::vector<ValueInfo>> infer(const Node& n, std::vector<ValueInfo> in,
@@ -41,8 +43,7 @@ TEST(ShapeInference, ConvStridePadDilationGroups) {
                       {"dilations", std::vector<int64_t>{1, 2}},
                       {"group", int64_t{2}}});
   // H: (10 + 1 + 2 - 3) / 2 + 1 = 6; W: (9 - (2*(3-1)+1)) / 1 + 1 = 5.
-  EXPECT_EQ(shape_of(n, {f32({1, 4, 10, 9}), f32({6, 2, 3, 3}), f32({6})}),
-            (Shape{1, 6, 6, 5}));
+  EXPECT_EQ(shape_of(n, {f32({1, 4, 10, 9}), f32({6, 2, 3, 3}), f32({6})}), (Shape{1, 6, 6, 5}));
 }
 
 TEST(ShapeInference, ConvAutoPad) {
@@ -156,8 +157,8 @@ TEST(ShapeInference, ConcatFlattenTranspose) {
   EXPECT_EQ(shape_of(fl3, {f32({2, 3, 4})}), (Shape{24, 1}));
   Node tr = make_node(OpKind::kTranspose, "t", {"x"}, {"y"});
   EXPECT_EQ(shape_of(tr, {f32({2, 3, 4})}), (Shape{4, 3, 2}));
-  Node tp = make_node(OpKind::kTranspose, "t", {"x"}, {"y"},
-                      {{"perm", std::vector<int64_t>{1, 0, 0}}});
+  Node tp =
+      make_node(OpKind::kTranspose, "t", {"x"}, {"y"}, {{"perm", std::vector<int64_t>{1, 0, 0}}});
   EXPECT_THAT(error_of(tp, {f32({2, 3, 4})}), HasSubstr("not a permutation"));
 }
 
@@ -183,14 +184,14 @@ TEST(ShapeInference, SqueezeUnsqueezeFromAttrOrInitializer) {
   EXPECT_EQ(shape_of(sq, {f32({1, 3, 1}), {DType::kI64, {2}}}, g), (Shape{3}));
   Node sq_all = make_node(OpKind::kSqueeze, "sq", {"x"}, {"y"});
   EXPECT_EQ(shape_of(sq_all, {f32({1, 3, 1, 2})}), (Shape{3, 2}));
-  Node sq_attr = make_node(OpKind::kSqueeze, "sq", {"x"}, {"y"},
-                           {{"axes", std::vector<int64_t>{1}}});
+  Node sq_attr =
+      make_node(OpKind::kSqueeze, "sq", {"x"}, {"y"}, {{"axes", std::vector<int64_t>{1}}});
   EXPECT_THAT(error_of(sq_attr, {f32({1, 3, 1})}),
               HasSubstr("cannot squeeze dim 1 of X [1,3,1]: its size is 3"));
   Node un = make_node(OpKind::kUnsqueeze, "un", {"x", "ax"}, {"y"});
   EXPECT_EQ(shape_of(un, {f32({3, 4}), {DType::kI64, {2}}}, g), (Shape{1, 3, 4, 1}));
-  Node un_attr = make_node(OpKind::kUnsqueeze, "un", {"x"}, {"y"},
-                           {{"axes", std::vector<int64_t>{3, 1}}});
+  Node un_attr =
+      make_node(OpKind::kUnsqueeze, "un", {"x"}, {"y"}, {{"axes", std::vector<int64_t>{3, 1}}});
   EXPECT_EQ(shape_of(un_attr, {f32({3, 4})}), (Shape{3, 1, 4, 1}));
 }
 
@@ -199,14 +200,20 @@ TEST(ShapeInference, PadDropoutIdentity) {
   g.initializers["p"] = i64_tensor({0, 1, 0, 2});
   Node pad = make_node(OpKind::kPad, "pad", {"x", "p"}, {"y"});
   EXPECT_EQ(shape_of(pad, {f32({3, 4}), {DType::kI64, {4}}}, g), (Shape{3, 7}));
-  Node pad_attr = make_node(OpKind::kPad, "pad", {"x"}, {"y"},
-                            {{"pads", std::vector<int64_t>{1, -1, 1, 0}},
-                             {"mode", std::string("edge")}});
+  Node pad_attr =
+      make_node(OpKind::kPad, "pad", {"x"}, {"y"},
+                {{"pads", std::vector<int64_t>{1, -1, 1, 0}}, {"mode", std::string("edge")}});
   EXPECT_EQ(shape_of(pad_attr, {f32({3, 4})}), (Shape{5, 3}));
-  Node pad_reflect = make_node(OpKind::kPad, "pad", {"x"}, {"y"},
-                               {{"pads", std::vector<int64_t>{0, 4, 0, 0}},
-                                {"mode", std::string("reflect")}});
-  EXPECT_THAT(error_of(pad_reflect, {f32({3, 4})}), HasSubstr("mode reflect"));
+  Node pad_edge =
+      make_node(OpKind::kPad, "pad", {"x"}, {"y"},
+                {{"pads", std::vector<int64_t>{0, 4, 0, 0}}, {"mode", std::string("edge")}});
+  EXPECT_THAT(error_of(pad_edge, {f32({3, 0})}),
+              HasSubstr("mode edge cannot pad the empty dim 1 of X [3,0]"));
+  // reflect repeats periodically (numpy.pad), so a pad may exceed the dim.
+  Node pad_reflect =
+      make_node(OpKind::kPad, "pad", {"x"}, {"y"},
+                {{"pads", std::vector<int64_t>{0, 5, 0, 0}}, {"mode", std::string("reflect")}});
+  EXPECT_EQ(shape_of(pad_reflect, {f32({3, 4})}), (Shape{3, 9}));
   Node dr = make_node(OpKind::kDropout, "d", {"x"}, {"y", "mask"});
   auto r = infer(dr, {f32({2, 5})});
   ASSERT_TRUE(r.ok());
@@ -228,21 +235,22 @@ TEST(ShapeInference, LstmAndGruOutputs) {
   EXPECT_EQ((*r)[1].shape, (Shape{2, 3, 8}));
   EXPECT_EQ((*r)[2].shape, (Shape{2, 3, 8}));
   // Layout 1 and a projection to 6 (Y and Y_h carry the projection, Y_c the cell).
-  Node lp = make_node(OpKind::kLSTM, "lp", {"x", "w", "r", "", "", "", "", "", "wp"},
-                      {"y", "yh", "yc"},
-                      {{"hidden_size", int64_t{8}}, {"layout", int64_t{1}},
-                       {"proj_size", int64_t{6}}});
-  r = infer(lp, {f32({3, 5, 4}), f32({1, 32, 4}), f32({1, 32, 6}), {}, {}, {}, {}, {},
-                 f32({1, 6, 8})});
+  Node lp =
+      make_node(OpKind::kLSTM, "lp", {"x", "w", "r", "", "", "", "", "", "wp"}, {"y", "yh", "yc"},
+                {{"hidden_size", int64_t{8}}, {"layout", int64_t{1}}, {"proj_size", int64_t{6}}});
+  r = infer(lp,
+            {f32({3, 5, 4}), f32({1, 32, 4}), f32({1, 32, 6}), {}, {}, {}, {}, {}, f32({1, 6, 8})});
   ASSERT_TRUE(r.ok()) << r.status().to_string();
   EXPECT_EQ((*r)[0].shape, (Shape{3, 5, 1, 6}));
   EXPECT_EQ((*r)[1].shape, (Shape{3, 1, 6}));
   EXPECT_EQ((*r)[2].shape, (Shape{3, 1, 8}));
-  EXPECT_THAT(error_of(lp, {f32({3, 5, 4}), f32({1, 32, 4}), f32({1, 32, 8}), {}, {}, {}, {},
-                            {}, f32({1, 6, 8})}),
-              HasSubstr("operand R has shape [1,32,8], expected [1,32,6]"));
-  Node gru = make_node(OpKind::kGRU, "g", {"x", "w", "r"}, {"", "yh"},
-                       {{"hidden_size", int64_t{5}}});
+  EXPECT_THAT(
+      error_of(
+          lp,
+          {f32({3, 5, 4}), f32({1, 32, 4}), f32({1, 32, 8}), {}, {}, {}, {}, {}, f32({1, 6, 8})}),
+      HasSubstr("operand R has shape [1,32,8], expected [1,32,6]"));
+  Node gru =
+      make_node(OpKind::kGRU, "g", {"x", "w", "r"}, {"", "yh"}, {{"hidden_size", int64_t{5}}});
   r = infer(gru, {f32({7, 2, 3}), f32({1, 15, 3}), f32({1, 15, 5})});
   ASSERT_TRUE(r.ok()) << r.status().to_string();
   EXPECT_EQ((*r)[1].shape, (Shape{1, 2, 5}));
@@ -285,23 +293,26 @@ TEST(Verify, AcceptsAWellFormedGraph) {
 TEST(Verify, BadGroupNamesNodeAndValue) {
   GraphBuilder b = small_conv_net(3, 1);
   Status s = verify(b.graph());
-  EXPECT_EQ(s.message(), "node \"conv2\" (Conv): attribute group=3 does not divide input "
-                         "channels 64");
+  EXPECT_EQ(s.message(),
+            "node \"conv2\" (Conv): attribute group=3 does not divide input "
+            "channels 64");
 }
 
 TEST(Verify, NegativeStride) {
   GraphBuilder b = small_conv_net(1, -2);
   Status s = verify(b.graph());
-  EXPECT_EQ(s.message(), "node \"conv2\" (Conv): attribute strides=[-2,-2]: stride -2 is not "
-                         "positive");
+  EXPECT_EQ(s.message(),
+            "node \"conv2\" (Conv): attribute strides=[-2,-2]: stride -2 is not "
+            "positive");
 }
 
 TEST(Verify, UnknownInput) {
   GraphBuilder b = small_conv_net(1, 1);
   b.graph().nodes[2].inputs[0] = "nope";
   Status s = verify(b.graph());
-  EXPECT_EQ(s.message(), "node \"relu\" (Relu): input \"nope\" (operand X) is not an "
-                         "initializer, a graph input or the output of any node");
+  EXPECT_EQ(s.message(),
+            "node \"relu\" (Relu): input \"nope\" (operand X) is not an "
+            "initializer, a graph input or the output of any node");
 }
 
 TEST(Verify, OutOfOrderDuplicateAndMissing) {

@@ -1,12 +1,12 @@
 #include "sieve/ir/shape_inference.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
 #include <set>
 #include <string>
 #include <utility>
-
-#include <fmt/format.h>
 
 namespace sieve::ir {
 
@@ -14,7 +14,9 @@ namespace {
 
 // -1 marks an unknown dimension (see the header).
 constexpr int64_t kUnknown = -1;
-bool known(int64_t d) { return d >= 0; }
+bool known(int64_t d) {
+  return d >= 0;
+}
 
 std::string label(const Node& n) {
   return fmt::format("node \"{}\" ({})", n.name, op_name(n.op));
@@ -34,14 +36,16 @@ int64_t product(const Shape& s, size_t begin, size_t end) {
   }
   return p;
 }
-int64_t product(const Shape& s) { return product(s, 0, s.size()); }
+int64_t product(const Shape& s) {
+  return product(s, 0, s.size());
+}
 
 // ---------------------------------------------------------------------------------------------
 // Typed attribute access: a present attribute of the wrong kind is an error, not a default.
 
 const char* attr_kind(const Attr& a) {
-  static constexpr const char* kNames[] = {"an int",  "a float",  "a string",
-                                           "ints",    "floats",   "strings"};
+  static constexpr const char* kNames[] = {"an int", "a float", "a string",
+                                           "ints",   "floats",  "strings"};
   return kNames[a.index()];
 }
 
@@ -297,8 +301,7 @@ Result<Outs> infer_input(const Node& n) {
   SIEVE_ASSIGN_OR_RETURN(auto shape, get_ints(n, "shape", {}));
   for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] < -1) {
-      return node_error(n, "attribute shape[{}]={} is negative (use -1 for any size)", i,
-                        shape[i]);
+      return node_error(n, "attribute shape[{}]={} is negative (use -1 for any size)", i, shape[i]);
     }
   }
   SIEVE_ASSIGN_OR_RETURN(int64_t dt, get_int(n, "dtype", static_cast<int64_t>(DType::kF32)));
@@ -329,8 +332,10 @@ Result<Outs> infer_fully_connected(const Node& n, const Operands& o) {
   const int64_t kw = trans_b ? w[1] : w[0];
   const int64_t nout = trans_b ? w[0] : w[1];
   if (known(k) && known(kw) && k != kw) {
-    return node_error(n, "operand W has shape {} (trans_b={}) with {} inputs, but X {} (trans_a="
-                      "{}) has {}", shape_str(w), trans_b, kw, shape_str(x), trans_a, k);
+    return node_error(n,
+                      "operand W has shape {} (trans_b={}) with {} inputs, but X {} (trans_a="
+                      "{}) has {}",
+                      shape_str(w), trans_b, kw, shape_str(x), trans_a, k);
   }
   if (o.has(2)) {
     const Shape& b = o.shape(2);
@@ -355,8 +360,8 @@ Result<Outs> infer_matmul(const Node& n, const Operands& o) {
   const Shape& a = o.shape(0);
   const Shape& b = o.shape(1);
   if (a.empty() || b.empty()) {
-    return node_error(n, "operands have shapes {} and {}; MatMul needs rank >= 1",
-                      shape_str(a), shape_str(b));
+    return node_error(n, "operands have shapes {} and {}; MatMul needs rank >= 1", shape_str(a),
+                      shape_str(b));
   }
   Shape a2 = a.size() == 1 ? Shape{1, a[0]} : a;
   Shape b2 = b.size() == 1 ? Shape{b[0], 1} : b;
@@ -391,12 +396,14 @@ Result<Outs> infer_conv(const Node& n, const Operands& o) {
     return node_error(n, "attribute group={} does not divide input channels {}", group, c);
   }
   if (known(m) && m % group != 0) {
-    return node_error(n, "attribute group={} does not divide output channels {} (W {})", group,
-                      m, shape_str(w));
+    return node_error(n, "attribute group={} does not divide output channels {} (W {})", group, m,
+                      shape_str(w));
   }
   if (known(c) && known(w[1]) && w[1] * group != c) {
-    return node_error(n, "operand W {} has {} input channels per group, but X {} has {} "
-                      "channels in {} group(s)", shape_str(w), w[1], shape_str(x), c, group);
+    return node_error(n,
+                      "operand W {} has {} input channels per group, but X {} has {} "
+                      "channels in {} group(s)",
+                      shape_str(w), w[1], shape_str(x), c, group);
   }
   if (o.has(2)) {
     const Shape& b = o.shape(2);
@@ -459,7 +466,8 @@ Result<Outs> infer_batchnorm(const Node& n, const Operands& o) {
   if (training != 0) {
     return Status(StatusCode::kUnimplemented,
                   fmt::format("{}: attribute training_mode={}; only inference mode is "
-                              "supported", label(n), training));
+                              "supported",
+                              label(n), training));
   }
   SIEVE_ASSIGN_OR_RETURN(double eps, get_float(n, "epsilon", 1e-5));
   if (!(eps >= 0)) return node_error(n, "attribute epsilon={} is negative", eps);
@@ -518,8 +526,10 @@ Result<Outs> infer_concat(const Node& n, const Operands& o) {
       if (d == a) {
         out[du] = known(out[du]) && known(s[du]) ? out[du] + s[du] : kUnknown;
       } else if (known(out[du]) && known(s[du]) && out[du] != s[du]) {
-        return node_error(n, "operand #{} has shape {} but operand #0 has {} (dim {} differs "
-                          "off the axis {})", i, shape_str(s), shape_str(first), d, a);
+        return node_error(n,
+                          "operand #{} has shape {} but operand #0 has {} (dim {} differs "
+                          "off the axis {})",
+                          i, shape_str(s), shape_str(first), d, a);
       } else if (!known(out[du])) {
         out[du] = s[du];
       }
@@ -606,8 +616,8 @@ Result<Outs> infer_transpose(const Node& n, const Operands& o) {
   for (size_t i = 0; i < x.size(); ++i) def[i] = static_cast<int64_t>(x.size() - 1 - i);
   SIEVE_ASSIGN_OR_RETURN(std::vector<int64_t> perm, get_ints(n, "perm", def));
   if (perm.size() != x.size()) {
-    return node_error(n, "attribute perm={} has {} entries, but X {} has rank {}",
-                      shape_str(perm), perm.size(), shape_str(x), x.size());
+    return node_error(n, "attribute perm={} has {} entries, but X {} has rank {}", shape_str(perm),
+                      perm.size(), shape_str(x), x.size());
   }
   std::vector<bool> seen(x.size(), false);
   Shape out(x.size());
@@ -626,8 +636,8 @@ Result<Outs> infer_transpose(const Node& n, const Operands& o) {
 // Axes of Squeeze/Unsqueeze: from operand 1 (opset 13) or the `axes` attribute.
 // Returns nullopt-like empty + `count` when the operand is present but not a constant.
 struct AxesSpec {
-  bool given = false;       // axes specified at all
-  bool known_values = true; // false: the operand is computed at run time (count is known)
+  bool given = false;        // axes specified at all
+  bool known_values = true;  // false: the operand is computed at run time (count is known)
   std::vector<int64_t> axes;
   int64_t count = 0;
 };
@@ -689,8 +699,8 @@ Result<Outs> infer_squeeze(const Node& n, const Operands& o) {
   for (int64_t a : axes) {
     const int64_t d = x[static_cast<size_t>(a)];
     if (known(d) && d != 1) {
-      return node_error(n, "cannot squeeze dim {} of X {}: its size is {}, not 1", a,
-                        shape_str(x), d);
+      return node_error(n, "cannot squeeze dim {} of X {}: its size is {}, not 1", a, shape_str(x),
+                        d);
     }
   }
   for (int64_t i = 0; i < r; ++i) {
@@ -724,8 +734,10 @@ Result<Outs> infer_pad(const Node& n, const Operands& o) {
   const int64_t r = static_cast<int64_t>(x.size());
   SIEVE_ASSIGN_OR_RETURN(std::string mode, get_string(n, "mode", "constant"));
   if (mode != "constant" && mode != "reflect" && mode != "edge" && mode != "wrap") {
-    return node_error(n, "attribute mode=\"{}\" is unknown; known: constant, reflect, edge, "
-                      "wrap", mode);
+    return node_error(n,
+                      "attribute mode=\"{}\" is unknown; known: constant, reflect, edge, "
+                      "wrap",
+                      mode);
   }
   if (o.has(2)) {
     if (o.dtype(2) != o.dtype(0)) {
@@ -773,16 +785,9 @@ Result<Outs> infer_pad(const Node& n, const Operands& o) {
       return node_error(n, "pads {} make dim {} of X {} negative ({})", shape_str(pads), a,
                         shape_str(x), out[a]);
     }
-    if (mode == "reflect" && (pb > 0 || pe > 0) && std::max(pb, pe) >= x[a]) {
-      return node_error(n, "mode reflect needs pads smaller than the dim they pad: pads {} on "
-                        "dim {} of X {}", shape_str(pads), a, shape_str(x));
-    }
-    if ((mode == "edge" || mode == "wrap") && (pb > 0 || pe > 0) && x[a] == 0) {
+    // reflect and wrap extend X periodically (numpy.pad), so pads may exceed the dim.
+    if (mode != "constant" && (pb > 0 || pe > 0) && x[a] == 0) {
       return node_error(n, "mode {} cannot pad the empty dim {} of X {}", mode, a, shape_str(x));
-    }
-    if (mode == "wrap" && std::max(pb, pe) > x[a]) {
-      return node_error(n, "mode wrap needs pads no larger than the dim they pad: pads {} on "
-                        "dim {} of X {}", shape_str(pads), a, shape_str(x));
     }
   }
   return Outs{{o.dtype(0), out}};
@@ -799,8 +804,10 @@ Result<Outs> infer_dropout(const Node& n, const Operands& o) {
 Status check_direction(const Node& n, int64_t* dirs) {
   SIEVE_ASSIGN_OR_RETURN(std::string dir, get_string(n, "direction", "forward"));
   if (dir != "forward" && dir != "reverse" && dir != "bidirectional") {
-    return node_error(n, "attribute direction=\"{}\" is unknown; known: forward, reverse, "
-                      "bidirectional", dir);
+    return node_error(n,
+                      "attribute direction=\"{}\" is unknown; known: forward, reverse, "
+                      "bidirectional",
+                      dir);
   }
   *dirs = dir == "bidirectional" ? 2 : 1;
   return ok_status();
@@ -837,8 +844,8 @@ Result<Outs> infer_rnn(const Node& n, const Operands& o) {
                       layout ? "[batch, seq, input]" : "[seq, batch, input]");
   }
   if (w.size() != 3) {
-    return node_error(n, "operand W has shape {}, expected [dirs, {}*hidden, input]",
-                      shape_str(w), gates);
+    return node_error(n, "operand W has shape {}, expected [dirs, {}*hidden, input]", shape_str(w),
+                      gates);
   }
   int64_t hidden = kUnknown;
   if (n.has_attr("hidden_size")) {
@@ -959,8 +966,10 @@ Result<WindowGeometry> window_geometry(const Node& n, const Shape& x, const Shap
     g.kernel = kattr;
   }
   if (g.kernel.size() != k) {
-    return node_error(n, "attribute kernel_shape={} has {} entries, but X {} has {} spatial "
-                      "dims", shape_str(g.kernel), g.kernel.size(), shape_str(x), k);
+    return node_error(n,
+                      "attribute kernel_shape={} has {} entries, but X {} has {} spatial "
+                      "dims",
+                      shape_str(g.kernel), g.kernel.size(), shape_str(x), k);
   }
   for (size_t i = 0; i < k; ++i) {
     if (known(g.kernel[i]) && g.kernel[i] <= 0) {
@@ -972,8 +981,8 @@ Result<WindowGeometry> window_geometry(const Node& n, const Shape& x, const Shap
   SIEVE_ASSIGN_OR_RETURN(std::vector<int64_t> pads,
                          get_ints(n, "pads", std::vector<int64_t>(2 * k, 0)));
   if (g.strides.size() != k) {
-    return node_error(n, "attribute strides={} has {} entries, expected {}",
-                      shape_str(g.strides), g.strides.size(), k);
+    return node_error(n, "attribute strides={} has {} entries, expected {}", shape_str(g.strides),
+                      g.strides.size(), k);
   }
   if (g.dilations.size() != k) {
     return node_error(n, "attribute dilations={} has {} entries, expected {}",
@@ -985,8 +994,8 @@ Result<WindowGeometry> window_geometry(const Node& n, const Shape& x, const Shap
   }
   for (size_t i = 0; i < k; ++i) {
     if (g.strides[i] <= 0) {
-      return node_error(n, "attribute strides={}: stride {} is not positive",
-                        shape_str(g.strides), g.strides[i]);
+      return node_error(n, "attribute strides={}: stride {} is not positive", shape_str(g.strides),
+                        g.strides[i]);
     }
     if (g.dilations[i] <= 0) {
       return node_error(n, "attribute dilations={}: dilation {} is not positive",
@@ -999,8 +1008,10 @@ Result<WindowGeometry> window_geometry(const Node& n, const Shape& x, const Shap
   SIEVE_ASSIGN_OR_RETURN(std::string auto_pad, get_string(n, "auto_pad", "NOTSET"));
   if (auto_pad != "NOTSET" && auto_pad != "SAME_UPPER" && auto_pad != "SAME_LOWER" &&
       auto_pad != "VALID") {
-    return node_error(n, "attribute auto_pad=\"{}\" is unknown; known: NOTSET, SAME_UPPER, "
-                      "SAME_LOWER, VALID", auto_pad);
+    return node_error(n,
+                      "attribute auto_pad=\"{}\" is unknown; known: NOTSET, SAME_UPPER, "
+                      "SAME_LOWER, VALID",
+                      auto_pad);
   }
   int64_t ceil_mode = 0;
   if (is_pool) {
@@ -1021,8 +1032,10 @@ Result<WindowGeometry> window_geometry(const Node& n, const Shape& x, const Shap
     if (!known(g.kernel[i])) continue;
     const int64_t keff = (g.kernel[i] - 1) * g.dilations[i] + 1;
     if (is_pool && (g.pads_begin[i] >= keff || g.pads_end[i] >= keff)) {
-      return node_error(n, "attribute pads={}: pads must be smaller than the window {} in "
-                        "spatial dim {}", shape_str(pads), keff, i);
+      return node_error(n,
+                        "attribute pads={}: pads must be smaller than the window {} in "
+                        "spatial dim {}",
+                        shape_str(pads), keff, i);
     }
     if (!known(in)) continue;
     if (same) {
@@ -1034,9 +1047,11 @@ Result<WindowGeometry> window_geometry(const Node& n, const Shape& x, const Shap
     }
     const int64_t avail = in + g.pads_begin[i] + g.pads_end[i] - keff;
     if (avail < 0) {
-      return node_error(n, "the window {} (kernel {}, dilation {}) is larger than the padded "
-                        "input {} in spatial dim {} of X {}", keff, g.kernel[i],
-                        g.dilations[i], in + g.pads_begin[i] + g.pads_end[i], i, shape_str(x));
+      return node_error(n,
+                        "the window {} (kernel {}, dilation {}) is larger than the padded "
+                        "input {} in spatial dim {} of X {}",
+                        keff, g.kernel[i], g.dilations[i], in + g.pads_begin[i] + g.pads_end[i], i,
+                        shape_str(x));
     }
     int64_t out = avail / s + 1;
     if (ceil_mode && !same) {
@@ -1090,14 +1105,16 @@ Status infer_shapes(Graph& g) {
       if (n.inputs[i].empty()) continue;
       auto it = g.values.find(n.inputs[i]);
       if (it == g.values.end()) {
-        return invalid_argument("{}: input \"{}\" is not an initializer or the output of an "
-                                "earlier node", describe_node(n, idx), n.inputs[i]);
+        return invalid_argument(
+            "{}: input \"{}\" is not an initializer or the output of an "
+            "earlier node",
+            describe_node(n, idx), n.inputs[i]);
       }
       infos[i] = it->second;
     }
     SIEVE_ASSIGN_OR_RETURN(std::vector<ValueInfo> outs, infer_node(g, n, infos));
-    SIEVE_ASSERT(outs.size() == n.outputs.size(), "{}: {} output infos for {} outputs",
-                 label(n), outs.size(), n.outputs.size());
+    SIEVE_ASSERT(outs.size() == n.outputs.size(), "{}: {} output infos for {} outputs", label(n),
+                 outs.size(), n.outputs.size());
     for (size_t j = 0; j < n.outputs.size(); ++j) {
       if (!n.outputs[j].empty()) g.values[n.outputs[j]] = outs[j];
     }
@@ -1137,11 +1154,10 @@ Status verify(Graph& g) {
       const std::string& v = n.inputs[i];
       if (v.empty()) continue;
       if (defined.count(v) == 0) {
-        const bool later = std::any_of(g.nodes.begin() + static_cast<std::ptrdiff_t>(idx),
-                                       g.nodes.end(), [&](const Node& m) {
-                                         return std::find(m.outputs.begin(), m.outputs.end(),
-                                                          v) != m.outputs.end();
-                                       });
+        const bool later = std::any_of(
+            g.nodes.begin() + static_cast<std::ptrdiff_t>(idx), g.nodes.end(), [&](const Node& m) {
+              return std::find(m.outputs.begin(), m.outputs.end(), v) != m.outputs.end();
+            });
         return invalid_argument("{}: input \"{}\" (operand {}) is {}", who, v,
                                 operand_name(n.op, i),
                                 later ? "produced only by a later node (nodes must be in "
@@ -1162,8 +1178,7 @@ Status verify(Graph& g) {
       }
       auto [it, fresh] = defined.emplace(v, who);
       if (!fresh) {
-        return invalid_argument("{}: output \"{}\" is already defined by {}", who, v,
-                                it->second);
+        return invalid_argument("{}: output \"{}\" is already defined by {}", who, v, it->second);
       }
     }
   }
