@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <variant>
 
@@ -121,7 +120,16 @@ std::string dump(const Graph& graph) {
     line += "-> " + join_values(*g, n.outputs);
     if (!n.attrs.empty()) {
       std::vector<std::string> attrs;
-      for (const auto& [k, a] : n.attrs) attrs.push_back(k + "=" + fmt_attr(a));
+      for (const auto& [k, a] : n.attrs) {
+        // An Input's dtype is a DType number: print its name.
+        const int64_t* code = std::get_if<int64_t>(&a);
+        if (n.op == OpKind::kInput && k == "dtype" && code != nullptr && *code >= 0 &&
+            *code <= static_cast<int64_t>(DType::kI64)) {
+          attrs.push_back(k + "=" + dtype_name(static_cast<DType>(*code)));
+        } else {
+          attrs.push_back(k + "=" + fmt_attr(a));
+        }
+      }
       line += fmt::format("  {}", fmt::join(attrs, " "));
     }
     out += line + "\n";

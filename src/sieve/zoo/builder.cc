@@ -172,8 +172,13 @@ std::string NetBuilder::flatten(const std::string& name, const std::string& x) {
 
 std::string NetBuilder::dropout(const std::string& name, const std::string& x, double ratio) {
   Shape s = shape(x);
-  ir::Node& n = add_node(ir::OpKind::kDropout, name, {x}, s);
-  n.attrs["ratio"] = ratio;
+  // ONNX (opset 12+) takes the ratio as an optional scalar input whose default is 0.5.
+  std::vector<std::string> in = {x};
+  if (ratio != 0.5) {
+    in.push_back(name + ".ratio");
+    g_.initializers.emplace(in.back(), Tensor::from_f32({}, {static_cast<float>(ratio)}));
+  }
+  add_node(ir::OpKind::kDropout, name, std::move(in), s);
   return name;
 }
 

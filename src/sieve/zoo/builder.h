@@ -62,6 +62,8 @@ class NetBuilder {
   std::string add(const std::string& name, const std::string& a, const std::string& b);
   std::string concat(const std::string& name, const std::vector<std::string>& xs, int64_t axis = 1);
   std::string flatten(const std::string& name, const std::string& x);
+  // ratio 0.5 (the ONNX default) adds no operand; another ratio adds a scalar initializer
+  // "<name>.ratio".
   std::string dropout(const std::string& name, const std::string& x, double ratio);
   // ONNX LSTM over x [seq, batch, features], forward direction; returns Y
   // [seq, 1, batch, proj or hidden].
