@@ -261,7 +261,7 @@ TEST(TrainForward, ConvMatchesDirectLoop) {
   ASSERT_TRUE(conv_output_size(g));
   EXPECT_EQ(g.oh, (7 + 1 + 0 - 3) / 2 + 1);
   EXPECT_EQ(g.ow, (6 + 2 + 1 - 3) / 1 + 1);
-  const int64_t n = 2;
+  const int64_t n = 3;
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> u(-1, 1);
   std::vector<float> x(static_cast<size_t>(n * g.c * g.h * g.w));
@@ -270,19 +270,58 @@ TEST(TrainForward, ConvMatchesDirectLoop) {
   for (float& v : x) v = u(rng);
   for (float& v : w) v = u(rng);
   for (float& v : bias) v = u(rng);
-  const int64_t cols = n * g.out_plane();
-  std::vector<float> col(static_cast<size_t>(g.col_rows() * cols));
-  std::vector<float> tmp(static_cast<size_t>(g.m * cols));
-  std::vector<float> y(static_cast<size_t>(n * g.m * g.out_plane()));
-  conv_forward(g, x.data(), w.data(), bias.data(), n, col.data(), tmp.data(), y.data());
-  for (int64_t b = 0; b < n; ++b) {
-    for (int64_t m = 0; m < g.m; ++m) {
-      for (int64_t oh = 0; oh < g.oh; ++oh) {
-        for (int64_t ow = 0; ow < g.ow; ++ow) {
-          const float want = direct_conv(x, w, g, b, m, oh, ow) + bias[static_cast<size_t>(m)];
-          EXPECT_NEAR(y[static_cast<size_t>(((b * g.m + m) * g.oh + oh) * g.ow + ow)], want, 1e-5);
+  // Whole batch in one chunk, one image per chunk (GEMM straight into the output), and a
+  // chunk size that does not divide the batch.
+  for (int64_t chunk : {0, 1, 2}) {
+    g.chunk = chunk;
+    std::vector<float> scratch(static_cast<size_t>(conv_scratch_size(g, n)));
+    std::vector<float> y(static_cast<size_t>(n * g.m * g.out_plane()));
+    conv_forward(g, x.data(), w.data(), bias.data(), n, scratch.data(), y.data());
+    for (int64_t b = 0; b < n; ++b) {
+      for (int64_t m = 0; m < g.m; ++m) {
+        for (int64_t oh = 0; oh < g.oh; ++oh) {
+          for (int64_t ow = 0; ow < g.ow; ++ow) {
+            const float want = direct_conv(x, w, g, b, m, oh, ow) + bias[static_cast<size_t>(m)];
+            ASSERT_NEAR(y[static_cast<size_t>(((b * g.m + m) * g.oh + oh) * g.ow + ow)], want,
+                        1e-5)
+                << "chunk " << chunk;
+          }
         }
       }
+    }
+  }
+}
+
+TEST(TrainForward, ConvBackwardIndependentOfChunking) {
+  ConvGeometry g;
+  g.c = 3;
+  g.h = g.w = 6;
+  g.m = 4;
+  g.kh = g.kw = 3;
+  g.pt = g.pl = g.pb = g.pr = 1;
+  ASSERT_TRUE(conv_output_size(g));
+  const int64_t n = 5;
+  std::mt19937 rng(2);
+  std::uniform_real_distribution<float> u(-1, 1);
+  std::vector<float> x(static_cast<size_t>(n * 3 * 36)), w(4 * 27), dy(static_cast<size_t>(n * 4 * 36));
+  for (float& v : x) v = u(rng);
+  for (float& v : w) v = u(rng);
+  for (float& v : dy) v = u(rng);
+  std::vector<std::vector<float>> results;
+  for (int64_t chunk : {0, 1, 2, 3}) {
+    g.chunk = chunk;
+    std::vector<float> scratch(static_cast<size_t>(conv_scratch_size(g, n)));
+    std::vector<float> dw(w.size(), 0.0f), db(4, 0.0f), dx(x.size(), 7.0f);
+    conv_backward(g, x.data(), w.data(), dy.data(), n, scratch.data(), dw.data(), db.data(),
+                  dx.data());
+    std::vector<float> all = dw;
+    all.insert(all.end(), db.begin(), db.end());
+    all.insert(all.end(), dx.begin(), dx.end());
+    results.push_back(all);
+  }
+  for (size_t k = 1; k < results.size(); ++k) {
+    for (size_t i = 0; i < results[0].size(); ++i) {
+      ASSERT_NEAR(results[k][i], results[0][i], 1e-4) << "chunking " << k << " value " << i;
     }
   }
 }

@@ -99,15 +99,16 @@ void im2col(const ConvGeometry& g, const float* x, int64_t n, float* col) {
           float* out = row + b * plane;
           for (int64_t oh = 0; oh < g.oh; ++oh) {
             const int64_t ih = oh * g.sh - g.pt + i * g.dh;
-            float* o = out + oh * g.ow;
+            float* __restrict o = out + oh * g.ow;
             if (ih < 0 || ih >= g.h) {
               std::memset(o, 0, sizeof(float) * static_cast<size_t>(g.ow));
               continue;
             }
-            const float* xr = xp + ih * g.w + off_w;
+            const float* __restrict xr = xp + ih * g.w + off_w;
             for (int64_t ow = 0; ow < ow_lo; ++ow) o[ow] = 0.0f;
+            // Rows are short (LeNet: 8-24 values): a loop beats a memcpy call.
             if (g.sw == 1) {
-              std::memcpy(o + ow_lo, xr + ow_lo, sizeof(float) * static_cast<size_t>(ow_hi - ow_lo));
+              for (int64_t ow = ow_lo; ow < ow_hi; ++ow) o[ow] = xr[ow];
             } else {
               for (int64_t ow = ow_lo; ow < ow_hi; ++ow) o[ow] = xr[ow * g.sw];
             }
@@ -138,9 +139,13 @@ void col2im(const ConvGeometry& g, const float* dcol, int64_t n, float* dx) {
           for (int64_t oh = 0; oh < g.oh; ++oh) {
             const int64_t ih = oh * g.sh - g.pt + i * g.dh;
             if (ih < 0 || ih >= g.h) continue;
-            const float* o = in + oh * g.ow;
-            float* xr = xp + ih * g.w + off_w;
-            for (int64_t ow = ow_lo; ow < ow_hi; ++ow) xr[ow * g.sw] += o[ow];
+            const float* __restrict o = in + oh * g.ow;
+            float* __restrict xr = xp + ih * g.w + off_w;
+            if (g.sw == 1) {
+              for (int64_t ow = ow_lo; ow < ow_hi; ++ow) xr[ow] += o[ow];
+            } else {
+              for (int64_t ow = ow_lo; ow < ow_hi; ++ow) xr[ow * g.sw] += o[ow];
+            }
           }
         }
       }
@@ -148,64 +153,109 @@ void col2im(const ConvGeometry& g, const float* dcol, int64_t n, float* dx) {
   }
 }
 
+int64_t conv_chunk(const ConvGeometry& g, int64_t n) {
+  if (g.chunk > 0) return std::min(g.chunk, std::max<int64_t>(n, 1));
+  // ~256 KiB of im2col rows per chunk: a quarter of the smallest L2 seen (1 MiB per core).
+  constexpr int64_t kBudgetFloats = 64 * 1024;
+  const int64_t per_image = std::max<int64_t>(1, g.col_rows() * g.out_plane());
+  return std::clamp<int64_t>(kBudgetFloats / per_image, 1, std::max<int64_t>(n, 1));
+}
+
+int64_t conv_scratch_size(const ConvGeometry& g, int64_t n) {
+  const int64_t cols = conv_chunk(g, n) * g.out_plane();
+  // col + dcol (backward) + a [m, cols] staging block.
+  return 2 * g.col_rows() * cols + g.m * cols;
+}
+
 void conv_forward(const ConvGeometry& g, const float* x, const float* w, const float* b,
-                  int64_t n, float* col, float* tmp, float* y) {
+                  int64_t n, float* scratch, float* y) {
   const int64_t plane = g.out_plane();
-  const int64_t cols = n * plane;
   const int64_t kc = (g.c / g.group) * g.kh * g.kw;
   const int64_t mg = g.m / g.group;
-  im2col(g, x, n, col);
-  for (int64_t gi = 0; gi < g.group; ++gi) {
-    blas::sgemm(Trans::kNo, Trans::kNo, to_int(mg), to_int(cols), to_int(kc), 1.0f,
-                w + gi * mg * kc, to_int(kc), col + gi * kc * cols, to_int(cols), 0.0f,
-                tmp + gi * mg * cols, to_int(cols));
-  }
-  // tmp [m, n*plane] -> y [n, m, plane] (+ bias)
-  for (int64_t bi = 0; bi < n; ++bi) {
-    for (int64_t m = 0; m < g.m; ++m) {
-      const float* src = tmp + m * cols + bi * plane;
-      float* dst = y + (bi * g.m + m) * plane;
-      const float bias = b != nullptr ? b[m] : 0.0f;
-      for (int64_t p = 0; p < plane; ++p) dst[p] = src[p] + bias;
+  const int64_t chunk = conv_chunk(g, n);
+  const int64_t in_image = g.c * g.h * g.w;
+  const int64_t out_image = g.m * plane;
+  float* col = scratch;
+  float* tmp = scratch + 2 * g.col_rows() * chunk * plane;
+  for (int64_t b0 = 0; b0 < n; b0 += chunk) {
+    const int64_t nb = std::min(chunk, n - b0);
+    const int64_t cols = nb * plane;
+    im2col(g, x + b0 * in_image, nb, col);
+    // One image: the GEMM result [m, plane] is already the NCHW output.
+    float* out = nb == 1 ? y + b0 * out_image : tmp;
+    for (int64_t gi = 0; gi < g.group; ++gi) {
+      blas::sgemm(Trans::kNo, Trans::kNo, to_int(mg), to_int(cols), to_int(kc), 1.0f,
+                  w + gi * mg * kc, to_int(kc), col + gi * kc * cols, to_int(cols), 0.0f,
+                  out + gi * mg * cols, to_int(cols));
+    }
+    for (int64_t bi = 0; bi < nb; ++bi) {
+      for (int64_t m = 0; m < g.m; ++m) {
+        const float* __restrict src = out + m * cols + bi * plane;
+        float* __restrict dst = y + (b0 + bi) * out_image + m * plane;
+        const float bias = b != nullptr ? b[m] : 0.0f;
+        if (src == dst) {
+          if (bias != 0.0f) {
+            for (int64_t p = 0; p < plane; ++p) dst[p] += bias;
+          }
+        } else {
+          for (int64_t p = 0; p < plane; ++p) dst[p] = src[p] + bias;
+        }
+      }
     }
   }
 }
 
-void conv_backward(const ConvGeometry& g, const float* col, const float* w, const float* dy,
-                   int64_t n, float* dyt, float* dcol, float* dw, float* db, float* dx) {
+void conv_backward(const ConvGeometry& g, const float* x, const float* w, const float* dy,
+                   int64_t n, float* scratch, float* dw, float* db, float* dx) {
   const int64_t plane = g.out_plane();
-  const int64_t cols = n * plane;
   const int64_t kc = (g.c / g.group) * g.kh * g.kw;
   const int64_t mg = g.m / g.group;
-  // dy [n, m, plane] -> dyt [m, n*plane]
-  for (int64_t bi = 0; bi < n; ++bi) {
-    for (int64_t m = 0; m < g.m; ++m) {
-      std::memcpy(dyt + m * cols + bi * plane, dy + (bi * g.m + m) * plane,
-                  sizeof(float) * static_cast<size_t>(plane));
-    }
-  }
+  const int64_t chunk = conv_chunk(g, n);
+  const int64_t in_image = g.c * g.h * g.w;
+  const int64_t out_image = g.m * plane;
+  float* col = scratch;
+  float* dcol = scratch + g.col_rows() * chunk * plane;
+  float* tmp = dcol + g.col_rows() * chunk * plane;
   if (db != nullptr) {
-    for (int64_t m = 0; m < g.m; ++m) {
-      const float* r = dyt + m * cols;
-      double s = 0.0;
-      for (int64_t p = 0; p < cols; ++p) s += r[p];
-      db[m] += static_cast<float>(s);
+    for (int64_t bi = 0; bi < n; ++bi) {
+      for (int64_t m = 0; m < g.m; ++m) {
+        const float* r = dy + bi * out_image + m * plane;
+        float s = 0.0f;
+        for (int64_t p = 0; p < plane; ++p) s += r[p];
+        db[m] += s;
+      }
     }
   }
-  for (int64_t gi = 0; gi < g.group; ++gi) {
-    // dW_g [mg, kc] += dYt_g [mg, cols] * col_g^T [cols, kc]
-    blas::sgemm(Trans::kNo, Trans::kYes, to_int(mg), to_int(kc), to_int(cols), 1.0f,
-                dyt + gi * mg * cols, to_int(cols), col + gi * kc * cols, to_int(cols), 1.0f,
-                dw + gi * mg * kc, to_int(kc));
+  for (int64_t b0 = 0; b0 < n; b0 += chunk) {
+    const int64_t nb = std::min(chunk, n - b0);
+    const int64_t cols = nb * plane;
+    im2col(g, x + b0 * in_image, nb, col);
+    // dy of the chunk as [m, nb*plane] (for one image that is dy itself).
+    const float* dyt = dy + b0 * out_image;
+    if (nb > 1) {
+      for (int64_t bi = 0; bi < nb; ++bi) {
+        for (int64_t m = 0; m < g.m; ++m) {
+          std::memcpy(tmp + m * cols + bi * plane, dy + (b0 + bi) * out_image + m * plane,
+                      sizeof(float) * static_cast<size_t>(plane));
+        }
+      }
+      dyt = tmp;
+    }
+    for (int64_t gi = 0; gi < g.group; ++gi) {
+      // dW_g [mg, kc] += dYt_g [mg, cols] * col_g^T [cols, kc]
+      blas::sgemm(Trans::kNo, Trans::kYes, to_int(mg), to_int(kc), to_int(cols), 1.0f,
+                  dyt + gi * mg * cols, to_int(cols), col + gi * kc * cols, to_int(cols), 1.0f,
+                  dw + gi * mg * kc, to_int(kc));
+    }
+    if (dx == nullptr) continue;
+    for (int64_t gi = 0; gi < g.group; ++gi) {
+      // dcol_g [kc, cols] = W_g^T [kc, mg] * dYt_g [mg, cols]
+      blas::sgemm(Trans::kYes, Trans::kNo, to_int(kc), to_int(cols), to_int(mg), 1.0f,
+                  w + gi * mg * kc, to_int(kc), dyt + gi * mg * cols, to_int(cols), 0.0f,
+                  dcol + gi * kc * cols, to_int(cols));
+    }
+    col2im(g, dcol, nb, dx + b0 * in_image);
   }
-  if (dx == nullptr) return;
-  for (int64_t gi = 0; gi < g.group; ++gi) {
-    // dcol_g [kc, cols] = W_g^T [kc, mg] * dYt_g [mg, cols]
-    blas::sgemm(Trans::kYes, Trans::kNo, to_int(kc), to_int(cols), to_int(mg), 1.0f,
-                w + gi * mg * kc, to_int(kc), dyt + gi * mg * cols, to_int(cols), 0.0f,
-                dcol + gi * kc * cols, to_int(cols));
-  }
-  col2im(g, dcol, n, dx);
 }
 
 // ---------------------------------------------------------------- pooling
@@ -228,10 +278,57 @@ bool pool_output_size(PoolGeometry& g) {
   return g.oh > 0 && g.ow > 0;
 }
 
+namespace {
+// True when every window lies inside the input (no padding reached, no dilation): the common
+// LeNet/AlexNet case, which runs without bounds checks.
+bool pool_windows_inside(const PoolGeometry& g) {
+  return g.pt == 0 && g.pl == 0 && g.dh == 1 && g.dw == 1 && (g.oh - 1) * g.sh + g.kh <= g.h &&
+         (g.ow - 1) * g.sw + g.kw <= g.w;
+}
+}  // namespace
+
 void maxpool_forward(const PoolGeometry& g, const float* x, int64_t n, float* y,
                      int32_t* argmax) {
   const int64_t in_plane = g.h * g.w;
   const int64_t out_plane = g.oh * g.ow;
+  if (pool_windows_inside(g)) {
+    const bool k2s2 = g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2;
+    for (int64_t p = 0; p < n * g.c; ++p) {
+      const float* __restrict xp = x + p * in_plane;
+      float* __restrict yp = y + p * out_plane;
+      int32_t* __restrict ap = argmax + p * out_plane;
+      for (int64_t oh = 0; oh < g.oh; ++oh) {
+        const int64_t h0 = oh * g.sh;
+        for (int64_t ow = 0; ow < g.ow; ++ow) {
+          const int64_t w0 = ow * g.sw;
+          int64_t best_idx = h0 * g.w + w0;
+          float best = xp[best_idx];
+          if (k2s2) {
+            // Branch-free (the comparisons are data-dependent and unpredictable); ties keep
+            // the first position in scan order, as the general path does.
+            const int64_t i0 = best_idx, i1 = i0 + 1, i2 = i0 + g.w, i3 = i2 + 1;
+            const float a = xp[i0], b = xp[i1], c = xp[i2], d = xp[i3];
+            const float mab = b > a ? b : a;
+            const int64_t iab = b > a ? i1 : i0;
+            const float mcd = d > c ? d : c;
+            const int64_t icd = d > c ? i3 : i2;
+            best = mcd > mab ? mcd : mab;
+            best_idx = mcd > mab ? icd : iab;
+          } else {
+            for (int64_t i = 0; i < g.kh; ++i) {
+              const int64_t row = (h0 + i) * g.w + w0;
+              for (int64_t j = 0; j < g.kw; ++j) {
+                if (xp[row + j] > best) best = xp[best_idx = row + j];
+              }
+            }
+          }
+          yp[oh * g.ow + ow] = best;
+          ap[oh * g.ow + ow] = static_cast<int32_t>(best_idx);
+        }
+      }
+    }
+    return;
+  }
   for (int64_t p = 0; p < n * g.c; ++p) {
     const float* xp = x + p * in_plane;
     float* yp = y + p * out_plane;

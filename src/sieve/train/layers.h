@@ -38,6 +38,7 @@ struct ConvGeometry {
   int64_t pt = 0, pl = 0, pb = 0, pr = 0;  // pads: top, left, bottom, right
   int64_t group = 1;
   int64_t oh = 0, ow = 0;       // output size (fill with conv_output_size)
+  int64_t chunk = 0;            // images per im2col chunk; 0: sized for the L2 cache
 
   int64_t col_rows() const { return c * kh * kw; }  // rows of the im2col matrix
   int64_t out_plane() const { return oh * ow; }
@@ -48,14 +49,17 @@ bool conv_output_size(ConvGeometry& g);
 void im2col(const ConvGeometry& g, const float* x, int64_t n, float* col);
 // dx [n, c, h, w] = the adjoint of im2col applied to dcol (dx is overwritten).
 void col2im(const ConvGeometry& g, const float* dcol, int64_t n, float* dx);
-// col: scratch [c*kh*kw, n*oh*ow] (holds im2col(x) afterwards, reused by backward);
-// tmp: scratch [m, n*oh*ow]. y [n, m, oh, ow]. b may be nullptr.
+// Convolutions run on chunks of `conv_chunk(g, n)` images at a time so that the im2col matrix
+// of a chunk stays in the L2 cache; backward recomputes it instead of keeping it.
+int64_t conv_chunk(const ConvGeometry& g, int64_t n);
+// Floats of scratch conv_forward/conv_backward need for a batch of n.
+int64_t conv_scratch_size(const ConvGeometry& g, int64_t n);
+// y [n, m, oh, ow] = conv(x) + b (b may be nullptr).
 void conv_forward(const ConvGeometry& g, const float* x, const float* w, const float* b,
-                  int64_t n, float* col, float* tmp, float* y);
-// col: im2col(x) as left by conv_forward; dyt: scratch [m, n*oh*ow]; dcol: scratch like col
-// (unused when dx is nullptr). dw [m, c/group, kh, kw] and db [m] (nullable) accumulate.
-void conv_backward(const ConvGeometry& g, const float* col, const float* w, const float* dy,
-                   int64_t n, float* dyt, float* dcol, float* dw, float* db, float* dx);
+                  int64_t n, float* scratch, float* y);
+// dw [m, c/group, kh, kw] and db [m] (nullable) accumulate; dx (nullable) is overwritten.
+void conv_backward(const ConvGeometry& g, const float* x, const float* w, const float* dy,
+                   int64_t n, float* scratch, float* dw, float* db, float* dx);
 
 // ---- 2-D max and average pooling (ONNX semantics; padding never wins a max).
 struct PoolGeometry {

@@ -82,20 +82,15 @@ class ConvLayer final : public Layer {
     b_ = b_idx_ >= 0 ? &params[static_cast<size_t>(b_idx_)] : nullptr;
   }
   void forward(const float* x, float* y, int64_t n, bool /*training*/) override {
-    const int64_t cols = n * g_.out_plane();
-    ensure_size(col_, g_.col_rows() * cols);
-    ensure_size(tmp_, g_.m * cols);
+    ensure_size(scratch_, conv_scratch_size(g_, n));
     conv_forward(g_, x, w_->value.data<float>(), b_ ? b_->value.data<float>() : nullptr, n,
-                 col_.data(), tmp_.data(), y);
+                 scratch_.data(), y);
   }
-  void backward(const float* /*x*/, const float* /*y*/, const float* dy, float* dx,
+  void backward(const float* x, const float* /*y*/, const float* dy, float* dx,
                 int64_t n) override {
-    const int64_t cols = n * g_.out_plane();
-    ensure_size(tmp_, g_.m * cols);
-    if (dx != nullptr) ensure_size(dcol_, g_.col_rows() * cols);
-    conv_backward(g_, col_.data(), w_->value.data<float>(), dy, n, tmp_.data(),
-                  dx ? dcol_.data() : nullptr, w_->grad.data(), b_ ? b_->grad.data() : nullptr,
-                  dx);
+    ensure_size(scratch_, conv_scratch_size(g_, n));
+    conv_backward(g_, x, w_->value.data<float>(), dy, n, scratch_.data(), w_->grad.data(),
+                  b_ ? b_->grad.data() : nullptr, dx);
   }
 
  private:
@@ -103,7 +98,7 @@ class ConvLayer final : public Layer {
   int w_idx_, b_idx_;
   Parameter* w_ = nullptr;
   Parameter* b_ = nullptr;
-  std::vector<float> col_, tmp_, dcol_;
+  std::vector<float> scratch_;
 };
 
 class MaxPoolLayer final : public Layer {
