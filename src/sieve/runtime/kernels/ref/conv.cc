@@ -2,8 +2,11 @@
 //
 // y[n, m, o...] = B[m] + sum_{c < C/group, k...} x[n, g*C/group + c, o*s - pad_begin + k*d]
 //                                                * W[m, c, k...],   g = m / (M/group),
-// where input positions outside the tensor read zero. Written as a direct loop over output
-// positions and kernel taps, accumulating in double.
+// where input positions outside the tensor read zero. For each output position the receptive
+// field of each group is gathered into a patch laid out like W[m] ([C/group, k...], zeros where
+// the window leaves the input), and every output channel of the group is the dot product of its
+// filter with that patch (accumulated in double).
+#include <algorithm>
 #include <vector>
 
 #include "sieve/ir/shape_inference.h"
@@ -32,36 +35,47 @@ Outputs conv(const ir::Node& n, Inputs in, OutInfos out) {
   const int64_t in_plane = shape_numel(in_spatial);
   const int64_t out_plane = shape_numel(out_spatial);
   const int64_t taps = shape_numel(geo.kernel);
+  const int64_t filter = c_per_group * taps;  // elements of W[m]
+
+  // The taps of the window at output position o: (tap index, offset in an input plane) for
+  // every tap that lands inside the input.
+  struct Tap {
+    int64_t tap, offset;
+  };
+  std::vector<Tap> window;
+  window.reserve(static_cast<size_t>(taps));
 
   const float* xd = x.data<float>();
   const float* wd = w.data<float>();
   float* yd = y.data<float>();
-  for (int64_t ni = 0; ni < batch; ++ni) {
-    for (int64_t m = 0; m < m_out; ++m) {
-      const int64_t g = m / m_per_group;
-      float* yplane = yd + (ni * m_out + m) * out_plane;
-      int64_t o_lin = 0;
-      for (MultiIndex o(out_spatial); !o.done(); o.next(), ++o_lin) {
-        double acc = b != nullptr ? b->data<float>()[m] : 0.0;
+  std::vector<float> patch(static_cast<size_t>(filter));
+  int64_t o_lin = 0;
+  for (MultiIndex o(out_spatial); !o.done(); o.next(), ++o_lin) {
+    window.clear();
+    int64_t t_lin = 0;
+    for (MultiIndex t(geo.kernel); !t.done(); t.next(), ++t_lin) {
+      bool inside = true;
+      int64_t offset = 0;
+      for (size_t d = 0; d < k && inside; ++d) {
+        const int64_t p = o[d] * geo.strides[d] - geo.pads_begin[d] + t[d] * geo.dilations[d];
+        inside = p >= 0 && p < in_spatial[d];
+        offset += p * in_strides[d];
+      }
+      if (inside) window.push_back({t_lin, offset});
+    }
+    for (int64_t ni = 0; ni < batch; ++ni) {
+      for (int64_t g = 0; g < group; ++g) {
+        std::fill(patch.begin(), patch.end(), 0.0f);
         for (int64_t c = 0; c < c_per_group; ++c) {
           const float* xplane = xd + (ni * c_in + g * c_per_group + c) * in_plane;
-          const float* wtaps = wd + (m * c_per_group + c) * taps;
-          int64_t t_lin = 0;
-          for (MultiIndex t(geo.kernel); !t.done(); t.next(), ++t_lin) {
-            bool inside = true;
-            int64_t offset = 0;
-            for (size_t d = 0; d < k; ++d) {
-              const int64_t p = o[d] * geo.strides[d] - geo.pads_begin[d] + t[d] * geo.dilations[d];
-              if (p < 0 || p >= in_spatial[d]) {
-                inside = false;
-                break;
-              }
-              offset += p * in_strides[d];
-            }
-            if (inside) acc += static_cast<double>(xplane[offset]) * wtaps[t_lin];
-          }
+          for (const Tap& tp : window)
+            patch[static_cast<size_t>(c * taps + tp.tap)] = xplane[tp.offset];
         }
-        yplane[o_lin] = static_cast<float>(acc);
+        for (int64_t m = g * m_per_group; m < (g + 1) * m_per_group; ++m) {
+          double acc = b != nullptr ? b->data<float>()[m] : 0.0;
+          acc += dot(wd + m * filter, patch.data(), filter);
+          yd[(ni * m_out + m) * out_plane + o_lin] = static_cast<float>(acc);
+        }
       }
     }
   }

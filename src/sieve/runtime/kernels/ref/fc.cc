@@ -11,6 +11,17 @@
 
 namespace sieve::runtime::ref {
 
+namespace {
+// The [cols, rows] transpose of a row-major [rows, cols] matrix.
+std::vector<float> transposed(const float* a, int64_t rows, int64_t cols) {
+  std::vector<float> t(static_cast<size_t>(rows * cols));
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t c = 0; c < cols; ++c) t[static_cast<size_t>(c * rows + r)] = a[r * cols + c];
+  }
+  return t;
+}
+}  // namespace
+
 Outputs fully_connected(const ir::Node& n, Inputs in, OutInfos out) {
   const Tensor& x = *in[0];
   const Tensor& w = *in[1];
@@ -36,15 +47,14 @@ Outputs fully_connected(const ir::Node& n, Inputs in, OutInfos out) {
       c_col = cs[0] == 1 ? 0 : 1;
     }
   }
+  // Rows of A' ([M, K]) and columns of B' (as rows of [N, K]), contiguous.
+  const std::vector<float> rows =
+      trans_a ? transposed(xd, k, m) : std::vector<float>(xd, xd + m * k);
+  const std::vector<float> cols =
+      trans_b ? std::vector<float>(wd, wd + nn * k) : transposed(wd, k, nn);
   for (int64_t i = 0; i < m; ++i) {
     for (int64_t j = 0; j < nn; ++j) {
-      double acc = 0;
-      for (int64_t p = 0; p < k; ++p) {
-        const double a = trans_a ? xd[p * m + i] : xd[i * k + p];
-        const double b = trans_b ? wd[j * k + p] : wd[p * nn + j];
-        acc += a * b;
-      }
-      double v = alpha * acc;
+      double v = alpha * dot(rows.data() + i * k, cols.data() + j * k, k);
       if (c != nullptr) v += beta * c->data<float>()[i * c_row + j * c_col];
       y.data<float>()[i * nn + j] = static_cast<float>(v);
     }
@@ -90,13 +100,10 @@ Outputs matmul(const ir::Node& n, Inputs in, OutInfos out) {
       ao += ix[d] * sa[d];
       bo += ix[d] * sb[d];
     }
+    const std::vector<float> cols = transposed(bd + bo, k, nn);  // B's columns as rows
     for (int64_t i = 0; i < m; ++i) {
       for (int64_t j = 0; j < nn; ++j) {
-        double acc = 0;
-        for (int64_t p = 0; p < k; ++p) {
-          acc += static_cast<double>(ad[ao + i * k + p]) * bd[bo + p * nn + j];
-        }
-        yd[yo++] = static_cast<float>(acc);
+        yd[yo++] = static_cast<float>(dot(ad + ao + i * k, cols.data() + j * k, k));
       }
     }
   }

@@ -41,48 +41,59 @@ Result<PoolShape> pool_shape(const ir::Node& n, const Tensor& x, const Shape& y_
   return p;
 }
 
+// The taps of the window at output position o: for each, the row-major and column-major
+// offsets in an input plane, and whether it lies inside X and inside the padded input.
+struct WindowTap {
+  int64_t row, col;
+  bool in_x, in_padded;
+};
+
+void window_at(const PoolShape& p, const MultiIndex& o, const std::vector<int64_t>& col_strides,
+               std::vector<WindowTap>& taps) {
+  taps.clear();
+  for (MultiIndex t(p.geo.kernel); !t.done(); t.next()) {
+    WindowTap w{0, 0, true, true};
+    for (size_t d = 0; d < p.k; ++d) {
+      const int64_t q = o[d] * p.geo.strides[d] - p.geo.pads_begin[d] + t[d] * p.geo.dilations[d];
+      if (q < 0 || q >= p.in_spatial[d]) w.in_x = false;
+      if (q < -p.geo.pads_begin[d] || q >= p.in_spatial[d] + p.geo.pads_end[d]) {
+        w.in_padded = false;
+      }
+      w.row += q * p.in_strides[d];
+      w.col += q * col_strides[d];
+    }
+    taps.push_back(w);
+  }
+}
+
+std::vector<int64_t> column_major_strides(const PoolShape& p) {
+  std::vector<int64_t> s(p.k, 1);
+  for (size_t d = 1; d < p.k; ++d) s[d] = s[d - 1] * p.in_spatial[d - 1];
+  return s;
+}
+
 template <typename T>
 void max_pool_typed(const ir::Node& n, const PoolShape& p, const Tensor& x, Tensor& y,
                     Tensor* indices) {
   const bool column_major = n.attr_int("storage_order", 0) == 1;
-  // Column-major spatial strides for storage_order=1.
-  std::vector<int64_t> col_strides(p.k, 1);
-  for (size_t d = 1; d < p.k; ++d) col_strides[d] = col_strides[d - 1] * p.in_spatial[d - 1];
+  const std::vector<int64_t> col_strides = column_major_strides(p);
   const T* xd = x.data<T>();
   T* yd = y.data<T>();
-  for (int64_t plane = 0; plane < p.planes; ++plane) {
-    const T* xp = xd + plane * p.in_plane;
-    int64_t o_lin = 0;
-    for (MultiIndex o(p.out_spatial); !o.done(); o.next(), ++o_lin) {
-      bool found = false;
-      T best = std::numeric_limits<T>::lowest();
-      int64_t best_row = -1, best_col = -1;
-      for (MultiIndex t(p.geo.kernel); !t.done(); t.next()) {
-        bool inside = true;
-        int64_t row = 0, col = 0;
-        for (size_t d = 0; d < p.k; ++d) {
-          const int64_t q =
-              o[d] * p.geo.strides[d] - p.geo.pads_begin[d] + t[d] * p.geo.dilations[d];
-          if (q < 0 || q >= p.in_spatial[d]) {
-            inside = false;
-            break;
-          }
-          row += q * p.in_strides[d];
-          col += q * col_strides[d];
-        }
-        if (!inside) continue;
-        const T v = xp[row];
-        if (!found || v > best) {
-          found = true;
-          best = v;
-          best_row = row;
-          best_col = col;
-        }
+  std::vector<WindowTap> taps;
+  int64_t o_lin = 0;
+  for (MultiIndex o(p.out_spatial); !o.done(); o.next(), ++o_lin) {
+    window_at(p, o, col_strides, taps);
+    for (int64_t plane = 0; plane < p.planes; ++plane) {
+      const T* xp = xd + plane * p.in_plane;
+      const WindowTap* best = nullptr;
+      for (const WindowTap& t : taps) {
+        if (t.in_x && (best == nullptr || xp[t.row] > xp[best->row])) best = &t;
       }
-      yd[plane * p.out_plane + o_lin] = best;
+      const int64_t at = plane * p.out_plane + o_lin;
+      yd[at] = best != nullptr ? xp[best->row] : std::numeric_limits<T>::lowest();
       if (indices != nullptr) {
-        indices->data<int64_t>()[plane * p.out_plane + o_lin] =
-            found ? plane * p.in_plane + (column_major ? best_col : best_row) : -1;
+        indices->data<int64_t>()[at] =
+            best != nullptr ? plane * p.in_plane + (column_major ? best->col : best->row) : -1;
       }
     }
   }
@@ -118,31 +129,23 @@ Outputs average_pool(const ir::Node& n, Inputs in, OutInfos out) {
   Tensor y(DType::kF32, out[0].shape);
   const float* xd = x.data<float>();
   float* yd = y.data<float>();
-  for (int64_t plane = 0; plane < p.planes; ++plane) {
-    const float* xp = xd + plane * p.in_plane;
-    int64_t o_lin = 0;
-    for (MultiIndex o(p.out_spatial); !o.done(); o.next(), ++o_lin) {
+  const std::vector<int64_t> col_strides = column_major_strides(p);
+  std::vector<WindowTap> taps;
+  int64_t o_lin = 0;
+  for (MultiIndex o(p.out_spatial); !o.done(); o.next(), ++o_lin) {
+    window_at(p, o, col_strides, taps);
+    int64_t inside_x = 0, inside_padded = 0;
+    for (const WindowTap& t : taps) {
+      inside_x += t.in_x ? 1 : 0;
+      inside_padded += t.in_padded ? 1 : 0;
+    }
+    const int64_t count = include_pad ? inside_padded : inside_x;
+    for (int64_t plane = 0; plane < p.planes; ++plane) {
+      const float* xp = xd + plane * p.in_plane;
       double sum = 0;
-      int64_t inside_x = 0, inside_padded = 0;
-      for (MultiIndex t(p.geo.kernel); !t.done(); t.next()) {
-        bool in_x = true, in_padded = true;
-        int64_t row = 0;
-        for (size_t d = 0; d < p.k; ++d) {
-          const int64_t q =
-              o[d] * p.geo.strides[d] - p.geo.pads_begin[d] + t[d] * p.geo.dilations[d];
-          if (q < 0 || q >= p.in_spatial[d]) in_x = false;
-          if (q < -p.geo.pads_begin[d] || q >= p.in_spatial[d] + p.geo.pads_end[d]) {
-            in_padded = false;
-          }
-          row += q * p.in_strides[d];
-        }
-        if (in_padded) ++inside_padded;
-        if (in_x) {
-          ++inside_x;
-          sum += xp[row];
-        }
+      for (const WindowTap& t : taps) {
+        if (t.in_x) sum += xp[t.row];
       }
-      const int64_t count = include_pad ? inside_padded : inside_x;
       yd[plane * p.out_plane + o_lin] = count > 0 ? static_cast<float>(sum / count) : 0.0f;
     }
   }

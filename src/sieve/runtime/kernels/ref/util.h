@@ -1,5 +1,6 @@
 // Small helpers shared by the reference kernels (internal to runtime/kernels/ref): node-named
-// errors, row-major strides, and a multi-index counter. Thread-safety: value types only.
+// errors, row-major strides, a double-precision dot product and a multi-index counter.
+// Thread-safety: value types only.
 #pragma once
 
 #include <fmt/format.h>
@@ -26,6 +27,20 @@ inline std::vector<int64_t> strides_of(const Shape& shape) {
   std::vector<int64_t> s(shape.size(), 1);
   for (size_t i = shape.size(); i-- > 1;) s[i - 1] = s[i] * shape[i];
   return s;
+}
+
+// sum_i a[i] * b[i] in double (four interleaved partial sums, so it is not latency-bound).
+inline double dot(const float* a, const float* b, int64_t n) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += double{a[i]} * b[i];
+    s1 += double{a[i + 1]} * b[i + 1];
+    s2 += double{a[i + 2]} * b[i + 2];
+    s3 += double{a[i + 3]} * b[i + 3];
+  }
+  for (; i < n; ++i) s0 += double{a[i]} * b[i];
+  return (s0 + s1) + (s2 + s3);
 }
 
 // Counts through every multi-index of `shape` in row-major order:
