@@ -47,14 +47,15 @@ Outputs fully_connected(const ir::Node& n, Inputs in, OutInfos out) {
       c_col = cs[0] == 1 ? 0 : 1;
     }
   }
-  // Rows of A' ([M, K]) and columns of B' (as rows of [N, K]), contiguous.
-  const std::vector<float> rows =
-      trans_a ? transposed(xd, k, m) : std::vector<float>(xd, xd + m * k);
-  const std::vector<float> cols =
-      trans_b ? std::vector<float>(wd, wd + nn * k) : transposed(wd, k, nn);
+  // Rows of A' ([M, K]) and columns of B' (as rows of [N, K]), contiguous: the operands
+  // themselves, or transposed copies.
+  const std::vector<float> at = trans_a ? transposed(xd, k, m) : std::vector<float>();
+  const std::vector<float> bt = trans_b ? std::vector<float>() : transposed(wd, k, nn);
+  const float* rows = trans_a ? at.data() : xd;
+  const float* cols = trans_b ? wd : bt.data();
   for (int64_t i = 0; i < m; ++i) {
     for (int64_t j = 0; j < nn; ++j) {
-      double v = alpha * dot(rows.data() + i * k, cols.data() + j * k, k);
+      double v = alpha * dot(rows + i * k, cols + j * k, k);
       if (c != nullptr) v += beta * c->data<float>()[i * c_row + j * c_col];
       y.data<float>()[i * nn + j] = static_cast<float>(v);
     }
