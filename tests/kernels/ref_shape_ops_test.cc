@@ -123,6 +123,12 @@ TEST(RefShapeOps, PadModes) {
   Tensor v = f32_tensor({}, {-1});
   EXPECT_EQ(run("constant", nullptr), (V{0, 0, 1.0f, 1.2f, 0, 0, 2.3f, 3.4f, 0, 0, 4.5f, 5.7f}));
   EXPECT_EQ(run("constant", &v), (V{-1, -1, 1.0f, 1.2f, -1, -1, 2.3f, 3.4f, -1, -1, 4.5f, 5.7f}));
+  // The legacy attribute form of the constant (opset < 11).
+  auto legacy = run_node(make_node(ir::OpKind::kPad, "p", {"x", "pads"}, {"y"}, {{"value", 2.5}}),
+                         {&x, &pads});
+  ASSERT_EQ(legacy.size(), 1u);
+  EXPECT_EQ(values_of(legacy[0]),
+            (V{2.5, 2.5, 1.0f, 1.2f, 2.5, 2.5, 2.3f, 3.4f, 2.5, 2.5, 4.5f, 5.7f}));
   EXPECT_EQ(run("reflect", nullptr),
             (V{1.0f, 1.2f, 1.0f, 1.2f, 2.3f, 3.4f, 2.3f, 3.4f, 4.5f, 5.7f, 4.5f, 5.7f}));
   EXPECT_EQ(run("edge", nullptr),

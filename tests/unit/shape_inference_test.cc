@@ -354,6 +354,18 @@ TEST(Verify, AttributeKindsAndValues) {
               HasSubstr("attribute kernel_shape=[5,5] disagrees with W [32,64,3,3]"));
 }
 
+TEST(Verify, UnknownAttributeListsTheKnownOnes) {
+  GraphBuilder b = small_conv_net(1, 1);
+  b.graph().nodes[1].attrs["stride"] = std::vector<int64_t>{2, 2};
+  EXPECT_EQ(verify(b.graph()).message(),
+            "node \"conv2\" (Conv): unknown attribute \"stride\"; known: auto_pad, dilations, "
+            "group, kernel_shape, pads, strides");
+  GraphBuilder r = small_conv_net(1, 1);
+  r.graph().nodes[2].attrs["alpha"] = 0.1;
+  EXPECT_EQ(verify(r.graph()).message(),
+            "node \"relu\" (Relu): unknown attribute \"alpha\"; known: none");
+}
+
 TEST(Verify, BatchNormTrainingOutputsRefused) {
   GraphBuilder b;
   b.input("x", {2, 3, 4, 4});

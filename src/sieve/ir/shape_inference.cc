@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace sieve::ir {
@@ -733,6 +734,7 @@ Result<Outs> infer_pad(const Node& n, const Operands& o) {
   const Shape& x = o.shape(0);
   const int64_t r = static_cast<int64_t>(x.size());
   SIEVE_ASSIGN_OR_RETURN(std::string mode, get_string(n, "mode", "constant"));
+  SIEVE_RETURN_IF_ERROR(get_float(n, "value", 0.0).status());
   if (mode != "constant" && mode != "reflect" && mode != "edge" && mode != "wrap") {
     return node_error(n,
                       "attribute mode=\"{}\" is unknown; known: constant, reflect, edge, "
@@ -796,6 +798,9 @@ Result<Outs> infer_pad(const Node& n, const Operands& o) {
 Result<Outs> infer_dropout(const Node& n, const Operands& o) {
   SIEVE_RETURN_IF_ERROR(require_f32(n, o, {0, 1}));
   SIEVE_RETURN_IF_ERROR(require_dtype(n, o, 2, {DType::kU8}));
+  SIEVE_ASSIGN_OR_RETURN(double ratio, get_float(n, "ratio", 0.5));
+  if (!(ratio >= 0 && ratio < 1))
+    return node_error(n, "attribute ratio={} is not in [0, 1)", ratio);
   Outs outs = {o.info[0]};
   if (n.outputs.size() > 1) outs.push_back({DType::kU8, o.shape(0)});
   return outs;
@@ -931,6 +936,65 @@ Result<Outs> infer_impl(const Node& n, const Operands& o) {
     case OpKind::kGRU: return infer_rnn(n, o);
   }
   return internal_error("{}: op not handled by shape inference", label(n));
+}
+
+// The attributes each op understands (ONNX's names, plus Sieve's coerce_2d and proj_size).
+// Anything else is most likely a misspelling that would silently fall back to a default.
+std::vector<std::string_view> known_attrs(OpKind op) {
+  switch (op) {
+    case OpKind::kInput: return {"dtype", "shape"};
+    case OpKind::kFullyConnected: return {"alpha", "beta", "trans_a", "trans_b"};
+    case OpKind::kConv:
+      return {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"};
+    case OpKind::kMaxPool:
+      return {"auto_pad", "ceil_mode",     "dilations", "kernel_shape",
+              "pads",     "storage_order", "strides"};
+    case OpKind::kAveragePool:
+      return {"auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape",
+              "pads",     "strides"};
+    case OpKind::kSoftmax:
+    case OpKind::kLogSoftmax: return {"axis", "coerce_2d"};
+    case OpKind::kBatchNorm: return {"epsilon", "momentum", "training_mode"};
+    case OpKind::kLRN: return {"alpha", "beta", "bias", "size"};
+    case OpKind::kConcat:
+    case OpKind::kFlatten: return {"axis"};
+    case OpKind::kReshape: return {"allowzero"};
+    case OpKind::kTranspose: return {"perm"};
+    case OpKind::kSqueeze:
+    case OpKind::kUnsqueeze: return {"axes"};
+    case OpKind::kPad: return {"mode", "pads", "value"};
+    case OpKind::kDropout: return {"ratio", "seed"};  // ratio: the opset < 12 attribute
+    case OpKind::kLSTM:
+      return {"activation_alpha", "activation_beta", "activations", "clip",     "direction",
+              "hidden_size",      "input_forget",    "layout",      "proj_size"};
+    case OpKind::kGRU:
+      return {"activation_alpha", "activation_beta", "activations", "clip",
+              "direction",        "hidden_size",     "layout",      "linear_before_reset"};
+    case OpKind::kMatMul:
+    case OpKind::kGlobalAveragePool:
+    case OpKind::kGlobalMaxPool:
+    case OpKind::kRelu:
+    case OpKind::kSigmoid:
+    case OpKind::kTanh:
+    case OpKind::kAdd:
+    case OpKind::kSub:
+    case OpKind::kMul:
+    case OpKind::kDiv:
+    case OpKind::kIdentity: return {};
+  }
+  return {};
+}
+
+Status check_known_attrs(const Node& n, const std::string& who) {
+  const std::vector<std::string_view> known = known_attrs(n.op);
+  for (const auto& [key, value] : n.attrs) {
+    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+    std::string list;
+    for (std::string_view k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+    return invalid_argument("{}: unknown attribute \"{}\"; known: {}", who, key,
+                            list.empty() ? "none" : list);
+  }
+  return ok_status();
 }
 
 std::string describe_node(const Node& n, size_t index) {
@@ -1146,6 +1210,7 @@ Status verify(Graph& g) {
                                 it->second);
       }
     }
+    SIEVE_RETURN_IF_ERROR(check_known_attrs(n, who));
     if (n.op == OpKind::kInput && !n.inputs.empty()) {
       return invalid_argument("{}: an Input node takes no operands, {} given", who,
                               n.inputs.size());

@@ -6,8 +6,10 @@
 // time) and propagates as -1; with every operand's value at hand (the executor) all dims are
 // known.
 // infer_shapes fills Graph::values for every value in topological order. verify checks the
-// structure (unique names, every input defined before use, operand counts, attribute values)
-// and then infers shapes; its messages name the node, the field and the value.
+// structure (unique names, every input defined before use, operand counts, no unknown
+// attribute names) and then infers shapes, which checks attribute kinds and values; its messages
+// name the node, the field and the value. Thread-safety: pure functions; infer_shapes and
+// verify write only `g.values`.
 #pragma once
 
 #include <span>

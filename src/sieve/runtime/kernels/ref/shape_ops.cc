@@ -111,10 +111,24 @@ Outputs pad(const ir::Node& n, Inputs in, OutInfos out) {
   Tensor y(x.dtype(), out[0].shape);
   y.set_frac_bits(x.frac_bits());
   const size_t esize = dtype_size(x.dtype());
-  // The fill value (constant mode): operand #2 when given, else zero (y starts zeroed).
+  // The fill value (constant mode): operand #2, else the legacy attribute `value`, else zero
+  // (y starts zeroed).
   const std::byte* fill = nullptr;
+  Tensor fill_attr;
   if (in.size() > 2 && in[2] != nullptr && in[2]->numel() > 0) {
     fill = static_cast<const std::byte*>(in[2]->raw());
+  } else if (n.attr_float("value", 0.0) != 0.0) {
+    const double v = n.attr_float("value", 0.0);
+    fill_attr = Tensor(x.dtype(), {});
+    switch (x.dtype()) {
+      case DType::kF32: fill_attr.data<float>()[0] = static_cast<float>(v); break;
+      case DType::kI16: fill_attr.data<int16_t>()[0] = static_cast<int16_t>(v); break;
+      case DType::kI8: fill_attr.data<int8_t>()[0] = static_cast<int8_t>(v); break;
+      case DType::kU8: fill_attr.data<uint8_t>()[0] = static_cast<uint8_t>(v); break;
+      case DType::kI32: fill_attr.data<int32_t>()[0] = static_cast<int32_t>(v); break;
+      case DType::kI64: fill_attr.data<int64_t>()[0] = static_cast<int64_t>(v); break;
+    }
+    fill = static_cast<const std::byte*>(fill_attr.raw());
   }
   const std::vector<int64_t> xs = strides_of(x.shape());
   const std::byte* xd = static_cast<const std::byte*>(x.raw());
