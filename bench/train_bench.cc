@@ -1,6 +1,6 @@
-// Training throughput: one SGD step (forward, softmax cross-entropy, backward, update) of the
-// zoo's LeNet-5 and LeNet-300-100 at batch 64, and the batched inference pass `sieve eval`
-// uses (batch 256). Random inputs; the cost does not depend on the values.
+// Training throughput of the zoo's LeNet-5 and LeNet-300-100 at batch 64 (forward, softmax
+// cross-entropy, backward, SGD update), and the batched inference pass (batch 256) of one
+// replica. Random inputs; the cost does not depend on the values.
 // Counters: examples/s and FLOPS (6 x MACs per example for a step: forward, input gradient,
 // weight gradient; 2 x MACs for inference).
 #include <benchmark/benchmark.h>
@@ -48,8 +48,32 @@ Setup make_setup(const char* model, int64_t batch) {
   return s;
 }
 
-void BM_TrainStep(benchmark::State& state, const char* model) {
-  const int64_t batch = state.range(0);
+// One epoch of Trainer::fit over 1,024 random examples (16 steps of 64): the path `sieve train`
+// runs, with its batch shards and threads. range(0): threads (results do not depend on it).
+void BM_TrainEpoch(benchmark::State& state, const char* model) {
+  const int64_t n = 1024;
+  Setup s = make_setup(model, n);
+  Tensor x(DType::kF32, {n, s.net->input_numel()});
+  std::copy(s.x.begin(), s.x.end(), x.data<float>());
+  train::TrainerOptions to;
+  to.threads = static_cast<int>(state.range(0));
+  auto trainer = std::move(train::Trainer::create(s.graph, to).value());
+  train::FitOptions opt;
+  opt.epochs = 1;
+  opt.batch = 64;
+  opt.lr.base_lr = 1e-4;
+  for (auto _ : state) benchmark::DoNotOptimize(trainer->fit(x, s.y, opt).ok());
+  const double ex = static_cast<double>(state.iterations() * n);
+  state.counters["examples/s"] = benchmark::Counter(ex, benchmark::Counter::kIsRate);
+  state.counters["FLOPS"] = benchmark::Counter(
+      ex * 6.0 * static_cast<double>(s.macs_per_example), benchmark::Counter::kIsRate);
+  state.SetLabel(runtime::blas::corename());
+}
+
+// One step of a single Network replica with OpenBLAS's own threading (no shards), for
+// comparison with BM_TrainEpoch.
+void BM_TrainStepOneReplica(benchmark::State& state, const char* model) {
+  const int64_t batch = 64;
   Setup s = make_setup(model, batch);
   train::Sgd sgd;
   for (auto _ : state) {
@@ -63,7 +87,8 @@ void BM_TrainStep(benchmark::State& state, const char* model) {
   state.counters["examples/s"] = benchmark::Counter(ex, benchmark::Counter::kIsRate);
   state.counters["FLOPS"] = benchmark::Counter(
       ex * 6.0 * static_cast<double>(s.macs_per_example), benchmark::Counter::kIsRate);
-  state.SetLabel(runtime::blas::corename());
+  state.SetLabel(runtime::blas::corename() + " openblas_threads=" +
+                 std::to_string(runtime::blas::num_threads()));
 }
 
 void BM_Inference(benchmark::State& state, const char* model) {
@@ -77,13 +102,26 @@ void BM_Inference(benchmark::State& state, const char* model) {
   state.SetLabel(runtime::blas::corename());
 }
 
-BENCHMARK_CAPTURE(BM_TrainStep, lenet5, "lenet5")->Arg(64)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_TrainStep, lenet_300_100, "lenet-300-100")
-    ->Arg(64)
-    ->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_Inference, lenet5, "lenet5")->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_TrainEpoch, lenet5, "lenet5")
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_TrainEpoch, lenet_300_100, "lenet-300-100")
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_TrainStepOneReplica, lenet5, "lenet5")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_Inference, lenet5, "lenet5")
+    ->Arg(256)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK_CAPTURE(BM_Inference, lenet_300_100, "lenet-300-100")
     ->Arg(256)
-    ->Unit(benchmark::kMillisecond)->UseRealTime();
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace

@@ -62,19 +62,19 @@ class TrainCli : public ::testing::Test {
 
 TEST_F(TrainCli, TrainsThenEvaluatesATinySubset) {
   const std::string model = (dir_ / "m.onnx").string();
-  CliRun t = run("train --model lenet5 --data fashion-mnist --limit 300 --epochs 1 --seed 3 --out " +
+  CliRun t = run("train --model lenet5 --data fashion-mnist --limit 1000 --epochs 1 --seed 3 --out " +
               model + " --json");
   ASSERT_EQ(t.exit_code, 0) << t.out;
   const auto j = nlohmann::json::parse(t.stdout_only);  // stdout holds only the JSON
   EXPECT_EQ(j.at("model"), "lenet5");
   EXPECT_EQ(j.at("epochs"), 1);
   EXPECT_EQ(j.at("seed"), 3);
-  EXPECT_EQ(j.at("train_examples"), 300);
-  EXPECT_EQ(j.at("test_examples"), 300);
+  EXPECT_EQ(j.at("train_examples"), 1000);
+  EXPECT_EQ(j.at("test_examples"), 1000);
   EXPECT_GT(j.at("train_seconds").get<double>(), 0.0);
   EXPECT_FALSE(j.at("corename").get<std::string>().empty());
   const double acc = j.at("test_accuracy").get<double>();
-  EXPECT_GT(acc, 0.2);  // one epoch on 300 images is well above chance (0.1)
+  EXPECT_GT(acc, 0.3);  // 16 steps on 1,000 images are well above chance (0.1)
   EXPECT_LE(acc, 1.0);
   ASSERT_TRUE(std::filesystem::exists(model));
   // No temporary file is left next to the model.
@@ -82,13 +82,13 @@ TEST_F(TrainCli, TrainsThenEvaluatesATinySubset) {
   for (const auto& e : std::filesystem::directory_iterator(dir_)) files += e.is_regular_file();
   EXPECT_EQ(files, 1);
 
-  CliRun e = run("eval --model " + model + " --data fashion-mnist --limit 300 --json");
+  CliRun e = run("eval --model " + model + " --data fashion-mnist --limit 1000 --json");
   ASSERT_EQ(e.exit_code, 0) << e.out;
   const auto je = nlohmann::json::parse(e.stdout_only);
-  EXPECT_EQ(je.at("examples"), 300);
-  // The exported model scores exactly what the trainer measured on the same 300 images.
+  EXPECT_EQ(je.at("examples"), 1000);
+  // The exported model scores exactly what the trainer measured on the same 1,000 images.
   EXPECT_DOUBLE_EQ(je.at("test_accuracy").get<double>(), acc);
-  CliRun plain = run("eval --model " + model + " --limit 300");
+  CliRun plain = run("eval --model " + model + " --limit 1000");
   ASSERT_EQ(plain.exit_code, 0) << plain.out;
   EXPECT_NE(plain.out.find("test_accuracy"), std::string::npos);
 }

@@ -195,20 +195,59 @@ TEST(TrainTrainer, SameSeedGivesBitIdenticalWeights) {
   opt.epochs = 2;
   opt.batch = 16;
   opt.seed = 42;
-  auto run = [&](uint64_t seed) {
-    auto t = Trainer::create(mini_lenet());
+  auto run = [&](uint64_t seed, int threads, int shards) {
+    TrainerOptions to;
+    to.threads = threads;
+    to.shards = shards;
+    auto t = Trainer::create(mini_lenet(), to);
     EXPECT_TRUE(t.ok());
+    EXPECT_EQ((*t)->threads(), std::min(threads, shards));
     FitOptions o = opt;
     o.seed = seed;
     EXPECT_TRUE((*t)->fit(x, y, o).ok());
     return all_weights(**t);
   };
-  const std::vector<float> a = run(42);
-  const std::vector<float> b = run(42);
-  const std::vector<float> c = run(43);
+  const std::vector<float> a = run(42, 2, 2);
+  const std::vector<float> b = run(42, 2, 2);
+  const std::vector<float> c = run(43, 2, 2);
+  // The thread count does not change the result; the shard count may (summation order).
+  const std::vector<float> d = run(42, 1, 2);
   ASSERT_EQ(a.size(), b.size());
   EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)), 0);
+  EXPECT_EQ(std::memcmp(a.data(), d.data(), a.size() * sizeof(float)), 0);
   EXPECT_NE(a, c);
+}
+
+TEST(TrainTrainer, ShardsSplitOddBatchesAndEvaluateTheSame) {
+  // 3 shards on batches of 7 and a final batch of 2 (one empty shard): the gradient must still
+  // be the whole minibatch's mean, so one step matches the single-shard trainer closely.
+  ToyData d = toy_data(9, 4);
+  FitOptions opt;
+  opt.epochs = 1;
+  opt.batch = 7;
+  opt.shuffle = false;
+  opt.lr.policy = LrPolicy::kConstant;
+  TrainerOptions o1, o3, o0;
+  o1.shards = 1;
+  o3.shards = 3;
+  o3.threads = 3;
+  o0.shards = 0;
+  auto one = Trainer::create(toy_mlp(), o1);
+  auto three = Trainer::create(toy_mlp(), o3);
+  ASSERT_TRUE(one.ok() && three.ok());
+  ASSERT_TRUE((*one)->fit(d.x, d.y, opt).ok());
+  ASSERT_TRUE((*three)->fit(d.x, d.y, opt).ok());
+  const std::vector<float> w1 = all_weights(**one), w3 = all_weights(**three);
+  for (size_t i = 0; i < w1.size(); ++i) ASSERT_NEAR(w1[i], w3[i], 1e-5) << "weight " << i;
+  ToyData t = toy_data(50, 5);
+  EXPECT_DOUBLE_EQ(*(*one)->evaluate(t.x, t.y, 8), *(*three)->evaluate(t.x, t.y, 8));
+  auto p1 = (*one)->predict(t.x, 5);
+  auto p3 = (*three)->predict(t.x, 64);
+  ASSERT_TRUE(p1.ok() && p3.ok());
+  for (int64_t i = 0; i < p1->numel(); ++i) {
+    ASSERT_NEAR(p1->data<float>()[i], p3->data<float>()[i], 1e-5);
+  }
+  EXPECT_FALSE(Trainer::create(toy_mlp(), o0).ok());
 }
 
 TEST(TrainTrainer, MaskedWeightsStayExactlyZero) {

@@ -79,7 +79,6 @@ int run_train(TrainArgs a) {
   }
   if (a.limit == 0 || a.limit < -1) return fail(invalid_argument("--limit {} must be positive", a.limit));
   if (a.threads < 0) return fail(invalid_argument("--threads {} is negative", a.threads));
-  if (a.threads > 0) runtime::blas::set_num_threads(a.threads);
 
   // Settings: the model's defaults, then the flags given.
   train::FitOptions opt = train::default_fit_options(a.model);
@@ -108,15 +107,17 @@ int run_train(TrainArgs a) {
   if (!graph.ok()) return fail(graph.status().with_context("--model"));
   train::TrainerOptions topt;
   topt.example_shape = Shape(train_set->images.shape().begin() + 1, train_set->images.shape().end());
+  topt.threads = a.threads;
   Result<std::unique_ptr<train::Trainer>> trainer_or = train::Trainer::create(*graph, topt);
   if (!trainer_or.ok()) return fail(trainer_or.status().with_context("--model " + a.model));
   train::Trainer& trainer = **trainer_or;
 
   const std::string core = runtime::blas::core_report();
-  const int threads = runtime::blas::num_threads();
+  const int threads = trainer.threads();
   log.line("sieve train: model {} ({} parameters), data {} ({} train, {} test)", a.model,
            graph->num_parameters(), a.data, train_set->labels.size(), test_set->labels.size());
-  log.line("OpenBLAS core: {}, {} thread(s)", core, threads);
+  log.line("OpenBLAS core: {}; {} thread(s) run {} batch shards, OpenBLAS single-threaded inside",
+           core, threads, topt.shards);
   log.line("settings: epochs {}, batch {}, lr {} {}, momentum {}, weight decay {}, seed {}",
            opt.epochs, opt.batch, opt.lr.base_lr, train::lr_policy_name(opt.lr.policy),
            opt.sgd.momentum, opt.sgd.weight_decay, opt.seed);
@@ -190,7 +191,8 @@ int run_train(TrainArgs a) {
                         {"total_seconds", total_seconds},
                         {"corename", runtime::blas::corename()},
                         {"openblas", core},
-                        {"openblas_threads", threads},
+                        {"threads", threads},
+                        {"shards", topt.shards},
                         {"out", a.out},
                         {"history", epoch_log}};
     std::printf("%s\n", j.dump(2).c_str());
@@ -221,7 +223,9 @@ void add_train_command(CLI::App& app) {
   sub->add_option("--seed", a->seed, "seed of the initial weights, shuffling and dropout")
       ->capture_default_str();
   sub->add_option("--limit", a->limit, "use only the first N training and N test examples");
-  sub->add_option("--threads", a->threads, "OpenBLAS threads (default: OpenBLAS's choice)");
+  sub->add_option("--threads", a->threads,
+                  "threads running the batch shards (default: up to 2, one per shard); results "
+                  "do not depend on it");
   sub->add_flag("--json", a->json, "print a JSON summary on stdout (logs go to stderr)");
   on_run(sub, [a] { return run_train(*a); });
 }

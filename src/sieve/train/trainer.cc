@@ -4,9 +4,11 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <thread>
 
 #include <fmt/format.h>
 
+#include "sieve/runtime/kernels/blas/blas.h"
 #include "sieve/train/layers.h"
 
 namespace sieve::train {
@@ -34,33 +36,88 @@ uint64_t uniform_below(std::mt19937_64& rng, uint64_t bound) {
   return static_cast<uint64_t>(m >> 64);
 }
 
+// Runs OpenBLAS on one thread while alive (the shards provide the parallelism), then restores
+// the previous count. Nested guards are harmless.
+class BlasSingleThread {
+ public:
+  BlasSingleThread() : saved_(runtime::blas::num_threads()) {
+    if (saved_ != 1) runtime::blas::set_num_threads(1);
+  }
+  ~BlasSingleThread() {
+    if (saved_ != 1) runtime::blas::set_num_threads(saved_);
+  }
+  BlasSingleThread(const BlasSingleThread&) = delete;
+  BlasSingleThread& operator=(const BlasSingleThread&) = delete;
+
+ private:
+  int saved_;
+};
+
+// Start of shard k when m examples are split into s contiguous shards (the first m % s shards
+// get one more).
+int64_t shard_start(int64_t m, int s, int k) {
+  const int64_t base = m / s;
+  const int64_t extra = m % s;
+  return k * base + std::min<int64_t>(k, extra);
+}
+
 }  // namespace
+
+void Trainer::for_each_shard(const std::function<void(int)>& fn) {
+  const int s = static_cast<int>(nets_.size());
+  if (threads_ <= 1 || s == 1) {
+    for (int k = 0; k < s; ++k) fn(k);
+    return;
+  }
+  // Shard k runs on worker k % threads_; worker 0 is the calling thread.
+  std::vector<std::thread> workers;
+  for (int t = 1; t < threads_; ++t) {
+    workers.emplace_back([&, t] {
+      for (int k = t; k < s; k += threads_) fn(k);
+    });
+  }
+  for (int k = 0; k < s; k += threads_) fn(k);
+  for (std::thread& w : workers) w.join();
+}
 
 Result<std::unique_ptr<Trainer>> Trainer::create(const ir::Graph& graph,
                                                  const TrainerOptions& options) {
+  if (options.shards < 1 || options.shards > 64) {
+    return invalid_argument("shards {} is not in [1, 64]", options.shards);
+  }
+  if (options.threads < 0) return invalid_argument("threads {} is negative", options.threads);
   std::unique_ptr<Trainer> t(new Trainer());
   t->graph_ = graph.clone();
   NetworkOptions no;
   no.example_shape = options.example_shape;
-  SIEVE_ASSIGN_OR_RETURN(t->net_, Network::create(t->graph_, no));
-  if (t->net_->output_shape().size() != 1 || t->net_->output_shape()[0] < 2) {
+  for (int k = 0; k < options.shards; ++k) {
+    // Every replica holds Tensor handles to the same initializers of graph_.
+    SIEVE_ASSIGN_OR_RETURN(std::unique_ptr<Network> net, Network::create(t->graph_, no));
+    t->nets_.push_back(std::move(net));
+  }
+  const Network& net = *t->nets_[0];
+  if (net.output_shape().size() != 1 || net.output_shape()[0] < 2) {
     return invalid_argument("graph \"{}\": output \"{}\" has per-example shape {}; training needs "
                             "class logits [classes]",
-                            graph.name, t->net_->logits_name(),
-                            shape_str(t->net_->output_shape()));
+                            graph.name, net.logits_name(), shape_str(net.output_shape()));
   }
+  int threads = options.threads;
+  if (threads == 0) {
+    threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  }
+  t->threads_ = std::min(threads, options.shards);
   return t;
 }
 
 std::vector<std::string> Trainer::parameter_names() const {
   std::vector<std::string> names;
-  for (const Parameter& p : net_->parameters()) names.push_back(p.name);
+  for (const Parameter& p : nets_[0]->parameters()) names.push_back(p.name);
   return names;
 }
 
 Status Trainer::set_masks(std::map<std::string, Tensor> masks) {
   for (const auto& [name, mask] : masks) {
-    const Parameter* p = net_->find_parameter(name);
+    const Parameter* p = nets_[0]->find_parameter(name);
     if (p == nullptr) {
       return invalid_argument("mask \"{}\": not a trained parameter; parameters: {}", name,
                               fmt::join(parameter_names(), ", "));
@@ -81,7 +138,7 @@ Status Trainer::set_masks(std::map<std::string, Tensor> masks) {
 
 void Trainer::apply_masks() {
   for (const auto& [name, mask] : masks_) {
-    Parameter* p = net_->find_parameter(name);
+    Parameter* p = nets_[0]->find_parameter(name);
     SIEVE_ASSERT(p != nullptr, "mask {} lost its parameter", name);
     float* w = p->value.data<float>();
     const uint8_t* m = mask.data<uint8_t>();
@@ -99,18 +156,18 @@ Status Trainer::check_data(const Tensor& images, std::span<const uint8_t> labels
   }
   const int64_t n = images.dim(0);
   if (n == 0) return invalid_argument("{} set is empty", what);
-  if (images.numel() / n != net_->input_numel()) {
+  if (images.numel() / n != nets_[0]->input_numel()) {
     return invalid_argument("{} images: {} values per example, the model input \"{}\" takes {} "
                             "({})",
                             what, images.numel() / n, graph_.input_names().empty()
                                                           ? std::string("?")
                                                           : graph_.input_names()[0],
-                            net_->input_numel(), shape_str(net_->input_shape()));
+                            nets_[0]->input_numel(), shape_str(nets_[0]->input_shape()));
   }
   if (static_cast<int64_t>(labels.size()) != n) {
     return invalid_argument("{} set: {} images but {} labels", what, n, labels.size());
   }
-  const int64_t classes = net_->output_shape()[0];
+  const int64_t classes = nets_[0]->output_shape()[0];
   for (size_t i = 0; i < labels.size(); ++i) {
     if (labels[i] >= classes) {
       return invalid_argument("{} set: label {} of example {} is out of range for {} classes",
@@ -128,27 +185,34 @@ Result<FitSummary> Trainer::fit(const Tensor& images, std::span<const uint8_t> l
   if (!(opt.lr.base_lr > 0.0)) return invalid_argument("learning rate {} is not positive", opt.lr.base_lr);
 
   const int64_t n = images.dim(0);
-  const int64_t per = net_->input_numel();
-  const int64_t classes = net_->output_shape()[0];
+  const int64_t per = nets_[0]->input_numel();
+  const int64_t classes = nets_[0]->output_shape()[0];
   const int64_t batch = std::min(opt.batch, n);
   const int64_t batches = (n + batch - 1) / batch;
   const int64_t total_steps = batches * opt.epochs;
 
-  std::vector<const uint8_t*> mask_ptrs(net_->parameters().size(), nullptr);
-  for (size_t i = 0; i < net_->parameters().size(); ++i) {
-    auto it = masks_.find(net_->parameters()[i].name);
+  std::vector<const uint8_t*> mask_ptrs(nets_[0]->parameters().size(), nullptr);
+  for (size_t i = 0; i < nets_[0]->parameters().size(); ++i) {
+    auto it = masks_.find(nets_[0]->parameters()[i].name);
     if (it != masks_.end()) mask_ptrs[i] = it->second.data<uint8_t>();
   }
   apply_masks();
 
+  BlasSingleThread blas_guard;
   Sgd sgd(opt.sgd);
   std::mt19937_64 rng(opt.seed);
-  net_->reseed(opt.seed);
+  const int shards = static_cast<int>(nets_.size());
+  for (int k = 0; k < shards; ++k) {
+    nets_[static_cast<size_t>(k)]->reseed(opt.seed + 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(k));
+  }
   std::vector<int64_t> order(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
   std::vector<float> xb(static_cast<size_t>(batch * per));
   std::vector<uint8_t> yb(static_cast<size_t>(batch));
   std::vector<float> dlogits(static_cast<size_t>(batch * classes));
+  std::vector<double> shard_loss(static_cast<size_t>(shards));
+  std::vector<int64_t> shard_correct(static_cast<size_t>(shards));
+  std::vector<Parameter>& params = nets_[0]->parameters();
   const float* src = images.data<float>();
 
   FitSummary summary;
@@ -174,17 +238,47 @@ Result<FitSummary> Trainer::fit(const Tensor& images, std::span<const uint8_t> l
         std::memcpy(xb.data() + i * per, src + idx * per, sizeof(float) * static_cast<size_t>(per));
         yb[static_cast<size_t>(i)] = labels[static_cast<size_t>(idx)];
       }
-      const float* logits = net_->forward(xb.data(), m, /*training=*/true);
-      const double loss =
-          softmax_cross_entropy(logits, yb.data(), m, classes, dlogits.data(), &correct);
+      for_each_shard([&](int k) {
+        const int64_t s0 = shard_start(m, shards, k);
+        const int64_t ms = shard_start(m, shards, k + 1) - s0;
+        const size_t ks = static_cast<size_t>(k);
+        shard_loss[ks] = 0.0;
+        shard_correct[ks] = 0;
+        if (ms == 0) return;
+        Network& net = *nets_[ks];
+        const float* logits = net.forward(xb.data() + s0 * per, ms, /*training=*/true);
+        float* dl = dlogits.data() + s0 * classes;
+        shard_loss[ks] = softmax_cross_entropy(logits, yb.data() + s0, ms, classes, dl,
+                                               &shard_correct[ks]) *
+                         static_cast<double>(ms);
+        // The loss is the mean over the whole minibatch, not over the shard.
+        const float scale = static_cast<float>(ms) / static_cast<float>(m);
+        for (int64_t i = 0; i < ms * classes; ++i) dl[i] *= scale;
+        net.backward(dl);
+      });
+      double loss = 0.0;
+      for (int k = 0; k < shards; ++k) {
+        loss += shard_loss[static_cast<size_t>(k)];
+        correct += shard_correct[static_cast<size_t>(k)];
+      }
+      loss /= static_cast<double>(m);
       if (!std::isfinite(loss)) {
         return failed_precondition(
             "training diverged at epoch {} batch {} (loss {}); lower the learning rate ({})",
             epoch + 1, b + 1, loss, lr);
       }
-      net_->backward(dlogits.data());
+      // Sum the shard gradients into the first replica's, in shard order.
+      for (int k = 1; k < shards; ++k) {
+        if (shard_start(m, shards, k + 1) == shard_start(m, shards, k)) continue;
+        std::vector<Parameter>& pk = nets_[static_cast<size_t>(k)]->parameters();
+        for (size_t i = 0; i < params.size(); ++i) {
+          float* __restrict g0 = params[i].grad.data();
+          const float* __restrict gk = pk[i].grad.data();
+          for (size_t j = 0; j < params[i].grad.size(); ++j) g0[j] += gk[j];
+        }
+      }
       lr = opt.lr.lr_at(static_cast<double>(step) / static_cast<double>(batches), opt.epochs);
-      sgd.step(net_->parameters(), lr, mask_ptrs);
+      sgd.step(params, lr, mask_ptrs);
       loss_sum += loss * static_cast<double>(m);
       seen += m;
       if (progress) {
@@ -215,25 +309,45 @@ Result<FitSummary> Trainer::fit(const Tensor& images, std::span<const uint8_t> l
   return summary;
 }
 
+void Trainer::infer(const float* x, int64_t n, int64_t batch,
+                    const std::function<void(int64_t, int64_t, const float*)>& sink) {
+  BlasSingleThread blas_guard;
+  const int shards = static_cast<int>(nets_.size());
+  const int64_t per = nets_[0]->input_numel();
+  std::vector<const float*> logits(static_cast<size_t>(shards));
+  for (int64_t start = 0; start < n; start += batch) {
+    const int64_t m = std::min(batch, n - start);
+    for_each_shard([&](int k) {
+      const int64_t s0 = shard_start(m, shards, k);
+      const int64_t ms = shard_start(m, shards, k + 1) - s0;
+      logits[static_cast<size_t>(k)] =
+          ms == 0 ? nullptr
+                  : nets_[static_cast<size_t>(k)]->forward(x + (start + s0) * per, ms,
+                                                           /*training=*/false);
+    });
+    for (int k = 0; k < shards; ++k) {
+      const int64_t s0 = shard_start(m, shards, k);
+      const int64_t ms = shard_start(m, shards, k + 1) - s0;
+      if (ms > 0) sink(start + s0, ms, logits[static_cast<size_t>(k)]);
+    }
+  }
+}
+
 Result<Tensor> Trainer::predict(const Tensor& images, int64_t batch) {
   if (images.dtype() != DType::kF32 || images.rank() < 1 || images.dim(0) == 0 ||
-      images.numel() / images.dim(0) != net_->input_numel()) {
+      images.numel() / images.dim(0) != nets_[0]->input_numel()) {
     return invalid_argument("predict: images {} {} do not fit the model input {}",
                             dtype_name(images.dtype()), shape_str(images.shape()),
-                            shape_str(net_->input_shape()));
+                            shape_str(nets_[0]->input_shape()));
   }
   if (batch <= 0) return invalid_argument("batch size {} is not positive", batch);
   const int64_t n = images.dim(0);
-  const int64_t per = net_->input_numel();
-  const int64_t classes = net_->output_numel();
+  const int64_t classes = nets_[0]->output_numel();
   Tensor out(DType::kF32, {n, classes});
   float* dst = out.data<float>();
-  const float* src = images.data<float>();
-  for (int64_t start = 0; start < n; start += batch) {
-    const int64_t m = std::min(batch, n - start);
-    const float* logits = net_->forward(src + start * per, m, /*training=*/false);
+  infer(images.data<float>(), n, batch, [&](int64_t start, int64_t m, const float* logits) {
     std::memcpy(dst + start * classes, logits, sizeof(float) * static_cast<size_t>(m * classes));
-  }
+  });
   return out;
 }
 
@@ -242,13 +356,9 @@ Result<double> Trainer::evaluate(const Tensor& images, std::span<const uint8_t> 
   SIEVE_RETURN_IF_ERROR(check_data(images, labels, "evaluation"));
   if (batch <= 0) return invalid_argument("batch size {} is not positive", batch);
   const int64_t n = images.dim(0);
-  const int64_t per = net_->input_numel();
-  const int64_t classes = net_->output_numel();
-  const float* src = images.data<float>();
+  const int64_t classes = nets_[0]->output_numel();
   int64_t correct = 0;
-  for (int64_t start = 0; start < n; start += batch) {
-    const int64_t m = std::min(batch, n - start);
-    const float* logits = net_->forward(src + start * per, m, /*training=*/false);
+  infer(images.data<float>(), n, batch, [&](int64_t start, int64_t m, const float* logits) {
     for (int64_t i = 0; i < m; ++i) {
       const float* z = logits + i * classes;
       int64_t arg = 0;
@@ -257,12 +367,12 @@ Result<double> Trainer::evaluate(const Tensor& images, std::span<const uint8_t> 
       }
       if (arg == labels[static_cast<size_t>(start + i)]) ++correct;
     }
-  }
+  });
   return static_cast<double>(correct) / static_cast<double>(n);
 }
 
 Status Trainer::write_weights(ir::Graph& g) const {
-  for (const Parameter& p : net_->parameters()) {
+  for (const Parameter& p : nets_[0]->parameters()) {
     auto it = g.initializers.find(p.name);
     if (it == g.initializers.end()) {
       return invalid_argument("graph \"{}\" has no initializer \"{}\" to receive trained weights",
@@ -276,7 +386,7 @@ Status Trainer::write_weights(ir::Graph& g) const {
                               shape_str(p.value.shape()));
     }
   }
-  for (const Parameter& p : net_->parameters()) {
+  for (const Parameter& p : nets_[0]->parameters()) {
     // A fresh tensor: `g` may share storage with other graphs (Tensor copies share).
     g.initializers[p.name] = p.value.clone();
   }

@@ -9,12 +9,16 @@
 //   SIEVE_RETURN_IF_ERROR(trainer->write_weights(graph));  // or use trainer->graph()
 //
 // Ownership: the Trainer owns a deep copy of the graph; graph() shows the current weights.
-// Determinism: for the same graph, data, options and seed, fit() produces bit-identical weights
-// as long as OpenBLAS runs with the same core type and thread count (its sgemm splits work
-// between threads without changing the summation order for a fixed thread count; a different
-// thread count or core type may round differently). Pin the count with
-// OPENBLAS_NUM_THREADS (or runtime::blas::set_num_threads) to compare runs across machines.
-// Thread-safety: none; one Trainer per thread (OpenBLAS itself uses its own threads).
+// Parallelism: every minibatch is split into TrainerOptions::shards fixed, contiguous shards,
+// each run forward and backward by its own Network replica (the replicas share the weights);
+// shard gradients are summed in shard order. The shards run on up to TrainerOptions::threads
+// threads, and OpenBLAS is switched to one thread while fit/evaluate/predict run (its previous
+// thread count is restored afterwards), so the cores go to the shards instead of to OpenBLAS's
+// small, synchronisation-bound GEMMs.
+// Determinism: for the same graph, data, options, seed and shard count, fit() produces
+// bit-identical weights whatever the number of threads (the work of each shard and the order of
+// the sums are fixed). A different OpenBLAS core type (kernel family) may round differently.
+// Thread-safety: none; one Trainer at a time per process (OpenBLAS's thread count is global).
 #pragma once
 
 #include <cstdint>
@@ -36,6 +40,10 @@ namespace sieve::train {
 struct TrainerOptions {
   // Per-example input shape of the data, for graphs whose Input leaves dimensions unknown.
   Shape example_shape;
+  // Minibatch shards (Network replicas). Part of the numerics: changing it changes rounding.
+  int shards = 2;
+  // Threads that run the shards; 0: min(shards, hardware threads). Does not change results.
+  int threads = 0;
 };
 
 struct FitOptions {
@@ -103,16 +111,25 @@ class Trainer {
   Status write_weights(ir::Graph& g) const;
   // Names of the trained initializers, in graph order.
   std::vector<std::string> parameter_names() const;
-  Network& network() { return *net_; }
+  // The first replica (its parameters are the ones SGD updates).
+  Network& network() { return *nets_[0]; }
+  int threads() const { return threads_; }
 
  private:
   Trainer() = default;
   Status check_data(const Tensor& images, std::span<const uint8_t> labels,
                     const char* what) const;
   void apply_masks();
+  // Runs fn(k) for every shard k, on up to threads_ threads.
+  void for_each_shard(const std::function<void(int)>& fn);
+  // Forward (inference) of n examples split over the replicas; calls sink(start, m, logits)
+  // for each shard's slice in shard order.
+  void infer(const float* x, int64_t n, int64_t batch,
+             const std::function<void(int64_t, int64_t, const float*)>& sink);
 
   ir::Graph graph_;
-  std::unique_ptr<Network> net_;
+  std::vector<std::unique_ptr<Network>> nets_;
+  int threads_ = 1;
   std::map<std::string, Tensor> masks_;
 };
 
