@@ -1,13 +1,14 @@
 // ONNX export: every op round-trips (export -> onnx::checker -> import gives the same graph
 // and bit-identical weights), files are written atomically, Sieve-only forms are handled.
-#include <filesystem>
-
 #include <gtest/gtest.h>
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
 
+#include <filesystem>
+
 #include "onnx_test_util.h"
 #include "sieve/io/onnx/onnx.h"
+#include "sieve/runtime/executor.h"
 
 namespace sieve {
 namespace {
@@ -22,8 +23,8 @@ bool contains(const std::string& s, const std::string& sub) {
   return s.find(sub) != std::string::npos;
 }
 
-Node make(OpKind op, std::string name, std::vector<std::string> in,
-          std::vector<std::string> out, std::map<std::string, Attr> attrs = {}) {
+Node make(OpKind op, std::string name, std::vector<std::string> in, std::vector<std::string> out,
+          std::map<std::string, Attr> attrs = {}) {
   Node n;
   n.op = op;
   n.name = std::move(name);
@@ -75,8 +76,8 @@ Graph conv_net() {
                           {"pads", std::vector<int64_t>{1, 1, 1, 1}},
                           {"dilations", std::vector<int64_t>{1, 1}},
                           {"group", int64_t{1}}}));
-  g.nodes.push_back(make(OpKind::kBatchNorm, "bn1", {"c1", "bn_s", "bn_b", "bn_m", "bn_v"},
-                         {"n1"}, {{"epsilon", 1e-3}}));
+  g.nodes.push_back(make(OpKind::kBatchNorm, "bn1", {"c1", "bn_s", "bn_b", "bn_m", "bn_v"}, {"n1"},
+                         {{"epsilon", 1e-3}}));
   g.nodes.push_back(make(OpKind::kRelu, "relu1", {"n1"}, {"r1"}));
   g.nodes.push_back(make(OpKind::kMaxPool, "pool1", {"r1"}, {"p1"},
                          {{"kernel_shape", std::vector<int64_t>{3, 3}},
@@ -117,8 +118,8 @@ Graph mlp() {
   g.nodes.push_back(make(OpKind::kMul, "mul", {"h5", "h4"}, {"h6"}));
   g.nodes.push_back(make(OpKind::kDiv, "div", {"h6", "k"}, {"h7"}));
   g.nodes.push_back(make(OpKind::kTanh, "tanh", {"h7"}, {"h8"}));
-  g.nodes.push_back(make(OpKind::kFullyConnected, "fc2", {"h8", "w2"}, {"h9"},
-                         {{"trans_b", int64_t{1}}}));
+  g.nodes.push_back(
+      make(OpKind::kFullyConnected, "fc2", {"h8", "w2"}, {"h9"}, {{"trans_b", int64_t{1}}}));
   g.nodes.push_back(make(OpKind::kLogSoftmax, "lsm", {"h9"}, {"y"}, {{"axis", int64_t{1}}}));
   g.outputs = {"y"};
   return g;
@@ -135,8 +136,8 @@ Graph shape_ops() {
   g.initializers["pads"] = i64({0, 1, 1, 0, 1, 0});
   g.initializers["pad_value"] = Tensor::from_f32({}, {-1.0f});
   g.initializers["pads2"] = i64({0, 0, 1, 0, 0, 1});
-  g.nodes.push_back(make(OpKind::kTranspose, "tr", {"x"}, {"t"},
-                         {{"perm", std::vector<int64_t>{2, 0, 1}}}));
+  g.nodes.push_back(
+      make(OpKind::kTranspose, "tr", {"x"}, {"t"}, {{"perm", std::vector<int64_t>{2, 0, 1}}}));
   g.nodes.push_back(make(OpKind::kSqueeze, "sq", {"z", "sq_axes"}, {"zs"}));
   g.nodes.push_back(make(OpKind::kReshape, "rs", {"t", "shape"}, {"r"}));
   g.nodes.push_back(make(OpKind::kIdentity, "id", {"zs"}, {"zi"}));
@@ -146,8 +147,8 @@ Graph shape_ops() {
                          {{"mode", std::string("constant")}}));
   g.nodes.push_back(make(OpKind::kPad, "pad_reflect", {"p", "pads2"}, {"pr"},
                          {{"mode", std::string("reflect")}}));
-  g.nodes.push_back(make(OpKind::kPad, "pad_edge", {"pr", "pads2"}, {"pe"},
-                         {{"mode", std::string("edge")}}));
+  g.nodes.push_back(
+      make(OpKind::kPad, "pad_edge", {"pr", "pads2"}, {"pe"}, {{"mode", std::string("edge")}}));
   g.nodes.push_back(make(OpKind::kGlobalMaxPool, "gmp", {"pe"}, {"y"}));
   g.outputs = {"y", "zu"};
   return g;
@@ -158,19 +159,17 @@ Graph lstm(int64_t layout, const std::string& direction) {
   const int64_t dirs = direction == "bidirectional" ? 2 : 1;
   Graph g;
   g.name = "lstm";
-  g.nodes.push_back(input("X", layout == 0 ? std::vector<int64_t>{5, 2, 4}
-                                           : std::vector<int64_t>{2, 5, 4}));
+  g.nodes.push_back(
+      input("X", layout == 0 ? std::vector<int64_t>{5, 2, 4} : std::vector<int64_t>{2, 5, 4}));
   g.initializers["W"] = random_tensor({dirs, 4 * hidden, 4}, 21);
   g.initializers["R"] = random_tensor({dirs, 4 * hidden, hidden}, 22);
   g.initializers["B"] = random_tensor({dirs, 8 * hidden}, 23);
   g.initializers["P"] = random_tensor({dirs, 3 * hidden}, 24);
-  std::map<std::string, Attr> attrs = {{"hidden_size", hidden},
-                                       {"direction", direction},
-                                       {"clip", 5.0}};
+  std::map<std::string, Attr> attrs = {
+      {"hidden_size", hidden}, {"direction", direction}, {"clip", 5.0}};
   if (layout != 0) attrs["layout"] = layout;
-  g.nodes.push_back(
-      make(OpKind::kLSTM, "lstm", {"X", "W", "R", "B", "", "", "", "P"}, {"Y", "Y_h", "Y_c"},
-           attrs));
+  g.nodes.push_back(make(OpKind::kLSTM, "lstm", {"X", "W", "R", "B", "", "", "", "P"},
+                         {"Y", "Y_h", "Y_c"}, attrs));
   g.outputs = {"Y", "Y_h", "Y_c"};
   return g;
 }
@@ -230,13 +229,20 @@ TEST(OnnxExport, GruRoundTrips) {
   onnx_test::expect_graphs_equal(g, round_trip(g));
 }
 
-TEST(OnnxExport, LstmProjectionIsRefusedOrWrittenToTheSieveDomain) {
+// LSTMP (Sak et al. 2014): hidden 3 projected to 2.
+Graph lstm_projection() {
   Graph g = lstm(0, "forward");
+  g.name = "lstmp";
   Node& n = g.nodes.back();
   n.attrs["proj_size"] = int64_t{2};
   g.initializers["R"] = random_tensor({1, 12, 2}, 41);
   g.initializers["Wp"] = random_tensor({1, 2, 3}, 42);
   n.inputs.push_back("Wp");
+  return g;
+}
+
+TEST(OnnxExport, LstmProjectionIsRefusedOrWrittenToTheSieveDomain) {
+  Graph g = lstm_projection();
   auto refused = io::export_onnx_bytes(g);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), StatusCode::kUnimplemented);
@@ -256,8 +262,8 @@ TEST(OnnxExport, AttributeTypesFollowTheOnnxSchema) {
   Graph g;
   g.nodes.push_back(input("x", {1, 4, 2, 2}));
   // An int where ONNX wants a float is written as a float.
-  g.nodes.push_back(make(OpKind::kLRN, "lrn", {"x"}, {"y"},
-                         {{"size", int64_t{3}}, {"bias", int64_t{2}}}));
+  g.nodes.push_back(
+      make(OpKind::kLRN, "lrn", {"x"}, {"y"}, {{"size", int64_t{3}}, {"bias", int64_t{2}}}));
   g.outputs = {"y"};
   Graph back = round_trip(g);
   ASSERT_EQ(back.nodes.size(), 2u);
@@ -335,6 +341,55 @@ TEST(OnnxExport, GraphWithoutOutputsAndFixedPointWeightsAreRefused) {
   auto e = io::export_onnx_bytes(h);
   ASSERT_FALSE(e.ok());
   EXPECT_TRUE(contains(e.status().message(), "frac_bits=8")) << e.status().message();
+}
+
+// Runs both graphs on the reference engine with the same random feeds (unknown dims = 3) and
+// expects bit-identical outputs.
+void expect_same_outputs(const Graph& a, const Graph& b) {
+  runtime::TensorMap feeds;
+  uint32_t seed = 100;
+  for (const Node& n : a.nodes) {
+    if (n.op != OpKind::kInput) continue;
+    Shape s = n.attr_ints("shape");
+    for (int64_t& d : s) d = d < 0 ? 3 : d;
+    feeds[n.outputs[0]] = random_tensor(s, seed++);
+  }
+  auto ra = runtime::run_graph(a, feeds);
+  auto rb = runtime::run_graph(b, feeds);
+  ASSERT_TRUE(ra.ok()) << ra.status().message();
+  ASSERT_TRUE(rb.ok()) << rb.status().message();
+  ASSERT_EQ(a.outputs, b.outputs);
+  for (const std::string& o : a.outputs) {
+    ASSERT_TRUE(ra->count(o) && rb->count(o)) << o;
+    EXPECT_GT(ra->at(o).numel(), 0) << o;
+    EXPECT_TRUE(onnx_test::tensors_identical(ra->at(o), rb->at(o))) << "output " << o;
+  }
+}
+
+TEST(OnnxExport, RoundTripComputesTheSameOutputs) {
+  for (const Graph& g :
+       {conv_net(), mlp(), shape_ops(), lstm(0, "bidirectional"), lstm(1, "reverse"), gru()}) {
+    SCOPED_TRACE(g.name);
+    expect_same_outputs(g, round_trip(g));
+  }
+  io::ExportOptions ext;
+  ext.allow_sieve_extensions = true;
+  expect_same_outputs(lstm_projection(), round_trip(lstm_projection(), ext));
+  // The opset-13 rewrite of legacy (coerce_2d) softmax computes the same numbers.
+  Graph sm;
+  sm.name = "softmax";
+  sm.nodes.push_back(input("x", {2, 3, 4}));
+  sm.nodes.push_back(make(OpKind::kLogSoftmax, "lsm", {"x"}, {"y"},
+                          {{"axis", int64_t{1}}, {"coerce_2d", int64_t{1}}}));
+  sm.nodes.push_back(make(OpKind::kSoftmax, "sm", {"x"}, {"z"},
+                          {{"axis", int64_t{0}}, {"coerce_2d", int64_t{1}}}));
+  sm.outputs = {"y", "z"};
+  auto bytes = io::export_onnx_bytes(sm);
+  ASSERT_TRUE(bytes.ok()) << bytes.status().message();
+  auto back = io::import_onnx_bytes(*bytes);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->nodes.size(), 7u);  // Input + 2 x (Flatten, softmax, Reshape)
+  expect_same_outputs(sm, *back);
 }
 
 }  // namespace
