@@ -144,7 +144,9 @@ TEST(ZooMacs, UnknownShapesGiveUnknownMacs) {
   g.nodes[0].attrs["shape"] = std::vector<int64_t>{-1, 1, 28, 28};
   g.values.clear();
   for (const LayerStats& s : layer_stats(g)) {
-    if (s.op == ir::OpKind::kFullyConnected) EXPECT_EQ(s.macs, -1) << s.node;
+    if (s.op == ir::OpKind::kFullyConnected) {
+      EXPECT_EQ(s.macs, -1) << s.node;
+    }
   }
   EXPECT_EQ(total_macs(g), 0);
 }
