@@ -84,6 +84,14 @@ TEST(TrainGrad, MaxPool2x2) {
   check_gradients(b.finish("pool"), {.distinct_inputs = true});
 }
 
+TEST(TrainGrad, MaxPool2x2OddSizeLeavesBorderWithoutGradient) {
+  GraphBuilder b;
+  b.input({-1, 2, 7, 5});
+  b.op(OpKind::kMaxPool, "pool", {"input"},
+       {{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}});
+  check_gradients(b.finish("pool"), {.samples = 140, .distinct_inputs = true});
+}
+
 TEST(TrainGrad, MaxPoolOverlappingPaddedCeil) {
   GraphBuilder b;
   b.input({-1, 1, 7, 6});
@@ -340,6 +348,14 @@ TEST(TrainForward, PoolsByHand) {
   maxpool_forward(g, x.data(), 1, y.data(), arg.data());
   EXPECT_EQ(y, (std::vector<float>{6, 8, 14, 16}));
   EXPECT_EQ(arg, (std::vector<int32_t>{5, 7, 13, 15}));
+  // Ties pick the first position in scan order (as the general path does).
+  const std::vector<float> flat(16, 1.0f);
+  maxpool_forward(g, flat.data(), 1, y.data(), arg.data());
+  EXPECT_EQ(arg, (std::vector<int32_t>{0, 2, 8, 10}));
+  const std::vector<float> tie = {0, 2, 0, 0, 2, 1, 0, 3, 0, 0, 5, 5, 0, 0, 5, 5};
+  maxpool_forward(g, tie.data(), 1, y.data(), arg.data());
+  EXPECT_EQ(y, (std::vector<float>{2, 3, 0, 5}));
+  EXPECT_EQ(arg, (std::vector<int32_t>{1, 7, 8, 10}));
   avgpool_forward(g, x.data(), 1, y.data());
   EXPECT_EQ(y, (std::vector<float>{3.5f, 5.5f, 11.5f, 13.5f}));
   // 3x3 stride 2 pad 1: the corner window sees 4 values (exclude pad) or 9 (include pad).
@@ -365,6 +381,37 @@ TEST(TrainForward, PoolsByHand) {
   c.ceil_mode = true;
   ASSERT_TRUE(pool_output_size(c));
   EXPECT_EQ(c.oh, 3);
+}
+
+TEST(TrainForward, MaxPoolBackwardOverwritesEveryInput) {
+  // 3x3 input, one 2x2 window: the last row and column get no gradient and must read 0 even
+  // when dx held garbage.
+  PoolGeometry g;
+  g.c = 1;
+  g.h = g.w = 3;
+  g.kh = g.kw = 2;
+  g.sh = g.sw = 2;
+  ASSERT_TRUE(pool_output_size(g));
+  ASSERT_EQ(g.oh, 1);
+  const std::vector<float> x = {1, 4, 9, 3, 2, 9, 9, 9, 9};
+  float y = 0;
+  int32_t arg = -1;
+  maxpool_forward(g, x.data(), 1, &y, &arg);
+  EXPECT_EQ(y, 4.0f);
+  EXPECT_EQ(arg, 1);
+  std::vector<float> dx(9, 123.0f);
+  const float dy = 0.5f;
+  maxpool_backward(g, &dy, &arg, 1, dx.data());
+  EXPECT_EQ(dx, (std::vector<float>{0, 0.5f, 0, 0, 0, 0, 0, 0, 0}));
+  // Same with exact cover (2x2 input): every input is written.
+  PoolGeometry e = g;
+  e.h = e.w = 2;
+  ASSERT_TRUE(pool_output_size(e));
+  const std::vector<float> x2 = {1, 2, 7, 3};
+  maxpool_forward(e, x2.data(), 1, &y, &arg);
+  std::vector<float> dx2(4, 123.0f);
+  maxpool_backward(e, &dy, &arg, 1, dx2.data());
+  EXPECT_EQ(dx2, (std::vector<float>{0, 0, 0.5f, 0}));
 }
 
 TEST(TrainNetwork, UnsupportedOpIsNamed) {

@@ -285,14 +285,60 @@ bool pool_windows_inside(const PoolGeometry& g) {
   return g.pt == 0 && g.pl == 0 && g.dh == 1 && g.dw == 1 && (g.oh - 1) * g.sh + g.kh <= g.h &&
          (g.ow - 1) * g.sw + g.kw <= g.w;
 }
+
+// One output row of a 2x2/2 max pool from input rows r0 and r1 (flat indices base0, base1).
+// Branch-free so the compiler vectorizes it; ties keep the first position in scan order, as
+// the general path does.
+void maxpool2x2_row(const float* __restrict r0, const float* __restrict r1, int64_t ow_n,
+                    int32_t base0, int32_t base1, float* __restrict y, int32_t* __restrict am) {
+  for (int64_t ow = 0; ow < ow_n; ++ow) {
+    const float a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
+    const int32_t i0 = base0 + 2 * static_cast<int32_t>(ow);
+    const int32_t i2 = base1 + 2 * static_cast<int32_t>(ow);
+    const bool ab = b > a;
+    const float mab = ab ? b : a;
+    const int32_t iab = ab ? i0 + 1 : i0;
+    const bool cd = d > c;
+    const float mcd = cd ? d : c;
+    const int32_t icd = cd ? i2 + 1 : i2;
+    const bool take = mcd > mab;
+    y[ow] = take ? mcd : mab;
+    am[ow] = take ? icd : iab;
+  }
+}
+
+void maxpool2x2_row_backward(const float* __restrict dy, const int32_t* __restrict am,
+                             int64_t ow_n, int32_t base0, int32_t base1, float* __restrict d0,
+                             float* __restrict d1) {
+  for (int64_t ow = 0; ow < ow_n; ++ow) {
+    const int32_t i0 = base0 + 2 * static_cast<int32_t>(ow);
+    const int32_t i2 = base1 + 2 * static_cast<int32_t>(ow);
+    const int32_t a = am[ow];
+    const float v = dy[ow];
+    d0[2 * ow] = a == i0 ? v : 0.0f;
+    d0[2 * ow + 1] = a == i0 + 1 ? v : 0.0f;
+    d1[2 * ow] = a == i2 ? v : 0.0f;
+    d1[2 * ow + 1] = a == i2 + 1 ? v : 0.0f;
+  }
+}
 }  // namespace
 
 void maxpool_forward(const PoolGeometry& g, const float* x, int64_t n, float* y,
                      int32_t* argmax) {
   const int64_t in_plane = g.h * g.w;
   const int64_t out_plane = g.oh * g.ow;
+  if (pool_windows_inside(g) && g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2) {
+    for (int64_t p = 0; p < n * g.c; ++p) {
+      const float* xp = x + p * in_plane;
+      for (int64_t oh = 0; oh < g.oh; ++oh) {
+        const int32_t base = static_cast<int32_t>(2 * oh * g.w);
+        maxpool2x2_row(xp + base, xp + base + g.w, g.ow, base, base + static_cast<int32_t>(g.w),
+                       y + p * out_plane + oh * g.ow, argmax + p * out_plane + oh * g.ow);
+      }
+    }
+    return;
+  }
   if (pool_windows_inside(g)) {
-    const bool k2s2 = g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2;
     for (int64_t p = 0; p < n * g.c; ++p) {
       const float* __restrict xp = x + p * in_plane;
       float* __restrict yp = y + p * out_plane;
@@ -303,23 +349,10 @@ void maxpool_forward(const PoolGeometry& g, const float* x, int64_t n, float* y,
           const int64_t w0 = ow * g.sw;
           int64_t best_idx = h0 * g.w + w0;
           float best = xp[best_idx];
-          if (k2s2) {
-            // Branch-free (the comparisons are data-dependent and unpredictable); ties keep
-            // the first position in scan order, as the general path does.
-            const int64_t i0 = best_idx, i1 = i0 + 1, i2 = i0 + g.w, i3 = i2 + 1;
-            const float a = xp[i0], b = xp[i1], c = xp[i2], d = xp[i3];
-            const float mab = b > a ? b : a;
-            const int64_t iab = b > a ? i1 : i0;
-            const float mcd = d > c ? d : c;
-            const int64_t icd = d > c ? i3 : i2;
-            best = mcd > mab ? mcd : mab;
-            best_idx = mcd > mab ? icd : iab;
-          } else {
-            for (int64_t i = 0; i < g.kh; ++i) {
-              const int64_t row = (h0 + i) * g.w + w0;
-              for (int64_t j = 0; j < g.kw; ++j) {
-                if (xp[row + j] > best) best = xp[best_idx = row + j];
-              }
+          for (int64_t i = 0; i < g.kh; ++i) {
+            const int64_t row = (h0 + i) * g.w + w0;
+            for (int64_t j = 0; j < g.kw; ++j) {
+              if (xp[row + j] > best) best = xp[best_idx = row + j];
             }
           }
           yp[oh * g.ow + ow] = best;
@@ -361,6 +394,22 @@ void maxpool_backward(const PoolGeometry& g, const float* dy, const int32_t* arg
                       float* dx) {
   const int64_t in_plane = g.h * g.w;
   const int64_t out_plane = g.oh * g.ow;
+  if (pool_windows_inside(g) && g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2) {
+    // Each input lies in at most one window: write dx directly (rows or columns left over by
+    // an odd size are zeroed first).
+    if (2 * g.oh != g.h || 2 * g.ow != g.w) {
+      std::memset(dx, 0, sizeof(float) * static_cast<size_t>(n * g.c * in_plane));
+    }
+    for (int64_t p = 0; p < n * g.c; ++p) {
+      for (int64_t oh = 0; oh < g.oh; ++oh) {
+        const int32_t base = static_cast<int32_t>(2 * oh * g.w);
+        maxpool2x2_row_backward(dy + p * out_plane + oh * g.ow, argmax + p * out_plane + oh * g.ow,
+                                g.ow, base, base + static_cast<int32_t>(g.w),
+                                dx + p * in_plane + base, dx + p * in_plane + base + g.w);
+      }
+    }
+    return;
+  }
   std::memset(dx, 0, sizeof(float) * static_cast<size_t>(n * g.c * in_plane));
   for (int64_t p = 0; p < n * g.c; ++p) {
     float* dxp = dx + p * in_plane;
