@@ -1,0 +1,127 @@
+// Pruners: pure functions from a weight tensor (plus its existing keep mask) to a new u8 keep
+// mask (non-zero = keep), one per method in compress/passes.def, configured by a PruneSpec.
+//
+// Methods (PruneSpec::method):
+//   magnitude  fine-grained (Han et al. 2015). With `quality` q: prune |w| < q × std(w), the
+//              standard deviation of all the layer's weights, pruned zeros included (as
+//              Distiller's SensitivityPruner). With `sparsity` s: prune exactly round(s × numel)
+//              weights, the smallest |w| first. It is block pruning with a block of ones.
+//   block      coarse-grained (Cambricon-S, thesis §3.3.1). `block` has one size per weight
+//              dimension (FC [out, in] → {B_out, B_in}; conv [M, C/g, kh, kw] →
+//              {B_m, B_c, B_kh, B_kw}); missing trailing sizes are 1, so "4" on a conv weight is
+//              a block of 4 output channels × 1 × 1 × 1. Blocks start at multiples of `stride`
+//              along every dimension (default stride = block: a tiling). The criterion of a
+//              block is the mean or the max |w| over its elements (pruned ones count as 0).
+//              Partial edge blocks: where a dimension is not a multiple of the stride, the last
+//              block along it is cut at the edge; it is judged by the same criterion over its
+//              actual elements (the mean divides by its real element count) and, when pruned,
+//              removes only those elements. With stride > block the elements between blocks
+//              belong to no block and are never pruned; with stride < block blocks overlap and
+//              an element is pruned when any block holding it is.
+//              With `quality` q: prune every block whose criterion < q × std(w). With
+//              `sparsity` s: prune whole blocks, smallest criterion first (ties: lower position
+//              in row-major block order first), choosing the count k whose pruned element total
+//              is nearest to round(s × numel) (ties: the smaller k); with a tiling that divides
+//              the weight this is exactly k = round(s × number of blocks) and the element
+//              sparsity is exactly k / blocks.
+//   nm         N:M (NVIDIA ASP, "m4n2_1d"): groups of `m` consecutive weights along dimension 1
+//              (input channels; for conv at fixed output channel and kernel position), keep the
+//              `n` largest |w| of each group (ties: lower index kept). A partial last group of
+//              L < m weights keeps its min(n, L) largest.
+//   filter     whole rows of the 2-D view (output neurons / filters), smallest L1 norm first;
+//              `sparsity` s prunes round(s × rows) rows (ties: lower row first).
+//   channel    whole input channels (dimension 1 across every row and kernel position),
+//              smallest L1 norm first; round(s × dim1) channels.
+//   balanced   ESE (Han et al. 2017): row r of the 2-D view goes to processing element r % pes;
+//              every PE keeps the same number K of non-zeros, its K largest |w| (ties: lower
+//              position kept), K = round((1 − s) × numel / pes), capped by the smallest number
+//              any PE can still keep.
+//
+// Iterations: the existing mask (empty = dense) is always respected: a weight pruned before
+// stays pruned, and it counts towards the target sparsity, so sparsity never decreases. For
+// block pruning the block grid depends only on the weight shape, block and stride, so the
+// blocks pruned in later iterations have the same shape as the earlier ones; blocks already
+// fully pruned are skipped (they stay pruned and are not candidates again).
+// Every pruner is deterministic (ties broken by position).
+//
+// Thread-safety: pure functions; the pass table is immutable.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sieve/core/status.h"
+#include "sieve/core/tensor.h"
+
+namespace sieve::compress {
+
+enum class BlockCriterion { kMean, kMax };
+const char* block_criterion_name(BlockCriterion c);  // "mean", "max"
+
+struct PruneSpec {
+  std::string method = "magnitude";  // a name from passes.def
+  // Exactly one of sparsity (fraction pruned, in [0, 1]) and quality (threshold in standard
+  // deviations, >= 0) is set (>= 0) for magnitude and block; filter, channel and balanced take
+  // sparsity; nm takes neither (its sparsity is 1 − n/m).
+  double sparsity = -1.0;
+  double quality = -1.0;
+  std::vector<int64_t> block;   // block: one size per dimension (padded with 1); empty = all 1
+  std::vector<int64_t> stride;  // block: empty = block
+  BlockCriterion criterion = BlockCriterion::kMean;
+  int64_t n = 2, m = 4;  // nm
+  int64_t pes = 1;       // balanced: number of processing elements
+
+  // "block 4x4 stride 4x4 mean sparsity 0.9" and the like, for logs and reports.
+  std::string to_string() const;
+};
+
+// Parses key-value settings (from a recipe) into a PruneSpec. Keys: method, sparsity (a
+// fraction "0.9" or a percentage "90%"), quality, block and stride ("4x4", "4,4" or "4"),
+// criterion (mean|max), n, m, pes. Unknown keys, unknown methods (the message lists the known
+// ones), malformed numbers and out-of-range values are errors naming `where` (e.g.
+// "recipe.yaml: layer fc1"), the key and the value. Shape-dependent checks are validate()'s.
+Result<PruneSpec> parse_prune_spec(const std::map<std::string, std::string>& settings,
+                                   const std::string& where);
+
+// Checks a spec against the weight it will prune: the method is known, the right one of
+// sparsity / quality is set, block and stride sizes are >= 1, no longer than the rank, and no
+// block size exceeds its dimension (a size that does not divide it is fine: partial edge
+// blocks), m >= 1, 0 <= n <= m, 1 <= pes <= rows. Errors name `layer`, the field and the value.
+Status validate_prune_spec(const PruneSpec& spec, const Shape& weight_shape,
+                           const std::string& layer);
+
+// The spec's block and stride padded to the weight's rank (stride defaulting to block).
+std::vector<int64_t> full_block(const PruneSpec& spec, const Shape& weight_shape);
+std::vector<int64_t> full_stride(const PruneSpec& spec, const Shape& weight_shape);
+
+// A pruner: weight (f32), existing keep mask (u8 of the same shape, or empty = dense), a spec
+// already validated for this weight. Returns the new u8 keep mask.
+using PruneFn = Result<Tensor> (*)(const Tensor& weight, const Tensor& mask,
+                                   const PruneSpec& spec);
+
+#define SIEVE_PASS(name, fn, desc) \
+  Result<Tensor> fn(const Tensor& weight, const Tensor& mask, const PruneSpec& spec);
+#include "sieve/compress/passes.def"
+
+struct PassInfo {
+  const char* name;
+  PruneFn fn;
+  const char* description;
+};
+// Every pass of passes.def, in its order.
+const std::vector<PassInfo>& prune_passes();
+// The pass named `method`; unknown names are errors listing the known ones.
+Result<PassInfo> find_prune_pass(const std::string& method);
+
+// Validates `spec` for `weight` (errors name `layer`) and runs its pass.
+Result<Tensor> prune(const Tensor& weight, const Tensor& mask, const PruneSpec& spec,
+                     const std::string& layer);
+
+// Fraction of zero entries of a u8 keep mask (0 for an empty mask).
+double mask_sparsity(const Tensor& mask);
+// Writes weight *= mask (weight f32, mask u8 of the same shape).
+void apply_mask(Tensor& weight, const Tensor& mask);
+
+}  // namespace sieve::compress
