@@ -23,28 +23,20 @@
 
 namespace sieve::compress {
 
-// Pruning of one layer. `method` is one of prune_methods(): "none", "magnitude" (fine-grained,
-// Han et al.: exact target sparsity, or threshold = quality × std when quality > 0), "block"
-// (coarse-grained, SPEC §3.3.1), "nm" (N:M along the input channels), "filter" (whole output
-// filters / neurons), "balanced" (ESE load-balance-aware: rows interleaved over `pes`
-// processing elements, equal non-zeros per element).
+// Pruning of one layer, in the terms of compress/prune/prune.h (PruneSpec). `method` is a
+// pass of compress/passes.def ("magnitude", "block", "nm", "filter", "channel", "balanced") or
+// "none" (leave the layer dense).
 struct PruneSettings {
   std::string method = "none";
   // One entry per weight dimension (FC [B_out, B_in]; conv [B_m, B_c, B_kh, B_kw]); shorter
   // lists are padded with 1. Empty = all 1.
   std::vector<int64_t> block;
-  std::vector<int64_t> stride;  // empty = the block (non-overlapping)
+  std::vector<int64_t> stride;     // empty = the block (non-overlapping)
   std::string criterion = "mean";  // "mean" | "max" (block criterion)
-  double sparsity = 0.0;           // final target sparsity in [0, 1)
-  double quality = 0.0;            // > 0: Han's threshold rule instead of a target (magnitude)
+  double sparsity = -1.0;          // final target sparsity in [0, 1); -1 = not set
+  double quality = -1.0;           // >= 0: Han's threshold rule (quality x std) instead
   int64_t n = 2, m = 4;            // N:M
   int64_t pes = 8;                 // balanced: processing elements
-  // AGP (Zhu & Gupta): s_t = s_f + (s_i - s_f)(1 - t/steps)^3 for t = 1..steps; steps = 1 is
-  // one-shot pruning to the target.
-  double initial_sparsity = 0.0;
-  int steps = 1;
-  int retrain_epochs = -1;   // per prune step; -1: the recipe's retrain.epochs
-  double retrain_lr = -1.0;  // -1: the recipe's retrain.lr
   // The keys given explicitly (for key-by-key overrides), e.g. {"method", "sparsity"}.
   std::set<std::string> given;
 };
@@ -58,6 +50,12 @@ struct QuantSettings {
   std::set<std::string> given;
 };
 
+inline QuantSettings quant_with_bits(int bits) {
+  QuantSettings q;
+  q.bits = bits;
+  return q;
+}
+
 struct Recipe {
   std::string path;  // the file it came from ("" when parsed from a string)
   std::string name;  // `name:` or the file stem
@@ -70,8 +68,13 @@ struct Recipe {
   double dense_lr = 0.0;
   uint64_t seed = 1;
 
-  // Retraining after each prune step.
+  // Prune -> retrain schedule (one for all layers): `steps` pruning steps on the cubic AGP
+  // ramp of Zhu & Gupta from `initial_sparsity` to each layer's target, `retrain_epochs`
+  // epochs after each step, `final_epochs` after the last.
+  int steps = 4;
+  double initial_sparsity = 0.0;
   int retrain_epochs = 1;
+  int final_epochs = 0;
   double retrain_lr = 0.005;
   int64_t batch = 64;
   double momentum = 0.9;
@@ -84,8 +87,8 @@ struct Recipe {
 
   // Quantization. Enabled unless `quant: {enabled: false}`; default bits FC 4, conv 8.
   bool quant_enabled = true;
-  QuantSettings quant_fc;
-  QuantSettings quant_conv;
+  QuantSettings quant_fc = quant_with_bits(4);
+  QuantSettings quant_conv = quant_with_bits(8);
   std::map<std::string, QuantSettings> quant_layers;
   int finetune_epochs = 1;     // centroid fine-tuning (summed gradients per centroid)
   double finetune_lr = 0.001;
@@ -106,6 +109,11 @@ struct Recipe {
   std::vector<double> sensitivity_sparsities = {0.5, 0.7, 0.8, 0.9, 0.95};
   std::string sensitivity_csv;  // "" = <out>.sensitivity.csv
 
+  // R(Irr) reference: "same-sparsity" (fine-grained magnitude masks of the dense weights at
+  // each layer's final sparsity), "none", or a .sieve file (e.g. the Deep Compression result
+  // of the same model, the thesis' "equal accuracy" comparison).
+  std::string irregularity_reference = "same-sparsity";
+
   // Resolved settings of one node: the op-kind default (FC for FullyConnected/MatMul/Gemm and
   // LSTM/GRU, conv for Conv), with the node's override applied key by key.
   PruneSettings prune_for(const std::string& node, ir::OpKind op) const;
@@ -121,8 +129,5 @@ const std::vector<std::string>& prune_methods();
 Result<Recipe> parse_recipe(const std::string& yaml, const std::string& origin = "<string>");
 // Reads and parses a recipe file.
 Result<Recipe> load_recipe(const std::string& path);
-
-// The AGP sparsity targets of a schedule: steps values, the last equal to the final sparsity.
-std::vector<double> agp_targets(double initial, double final_sparsity, int steps);
 
 }  // namespace sieve::compress

@@ -27,28 +27,33 @@
 
 namespace sieve::compress {
 
-// Sizes of one layer, in bytes (fractional bytes kept as bits / 8 so sums stay exact).
+// Sizes of one layer, in bytes (each bit stream rounded up to whole bytes).
 struct LayerSizes {
   std::string node;
   std::string weight;
-  std::string kind;  // "fc", "conv", "lstm", ...
+  std::string kind;     // "fc", "conv", "lstm", ...
   int64_t weights = 0;  // dense count
   int64_t kept = 0;
-  int bits = 0;  // quantization bits (0 = f32)
+  int bits = 0;         // quantization bits (0 = f32)
   int64_t regions = 1;
+  std::vector<int64_t> block;
 
   double weight_bytes_p = 0;  // 4 * kept
-  double weight_bytes_q = 0;  // bits * kept / 8 + codebooks
-  double weight_bytes_c = 0;  // Huffman codes + tables + codebooks (= q when coding is off)
+  double index_bytes_p = 0;   // smallest index, fillers costing 32-bit values
+  double weight_bytes_q = 0;  // ceil(bits * kept / 8) + codebooks
+  double index_bytes_q = 0;   // smallest index, fillers costing `bits`-bit codes
+  double weight_bytes_c = 0;  // Huffman codes + table + codebooks (= q when coding is off)
+  double index_bytes_c = 0;   // index after entropy coding (= q when coding is off)
   double codebook_bytes = 0;
-  double index_bytes = 0;          // chosen (smallest) raw index format
-  double index_bytes_c = 0;        // index after entropy coding (= index_bytes when off)
-  std::string index_format;        // name of the chosen format
-  // Every candidate index format with its exact size (bytes), for the report.
+  std::string index_format;   // the format the coded index uses
+  // Every index format with its total bytes (stream + fillers' codes), for the report.
   std::vector<std::pair<std::string, double>> index_candidates;
 
-  double density() const { return weights ? static_cast<double>(kept) / weights : 0.0; }
-  // Stored bits per weight in the final (coded) form, index included, per kept weight.
+  double dense_bytes() const { return 4.0 * static_cast<double>(weights); }
+  double density() const {
+    return weights ? static_cast<double>(kept) / static_cast<double>(weights) : 0.0;
+  }
+  // Stored bits per kept weight in the final (coded) form, index and codebooks included.
   double bits_per_weight() const {
     return kept ? 8.0 * (weight_bytes_c + index_bytes_c) / static_cast<double>(kept) : 0.0;
   }
@@ -61,7 +66,9 @@ struct Report {
   double dense_bytes = 0;  // 4 bytes per weight of the compressed layers
   double bias_bytes = 0;   // other parameters (biases, ...), f32, outside the ratios
   // SPEC Table 3.3 columns (bytes).
-  double w_p = 0, i_p = 0, w_q = 0, w_c = 0, i_c = 0;
+  double w_p = 0, i_p = 0, w_q = 0, i_q = 0, w_c = 0, i_c = 0;
+  // Sparsity of the conv and of the FC/recurrent layers (weight-weighted); -1: none such.
+  double sparsity_conv = -1, sparsity_fc = -1;
   double ratio_p = 0, ratio_q = 0, ratio_c = 0;
   double r_irr = -1;           // -1: not computed
   double accuracy_dense = -1;  // in [0, 1]; -1: not measured
