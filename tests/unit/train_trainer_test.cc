@@ -286,6 +286,36 @@ TEST(TrainTrainer, MaskedWeightsStayExactlyZero) {
   EXPECT_EQ(g.initializers.at("w1").data<float>()[0], w.data<float>()[0]);
 }
 
+TEST(TrainTrainer, AfterStepHookSeesGradientsAndMasksWin) {
+  ToyData train = toy_data(64, 6);
+  auto t = Trainer::create(toy_mlp());
+  ASSERT_TRUE(t.ok());
+  Tensor mask(DType::kU8, {16, 10});
+  for (int64_t i = 0; i < 160; ++i) mask.data<uint8_t>()[i] = i < 80 ? 1 : 0;
+  ASSERT_TRUE((*t)->set_masks({{"w1", mask}}).ok());
+  FitOptions opt;
+  opt.epochs = 2;
+  opt.batch = 16;
+  int calls = 0;
+  double last_lr = -1;
+  bool grads_nonzero = false;
+  opt.after_step = [&](std::vector<Parameter>& params, double lr) {
+    ++calls;
+    last_lr = lr;
+    for (Parameter& p : params) {
+      for (float g : p.grad) grads_nonzero = grads_nonzero || g != 0.0f;
+      if (p.name == "w1") std::fill(p.value.span<float>().begin(), p.value.span<float>().end(), 0.25f);
+    }
+  };
+  ASSERT_TRUE((*t)->fit(train.x, train.y, opt).ok());
+  EXPECT_EQ(calls, 8);  // 4 minibatches x 2 epochs
+  EXPECT_GT(last_lr, 0.0);
+  EXPECT_TRUE(grads_nonzero);
+  const float* w = (*t)->graph().initializers.at("w1").data<float>();
+  EXPECT_EQ(w[0], 0.25f);    // the hook's value
+  EXPECT_EQ(w[100], 0.0f);   // masked: re-applied after the hook
+}
+
 TEST(TrainTrainer, BadMasksAreRejected) {
   auto t = Trainer::create(toy_mlp());
   ASSERT_TRUE(t.ok());

@@ -279,6 +279,10 @@ Result<FitSummary> Trainer::fit(const Tensor& images, std::span<const uint8_t> l
       }
       lr = opt.lr.lr_at(static_cast<double>(step) / static_cast<double>(batches), opt.epochs);
       sgd.step(params, lr, mask_ptrs);
+      if (opt.after_step) {
+        opt.after_step(params, lr);
+        apply_masks();  // whatever the hook wrote, pruned weights stay exactly zero
+      }
       loss_sum += loss * static_cast<double>(m);
       seen += m;
       if (progress) {

@@ -53,6 +53,11 @@ struct FitOptions {
   SgdOptions sgd;
   uint64_t seed = 1;     // shuffling and dropout masks
   bool shuffle = true;   // reshuffle the examples every epoch
+  // Called after every SGD step with the updated parameters (the minibatch's summed gradients
+  // still in Parameter::grad) and the step's learning rate: lets a caller re-project weights,
+  // e.g. fine-tuning the shared centroids of quantized layers. The keep-masks are re-applied
+  // after it, so pruned weights stay exactly zero.
+  std::function<void(std::vector<Parameter>& params, double lr)> after_step;
 };
 
 // Reported after every minibatch.
