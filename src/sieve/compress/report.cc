@@ -132,11 +132,11 @@ std::string format_report(const Report& r) {
                      r.recipe.empty() ? "-" : r.recipe);
   out += "Table 3.3 row (K = 1024 bytes; ratios: dense fp32 weights / everything needed to "
          "decode them)\n";
-  out += fmt::format("  {:<18} {:>20} {:>7} {:>9} {:>7} {:>20} {:>7} {:>8}\n", "sparsity",
-                     "W_p / I_p", "r_p", "W_q", "r_q", "W_c / I_c", "r_c", "R(Irr)");
-  out += fmt::format("  {:<18} {:>20} {:>7} {:>9} {:>7} {:>20} {:>7} {:>8}\n", sparsity,
+  out += fmt::format("  {:<18} {:>20} {:>7} {:>20} {:>7} {:>20} {:>7} {:>8}\n", "sparsity",
+                     "W_p / I_p", "r_p", "W_q / I_q", "r_q", "W_c / I_c", "r_c", "R(Irr)");
+  out += fmt::format("  {:<18} {:>20} {:>7} {:>20} {:>7} {:>20} {:>7} {:>8}\n", sparsity,
                      kbytes(r.w_p) + " / " + kbytes(r.i_p), ratio_str(r.ratio_p),
-                     kbytes(r.w_q + r.i_q), ratio_str(r.ratio_q),
+                     kbytes(r.w_q) + " / " + kbytes(r.i_q), ratio_str(r.ratio_q),
                      kbytes(r.w_c) + " / " + kbytes(r.i_c), ratio_str(r.ratio_c),
                      r.r_irr > 0 ? fmt::format("{:.2f}x", r.r_irr) : "-");
   out += fmt::format("accuracy: dense {}  ->  compressed {}", pct(r.accuracy_dense),
