@@ -135,8 +135,8 @@ void BM_SgemmOpenBlasPrescott(benchmark::State& state, int index) {
 void BM_SgemmNaive(benchmark::State& state, const GemmShape& s) {
   Operands o = make_operands(s);
   for (auto _ : state) {
-    blas::sgemm_naive(s.ta, s.tb, s.m, s.n, s.k, 1.0f, o.a.data(), o.lda, o.b.data(), o.ldb,
-                      0.0f, o.c.data(), o.ldc);
+    blas::sgemm_naive(s.ta, s.tb, s.m, s.n, s.k, 1.0f, o.a.data(), o.lda, o.b.data(), o.ldb, 0.0f,
+                      o.c.data(), o.ldc);
     benchmark::DoNotOptimize(o.c.data());
   }
   set_flops(state, s);

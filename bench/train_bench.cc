@@ -65,8 +65,8 @@ void BM_TrainEpoch(benchmark::State& state, const char* model) {
   for (auto _ : state) benchmark::DoNotOptimize(trainer->fit(x, s.y, opt).ok());
   const double ex = static_cast<double>(state.iterations() * n);
   state.counters["examples/s"] = benchmark::Counter(ex, benchmark::Counter::kIsRate);
-  state.counters["FLOPS"] = benchmark::Counter(
-      ex * 6.0 * static_cast<double>(s.macs_per_example), benchmark::Counter::kIsRate);
+  state.counters["FLOPS"] = benchmark::Counter(ex * 6.0 * static_cast<double>(s.macs_per_example),
+                                               benchmark::Counter::kIsRate);
   state.SetLabel(runtime::blas::corename());
 }
 
@@ -85,10 +85,10 @@ void BM_TrainStepOneReplica(benchmark::State& state, const char* model) {
   }
   const double ex = static_cast<double>(state.iterations() * batch);
   state.counters["examples/s"] = benchmark::Counter(ex, benchmark::Counter::kIsRate);
-  state.counters["FLOPS"] = benchmark::Counter(
-      ex * 6.0 * static_cast<double>(s.macs_per_example), benchmark::Counter::kIsRate);
-  state.SetLabel(runtime::blas::corename() + " openblas_threads=" +
-                 std::to_string(runtime::blas::num_threads()));
+  state.counters["FLOPS"] = benchmark::Counter(ex * 6.0 * static_cast<double>(s.macs_per_example),
+                                               benchmark::Counter::kIsRate);
+  state.SetLabel(runtime::blas::corename() +
+                 " openblas_threads=" + std::to_string(runtime::blas::num_threads()));
 }
 
 void BM_Inference(benchmark::State& state, const char* model) {
@@ -97,8 +97,8 @@ void BM_Inference(benchmark::State& state, const char* model) {
   for (auto _ : state) benchmark::DoNotOptimize(s.net->forward(s.x.data(), batch, false));
   const double ex = static_cast<double>(state.iterations() * batch);
   state.counters["examples/s"] = benchmark::Counter(ex, benchmark::Counter::kIsRate);
-  state.counters["FLOPS"] = benchmark::Counter(
-      ex * 2.0 * static_cast<double>(s.macs_per_example), benchmark::Counter::kIsRate);
+  state.counters["FLOPS"] = benchmark::Counter(ex * 2.0 * static_cast<double>(s.macs_per_example),
+                                               benchmark::Counter::kIsRate);
   state.SetLabel(runtime::blas::corename());
 }
 

@@ -30,10 +30,10 @@ TEST(Blas, SgemmMatchesNaiveForAllTransposes) {
   ASSERT_TRUE(kCoreTypeFixed);
   std::mt19937 rng(3);
   std::uniform_real_distribution<float> u(-1, 1);
-  for (const GemmCase c : {GemmCase{Trans::kNo, Trans::kNo, 7, 5, 3},
-                           GemmCase{Trans::kYes, Trans::kNo, 20, 33, 17},
-                           GemmCase{Trans::kNo, Trans::kYes, 64, 50, 500},
-                           GemmCase{Trans::kYes, Trans::kYes, 13, 1, 9}}) {
+  for (const GemmCase c :
+       {GemmCase{Trans::kNo, Trans::kNo, 7, 5, 3}, GemmCase{Trans::kYes, Trans::kNo, 20, 33, 17},
+        GemmCase{Trans::kNo, Trans::kYes, 64, 50, 500},
+        GemmCase{Trans::kYes, Trans::kYes, 13, 1, 9}}) {
     const int lda = (c.ta == Trans::kYes ? c.m : c.k) + 2;  // padded strides
     const int ldb = (c.tb == Trans::kYes ? c.k : c.n) + 1;
     const int ldc = c.n + 3;
@@ -49,7 +49,8 @@ TEST(Blas, SgemmMatchesNaiveForAllTransposes) {
     sgemm_naive(c.ta, c.tb, c.m, c.n, c.k, 0.5f, a.data(), lda, b.data(), ldb, 2.0f, c2.data(),
                 ldc);
     for (size_t i = 0; i < c1.size(); ++i) {
-      ASSERT_NEAR(c1[i], c2[i], 1e-4f * (1.0f + static_cast<float>(c.k))) << "m=" << c.m << " i=" << i;
+      ASSERT_NEAR(c1[i], c2[i], 1e-4f * (1.0f + static_cast<float>(c.k)))
+          << "m=" << c.m << " i=" << i;
     }
   }
 }

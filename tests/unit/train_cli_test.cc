@@ -62,8 +62,9 @@ class TrainCli : public ::testing::Test {
 
 TEST_F(TrainCli, TrainsThenEvaluatesATinySubset) {
   const std::string model = (dir_ / "m.onnx").string();
-  CliRun t = run("train --model lenet5 --data fashion-mnist --limit 1000 --epochs 1 --seed 3 --out " +
-              model + " --json");
+  CliRun t =
+      run("train --model lenet5 --data fashion-mnist --limit 1000 --epochs 1 --seed 3 --out " +
+          model + " --json");
   ASSERT_EQ(t.exit_code, 0) << t.out;
   const auto j = nlohmann::json::parse(t.stdout_only);  // stdout holds only the JSON
   EXPECT_EQ(j.at("model"), "lenet5");
@@ -95,7 +96,7 @@ TEST_F(TrainCli, TrainsThenEvaluatesATinySubset) {
 
 TEST_F(TrainCli, PlainLogHasEpochLinesAndCore) {
   CliRun t = run("train --model lenet-300-100 --limit 200 --epochs 2 --out " +
-              (dir_ / "mlp.onnx").string());
+                 (dir_ / "mlp.onnx").string());
   ASSERT_EQ(t.exit_code, 0) << t.out;
   EXPECT_NE(t.out.find("OpenBLAS core: "), std::string::npos) << t.out;
   EXPECT_NE(t.out.find("epoch  1/2"), std::string::npos) << t.out;
@@ -110,8 +111,7 @@ TEST_F(TrainCli, BadInputIsAClearError) {
   EXPECT_NE(r.out.find("lenet6"), std::string::npos) << r.out;
   r = run("train --model lenet5 --data mnist-digits --epochs 1" + out);
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.out.find("unknown dataset \"mnist-digits\"; known: fashion-mnist"),
-            std::string::npos)
+  EXPECT_NE(r.out.find("unknown dataset \"mnist-digits\"; known: fashion-mnist"), std::string::npos)
       << r.out;
   r = run("train --model lenet5 --data-dir /nonexistent/fm --epochs 1" + out);
   EXPECT_EQ(r.exit_code, 1);
@@ -141,8 +141,8 @@ TEST_F(TrainCli, PrescottIsReplacedByReexec) {
   EXPECT_NE(plain.out.find("set by sieve; OpenBLAS had picked Prescott"), std::string::npos)
       << plain.out;
   // The loop guard: a process that was already re-executed does not do it again.
-  CliRun guarded = run("eval --model lenet-300-100 --limit 20 --json",
-                    env + " SIEVE_OPENBLAS_REEXEC=Prescott");
+  CliRun guarded =
+      run("eval --model lenet-300-100 --limit 20 --json", env + " SIEVE_OPENBLAS_REEXEC=Prescott");
   ASSERT_EQ(guarded.exit_code, 0) << guarded.out;
   EXPECT_NE(nlohmann::json::parse(guarded.stdout_only).at("corename"), want);
 }

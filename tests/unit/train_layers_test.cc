@@ -96,7 +96,9 @@ TEST(TrainGrad, MaxPoolOverlappingPaddedCeil) {
   GraphBuilder b;
   b.input({-1, 1, 7, 6});
   b.op(OpKind::kMaxPool, "pool", {"input"},
-       {{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}},
+       {{"kernel_shape", Ints{3, 3}},
+        {"strides", Ints{2, 2}},
+        {"pads", Ints{1, 1, 1, 1}},
         {"ceil_mode", int64_t{1}}});
   check_gradients(b.finish("pool"), {.distinct_inputs = true});
 }
@@ -113,8 +115,11 @@ TEST(TrainGrad, AveragePoolIncludePadCeil) {
   GraphBuilder b;
   b.input({-1, 1, 6, 7});
   b.op(OpKind::kAveragePool, "pool", {"input"},
-       {{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}},
-        {"count_include_pad", int64_t{1}}, {"ceil_mode", int64_t{1}}});
+       {{"kernel_shape", Ints{3, 3}},
+        {"strides", Ints{2, 2}},
+        {"pads", Ints{1, 1, 1, 1}},
+        {"count_include_pad", int64_t{1}},
+        {"ceil_mode", int64_t{1}}});
   check_gradients(b.finish("pool"));
 }
 
@@ -290,8 +295,7 @@ TEST(TrainForward, ConvMatchesDirectLoop) {
         for (int64_t oh = 0; oh < g.oh; ++oh) {
           for (int64_t ow = 0; ow < g.ow; ++ow) {
             const float want = direct_conv(x, w, g, b, m, oh, ow) + bias[static_cast<size_t>(m)];
-            ASSERT_NEAR(y[static_cast<size_t>(((b * g.m + m) * g.oh + oh) * g.ow + ow)], want,
-                        1e-5)
+            ASSERT_NEAR(y[static_cast<size_t>(((b * g.m + m) * g.oh + oh) * g.ow + ow)], want, 1e-5)
                 << "chunk " << chunk;
           }
         }
@@ -311,7 +315,8 @@ TEST(TrainForward, ConvBackwardIndependentOfChunking) {
   const int64_t n = 5;
   std::mt19937 rng(2);
   std::uniform_real_distribution<float> u(-1, 1);
-  std::vector<float> x(static_cast<size_t>(n * 3 * 36)), w(4 * 27), dy(static_cast<size_t>(n * 4 * 36));
+  std::vector<float> x(static_cast<size_t>(n * 3 * 36)), w(4 * 27),
+      dy(static_cast<size_t>(n * 4 * 36));
   for (float& v : x) v = u(rng);
   for (float& v : w) v = u(rng);
   for (float& v : dy) v = u(rng);

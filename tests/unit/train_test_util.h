@@ -69,11 +69,11 @@ struct GradCheckOptions {
   float eps = 1e-2f;
   double atol = 2e-3;
   double rtol = 2e-2;
-  int samples = 40;             // coordinates checked per tensor (all when fewer)
+  int samples = 40;  // coordinates checked per tensor (all when fewer)
   float input_scale = 1.0f;
-  float input_min_abs = 0.0f;   // keep |x| above this (away from ReLU's kink)
-  bool distinct_inputs = false; // inputs spaced 0.05 apart (away from max-pool ties)
-  int allowed_mismatches = 0;   // coordinates allowed to differ (kinks crossed by eps)
+  float input_min_abs = 0.0f;    // keep |x| above this (away from ReLU's kink)
+  bool distinct_inputs = false;  // inputs spaced 0.05 apart (away from max-pool ties)
+  int allowed_mismatches = 0;    // coordinates allowed to differ (kinks crossed by eps)
 };
 
 // Checks d(sum(out * r))/d(input) and d/d(every parameter) against central differences.
@@ -89,7 +89,8 @@ inline void check_gradients(const ir::Graph& g, const GradCheckOptions& o = {}) 
   std::vector<float> x(static_cast<size_t>(n_in));
   std::uniform_real_distribution<float> u(-o.input_scale, o.input_scale);
   if (o.distinct_inputs) {
-    for (int64_t i = 0; i < n_in; ++i) x[static_cast<size_t>(i)] = 0.05f * static_cast<float>(i - n_in / 2);
+    for (int64_t i = 0; i < n_in; ++i)
+      x[static_cast<size_t>(i)] = 0.05f * static_cast<float>(i - n_in / 2);
     std::shuffle(x.begin(), x.end(), rng);
   } else {
     for (float& v : x) {

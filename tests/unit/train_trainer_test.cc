@@ -24,7 +24,8 @@ ir::Graph smooth_cnn() {
   b.input({-1, 2, 6, 6});
   b.op(OpKind::kConv, "conv", {"input", b.param("cw", {3, 2, 3, 3}), b.param("cb", {3})});
   b.op(OpKind::kTanh, "t1", {"conv"});
-  b.op(OpKind::kAveragePool, "pool", {"t1"}, {{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}});
+  b.op(OpKind::kAveragePool, "pool", {"t1"},
+       {{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}});
   b.op(OpKind::kFlatten, "flat", {"pool"});
   b.op(OpKind::kFullyConnected, "fc1", {"flat", b.param("w1", {5, 12}), b.param("b1", {5})});
   b.op(OpKind::kSigmoid, "s1", {"fc1"});
@@ -38,10 +39,12 @@ ir::Graph mini_lenet(uint64_t seed = 3) {
   GraphBuilder b(seed);
   b.input({-1, 1, 12, 12});
   b.op(OpKind::kConv, "conv1", {"input", b.param("c1w", {4, 1, 3, 3}), b.param("c1b", {4})});
-  b.op(OpKind::kMaxPool, "pool1", {"conv1"}, {{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}});
+  b.op(OpKind::kMaxPool, "pool1", {"conv1"},
+       {{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}});
   b.op(OpKind::kRelu, "relu0", {"pool1"});
   b.op(OpKind::kConv, "conv2", {"relu0", b.param("c2w", {6, 4, 2, 2}), b.param("c2b", {6})});
-  b.op(OpKind::kMaxPool, "pool2", {"conv2"}, {{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}});
+  b.op(OpKind::kMaxPool, "pool2", {"conv2"},
+       {{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}});
   b.op(OpKind::kFlatten, "flat", {"pool2"});
   b.op(OpKind::kFullyConnected, "fc1", {"flat", b.param("f1w", {8, 24}), b.param("f1b", {8})});
   b.op(OpKind::kRelu, "relu1", {"fc1"});
@@ -56,8 +59,12 @@ TEST(TrainGrad, WholeSmoothNetwork) {
 
 TEST(TrainGrad, WholeMiniLeNetWithKinks) {
   // ReLU and max pooling have kinks a perturbation may cross; allow a couple of coordinates.
-  check_gradients(mini_lenet(), {.batch = 2, .eps = 1e-3f, .atol = 3e-3, .rtol = 3e-2,
-                                 .samples = 25, .allowed_mismatches = 2});
+  check_gradients(mini_lenet(), {.batch = 2,
+                                 .eps = 1e-3f,
+                                 .atol = 3e-3,
+                                 .rtol = 3e-2,
+                                 .samples = 25,
+                                 .allowed_mismatches = 2});
 }
 
 TEST(TrainSgd, MomentumAndWeightDecayByHand) {
@@ -127,9 +134,11 @@ ToyData toy_data(int64_t n, uint64_t seed) {
 ir::Graph toy_mlp(uint64_t seed = 5) {
   GraphBuilder b(seed);
   b.input({-1, 10});
-  b.op(OpKind::kFullyConnected, "fc1", {"input", b.param("w1", {16, 10}, 0.3f), b.param("b1", {16}, 0.1f)});
+  b.op(OpKind::kFullyConnected, "fc1",
+       {"input", b.param("w1", {16, 10}, 0.3f), b.param("b1", {16}, 0.1f)});
   b.op(OpKind::kRelu, "relu", {"fc1"});
-  b.op(OpKind::kFullyConnected, "fc2", {"relu", b.param("w2", {3, 16}, 0.3f), b.param("b2", {3}, 0.1f)});
+  b.op(OpKind::kFullyConnected, "fc2",
+       {"relu", b.param("w2", {3, 16}, 0.3f), b.param("b2", {3}, 0.1f)});
   return b.finish("fc2");
 }
 
@@ -304,7 +313,8 @@ TEST(TrainTrainer, AfterStepHookSeesGradientsAndMasksWin) {
     last_lr = lr;
     for (Parameter& p : params) {
       for (float g : p.grad) grads_nonzero = grads_nonzero || g != 0.0f;
-      if (p.name == "w1") std::fill(p.value.span<float>().begin(), p.value.span<float>().end(), 0.25f);
+      if (p.name == "w1")
+        std::fill(p.value.span<float>().begin(), p.value.span<float>().end(), 0.25f);
     }
   };
   ASSERT_TRUE((*t)->fit(train.x, train.y, opt).ok());
@@ -312,8 +322,8 @@ TEST(TrainTrainer, AfterStepHookSeesGradientsAndMasksWin) {
   EXPECT_GT(last_lr, 0.0);
   EXPECT_TRUE(grads_nonzero);
   const float* w = (*t)->graph().initializers.at("w1").data<float>();
-  EXPECT_EQ(w[0], 0.25f);    // the hook's value
-  EXPECT_EQ(w[100], 0.0f);   // masked: re-applied after the hook
+  EXPECT_EQ(w[0], 0.25f);   // the hook's value
+  EXPECT_EQ(w[100], 0.0f);  // masked: re-applied after the hook
 }
 
 TEST(TrainTrainer, BadMasksAreRejected) {

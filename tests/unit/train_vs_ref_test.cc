@@ -54,10 +54,14 @@ TEST(TrainVsRef, PoolingAndConvEdgeCases) {
   b.op(OpKind::kConv, "conv", {"input", b.param("w", {4, 3, 3, 3}), b.param("b", {4})},
        {{"pads", Ints{1, 2, 0, 1}}, {"strides", Ints{2, 1}}, {"dilations", Ints{1, 2}}});
   b.op(OpKind::kMaxPool, "mp", {"conv"},
-       {{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}},
+       {{"kernel_shape", Ints{3, 3}},
+        {"strides", Ints{2, 2}},
+        {"pads", Ints{1, 1, 1, 1}},
         {"ceil_mode", int64_t{1}}});
   b.op(OpKind::kAveragePool, "ap", {"mp"},
-       {{"kernel_shape", Ints{2, 2}}, {"strides", Ints{1, 1}}, {"pads", Ints{1, 1, 0, 0}},
+       {{"kernel_shape", Ints{2, 2}},
+        {"strides", Ints{1, 1}},
+        {"pads", Ints{1, 1, 0, 0}},
         {"count_include_pad", int64_t{1}}});
   b.op(OpKind::kSigmoid, "sig", {"ap"});
   b.op(OpKind::kConv, "gconv", {"sig", b.param("gw", {4, 2, 2, 2})},

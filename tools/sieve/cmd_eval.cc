@@ -29,7 +29,8 @@ struct EvalArgs {
 
 int run_eval(const EvalArgs& a) {
   const auto t0 = std::chrono::steady_clock::now();
-  if (a.limit == 0 || a.limit < -1) return fail(invalid_argument("--limit {} must be positive", a.limit));
+  if (a.limit == 0 || a.limit < -1)
+    return fail(invalid_argument("--limit {} must be positive", a.limit));
   if (a.batch <= 0) return fail(invalid_argument("--batch {} must be positive", a.batch));
   Result<io::Dataset> test = train::load_dataset(a.data, "test", a.data_dir, a.limit);
   if (!test.ok()) return fail(test.status().with_context("--data " + a.data));
@@ -46,14 +47,10 @@ int run_eval(const EvalArgs& a) {
   const size_t n = test->labels.size();
   const int64_t correct = static_cast<int64_t>(*acc * static_cast<double>(n) + 0.5);
   if (a.json) {
-    nlohmann::json j = {{"model", a.model},
-                        {"data", a.data},
-                        {"split", "test"},
-                        {"examples", n},
-                        {"correct", correct},
-                        {"test_accuracy", *acc},
-                        {"seconds", seconds},
-                        {"corename", runtime::blas::corename()}};
+    nlohmann::json j = {{"model", a.model},   {"data", a.data},
+                        {"split", "test"},    {"examples", n},
+                        {"correct", correct}, {"test_accuracy", *acc},
+                        {"seconds", seconds}, {"corename", runtime::blas::corename()}};
     std::printf("%s\n", j.dump(2).c_str());
   } else {
     std::printf("test_accuracy %.4f (%lld/%zu correct, %s test, %.1fs; OpenBLAS %s)\n", *acc,
@@ -70,8 +67,9 @@ void add_eval_command(CLI::App& app) {
   auto* sub = app.add_subcommand("eval", "Top-1 accuracy of a model on a dataset's test split");
   sub->add_option("--model", a->model, ".onnx file or zoo name")->required();
   sub->add_option("--data", a->data, "dataset: fashion-mnist")->capture_default_str();
-  sub->add_option("--data-dir", a->data_dir, "folder of the dataset files (default: the Debian "
-                                             "package's)");
+  sub->add_option("--data-dir", a->data_dir,
+                  "folder of the dataset files (default: the Debian "
+                  "package's)");
   sub->add_option("--limit", a->limit, "use only the first N test examples");
   sub->add_option("--batch", a->batch, "examples per forward pass")->capture_default_str();
   sub->add_flag("--json", a->json, "print a JSON object");

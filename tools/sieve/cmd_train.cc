@@ -67,7 +67,8 @@ int run_train(TrainArgs a) {
   const Log log{a.json ? stderr : stdout};
   const bool tty = !a.json && stdout_is_tty();
 
-  if (a.out.empty()) return fail(invalid_argument("--out: give the path of the ONNX file to write"));
+  if (a.out.empty())
+    return fail(invalid_argument("--out: give the path of the ONNX file to write"));
   {
     const std::filesystem::path out_path(a.out);
     const std::filesystem::path parent =
@@ -77,7 +78,8 @@ int run_train(TrainArgs a) {
       return fail(not_found("--out {}: folder {} does not exist", a.out, parent.string()));
     }
   }
-  if (a.limit == 0 || a.limit < -1) return fail(invalid_argument("--limit {} must be positive", a.limit));
+  if (a.limit == 0 || a.limit < -1)
+    return fail(invalid_argument("--limit {} must be positive", a.limit));
   if (a.threads < 0) return fail(invalid_argument("--threads {} is negative", a.threads));
 
   // Settings: the model's defaults, then the flags given.
@@ -96,17 +98,20 @@ int run_train(TrainArgs a) {
   opt.seed = a.seed;
   if (opt.epochs <= 0) return fail(invalid_argument("--epochs {} must be positive", opt.epochs));
   if (opt.batch <= 0) return fail(invalid_argument("--batch {} must be positive", opt.batch));
-  if (!(opt.lr.base_lr > 0)) return fail(invalid_argument("--lr {} must be positive", opt.lr.base_lr));
+  if (!(opt.lr.base_lr > 0))
+    return fail(invalid_argument("--lr {} must be positive", opt.lr.base_lr));
 
   // Data first (a missing dataset should fail before any work), then the model.
   Result<io::Dataset> train_set = train::load_dataset(a.data, "train", a.data_dir, a.limit);
   if (!train_set.ok()) return fail(train_set.status().with_context("--data " + a.data));
   Result<io::Dataset> test_set = train::load_dataset(a.data, "test", a.data_dir, a.limit);
   if (!test_set.ok()) return fail(test_set.status().with_context("--data " + a.data));
-  Result<ir::Graph> graph = io::load_model(a.model, {.batch = 1, .init_weights = true, .seed = a.seed});
+  Result<ir::Graph> graph =
+      io::load_model(a.model, {.batch = 1, .init_weights = true, .seed = a.seed});
   if (!graph.ok()) return fail(graph.status().with_context("--model"));
   train::TrainerOptions topt;
-  topt.example_shape = Shape(train_set->images.shape().begin() + 1, train_set->images.shape().end());
+  topt.example_shape =
+      Shape(train_set->images.shape().begin() + 1, train_set->images.shape().end());
   topt.threads = a.threads;
   Result<std::unique_ptr<train::Trainer>> trainer_or = train::Trainer::create(*graph, topt);
   if (!trainer_or.ok()) return fail(trainer_or.status().with_context("--model " + a.model));
@@ -132,8 +137,8 @@ int run_train(TrainArgs a) {
       last_draw = Clock::now();
       const int width = 24;
       const int filled = static_cast<int>(width * p.batch / p.batches);
-      std::printf("\repoch %d/%d [%s%s] %5.1f%%  loss %.4f  acc %5.2f%%  lr %.4g  ETA %s   ", p.epoch,
-                  p.epochs, std::string(static_cast<size_t>(filled), '#').c_str(),
+      std::printf("\repoch %d/%d [%s%s] %5.1f%%  loss %.4f  acc %5.2f%%  lr %.4g  ETA %s   ",
+                  p.epoch, p.epochs, std::string(static_cast<size_t>(filled), '#').c_str(),
                   std::string(static_cast<size_t>(width - filled), '.').c_str(),
                   100.0 * static_cast<double>(p.batch) / static_cast<double>(p.batches), p.loss,
                   100.0 * p.accuracy, p.lr, duration_str(p.eta_seconds).c_str());
@@ -149,10 +154,11 @@ int run_train(TrainArgs a) {
     }
     last_test_acc = *acc;
     if (tty) std::printf("\r%*s\r", 100, "");
-    log.line("epoch {:>2}/{}  loss {:.4f}  train {:.2f}%  test {:.2f}%  lr {:.4g}  {} elapsed, "
-             "ETA {}",
-             p.epoch, p.epochs, p.loss, 100.0 * p.accuracy, 100.0 * *acc, p.lr,
-             duration_str(p.elapsed_seconds - eval_seconds), duration_str(p.eta_seconds));
+    log.line(
+        "epoch {:>2}/{}  loss {:.4f}  train {:.2f}%  test {:.2f}%  lr {:.4g}  {} elapsed, "
+        "ETA {}",
+        p.epoch, p.epochs, p.loss, 100.0 * p.accuracy, 100.0 * *acc, p.lr,
+        duration_str(p.elapsed_seconds - eval_seconds), duration_str(p.eta_seconds));
     epoch_log.push_back({{"epoch", p.epoch},
                          {"loss", p.loss},
                          {"train_accuracy", p.accuracy},
@@ -169,8 +175,8 @@ int run_train(TrainArgs a) {
   Status st = io::export_onnx(trained, a.out);
   if (!st.ok()) return fail(st.with_context("writing " + a.out));
   const double total_seconds = std::chrono::duration<double>(Clock::now() - t_start).count();
-  log.line("test accuracy {:.2f}%  training {:.1f}s  (total {:.1f}s)  wrote {}", 100.0 * last_test_acc,
-           train_seconds, total_seconds, a.out);
+  log.line("test accuracy {:.2f}%  training {:.1f}s  (total {:.1f}s)  wrote {}",
+           100.0 * last_test_acc, train_seconds, total_seconds, a.out);
 
   if (a.json) {
     nlohmann::json j = {{"model", a.model},
@@ -204,14 +210,16 @@ int run_train(TrainArgs a) {
 
 void add_train_command(CLI::App& app) {
   auto a = std::make_shared<TrainArgs>();
-  auto* sub = app.add_subcommand(
-      "train", "Train a model on a dataset and write it as ONNX (defaults per model: "
-               "train/recipes.h)");
+  auto* sub =
+      app.add_subcommand("train",
+                         "Train a model on a dataset and write it as ONNX (defaults per model: "
+                         "train/recipes.h)");
   sub->add_option("--model", a->model, "zoo name (lenet5, lenet-300-100, ...) or .onnx file")
       ->required();
   sub->add_option("--data", a->data, "dataset: fashion-mnist")->capture_default_str();
-  sub->add_option("--data-dir", a->data_dir, "folder of the dataset files (default: the Debian "
-                                             "package's)");
+  sub->add_option("--data-dir", a->data_dir,
+                  "folder of the dataset files (default: the Debian "
+                  "package's)");
   sub->add_option("--out", a->out, "ONNX file to write (atomically)")->required();
   a->epochs_opt = sub->add_option("--epochs", a->epochs, "epochs (default: per model)");
   a->batch_opt = sub->add_option("--batch", a->batch, "minibatch size (default: per model)");

@@ -15,8 +15,7 @@ using blas::Trans;
 
 namespace {
 int to_int(int64_t v) {
-  SIEVE_ASSERT(v >= 0 && v <= std::numeric_limits<int>::max(), "dimension {} out of int range",
-               v);
+  SIEVE_ASSERT(v >= 0 && v <= std::numeric_limits<int>::max(), "dimension {} out of int range", v);
   return static_cast<int>(v);
 }
 }  // namespace
@@ -167,8 +166,8 @@ int64_t conv_scratch_size(const ConvGeometry& g, int64_t n) {
   return 2 * g.col_rows() * cols + g.m * cols;
 }
 
-void conv_forward(const ConvGeometry& g, const float* x, const float* w, const float* b,
-                  int64_t n, float* scratch, float* y) {
+void conv_forward(const ConvGeometry& g, const float* x, const float* w, const float* b, int64_t n,
+                  float* scratch, float* y) {
   const int64_t plane = g.out_plane();
   const int64_t kc = (g.c / g.group) * g.kh * g.kw;
   const int64_t mg = g.m / g.group;
@@ -261,8 +260,8 @@ void conv_backward(const ConvGeometry& g, const float* x, const float* w, const 
 // ---------------------------------------------------------------- pooling
 
 namespace {
-int64_t pool_dim(int64_t in, int64_t pad_begin, int64_t pad_end, int64_t k, int64_t s,
-                 int64_t d, bool ceil_mode) {
+int64_t pool_dim(int64_t in, int64_t pad_begin, int64_t pad_end, int64_t k, int64_t s, int64_t d,
+                 bool ceil_mode) {
   const int64_t span = in + pad_begin + pad_end - ((k - 1) * d + 1);
   if (span < 0 || s <= 0) return 0;
   int64_t out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
@@ -307,8 +306,8 @@ void maxpool2x2_row(const float* __restrict r0, const float* __restrict r1, int6
   }
 }
 
-void maxpool2x2_row_backward(const float* __restrict dy, const int32_t* __restrict am,
-                             int64_t ow_n, int32_t base0, int32_t base1, float* __restrict d0,
+void maxpool2x2_row_backward(const float* __restrict dy, const int32_t* __restrict am, int64_t ow_n,
+                             int32_t base0, int32_t base1, float* __restrict d0,
                              float* __restrict d1) {
   for (int64_t ow = 0; ow < ow_n; ++ow) {
     const int32_t i0 = base0 + 2 * static_cast<int32_t>(ow);
@@ -323,8 +322,7 @@ void maxpool2x2_row_backward(const float* __restrict dy, const int32_t* __restri
 }
 }  // namespace
 
-void maxpool_forward(const PoolGeometry& g, const float* x, int64_t n, float* y,
-                     int32_t* argmax) {
+void maxpool_forward(const PoolGeometry& g, const float* x, int64_t n, float* y, int32_t* argmax) {
   const int64_t in_plane = g.h * g.w;
   const int64_t out_plane = g.oh * g.ow;
   if (pool_windows_inside(g) && g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2) {
@@ -524,8 +522,7 @@ void activation_forward(Activation a, const float* x, int64_t count, float* y) {
   }
 }
 
-void activation_backward(Activation a, const float* y, const float* dy, int64_t count,
-                         float* dx) {
+void activation_backward(Activation a, const float* y, const float* dy, int64_t count, float* dx) {
   switch (a) {
     case Activation::kRelu:
       for (int64_t i = 0; i < count; ++i) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
@@ -545,8 +542,8 @@ void dropout_apply(const float* x, const uint8_t* mask, float scale, int64_t cou
 
 // ---------------------------------------------------------------- loss
 
-double softmax_cross_entropy(const float* logits, const uint8_t* labels, int64_t n,
-                             int64_t classes, float* dlogits, int64_t* correct) {
+double softmax_cross_entropy(const float* logits, const uint8_t* labels, int64_t n, int64_t classes,
+                             float* dlogits, int64_t* correct) {
   double total = 0.0;
   const double inv_n = n > 0 ? 1.0 / static_cast<double>(n) : 0.0;
   for (int64_t i = 0; i < n; ++i) {

@@ -33,12 +33,12 @@ struct ConvGeometry {
   int64_t c = 0, h = 0, w = 0;  // input channels and size
   int64_t m = 0;                // output channels
   int64_t kh = 1, kw = 1;
-  int64_t sh = 1, sw = 1;       // strides
-  int64_t dh = 1, dw = 1;       // dilations
+  int64_t sh = 1, sw = 1;                  // strides
+  int64_t dh = 1, dw = 1;                  // dilations
   int64_t pt = 0, pl = 0, pb = 0, pr = 0;  // pads: top, left, bottom, right
   int64_t group = 1;
-  int64_t oh = 0, ow = 0;       // output size (fill with conv_output_size)
-  int64_t chunk = 0;            // images per im2col chunk; 0: sized for the L2 cache
+  int64_t oh = 0, ow = 0;  // output size (fill with conv_output_size)
+  int64_t chunk = 0;       // images per im2col chunk; 0: sized for the L2 cache
 
   int64_t col_rows() const { return c * kh * kw; }  // rows of the im2col matrix
   int64_t out_plane() const { return oh * ow; }
@@ -55,8 +55,8 @@ int64_t conv_chunk(const ConvGeometry& g, int64_t n);
 // Floats of scratch conv_forward/conv_backward need for a batch of n.
 int64_t conv_scratch_size(const ConvGeometry& g, int64_t n);
 // y [n, m, oh, ow] = conv(x) + b (b may be nullptr).
-void conv_forward(const ConvGeometry& g, const float* x, const float* w, const float* b,
-                  int64_t n, float* scratch, float* y);
+void conv_forward(const ConvGeometry& g, const float* x, const float* w, const float* b, int64_t n,
+                  float* scratch, float* y);
 // dw [m, c/group, kh, kw] and db [m] (nullable) accumulate; dx (nullable) is overwritten.
 void conv_backward(const ConvGeometry& g, const float* x, const float* w, const float* dy,
                    int64_t n, float* scratch, float* dw, float* db, float* dx);
@@ -76,8 +76,7 @@ struct PoolGeometry {
 // or right padding is dropped, as ONNX and PyTorch do). Returns false when empty.
 bool pool_output_size(PoolGeometry& g);
 // argmax [n, c, oh, ow]: index ih*w + iw of the chosen input in its plane.
-void maxpool_forward(const PoolGeometry& g, const float* x, int64_t n, float* y,
-                     int32_t* argmax);
+void maxpool_forward(const PoolGeometry& g, const float* x, int64_t n, float* y, int32_t* argmax);
 void maxpool_backward(const PoolGeometry& g, const float* dy, const int32_t* argmax, int64_t n,
                       float* dx);
 void avgpool_forward(const PoolGeometry& g, const float* x, int64_t n, float* y);
@@ -90,8 +89,7 @@ void global_avgpool_backward(int64_t c, int64_t hw, const float* dy, int64_t n, 
 // (Relu uses y > 0, which equals x > 0).
 enum class Activation { kRelu, kSigmoid, kTanh };
 void activation_forward(Activation a, const float* x, int64_t count, float* y);
-void activation_backward(Activation a, const float* y, const float* dy, int64_t count,
-                         float* dx);
+void activation_backward(Activation a, const float* y, const float* dy, int64_t count, float* dx);
 
 // ---- Dropout: y = x * mask * scale, mask values 0 or 1, scale = 1 / (1 - ratio).
 void dropout_apply(const float* x, const uint8_t* mask, float scale, int64_t count, float* y);
@@ -100,7 +98,7 @@ void dropout_apply(const float* x, const uint8_t* mask, float scale, int64_t cou
 // [0, classes). Writes dlogits = (softmax - onehot) / n when dlogits is not nullptr, adds the
 // number of examples whose argmax equals the label to *correct when not nullptr. Returns the
 // mean loss.
-double softmax_cross_entropy(const float* logits, const uint8_t* labels, int64_t n,
-                             int64_t classes, float* dlogits, int64_t* correct);
+double softmax_cross_entropy(const float* logits, const uint8_t* labels, int64_t n, int64_t classes,
+                             float* dlogits, int64_t* correct);
 
 }  // namespace sieve::train

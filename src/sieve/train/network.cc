@@ -1,12 +1,12 @@
 #include "sieve/train/network.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstring>
 #include <map>
 #include <random>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "sieve/train/layers.h"
 
@@ -33,8 +33,7 @@ class Layer {
   virtual void bind(std::vector<Parameter>& /*params*/) {}
   virtual void forward(const float* x, float* y, int64_t n, bool training) = 0;
   // dx may be nullptr (input needs no gradient).
-  virtual void backward(const float* x, const float* y, const float* dy, float* dx,
-                        int64_t n) = 0;
+  virtual void backward(const float* x, const float* y, const float* dy, float* dx, int64_t n) = 0;
   virtual void reseed(uint64_t /*seed*/) {}
 
   std::string node;
@@ -302,8 +301,8 @@ class NetworkBuilder {
             "activation",
             n.name, ir::op_name(n.op), i, name);
       }
-      return invalid_argument("node \"{}\" ({}): input {} \"{}\" is not defined before use",
-                              n.name, ir::op_name(n.op), i, name);
+      return invalid_argument("node \"{}\" ({}): input {} \"{}\" is not defined before use", n.name,
+                              ir::op_name(n.op), i, name);
     }
     return it->second;
   }
@@ -324,8 +323,9 @@ class NetworkBuilder {
     const std::string& name = n.input(i);
     const Tensor* t = g_.initializer(name);
     if (t == nullptr) {
-      return unimplemented("node \"{}\" ({}): operand {} \"{}\" must be an initializer to be trained",
-                           n.name, ir::op_name(n.op), i, name);
+      return unimplemented(
+          "node \"{}\" ({}): operand {} \"{}\" must be an initializer to be trained", n.name,
+          ir::op_name(n.op), i, name);
     }
     if (t->dtype() != DType::kF32) {
       return invalid_argument("node \"{}\" ({}): parameter \"{}\" is {}, expected f32", n.name,
@@ -351,9 +351,10 @@ class NetworkBuilder {
     if (n.outputs.empty() || n.outputs[0].empty()) return node_error(n, "has no output");
     for (size_t k = 1; k < n.outputs.size(); ++k) {
       if (!n.outputs[k].empty() && used_.count(n.outputs[k])) {
-        return unimplemented("node \"{}\" ({}): its optional output \"{}\" is used; the trainer "
-                             "supports only the first output",
-                             n.name, ir::op_name(n.op), n.outputs[k]);
+        return unimplemented(
+            "node \"{}\" ({}): its optional output \"{}\" is used; the trainer "
+            "supports only the first output",
+            n.name, ir::op_name(n.op), n.outputs[k]);
       }
     }
     layer->node = n.name;
@@ -475,9 +476,10 @@ class NetworkBuilder {
       return node_error(n, fmt::format("weight \"{}\" must be an initializer", n.input(1)));
     }
     if (w->rank() != 4 || x.shape.size() != 3) {
-      return unimplemented("node \"{}\" (Conv): only 2-D convolution is trained (weight {}, "
-                           "input per example {})",
-                           n.name, shape_str(w->shape()), shape_str(x.shape));
+      return unimplemented(
+          "node \"{}\" (Conv): only 2-D convolution is trained (weight {}, "
+          "input per example {})",
+          n.name, shape_str(w->shape()), shape_str(x.shape));
     }
     ConvGeometry geo;
     geo.c = x.shape[0];
@@ -564,9 +566,10 @@ class NetworkBuilder {
   Status add_reshape(const Node& n, int in, const ValueBuf& x) {
     const Tensor* t = g_.initializer(n.input(1));
     if (t == nullptr || t->dtype() != DType::kI64 || t->rank() != 1 || t->numel() < 1) {
-      return unimplemented("node \"{}\" (Reshape): the target shape must be a 1-D i64 "
-                           "initializer",
-                           n.name);
+      return unimplemented(
+          "node \"{}\" (Reshape): the target shape must be a 1-D i64 "
+          "initializer",
+          n.name);
     }
     std::span<const int64_t> target = t->span<int64_t>();
     // The first entry is the batch (0, -1 or the graph's batch size): it is kept.
@@ -595,8 +598,8 @@ class NetworkBuilder {
       out[static_cast<size_t>(infer)] = x.numel / known;
     }
     if (shape_numel(out) != x.numel) {
-      return node_error(n, fmt::format("target {} does not hold {} values per example",
-                                       shape_str(out), x.numel));
+      return node_error(
+          n, fmt::format("target {} does not hold {} values per example", shape_str(out), x.numel));
     }
     return add_layer(n, std::make_unique<CopyLayer>(x.numel), in, out);
   }
@@ -647,9 +650,10 @@ class NetworkBuilder {
         int64_t axis = n.attr_int("axis", 1);
         if (axis < 0) axis += rank;
         if (axis != 1) {
-          return unimplemented("node \"{}\" (Flatten): axis {} would mix examples; only axis 1 "
-                               "is trained",
-                               n.name, n.attr_int("axis", 1));
+          return unimplemented(
+              "node \"{}\" (Flatten): axis {} would mix examples; only axis 1 "
+              "is trained",
+              n.name, n.attr_int("axis", 1));
         }
         return add_layer(n, std::make_unique<CopyLayer>(x.numel), in, {x.numel});
       }
@@ -756,7 +760,8 @@ void Network::backward(const float* dy) {
     }
     l.backward(vi.data.data(), vo.data.data(), vo.grad.data(), dx, n);
     if (accumulate) {
-      for (int64_t i = 0; i < count; ++i) vi.grad[static_cast<size_t>(i)] += scratch[static_cast<size_t>(i)];
+      for (int64_t i = 0; i < count; ++i)
+        vi.grad[static_cast<size_t>(i)] += scratch[static_cast<size_t>(i)];
     }
     if (vi.needs_grad) vi.grad_ready = true;
   }

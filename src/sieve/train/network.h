@@ -48,7 +48,8 @@ struct ValueBuf;
 
 class Network {
  public:
-  // `graph` must outlive nothing: the Network keeps Tensor handles to its initializers.
+  // The Network does not refer to `graph` afterwards; it keeps Tensor handles that share the
+  // storage of the graph's parameter initializers (so updates show in the graph).
   static Result<std::unique_ptr<Network>> create(const ir::Graph& graph,
                                                  const NetworkOptions& options = {});
   ~Network();

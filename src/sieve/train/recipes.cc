@@ -46,7 +46,9 @@ FitOptions default_fit_options(const std::string& model) {
   return o;
 }
 
-std::vector<std::string> known_datasets() { return {"fashion-mnist"}; }
+std::vector<std::string> known_datasets() {
+  return {"fashion-mnist"};
+}
 
 Result<io::Dataset> load_dataset(const std::string& name, const std::string& split,
                                  const std::string& dir, int64_t limit) {

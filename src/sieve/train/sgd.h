@@ -25,8 +25,8 @@ Result<LrPolicy> parse_lr_policy(const std::string& name);
 struct LrSchedule {
   LrPolicy policy = LrPolicy::kCosine;
   double base_lr = 0.01;
-  double min_lr = 0.0;         // cosine: the rate at the end of training
-  double step_epochs = 10.0;   // step: multiply by gamma every step_epochs epochs
+  double min_lr = 0.0;        // cosine: the rate at the end of training
+  double step_epochs = 10.0;  // step: multiply by gamma every step_epochs epochs
   double gamma = 0.1;
   double warmup_epochs = 0.0;  // linear ramp from base_lr / 10 over the first epochs
 

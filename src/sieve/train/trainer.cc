@@ -1,12 +1,12 @@
 #include "sieve/train/trainer.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstring>
 #include <random>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "sieve/runtime/kernels/blas/blas.h"
 #include "sieve/train/layers.h"
@@ -97,9 +97,10 @@ Result<std::unique_ptr<Trainer>> Trainer::create(const ir::Graph& graph,
   }
   const Network& net = *t->nets_[0];
   if (net.output_shape().size() != 1 || net.output_shape()[0] < 2) {
-    return invalid_argument("graph \"{}\": output \"{}\" has per-example shape {}; training needs "
-                            "class logits [classes]",
-                            graph.name, net.logits_name(), shape_str(net.output_shape()));
+    return invalid_argument(
+        "graph \"{}\": output \"{}\" has per-example shape {}; training needs "
+        "class logits [classes]",
+        graph.name, net.logits_name(), shape_str(net.output_shape()));
   }
   int threads = options.threads;
   if (threads == 0) {
@@ -123,8 +124,7 @@ Status Trainer::set_masks(std::map<std::string, Tensor> masks) {
                               fmt::join(parameter_names(), ", "));
     }
     if (mask.dtype() != DType::kU8) {
-      return invalid_argument("mask \"{}\": dtype {}, expected u8", name,
-                              dtype_name(mask.dtype()));
+      return invalid_argument("mask \"{}\": dtype {}, expected u8", name, dtype_name(mask.dtype()));
     }
     if (mask.shape() != p->value.shape()) {
       return invalid_argument("mask \"{}\": shape {} differs from the weight's {}", name,
@@ -157,12 +157,12 @@ Status Trainer::check_data(const Tensor& images, std::span<const uint8_t> labels
   const int64_t n = images.dim(0);
   if (n == 0) return invalid_argument("{} set is empty", what);
   if (images.numel() / n != nets_[0]->input_numel()) {
-    return invalid_argument("{} images: {} values per example, the model input \"{}\" takes {} "
-                            "({})",
-                            what, images.numel() / n, graph_.input_names().empty()
-                                                          ? std::string("?")
-                                                          : graph_.input_names()[0],
-                            nets_[0]->input_numel(), shape_str(nets_[0]->input_shape()));
+    return invalid_argument(
+        "{} images: {} values per example, the model input \"{}\" takes {} "
+        "({})",
+        what, images.numel() / n,
+        graph_.input_names().empty() ? std::string("?") : graph_.input_names()[0],
+        nets_[0]->input_numel(), shape_str(nets_[0]->input_shape()));
   }
   if (static_cast<int64_t>(labels.size()) != n) {
     return invalid_argument("{} set: {} images but {} labels", what, n, labels.size());
@@ -170,8 +170,8 @@ Status Trainer::check_data(const Tensor& images, std::span<const uint8_t> labels
   const int64_t classes = nets_[0]->output_shape()[0];
   for (size_t i = 0; i < labels.size(); ++i) {
     if (labels[i] >= classes) {
-      return invalid_argument("{} set: label {} of example {} is out of range for {} classes",
-                              what, labels[i], i, classes);
+      return invalid_argument("{} set: label {} of example {} is out of range for {} classes", what,
+                              labels[i], i, classes);
     }
   }
   return ok_status();
@@ -182,7 +182,8 @@ Result<FitSummary> Trainer::fit(const Tensor& images, std::span<const uint8_t> l
   SIEVE_RETURN_IF_ERROR(check_data(images, labels, "training"));
   if (opt.epochs < 0) return invalid_argument("epochs {} is negative", opt.epochs);
   if (opt.batch <= 0) return invalid_argument("batch size {} is not positive", opt.batch);
-  if (!(opt.lr.base_lr > 0.0)) return invalid_argument("learning rate {} is not positive", opt.lr.base_lr);
+  if (!(opt.lr.base_lr > 0.0))
+    return invalid_argument("learning rate {} is not positive", opt.lr.base_lr);
 
   const int64_t n = images.dim(0);
   const int64_t per = nets_[0]->input_numel();
@@ -203,7 +204,8 @@ Result<FitSummary> Trainer::fit(const Tensor& images, std::span<const uint8_t> l
   std::mt19937_64 rng(opt.seed);
   const int shards = static_cast<int>(nets_.size());
   for (int k = 0; k < shards; ++k) {
-    nets_[static_cast<size_t>(k)]->reseed(opt.seed + 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(k));
+    nets_[static_cast<size_t>(k)]->reseed(opt.seed +
+                                          0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(k));
   }
   std::vector<int64_t> order(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
@@ -248,9 +250,9 @@ Result<FitSummary> Trainer::fit(const Tensor& images, std::span<const uint8_t> l
         Network& net = *nets_[ks];
         const float* logits = net.forward(xb.data() + s0 * per, ms, /*training=*/true);
         float* dl = dlogits.data() + s0 * classes;
-        shard_loss[ks] = softmax_cross_entropy(logits, yb.data() + s0, ms, classes, dl,
-                                               &shard_correct[ks]) *
-                         static_cast<double>(ms);
+        shard_loss[ks] =
+            softmax_cross_entropy(logits, yb.data() + s0, ms, classes, dl, &shard_correct[ks]) *
+            static_cast<double>(ms);
         // The loss is the mean over the whole minibatch, not over the shard.
         const float scale = static_cast<float>(ms) / static_cast<float>(m);
         for (int64_t i = 0; i < ms * classes; ++i) dl[i] *= scale;
@@ -384,10 +386,11 @@ Status Trainer::write_weights(ir::Graph& g) const {
     }
     Tensor& dst = it->second;
     if (dst.dtype() != DType::kF32 || dst.shape() != p.value.shape()) {
-      return invalid_argument("initializer \"{}\" of graph \"{}\" is {} {}, trained weights are "
-                              "f32 {}",
-                              p.name, g.name, dtype_name(dst.dtype()), shape_str(dst.shape()),
-                              shape_str(p.value.shape()));
+      return invalid_argument(
+          "initializer \"{}\" of graph \"{}\" is {} {}, trained weights are "
+          "f32 {}",
+          p.name, g.name, dtype_name(dst.dtype()), shape_str(dst.shape()),
+          shape_str(p.value.shape()));
     }
   }
   for (const Parameter& p : nets_[0]->parameters()) {

@@ -51,8 +51,8 @@ struct FitOptions {
   int64_t batch = 64;
   LrSchedule lr;
   SgdOptions sgd;
-  uint64_t seed = 1;     // shuffling and dropout masks
-  bool shuffle = true;   // reshuffle the examples every epoch
+  uint64_t seed = 1;    // shuffling and dropout masks
+  bool shuffle = true;  // reshuffle the examples every epoch
   // Called after every SGD step with the updated parameters (the minibatch's summed gradients
   // still in Parameter::grad) and the step's learning rate: lets a caller re-project weights,
   // e.g. fine-tuning the shared centroids of quantized layers. The keep-masks are re-applied
@@ -122,8 +122,7 @@ class Trainer {
 
  private:
   Trainer() = default;
-  Status check_data(const Tensor& images, std::span<const uint8_t> labels,
-                    const char* what) const;
+  Status check_data(const Tensor& images, std::span<const uint8_t> labels, const char* what) const;
   void apply_masks();
   // Runs fn(k) for every shard k, on up to threads_ threads.
   void for_each_shard(const std::function<void(int)>& fn);

@@ -6,8 +6,8 @@
 
 namespace sieve::runtime::blas {
 
-void sgemm(Trans trans_a, Trans trans_b, int m, int n, int k, float alpha, const float* a,
-           int lda, const float* b, int ldb, float beta, float* c, int ldc) {
+void sgemm(Trans trans_a, Trans trans_b, int m, int n, int k, float alpha, const float* a, int lda,
+           const float* b, int ldb, float beta, float* c, int ldc) {
   SIEVE_ASSERT(m >= 0 && n >= 0 && k >= 0, "sgemm m={} n={} k={}", m, n, k);
   if (m == 0 || n == 0) return;
   cblas_sgemm(CblasRowMajor, trans_a == Trans::kYes ? CblasTrans : CblasNoTrans,
@@ -27,7 +27,8 @@ void sgemm_naive(Trans trans_a, Trans trans_b, int m, int n, int k, float alpha,
       }
       float& out = c[i * ldc + j];
       // beta == 0 overwrites (C may hold garbage), as BLAS does.
-      out = static_cast<float>(alpha * acc + (beta == 0.0f ? 0.0 : static_cast<double>(beta) * out));
+      out =
+          static_cast<float>(alpha * acc + (beta == 0.0f ? 0.0 : static_cast<double>(beta) * out));
     }
   }
 }
@@ -42,8 +43,12 @@ std::string config() {
   return cfg ? cfg : "unknown";
 }
 
-int num_threads() { return openblas_get_num_threads(); }
+int num_threads() {
+  return openblas_get_num_threads();
+}
 
-void set_num_threads(int n) { openblas_set_num_threads(n); }
+void set_num_threads(int n) {
+  openblas_set_num_threads(n);
+}
 
 }  // namespace sieve::runtime::blas

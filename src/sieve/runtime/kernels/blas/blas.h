@@ -18,8 +18,8 @@ enum class Trans { kNo, kYes };
 
 // C[m,n] = alpha * op(A)[m,k] * op(B)[k,n] + beta * C[m,n]; lda/ldb/ldc are row strides of the
 // matrices as stored (A is [m,k] when not transposed, [k,m] when transposed).
-void sgemm(Trans trans_a, Trans trans_b, int m, int n, int k, float alpha, const float* a,
-           int lda, const float* b, int ldb, float beta, float* c, int ldc);
+void sgemm(Trans trans_a, Trans trans_b, int m, int n, int k, float alpha, const float* a, int lda,
+           const float* b, int ldb, float beta, float* c, int ldc);
 
 // Reference triple loop (double accumulation) with the same contract, for tests and benchmarks.
 void sgemm_naive(Trans trans_a, Trans trans_b, int m, int n, int k, float alpha, const float* a,

@@ -1,5 +1,6 @@
 #include "sieve/runtime/kernels/blas/coretype.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -7,8 +8,6 @@
 #include <fstream>
 #include <iterator>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "sieve/runtime/kernels/blas/blas.h"
 
