@@ -1,5 +1,14 @@
 #include "sieve/compress/prune/prune.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <functional>
+
 namespace sieve::compress {
 
 const char* block_criterion_name(BlockCriterion c) {
@@ -10,29 +19,568 @@ const char* block_criterion_name(BlockCriterion c) {
   return "?";
 }
 
-std::string PruneSpec::to_string() const { return method; }
-
-Result<PruneSpec> parse_prune_spec(const std::map<std::string, std::string>&,
-                                   const std::string& where) {
-  return unimplemented("{}: parse_prune_spec not yet implemented", where);
-}
-
-Status validate_prune_spec(const PruneSpec&, const Shape&, const std::string& layer) {
-  return unimplemented("{}: validate_prune_spec not yet implemented", layer);
-}
-
-std::vector<int64_t> full_block(const PruneSpec&, const Shape& s) {
-  return std::vector<int64_t>(s.size(), 1);
-}
-std::vector<int64_t> full_stride(const PruneSpec&, const Shape& s) {
-  return std::vector<int64_t>(s.size(), 1);
-}
-
-#define SIEVE_PASS(name, fn, desc)                                      \
-  Result<Tensor> fn(const Tensor&, const Tensor&, const PruneSpec&) {   \
-    return unimplemented("pruner " #name " not yet implemented");       \
+std::string PruneSpec::to_string() const {
+  std::string s = method;
+  if (method == "block") {
+    s += fmt::format(" {}",
+                     block.empty() ? std::string("1") : fmt::format("{}", fmt::join(block, "x")));
+    if (!stride.empty()) s += fmt::format(" stride {}", fmt::join(stride, "x"));
+    s += fmt::format(" {}", block_criterion_name(criterion));
   }
-#include "sieve/compress/passes.def"
+  if (method == "nm") s += fmt::format(" {}:{}", n, m);
+  if (method == "balanced") s += fmt::format(" pes {}", pes);
+  if (sparsity >= 0) s += fmt::format(" sparsity {:g}", sparsity);
+  if (quality >= 0) s += fmt::format(" quality {:g}", quality);
+  return s;
+}
+
+namespace {
+
+std::string known_methods() {
+  std::vector<std::string> names;
+  for (const PassInfo& p : prune_passes()) names.emplace_back(p.name);
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+std::string trim(std::string s) {
+  size_t a = 0, b = s.size();
+  while (a < b && std::isspace(static_cast<unsigned char>(s[a]))) ++a;
+  while (b > a && std::isspace(static_cast<unsigned char>(s[b - 1]))) --b;
+  return s.substr(a, b - a);
+}
+
+Result<double> parse_double(const std::string& text, const std::string& where,
+                            const std::string& key) {
+  const std::string t = trim(text);
+  double v = 0.0;
+  auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (t.empty() || ec != std::errc() || p != t.data() + t.size() || !std::isfinite(v)) {
+    return invalid_argument("{}: {} = \"{}\" is not a number", where, key, text);
+  }
+  return v;
+}
+
+Result<int64_t> parse_int(const std::string& text, const std::string& where,
+                          const std::string& key) {
+  const std::string t = trim(text);
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (t.empty() || ec != std::errc() || p != t.data() + t.size()) {
+    return invalid_argument("{}: {} = \"{}\" is not an integer", where, key, text);
+  }
+  return v;
+}
+
+// "4x4", "4,4", "4 x 4", "[4, 4]", "4".
+Result<std::vector<int64_t>> parse_dims(const std::string& text, const std::string& where,
+                                        const std::string& key) {
+  std::string t = trim(text);
+  if (!t.empty() && t.front() == '[' && t.back() == ']') t = t.substr(1, t.size() - 2);
+  std::vector<int64_t> out;
+  std::string cur;
+  auto flush = [&]() -> Status {
+    SIEVE_ASSIGN_OR_RETURN(int64_t v, parse_int(cur, where, key));
+    if (v < 1) return invalid_argument("{}: {} = \"{}\": sizes must be >= 1", where, key, text);
+    out.push_back(v);
+    cur.clear();
+    return ok_status();
+  };
+  for (char c : t) {
+    if (c == 'x' || c == 'X' || c == ',' || c == '*') {
+      SIEVE_RETURN_IF_ERROR(flush());
+    } else {
+      cur += c;
+    }
+  }
+  SIEVE_RETURN_IF_ERROR(flush());
+  return out;
+}
+
+int64_t nearest_count(double x) {  // nearest whole number, ties down
+  return static_cast<int64_t>(std::ceil(x - 0.5));
+}
+
+// Offsets of a u8 keep mask, or all-keep for an empty mask.
+std::vector<uint8_t> keep_vector(const Tensor& mask, int64_t numel) {
+  if (mask.empty()) return std::vector<uint8_t>(static_cast<size_t>(numel), 1);
+  std::vector<uint8_t> k(static_cast<size_t>(numel));
+  const uint8_t* m = mask.data<uint8_t>();
+  for (int64_t i = 0; i < numel; ++i) k[static_cast<size_t>(i)] = m[i] != 0;
+  return k;
+}
+
+Tensor to_mask(const Shape& shape, const std::vector<uint8_t>& keep) {
+  Tensor t(DType::kU8, shape);
+  std::copy(keep.begin(), keep.end(), t.data<uint8_t>());
+  return t;
+}
+
+Status check_inputs(const Tensor& weight, const Tensor& mask) {
+  if (weight.dtype() != DType::kF32) {
+    return invalid_argument("weight is {}, pruners take f32", dtype_name(weight.dtype()));
+  }
+  if (!mask.empty() && (mask.dtype() != DType::kU8 || mask.shape() != weight.shape())) {
+    return invalid_argument("mask {} {} does not match weight f32 {}", dtype_name(mask.dtype()),
+                            shape_str(mask.shape()), shape_str(weight.shape()));
+  }
+  return ok_status();
+}
+
+// Standard deviation of the masked weights over every position (pruned ones as 0).
+double masked_std(const float* w, const std::vector<uint8_t>& keep) {
+  const size_t n = keep.size();
+  if (n == 0) return 0.0;
+  double sum = 0.0, sq = 0.0;
+  for (size_t i = 0; i < n; ++i) {
+    const double v = keep[i] ? w[i] : 0.0;
+    sum += v;
+    sq += v * v;
+  }
+  const double mean = sum / static_cast<double>(n);
+  return std::sqrt(std::max(0.0, sq / static_cast<double>(n) - mean * mean));
+}
+
+// Greedy selection shared by the pruners: candidates in ascending (score, position) order, each
+// with the number of still-kept elements it would remove. Returns how many to prune so that
+// already + removed is nearest to target (ties: fewer). `gain(i)` must reflect earlier picks
+// when candidates overlap, so selection and application are interleaved through `apply(i)`.
+template <typename Gain, typename Apply>
+void prune_nearest(const std::vector<int64_t>& order, int64_t already, double target, Gain gain,
+                   Apply apply) {
+  int64_t cur = already;
+  for (int64_t c : order) {
+    const int64_t g = gain(c);
+    if (g == 0) {
+      apply(c);
+      continue;
+    }
+    const double before = std::abs(static_cast<double>(cur) - target);
+    const double after = std::abs(static_cast<double>(cur + g) - target);
+    if (!(after < before)) break;
+    apply(c);
+    cur += g;
+  }
+}
+
+// Sorted candidate order: ascending score, ties by index.
+std::vector<int64_t> ascending(const std::vector<double>& score,
+                               const std::vector<int64_t>& candidates) {
+  std::vector<int64_t> order = candidates;
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+    return score[static_cast<size_t>(a)] < score[static_cast<size_t>(b)];
+  });
+  return order;
+}
+
+// The block grid of a weight: per dimension, the anchors and extents of its blocks.
+struct BlockGrid {
+  Shape dims;
+  std::vector<int64_t> block, stride, count;  // per dimension
+  std::vector<int64_t> row_stride;            // element strides of the tensor
+  int64_t blocks = 1;
+
+  BlockGrid(const Shape& shape, std::vector<int64_t> b, std::vector<int64_t> s)
+      : dims(shape), block(std::move(b)), stride(std::move(s)) {
+    const size_t r = dims.size();
+    count.resize(r);
+    row_stride.assign(r, 1);
+    for (size_t k = r; k-- > 0;) {
+      count[k] = (dims[k] + stride[k] - 1) / stride[k];
+      blocks *= count[k];
+      if (k + 1 < r) row_stride[k] = row_stride[k + 1] * dims[k + 1];
+    }
+  }
+
+  // Calls fn(offset) for every element of block `id` (row-major block index).
+  template <typename Fn>
+  void for_each(int64_t id, Fn fn) const {
+    const size_t r = dims.size();
+    if (r == 0) {
+      fn(int64_t{0});
+      return;
+    }
+    std::vector<int64_t> lo(r), hi(r);
+    for (size_t k = r; k-- > 0;) {
+      const int64_t a = (id % count[k]) * stride[k];
+      id /= count[k];
+      lo[k] = a;
+      hi[k] = std::min(dims[k], a + block[k]);
+    }
+    std::vector<int64_t> idx(lo);
+    const size_t last = r - 1;
+    while (true) {
+      int64_t base = 0;
+      for (size_t k = 0; k < last; ++k) base += idx[k] * row_stride[k];
+      for (int64_t j = lo[last]; j < hi[last]; ++j) fn(base + j);
+      // Odometer over dimensions 0..last-1.
+      bool done = true;
+      for (size_t k = last; k-- > 0;) {
+        if (++idx[k] < hi[k]) {
+          done = false;
+          break;
+        }
+        idx[k] = lo[k];
+      }
+      if (done) return;
+    }
+  }
+};
+
+}  // namespace
+
+std::vector<int64_t> full_block(const PruneSpec& spec, const Shape& weight_shape) {
+  std::vector<int64_t> b(weight_shape.size(), 1);
+  for (size_t i = 0; i < spec.block.size() && i < b.size(); ++i) b[i] = spec.block[i];
+  return b;
+}
+
+std::vector<int64_t> full_stride(const PruneSpec& spec, const Shape& weight_shape) {
+  if (spec.stride.empty()) return full_block(spec, weight_shape);
+  std::vector<int64_t> s(weight_shape.size(), 1);
+  for (size_t i = 0; i < spec.stride.size() && i < s.size(); ++i) s[i] = spec.stride[i];
+  return s;
+}
+
+Result<PruneSpec> parse_prune_spec(const std::map<std::string, std::string>& settings,
+                                   const std::string& where) {
+  PruneSpec spec;
+  for (const auto& [key, value] : settings) {
+    if (key == "method") {
+      spec.method = trim(value);
+      if (!find_prune_pass(spec.method).ok()) {
+        return invalid_argument("{}: unknown pruning method \"{}\"; known: {}", where, value,
+                                known_methods());
+      }
+    } else if (key == "sparsity") {
+      std::string t = trim(value);
+      const bool percent = !t.empty() && t.back() == '%';
+      if (percent) t.pop_back();
+      SIEVE_ASSIGN_OR_RETURN(double v, parse_double(t, where, key));
+      if (percent) v /= 100.0;
+      if (v < 0.0 || v > 1.0) {
+        return invalid_argument("{}: sparsity = \"{}\" is outside [0, 1] (or 0%..100%)", where,
+                                value);
+      }
+      spec.sparsity = v;
+    } else if (key == "quality") {
+      SIEVE_ASSIGN_OR_RETURN(double v, parse_double(value, where, key));
+      if (v < 0.0) return invalid_argument("{}: quality = \"{}\" must be >= 0", where, value);
+      spec.quality = v;
+    } else if (key == "block") {
+      SIEVE_ASSIGN_OR_RETURN(spec.block, parse_dims(value, where, key));
+    } else if (key == "stride") {
+      SIEVE_ASSIGN_OR_RETURN(spec.stride, parse_dims(value, where, key));
+    } else if (key == "criterion") {
+      const std::string t = trim(value);
+      if (t == "mean") {
+        spec.criterion = BlockCriterion::kMean;
+      } else if (t == "max") {
+        spec.criterion = BlockCriterion::kMax;
+      } else {
+        return invalid_argument("{}: criterion = \"{}\"; known: mean, max", where, value);
+      }
+    } else if (key == "n" || key == "m" || key == "pes") {
+      SIEVE_ASSIGN_OR_RETURN(int64_t v, parse_int(value, where, key));
+      if (v < (key == "n" ? 0 : 1)) {
+        return invalid_argument("{}: {} = \"{}\" must be >= {}", where, key, value,
+                                key == "n" ? 0 : 1);
+      }
+      (key == "n" ? spec.n : key == "m" ? spec.m : spec.pes) = v;
+    } else {
+      return invalid_argument(
+          "{}: unknown pruning key \"{}\"; known: method, sparsity, quality, block, stride, "
+          "criterion, n, m, pes",
+          where, key);
+    }
+  }
+  if (spec.n > spec.m) {
+    return invalid_argument("{}: n = {} exceeds m = {}", where, spec.n, spec.m);
+  }
+  return spec;
+}
+
+Status validate_prune_spec(const PruneSpec& spec, const Shape& shape, const std::string& layer) {
+  const std::string& mth = spec.method;
+  if (!find_prune_pass(mth).ok()) {
+    return invalid_argument("layer {}: unknown pruning method \"{}\"; known: {}", layer, mth,
+                            known_methods());
+  }
+  const bool has_s = spec.sparsity >= 0.0, has_q = spec.quality >= 0.0;
+  if (spec.sparsity > 1.0) {
+    return invalid_argument("layer {}: sparsity = {} is outside [0, 1]", layer, spec.sparsity);
+  }
+  if (mth == "magnitude" || mth == "block") {
+    if (has_s == has_q) {
+      return invalid_argument("layer {}: method {} needs exactly one of sparsity and quality{}",
+                              layer, mth, has_s ? " (both given)" : " (neither given)");
+    }
+  } else if (mth == "nm") {
+    if (has_s || has_q) {
+      return invalid_argument(
+          "layer {}: method nm takes neither sparsity nor quality (it is "
+          "1 - n/m)",
+          layer);
+    }
+  } else {
+    if (!has_s) return invalid_argument("layer {}: method {} needs sparsity", layer, mth);
+    if (has_q) return invalid_argument("layer {}: method {} does not take quality", layer, mth);
+  }
+  if (shape.empty()) return invalid_argument("layer {}: cannot prune a scalar", layer);
+  for (int64_t d : shape) {
+    if (d < 1)
+      return invalid_argument("layer {}: weight shape {} is empty", layer, shape_str(shape));
+  }
+  const bool blocky = mth == "block";
+  if (!blocky && (!spec.block.empty() || !spec.stride.empty())) {
+    const bool ones =
+        std::all_of(spec.block.begin(), spec.block.end(), [](int64_t v) { return v == 1; }) &&
+        std::all_of(spec.stride.begin(), spec.stride.end(), [](int64_t v) { return v == 1; });
+    if (!ones) {
+      return invalid_argument("layer {}: block/stride apply to method block only (method is {})",
+                              layer, mth);
+    }
+  }
+  auto check_dims = [&](const std::vector<int64_t>& v, const char* field, bool cap) -> Status {
+    if (v.size() > shape.size()) {
+      return invalid_argument("layer {}: {} = {} has {} sizes, the weight {} has rank {}", layer,
+                              field, fmt::join(v, "x"), v.size(), shape_str(shape), shape.size());
+    }
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (v[i] < 1) {
+        return invalid_argument("layer {}: {}[{}] = {} must be >= 1", layer, field, i, v[i]);
+      }
+      if (cap && v[i] > shape[i]) {
+        return invalid_argument(
+            "layer {}: {}[{}] = {} exceeds the weight's dimension {} ({} of "
+            "{})",
+            layer, field, i, v[i], i, shape[i], shape_str(shape));
+      }
+    }
+    return ok_status();
+  };
+  SIEVE_RETURN_IF_ERROR(check_dims(spec.block, "block", true));
+  SIEVE_RETURN_IF_ERROR(check_dims(spec.stride, "stride", false));
+  if (mth == "nm" || mth == "channel") {
+    if (shape.size() < 2) {
+      return invalid_argument("layer {}: method {} needs a weight of rank >= 2, got {}", layer, mth,
+                              shape_str(shape));
+    }
+  }
+  if (mth == "nm" && (spec.m < 1 || spec.n < 0 || spec.n > spec.m)) {
+    return invalid_argument("layer {}: n:m = {}:{} needs m >= 1 and 0 <= n <= m", layer, spec.n,
+                            spec.m);
+  }
+  if (mth == "balanced" && (spec.pes < 1 || spec.pes > shape[0])) {
+    return invalid_argument("layer {}: pes = {} must be in [1, rows = {}]", layer, spec.pes,
+                            shape[0]);
+  }
+  return ok_status();
+}
+
+// ---- pruners -------------------------------------------------------------------------------
+
+Result<Tensor> prune_magnitude(const Tensor& weight, const Tensor& mask, const PruneSpec& spec) {
+  SIEVE_RETURN_IF_ERROR(check_inputs(weight, mask));
+  const int64_t n = weight.numel();
+  const float* w = weight.data<float>();
+  std::vector<uint8_t> keep = keep_vector(mask, n);
+  if (spec.quality >= 0.0) {
+    const double thr = spec.quality * masked_std(w, keep);
+    for (int64_t i = 0; i < n; ++i) {
+      if (std::abs(static_cast<double>(w[i])) < thr) keep[static_cast<size_t>(i)] = 0;
+    }
+    return to_mask(weight.shape(), keep);
+  }
+  std::vector<int64_t> candidates;
+  std::vector<double> score(static_cast<size_t>(n));
+  int64_t already = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    score[static_cast<size_t>(i)] = std::abs(static_cast<double>(w[i]));
+    if (keep[static_cast<size_t>(i)]) {
+      candidates.push_back(i);
+    } else {
+      ++already;
+    }
+  }
+  const int64_t target = std::max(already, nearest_count(spec.sparsity * static_cast<double>(n)));
+  const std::vector<int64_t> order = ascending(score, candidates);
+  for (int64_t k = 0; k < target - already && k < static_cast<int64_t>(order.size()); ++k) {
+    keep[static_cast<size_t>(order[static_cast<size_t>(k)])] = 0;
+  }
+  return to_mask(weight.shape(), keep);
+}
+
+Result<Tensor> prune_block(const Tensor& weight, const Tensor& mask, const PruneSpec& spec) {
+  SIEVE_RETURN_IF_ERROR(check_inputs(weight, mask));
+  const Shape& shape = weight.shape();
+  const int64_t n = weight.numel();
+  const float* w = weight.data<float>();
+  std::vector<uint8_t> keep = keep_vector(mask, n);
+  const BlockGrid grid(shape, full_block(spec, shape), full_stride(spec, shape));
+
+  std::vector<double> score(static_cast<size_t>(grid.blocks));
+  std::vector<int64_t> candidates;
+  for (int64_t b = 0; b < grid.blocks; ++b) {
+    double sum = 0.0, mx = 0.0;
+    int64_t count = 0, kept = 0;
+    grid.for_each(b, [&](int64_t i) {
+      const double a = keep[static_cast<size_t>(i)] ? std::abs(static_cast<double>(w[i])) : 0.0;
+      sum += a;
+      mx = std::max(mx, a);
+      ++count;
+      kept += keep[static_cast<size_t>(i)];
+    });
+    score[static_cast<size_t>(b)] =
+        spec.criterion == BlockCriterion::kMean ? sum / static_cast<double>(count) : mx;
+    if (kept > 0) candidates.push_back(b);  // fully pruned blocks are skipped
+  }
+  auto zero_block = [&](int64_t b) {
+    grid.for_each(b, [&](int64_t i) { keep[static_cast<size_t>(i)] = 0; });
+  };
+  if (spec.quality >= 0.0) {
+    const double thr = spec.quality * masked_std(w, keep);
+    for (int64_t b : candidates) {
+      if (score[static_cast<size_t>(b)] < thr) zero_block(b);
+    }
+    return to_mask(shape, keep);
+  }
+  int64_t already = 0;
+  for (uint8_t k : keep) already += k == 0;
+  const std::vector<int64_t> order = ascending(score, candidates);
+  prune_nearest(
+      order, already, spec.sparsity * static_cast<double>(n),
+      [&](int64_t b) {
+        int64_t g = 0;
+        grid.for_each(b, [&](int64_t i) { g += keep[static_cast<size_t>(i)]; });
+        return g;
+      },
+      zero_block);
+  return to_mask(shape, keep);
+}
+
+Result<Tensor> prune_nm(const Tensor& weight, const Tensor& mask, const PruneSpec& spec) {
+  SIEVE_RETURN_IF_ERROR(check_inputs(weight, mask));
+  const Shape& shape = weight.shape();
+  if (shape.size() < 2) return invalid_argument("nm needs rank >= 2, got {}", shape_str(shape));
+  const int64_t rows = shape[0], chans = shape[1];
+  const int64_t inner = weight.numel() / (rows * chans);  // kernel positions
+  const float* w = weight.data<float>();
+  std::vector<uint8_t> keep = keep_vector(mask, weight.numel());
+  std::vector<uint8_t> chosen(keep.size(), 0);
+  std::vector<int64_t> group;
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t k = 0; k < inner; ++k) {
+      for (int64_t c0 = 0; c0 < chans; c0 += spec.m) {
+        group.clear();
+        for (int64_t c = c0; c < std::min(chans, c0 + spec.m); ++c) {
+          group.push_back((r * chans + c) * inner + k);
+        }
+        auto mag = [&](int64_t i) { return keep[static_cast<size_t>(i)] ? std::abs(w[i]) : 0.0f; };
+        std::stable_sort(group.begin(), group.end(),
+                         [&](int64_t a, int64_t b) { return mag(a) > mag(b); });
+        const int64_t take = std::min<int64_t>(spec.n, static_cast<int64_t>(group.size()));
+        for (int64_t j = 0; j < take; ++j)
+          chosen[static_cast<size_t>(group[static_cast<size_t>(j)])] = 1;
+      }
+    }
+  }
+  for (size_t i = 0; i < keep.size(); ++i) keep[i] = keep[i] && chosen[i];
+  return to_mask(shape, keep);
+}
+
+namespace {
+
+// Prunes whole slices: slice_of(i) gives the slice of element i (count slices).
+Result<Tensor> prune_slices(const Tensor& weight, const Tensor& mask, const PruneSpec& spec,
+                            int64_t slices, const std::function<int64_t(int64_t)>& slice_of) {
+  SIEVE_RETURN_IF_ERROR(check_inputs(weight, mask));
+  const int64_t n = weight.numel();
+  const float* w = weight.data<float>();
+  std::vector<uint8_t> keep = keep_vector(mask, n);
+  std::vector<double> l1(static_cast<size_t>(slices), 0.0);
+  std::vector<int64_t> kept(static_cast<size_t>(slices), 0);
+  for (int64_t i = 0; i < n; ++i) {
+    const size_t s = static_cast<size_t>(slice_of(i));
+    if (keep[static_cast<size_t>(i)]) {
+      l1[s] += std::abs(static_cast<double>(w[i]));
+      ++kept[s];
+    }
+  }
+  std::vector<int64_t> candidates;
+  int64_t already = 0;
+  for (int64_t s = 0; s < slices; ++s) {
+    if (kept[static_cast<size_t>(s)] > 0) {
+      candidates.push_back(s);
+    } else {
+      ++already;
+    }
+  }
+  const int64_t target =
+      std::max(already, nearest_count(spec.sparsity * static_cast<double>(slices)));
+  const std::vector<int64_t> order = ascending(l1, candidates);
+  std::vector<uint8_t> drop(static_cast<size_t>(slices), 0);
+  for (int64_t k = 0; k < target - already && k < static_cast<int64_t>(order.size()); ++k) {
+    drop[static_cast<size_t>(order[static_cast<size_t>(k)])] = 1;
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    if (drop[static_cast<size_t>(slice_of(i))]) keep[static_cast<size_t>(i)] = 0;
+  }
+  return to_mask(weight.shape(), keep);
+}
+
+}  // namespace
+
+Result<Tensor> prune_filter(const Tensor& weight, const Tensor& mask, const PruneSpec& spec) {
+  const int64_t rows = weight.shape().empty() ? 1 : weight.shape()[0];
+  const int64_t cols = weight.numel() / std::max<int64_t>(rows, 1);
+  return prune_slices(weight, mask, spec, rows, [cols](int64_t i) { return i / cols; });
+}
+
+Result<Tensor> prune_channel(const Tensor& weight, const Tensor& mask, const PruneSpec& spec) {
+  const Shape& shape = weight.shape();
+  if (shape.size() < 2) {
+    return invalid_argument("channel pruning needs rank >= 2, got {}", shape_str(shape));
+  }
+  const int64_t chans = shape[1];
+  const int64_t inner = weight.numel() / (shape[0] * chans);
+  return prune_slices(weight, mask, spec, chans,
+                      [chans, inner](int64_t i) { return (i / inner) % chans; });
+}
+
+Result<Tensor> prune_balanced(const Tensor& weight, const Tensor& mask, const PruneSpec& spec) {
+  SIEVE_RETURN_IF_ERROR(check_inputs(weight, mask));
+  const Shape& shape = weight.shape();
+  const int64_t n = weight.numel();
+  const int64_t rows = shape.empty() ? 1 : shape[0];
+  const int64_t cols = n / std::max<int64_t>(rows, 1);
+  const int64_t pes = spec.pes;
+  if (pes < 1 || pes > rows) {
+    return invalid_argument("pes = {} must be in [1, rows = {}]", pes, rows);
+  }
+  const float* w = weight.data<float>();
+  std::vector<uint8_t> keep = keep_vector(mask, n);
+  // Elements still kept per PE, in position order.
+  std::vector<std::vector<int64_t>> pe(static_cast<size_t>(pes));
+  for (int64_t r = 0; r < rows; ++r) {
+    auto& v = pe[static_cast<size_t>(r % pes)];
+    for (int64_t c = 0; c < cols; ++c) {
+      const int64_t i = r * cols + c;
+      if (keep[static_cast<size_t>(i)]) v.push_back(i);
+    }
+  }
+  const double want = (1.0 - spec.sparsity) * static_cast<double>(n) / static_cast<double>(pes);
+  int64_t k = static_cast<int64_t>(std::floor(want + 0.5));
+  for (const auto& v : pe) k = std::min<int64_t>(k, static_cast<int64_t>(v.size()));
+  k = std::max<int64_t>(k, 0);
+  for (auto& v : pe) {
+    std::stable_sort(v.begin(), v.end(),
+                     [&](int64_t a, int64_t b) { return std::abs(w[a]) > std::abs(w[b]); });
+    for (size_t j = static_cast<size_t>(k); j < v.size(); ++j) keep[static_cast<size_t>(v[j])] = 0;
+  }
+  return to_mask(shape, keep);
+}
+
+// ---- registry and helpers -----------------------------------------------------------------
 
 const std::vector<PassInfo>& prune_passes() {
   static const std::vector<PassInfo> kPasses = {
@@ -43,14 +591,37 @@ const std::vector<PassInfo>& prune_passes() {
 }
 
 Result<PassInfo> find_prune_pass(const std::string& method) {
-  return unimplemented("find_prune_pass({}) not yet implemented", method);
+  for (const PassInfo& p : prune_passes()) {
+    if (method == p.name) return p;
+  }
+  return not_found("unknown pruning method \"{}\"; known: {}", method, known_methods());
 }
 
-Result<Tensor> prune(const Tensor&, const Tensor&, const PruneSpec&, const std::string& layer) {
-  return unimplemented("{}: prune not yet implemented", layer);
+Result<Tensor> prune(const Tensor& weight, const Tensor& mask, const PruneSpec& spec,
+                     const std::string& layer) {
+  SIEVE_RETURN_IF_ERROR(validate_prune_spec(spec, weight.shape(), layer));
+  SIEVE_ASSIGN_OR_RETURN(PassInfo pass, find_prune_pass(spec.method));
+  Result<Tensor> r = pass.fn(weight, mask, spec);
+  if (!r.ok()) return r.status().with_context("layer " + layer);
+  return r;
 }
 
-double mask_sparsity(const Tensor&) { return 0.0; }
-void apply_mask(Tensor&, const Tensor&) {}
+double mask_sparsity(const Tensor& mask) {
+  if (mask.empty() || mask.numel() == 0) return 0.0;
+  int64_t zeros = 0;
+  for (uint8_t m : mask.span<uint8_t>()) zeros += m == 0;
+  return static_cast<double>(zeros) / static_cast<double>(mask.numel());
+}
+
+void apply_mask(Tensor& weight, const Tensor& mask) {
+  if (mask.empty()) return;
+  SIEVE_ASSERT(weight.numel() == mask.numel(), "mask {} does not match weight {}",
+               shape_str(mask.shape()), shape_str(weight.shape()));
+  float* w = weight.data<float>();
+  const uint8_t* m = mask.data<uint8_t>();
+  for (int64_t i = 0; i < weight.numel(); ++i) {
+    if (!m[i]) w[i] = 0.0f;
+  }
+}
 
 }  // namespace sieve::compress

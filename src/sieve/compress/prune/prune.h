@@ -4,8 +4,9 @@
 // Methods (PruneSpec::method):
 //   magnitude  fine-grained (Han et al. 2015). With `quality` q: prune |w| < q × std(w), the
 //              standard deviation of all the layer's weights, pruned zeros included (as
-//              Distiller's SensitivityPruner). With `sparsity` s: prune exactly round(s × numel)
-//              weights, the smallest |w| first. It is block pruning with a block of ones.
+//              Distiller's SensitivityPruner). With `sparsity` s: prune the count of weights
+//              nearest to s × numel (ties: the smaller count), the smallest |w| first (ties:
+//              lower index first). It is block pruning with a block of ones.
 //   block      coarse-grained (Cambricon-S, thesis §3.3.1). `block` has one size per weight
 //              dimension (FC [out, in] → {B_out, B_in}; conv [M, C/g, kh, kw] →
 //              {B_m, B_c, B_kh, B_kw}); missing trailing sizes are 1, so "4" on a conv weight is
@@ -21,21 +22,22 @@
 //              With `quality` q: prune every block whose criterion < q × std(w). With
 //              `sparsity` s: prune whole blocks, smallest criterion first (ties: lower position
 //              in row-major block order first), choosing the count k whose pruned element total
-//              is nearest to round(s × numel) (ties: the smaller k); with a tiling that divides
-//              the weight this is exactly k = round(s × number of blocks) and the element
-//              sparsity is exactly k / blocks.
+//              is nearest to s × numel (ties: the smaller k); with a tiling that divides the
+//              weight and s × blocks a whole number, exactly k = s × blocks blocks are pruned
+//              and the element sparsity is exactly s.
 //   nm         N:M (NVIDIA ASP, "m4n2_1d"): groups of `m` consecutive weights along dimension 1
 //              (input channels; for conv at fixed output channel and kernel position), keep the
 //              `n` largest |w| of each group (ties: lower index kept). A partial last group of
 //              L < m weights keeps its min(n, L) largest.
 //   filter     whole rows of the 2-D view (output neurons / filters), smallest L1 norm first;
-//              `sparsity` s prunes round(s × rows) rows (ties: lower row first).
+//              `sparsity` s prunes the nearest whole number of rows to s × rows (ties: fewer;
+//              equal norms: lower row first).
 //   channel    whole input channels (dimension 1 across every row and kernel position),
-//              smallest L1 norm first; round(s × dim1) channels.
+//              smallest L1 norm first; the nearest whole number to s × channels.
 //   balanced   ESE (Han et al. 2017): row r of the 2-D view goes to processing element r % pes;
 //              every PE keeps the same number K of non-zeros, its K largest |w| (ties: lower
-//              position kept), K = round((1 − s) × numel / pes), capped by the smallest number
-//              any PE can still keep.
+//              position kept), K = the nearest whole number to (1 − s) × numel / pes (ties:
+//              the larger K), capped by the smallest number of non-zeros any PE has left.
 //
 // Iterations: the existing mask (empty = dense) is always respected: a weight pruned before
 // stays pruned, and it counts towards the target sparsity, so sparsity never decreases. For
