@@ -6,6 +6,7 @@
 #include <cstring>
 #include <random>
 
+#include "sieve/train/recipes.h"
 #include "sieve/train/sgd.h"
 #include "sieve/train/trainer.h"
 #include "train_test_util.h"
@@ -367,6 +368,29 @@ TEST(TrainTrainer, WriteWeightsChecksShapes) {
   Status s = (*t)->write_weights(g);
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("w2"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sieve::train
+
+namespace sieve::train {
+namespace {
+
+TEST(TrainRecipes, PerModelDefaultsAndDatasets) {
+  const FitOptions l5 = default_fit_options("lenet5");
+  EXPECT_EQ(l5.epochs, 10);
+  EXPECT_EQ(l5.batch, 64);
+  EXPECT_DOUBLE_EQ(l5.lr.base_lr, 0.03);
+  EXPECT_EQ(l5.lr.policy, LrPolicy::kCosine);
+  EXPECT_DOUBLE_EQ(l5.sgd.momentum, 0.9);
+  EXPECT_DOUBLE_EQ(l5.sgd.weight_decay, 5e-4);
+  const FitOptions mlp = default_fit_options("lenet-300-100");
+  EXPECT_EQ(mlp.epochs, 30);
+  EXPECT_DOUBLE_EQ(mlp.lr.base_lr, 0.05);
+  EXPECT_EQ(default_fit_options("model.onnx").epochs, 10);  // the generic row
+  auto bad = load_dataset("cifar-100", "train");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "unknown dataset \"cifar-100\"; known: fashion-mnist");
 }
 
 }  // namespace
