@@ -1,11 +1,17 @@
 // sieve inspect MODEL [--json] [--batch N]: one line per node (op, operands and results with
-// shapes, attributes, parameters, MACs) and a summary. MODEL is a zoo name or a .onnx file.
+// shapes, attributes, parameters, MACs) and a summary. MODEL is a zoo name, a .onnx file or a
+// .sieve file; for a .sieve file the sections (type, bytes, CRC32) and the compressed layers
+// (shape, kept weights, bits, regions, index format, bytes) come first.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <variant>
 
 #include "command.h"
+#include "sieve/io/container/container.h"
 #include "sieve/io/model_loader.h"
 #include "sieve/ir/dump.h"
 #include "sieve/ir/shape_inference.h"
@@ -70,7 +76,80 @@ nlohmann::json graph_json(const ir::Graph& g, const Status& shapes) {
   return j;
 }
 
+std::string dims_str(const std::vector<int64_t>& v) {
+  std::string s;
+  for (int64_t d : v) s += (s.empty() ? "" : "x") + std::to_string(d);
+  return s;
+}
+
+// The container's sections and layers, as text.
+void print_sieve_info(const io::SieveFileInfo& info) {
+  std::printf(".sieve format version %u, %llu bytes, %zu sections\n", info.version,
+              static_cast<unsigned long long>(info.file_bytes), info.sections.size());
+  std::printf("  %-10s %4s %10s %10s %8s\n", "section", "type", "offset", "bytes", "crc32");
+  for (const io::SieveSectionInfo& s : info.sections) {
+    std::printf("  %-10s %4u %10llu %10llu %08x\n", s.name.c_str(), s.type,
+                static_cast<unsigned long long>(s.offset), static_cast<unsigned long long>(s.bytes),
+                s.crc32);
+  }
+  std::printf("%zu compressed layers\n", info.layers.size());
+  std::printf("  %-24s %-16s %-10s %10s %7s %4s %7s %-13s %9s %9s %9s %9s\n", "weight", "shape",
+              "block", "kept", "density", "bits", "regions", "index", "index_B", "codebk_B",
+              "codes_B", "values_B");
+  for (const io::SieveLayerInfo& l : info.layers) {
+    const double numel = static_cast<double>(shape_numel(l.shape));
+    const std::string regions =
+        l.bits == 0 ? "-" : std::to_string(l.region_rows) + "x" + std::to_string(l.region_cols);
+    std::printf("  %-24s %-16s %-10s %10lld %6.2f%% %4d %7s %-13s %9llu %9llu %9llu %9llu\n",
+                l.weight.c_str(), dims_str(l.shape).c_str(),
+                l.block.empty() ? "-" : dims_str(l.block).c_str(), static_cast<long long>(l.kept),
+                100.0 * static_cast<double>(l.kept) / numel, l.bits, regions.c_str(),
+                io::mask_format_name(l.mask_format), static_cast<unsigned long long>(l.mask_bytes),
+                static_cast<unsigned long long>(l.codebook_bytes),
+                static_cast<unsigned long long>(l.code_bytes),
+                static_cast<unsigned long long>(l.value_bytes));
+  }
+  std::printf("\n");
+}
+
+nlohmann::json sieve_info_json(const io::SieveFileInfo& info) {
+  nlohmann::json sections = nlohmann::json::array(), layers = nlohmann::json::array();
+  for (const io::SieveSectionInfo& s : info.sections) {
+    sections.push_back({{"name", s.name},
+                        {"type", s.type},
+                        {"offset", s.offset},
+                        {"bytes", s.bytes},
+                        {"crc32", fmt::format("{:08x}", s.crc32)}});
+  }
+  for (const io::SieveLayerInfo& l : info.layers) {
+    layers.push_back({{"weight", l.weight},
+                      {"node", l.node},
+                      {"shape", l.shape},
+                      {"block", l.block},
+                      {"kept", l.kept},
+                      {"bits", l.bits},
+                      {"region_rows", l.region_rows},
+                      {"region_cols", l.region_cols},
+                      {"index_format", io::mask_format_name(l.mask_format)},
+                      {"code_format", io::code_format_name(l.code_format)},
+                      {"index_bytes", l.mask_bytes},
+                      {"codebook_bytes", l.codebook_bytes},
+                      {"code_bytes", l.code_bytes},
+                      {"value_bytes", l.value_bytes}});
+  }
+  return {{"version", info.version},
+          {"file_bytes", info.file_bytes},
+          {"sections", sections},
+          {"layers", layers}};
+}
+
 int run_inspect(const InspectArgs& args) {
+  std::optional<io::SieveFileInfo> sieve_info;
+  if (io::model_source(args.model) == io::ModelSource::kSieve) {
+    Result<io::SieveFileInfo> info = io::read_sieve_info(args.model);
+    if (!info.ok()) return fail(info.status());
+    sieve_info = std::move(info.value());
+  }
   // Weights are not needed to describe a zoo model: leave them zero (no memory traffic).
   Result<ir::Graph> loaded =
       io::load_model(args.model, {.batch = args.batch, .init_weights = false});
@@ -87,8 +166,11 @@ int run_inspect(const InspectArgs& args) {
   }
   const Status valid = ir::verify(g);
   if (args.json) {
-    std::printf("%s\n", graph_json(g, valid).dump(2).c_str());
+    nlohmann::json j = graph_json(g, valid);
+    if (sieve_info) j["sieve"] = sieve_info_json(*sieve_info);
+    std::printf("%s\n", j.dump(2).c_str());
   } else {
+    if (sieve_info) print_sieve_info(*sieve_info);
     std::fputs(ir::dump(g).c_str(), stdout);
   }
   if (!valid.ok()) return fail(valid.with_context(args.model));
@@ -101,7 +183,8 @@ void add_inspect_command(CLI::App& app) {
   static InspectArgs args;
   auto* sub = app.add_subcommand(
       "inspect", "Print a model node by node: op, operands and shapes, attributes, params, MACs");
-  sub->add_option("MODEL", args.model, "A zoo name (see `sieve zoo list`) or a .onnx file")
+  sub->add_option("MODEL", args.model,
+                  "A zoo name (see `sieve zoo list`), a .onnx file or a .sieve file")
       ->required();
   sub->add_flag("--json", args.json, "Print JSON instead of text");
   sub->add_option("--batch", args.batch,

@@ -26,7 +26,8 @@ namespace sieve::compress {
 // The JBIG BIE of a rows × cols bi-level image; `pixels` holds rows*cols bytes, non-zero =
 // black. Errors: empty image, a size JBIG cannot hold.
 Result<std::string> jbig_encode(const uint8_t* pixels, int64_t rows, int64_t cols);
-// Byte size of the JBIG image of a u8 mask (any rank, in the 2-D view: rows = dim 0).
+// Byte size of the JBIG image of a u8 mask (any rank, in the 2-D view: rows = dim 0; a rank-3
+// recurrent weight [dirs, gates·hidden, in] has dirs·gates·hidden rows).
 Result<int64_t> jbig_bytes(const Tensor& mask);
 // JBIG bytes of a layer's mask; a dense layer (empty mask) counts as all black.
 Result<int64_t> jbig_bytes(const CompressedLayer& layer);

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "sieve/io/container/container.h"
 #include "sieve/io/onnx/onnx.h"
 #include "sieve/zoo/zoo.h"
 
@@ -43,7 +44,12 @@ Result<ir::Graph> load_model(const std::string& spec, const LoadOptions& opts) {
       return import_onnx(spec);
     case ModelSource::kSieve:
       SIEVE_RETURN_IF_ERROR(check_readable_file(spec));
-      return unimplemented("{}: the .sieve container format is not supported yet", spec);
+      {
+        // The graph with every compressed layer's weights decoded (pruned positions zero).
+        auto model = read_sieve(spec);
+        if (!model.ok()) return model.status();
+        return std::move(model.value().graph);
+      }
     case ModelSource::kZoo: break;
   }
   if (zoo::find_model(spec) == nullptr) {

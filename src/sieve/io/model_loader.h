@@ -1,6 +1,7 @@
 // Loading a model by what the user typed: a zoo name ("lenet5"), an ONNX file ("m.onnx"), or
-// (later) a compressed-model container ("m.sieve"). The one place the CLI turns a MODEL
-// argument into an ir::Graph, so every subcommand accepts the same spellings.
+// a compressed-model container ("m.sieve", io/container/container.h: its decoded graph). The
+// one place the CLI turns a MODEL argument into an ir::Graph, so every subcommand accepts the
+// same spellings.
 //
 // Ownership: the returned Graph owns its tensors. Thread-safety: reentrant.
 #pragma once
@@ -28,7 +29,7 @@ ModelSource model_source(const std::string& spec);
 
 // Loads `spec`. Errors: an unknown zoo name (the message lists the zoo and says no such file
 // exists), a missing or unreadable file (names the file), import errors (passed through with
-// the file name), and .sieve files (not supported yet).
+// the file name), and corrupted or truncated .sieve files (naming the file and the section).
 Result<ir::Graph> load_model(const std::string& spec, const LoadOptions& opts = {});
 
 }  // namespace sieve::io

@@ -28,22 +28,22 @@ inline constexpr uint16_t kSieveFormatVersion = 1;
 
 // Section types (the u32 `type` field of a section table entry).
 enum class SectionType : uint32_t {
-  kMeta = 1,        // metadata key/value strings
-  kGraph = 2,       // ONNX ModelProto bytes (compressed weights replaced by empty placeholders)
-  kLayers = 3,      // the layer table: names, shapes, block, bits, region grid, formats, lengths
-  kMasks = 4,       // per-layer keep masks in their index format
-  kCodebooks = 5,   // per-layer, per-region f32 centroids
-  kCodes = 6,       // per-layer codes (packed `bits` wide or Huffman-coded)
-  kValues = 7,      // f32 kept values of unquantized layers
-  kActQ = 8,        // activation Q formats: value name -> fraction bits
+  kMeta = 1,       // metadata key/value strings
+  kGraph = 2,      // ONNX ModelProto bytes (compressed initializers without their data)
+  kLayers = 3,     // the layer table: names, shapes, block, bits, region grid, formats, lengths
+  kMasks = 4,      // per-layer keep masks in their index format
+  kCodebooks = 5,  // per-layer, per-region f32 centroids
+  kCodes = 6,      // per-layer codes (packed `bits` wide or Huffman-coded)
+  kValues = 7,     // f32 kept values of unquantized layers
+  kActQ = 8,       // activation Q formats: value name -> fraction bits
 };
 // "GRAPH", "LAYERS", ...; "UNKNOWN" for other values.
 const char* section_name(uint32_t type);
 
 // How a layer's mask is stored in the MASKS section.
 enum class MaskFormat : uint8_t {
-  kDense = 0,       // no mask: every weight kept; zero bytes
-  kBitmask = 1,     // one bit per weight, row-major over the dense shape, LSB first
+  kDense = 0,         // no mask: every weight kept; zero bytes
+  kBitmask = 1,       // one bit per weight, row-major over the dense shape, LSB first
   kBlockBitmask = 2,  // one bit per block of `block` (tiles from the origin, stride = block,
                       // partial edge blocks included), row-major over the block grid
 };

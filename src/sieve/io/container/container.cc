@@ -1,0 +1,788 @@
+// The .sieve container (docs/formats/container.md is the byte-level specification; keep the
+// two in step).
+#include "sieve/io/container/container.h"
+
+#include <fmt/ranges.h>
+#include <onnx/onnx_pb.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <limits>
+#include <map>
+#include <set>
+
+#include "sieve/core/atomic_file.h"
+#include "sieve/io/onnx/onnx.h"
+
+namespace sieve::io {
+
+namespace {
+
+constexpr size_t kHeaderBytes = 16;
+constexpr size_t kEntryBytes = 24;
+constexpr uint32_t kMaxSections = 64;
+constexpr int kMaxRank = 8;
+// Largest weight a file may describe (elements); bounds allocations driven by file contents.
+constexpr int64_t kMaxNumel = int64_t{1} << 32;
+
+constexpr SectionType kRequired[] = {
+    SectionType::kMeta,      SectionType::kGraph, SectionType::kLayers, SectionType::kMasks,
+    SectionType::kCodebooks, SectionType::kCodes, SectionType::kValues, SectionType::kActQ};
+
+uint32_t crc32_of(std::string_view s) {
+  uLong c = crc32(0L, Z_NULL, 0);
+  // zlib's length is uInt: feed large buffers in pieces.
+  const auto* p = reinterpret_cast<const Bytef*>(s.data());
+  size_t left = s.size();
+  while (left > 0) {
+    const uInt n = static_cast<uInt>(std::min<size_t>(left, 1u << 30));
+    c = crc32(c, p, n);
+    p += n;
+    left -= n;
+  }
+  return static_cast<uint32_t>(c);
+}
+
+// ---- little-endian writer ----------------------------------------------------------------
+
+class Writer {
+ public:
+  void u8(uint8_t v) { s_.push_back(static_cast<char>(v)); }
+  void u16(uint16_t v) { put(v, 2); }
+  void u32(uint32_t v) { put(v, 4); }
+  void u64(uint64_t v) { put(v, 8); }
+  void i32(int32_t v) { put(static_cast<uint32_t>(v), 4); }
+  void i64(int64_t v) { put(static_cast<uint64_t>(v), 8); }
+  void f32(float v) { u32(std::bit_cast<uint32_t>(v)); }
+  void str(const std::string& v) {
+    u32(static_cast<uint32_t>(v.size()));
+    s_ += v;
+  }
+  void bytes(std::string_view v) { s_ += v; }
+  std::string& out() { return s_; }
+
+ private:
+  void put(uint64_t v, int n) {
+    for (int i = 0; i < n; ++i) s_.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  }
+  std::string s_;
+};
+
+// ---- bounds-checked little-endian reader --------------------------------------------------
+// The first failed read records an error (naming the field and the offset in the section);
+// later reads return zeros. Check ok() at points where a bad value would cause harm.
+
+class Reader {
+ public:
+  Reader(std::string_view data, std::string where) : d_(data), where_(std::move(where)) {}
+  bool ok() const { return err_.ok(); }
+  const Status& status() const { return err_; }
+  size_t pos() const { return pos_; }
+  size_t left() const { return d_.size() - pos_; }
+  bool at_end() const { return pos_ == d_.size(); }
+
+  uint8_t u8(const char* f) { return static_cast<uint8_t>(get(f, 1)); }
+  uint16_t u16(const char* f) { return static_cast<uint16_t>(get(f, 2)); }
+  uint32_t u32(const char* f) { return static_cast<uint32_t>(get(f, 4)); }
+  uint64_t u64(const char* f) { return get(f, 8); }
+  int32_t i32(const char* f) { return static_cast<int32_t>(static_cast<uint32_t>(get(f, 4))); }
+  int64_t i64(const char* f) { return static_cast<int64_t>(get(f, 8)); }
+  float f32(const char* f) { return std::bit_cast<float>(u32(f)); }
+  std::string str(const char* f) {
+    const uint32_t n = u32(f);
+    std::string_view v = take(f, n);
+    return std::string(v);
+  }
+  std::string_view take(const char* f, uint64_t n) {
+    if (!ok()) return {};
+    if (n > left()) {
+      fail("truncated: field '{}' needs {} bytes at offset {}, {} left", f, n, pos_, left());
+      return {};
+    }
+    std::string_view v = d_.substr(pos_, n);
+    pos_ += n;
+    return v;
+  }
+  template <typename... Args>
+  void fail(fmt::format_string<Args...> f, Args&&... args) {
+    if (ok()) {
+      err_ = data_loss("{}: {}", where_, fmt::format(f, std::forward<Args>(args)...));
+    }
+  }
+
+ private:
+  uint64_t get(const char* f, int n) {
+    std::string_view v = take(f, static_cast<uint64_t>(n));
+    if (v.empty()) return 0;
+    uint64_t x = 0;
+    for (int i = 0; i < n; ++i) x |= static_cast<uint64_t>(static_cast<uint8_t>(v[i])) << (8 * i);
+    return x;
+  }
+  std::string_view d_;
+  std::string where_;
+  size_t pos_ = 0;
+  Status err_;
+};
+
+// ---- masks and codes ---------------------------------------------------------------------
+
+bool is_fine(const std::vector<int64_t>& block) {
+  return std::all_of(block.begin(), block.end(), [](int64_t b) { return b <= 1; });
+}
+
+// Number of blocks of `block` tiling `shape` from the origin (partial edge blocks count).
+int64_t block_count(const Shape& shape, const std::vector<int64_t>& block) {
+  int64_t n = 1;
+  for (size_t d = 0; d < shape.size(); ++d) n *= (shape[d] + block[d] - 1) / block[d];
+  return n;
+}
+
+// Calls fn(i, b) for every element i (row-major) with the index b of its block (row-major
+// over the block grid), without materialising an index per element.
+template <typename Fn>
+void for_each_block_index(const Shape& shape, const std::vector<int64_t>& block, Fn&& fn) {
+  const size_t rank = shape.size();
+  const int64_t n = shape_numel(shape);
+  std::vector<int64_t> grid(rank), idx(rank, 0);
+  for (size_t d = 0; d < rank; ++d) grid[d] = (shape[d] + block[d] - 1) / block[d];
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t b = 0;
+    for (size_t d = 0; d < rank; ++d) b = b * grid[d] + idx[d] / block[d];
+    fn(i, b);
+    for (size_t d = rank; d-- > 0;) {
+      if (++idx[d] < shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+}
+
+void put_bit(std::string& s, int64_t i) {
+  s[static_cast<size_t>(i >> 3)] =
+      static_cast<char>(static_cast<uint8_t>(s[static_cast<size_t>(i >> 3)]) | (1u << (i & 7)));
+}
+bool get_bit(std::string_view s, int64_t i) {
+  return (static_cast<uint8_t>(s[static_cast<size_t>(i >> 3)]) >> (i & 7)) & 1u;
+}
+
+// The mask's format and payload.
+std::pair<MaskFormat, std::string> encode_mask(const compress::CompressedLayer& l) {
+  if (l.mask.empty()) return {MaskFormat::kDense, {}};
+  const uint8_t* m = l.mask.data<uint8_t>();
+  const int64_t n = l.numel();
+  if (l.block.size() == l.shape.size() && !is_fine(l.block)) {
+    std::vector<int8_t> state(static_cast<size_t>(block_count(l.shape, l.block)), -1);
+    bool uniform = true;
+    for_each_block_index(l.shape, l.block, [&](int64_t i, int64_t b) {
+      int8_t& s = state[static_cast<size_t>(b)];
+      const int8_t v = m[i] != 0 ? 1 : 0;
+      if (s < 0) s = v;
+      if (s != v) uniform = false;
+    });
+    if (uniform) {
+      std::string bits((state.size() + 7) / 8, '\0');
+      for (size_t b = 0; b < state.size(); ++b) {
+        if (state[b] == 1) put_bit(bits, static_cast<int64_t>(b));
+      }
+      return {MaskFormat::kBlockBitmask, std::move(bits)};
+    }
+  }
+  std::string bits(static_cast<size_t>((n + 7) / 8), '\0');
+  for (int64_t i = 0; i < n; ++i) {
+    if (m[i] != 0) put_bit(bits, i);
+  }
+  return {MaskFormat::kBitmask, std::move(bits)};
+}
+
+std::string pack_codes(const std::vector<uint16_t>& codes, int bits) {
+  const uint64_t nbits = codes.size() * static_cast<uint64_t>(bits);
+  std::string s(static_cast<size_t>((nbits + 7) / 8), '\0');
+  uint64_t p = 0;
+  for (uint16_t c : codes) {
+    for (int b = 0; b < bits; ++b, ++p) {
+      if ((c >> b) & 1u) put_bit(s, static_cast<int64_t>(p));
+    }
+  }
+  return s;
+}
+
+std::vector<uint16_t> unpack_codes(std::string_view s, int64_t count, int bits) {
+  std::vector<uint16_t> out(static_cast<size_t>(count));
+  uint64_t p = 0;
+  for (auto& c : out) {
+    uint16_t v = 0;
+    for (int b = 0; b < bits; ++b, ++p) {
+      if (get_bit(s, static_cast<int64_t>(p))) v = static_cast<uint16_t>(v | (1u << b));
+    }
+    c = v;
+  }
+  return out;
+}
+
+// ---- the graph -------------------------------------------------------------------------
+// GRAPH holds the ONNX model with the compressed layers' initializers reduced to name, type
+// and dims (no data); reading puts zeros back before the ONNX import.
+
+Result<std::string> strip_weights(const std::string& onnx_bytes,
+                                  const std::vector<compress::CompressedLayer>& layers) {
+  onnx::ModelProto m;
+  if (!m.ParseFromString(onnx_bytes)) return internal_error("sieve: re-parsing the ONNX export");
+  std::set<std::string> names;
+  for (const compress::CompressedLayer& l : layers) names.insert(l.weight);
+  for (onnx::TensorProto& t : *m.mutable_graph()->mutable_initializer()) {
+    if (names.count(t.name())) {
+      t.clear_raw_data();
+      t.clear_float_data();
+    }
+  }
+  std::string out;
+  if (!m.SerializeToString(&out)) return internal_error("sieve: serialising the ONNX graph");
+  return out;
+}
+
+Result<std::string> restore_weights(std::string_view stripped,
+                                    const std::vector<compress::CompressedLayer>& layers,
+                                    const std::string& where) {
+  onnx::ModelProto m;
+  if (stripped.size() > static_cast<size_t>(std::numeric_limits<int>::max()) ||
+      !m.ParseFromArray(stripped.data(), static_cast<int>(stripped.size()))) {
+    return data_loss("{}: not a valid ONNX ModelProto", where);
+  }
+  std::map<std::string, const compress::CompressedLayer*> by_name;
+  for (const compress::CompressedLayer& l : layers) by_name[l.weight] = &l;
+  for (onnx::TensorProto& t : *m.mutable_graph()->mutable_initializer()) {
+    auto it = by_name.find(t.name());
+    if (it == by_name.end()) continue;
+    const compress::CompressedLayer& l = *it->second;
+    const Shape dims(t.dims().begin(), t.dims().end());
+    if (t.data_type() != onnx::TensorProto::FLOAT || dims != l.shape || t.has_raw_data() ||
+        t.float_data_size() != 0) {
+      return data_loss(
+          "{}: initializer '{}' is not the data-less f32 {} tensor of its compressed layer", where,
+          l.weight, shape_str(l.shape));
+    }
+    t.set_raw_data(std::string(static_cast<size_t>(l.numel()) * 4, '\0'));
+    by_name.erase(it);
+  }
+  if (!by_name.empty()) {
+    return data_loss("{}: the graph has no initializer '{}' for the compressed layer", where,
+                     by_name.begin()->first);
+  }
+  std::string out;
+  if (!m.SerializeToString(&out)) return data_loss("{}: the graph is too large", where);
+  return out;
+}
+
+// ---- the parsed file -----------------------------------------------------------------------
+
+struct Parsed {
+  SieveFileInfo info;
+  compress::CompressedModel model;
+};
+
+struct LayerRecord {
+  compress::CompressedLayer layer;
+  SieveLayerInfo info;
+  std::vector<uint32_t> book_sizes;
+  uint64_t value_count = 0;
+};
+
+std::string layer_where(size_t i, const std::string& weight) {
+  return fmt::format("layer {} ('{}')", i, weight);
+}
+
+// Reads the LAYERS section (structure only, no payloads).
+Result<std::vector<LayerRecord>> parse_layers(std::string_view sec, const std::string& where) {
+  Reader r(sec, where);
+  const uint32_t count = r.u32("layer_count");
+  std::vector<LayerRecord> out;
+  for (uint32_t i = 0; i < count && r.ok(); ++i) {
+    LayerRecord rec;
+    compress::CompressedLayer& l = rec.layer;
+    l.node = r.str("node");
+    l.weight = r.str("weight");
+    const std::string lw = layer_where(i, l.weight);
+    const uint8_t rank = r.u8("rank");
+    if (r.ok() && (rank < 1 || rank > kMaxRank)) {
+      r.fail("{}: rank {} outside 1..{}", lw, rank, kMaxRank);
+    }
+    int64_t numel = 1;
+    for (uint8_t d = 0; d < rank && r.ok(); ++d) {
+      const int64_t v = r.i64("shape");
+      if (r.ok() && (v < 1 || v > kMaxNumel || numel * v > kMaxNumel)) {
+        r.fail("{}: shape dimension {} = {} invalid (or the weight exceeds {} elements)", lw, d, v,
+               kMaxNumel);
+      }
+      l.shape.push_back(v);
+      numel *= v;
+    }
+    const uint8_t block_rank = r.u8("block_rank");
+    if (r.ok() && block_rank != 0 && block_rank != rank) {
+      r.fail("{}: block_rank {} is neither 0 nor the rank {}", lw, block_rank, rank);
+    }
+    for (uint8_t d = 0; d < block_rank && r.ok(); ++d) {
+      const int64_t v = r.i64("block");
+      if (r.ok() && (v < 1 || v > l.shape[d])) {
+        r.fail("{}: block dimension {} = {} outside 1..{}", lw, d, v, l.shape[d]);
+      }
+      l.block.push_back(v);
+    }
+    l.bits = r.u8("bits");
+    const uint8_t mf = r.u8("mask_format");
+    const uint8_t cf = r.u8("code_format");
+    r.u8("reserved");
+    l.region_rows = r.i64("region_rows");
+    l.region_cols = r.i64("region_cols");
+    const int64_t kept = r.i64("kept");
+    const uint64_t mask_bytes = r.u64("mask_bytes");
+    const uint32_t books = r.u32("codebook_count");
+    if (!r.ok()) break;
+    if (l.bits > 16) r.fail("{}: bits = {} (expected 0..16)", lw, l.bits);
+    if (mf > 2) r.fail("{}: mask_format = {} unknown", lw, mf);
+    if (cf > 1) r.fail("{}: code_format = {} unknown", lw, cf);
+    if ((l.bits == 0) != (cf == 0)) {
+      r.fail("{}: code_format {} does not fit bits = {}", lw, cf, l.bits);
+    }
+    if (mf == 2 && (block_rank == 0 || is_fine(l.block))) {
+      r.fail("{}: block bitmask without a block shape", lw);
+    }
+    if (kept < 0 || kept > numel || (mf == 0 && kept != numel)) {
+      r.fail("{}: kept = {} for {} weights (mask_format {})", lw, kept, numel, mf);
+    }
+    if (!r.ok()) break;
+    const uint64_t want_mask = mf == 0 ? 0
+                               : mf == 1
+                                   ? static_cast<uint64_t>((numel + 7) / 8)
+                                   : static_cast<uint64_t>((block_count(l.shape, l.block) + 7) / 8);
+    if (r.ok() && mask_bytes != want_mask) {
+      r.fail("{}: mask_bytes = {}, the format needs {}", lw, mask_bytes, want_mask);
+    }
+    const int64_t rows = l.shape[0], cols = numel / rows;
+    if (l.region_rows < 1 || l.region_rows > rows || l.region_cols < 1 || l.region_cols > cols) {
+      r.fail("{}: region grid {} x {} does not fit the {} x {} view", lw, l.region_rows,
+             l.region_cols, rows, cols);
+    }
+    if (r.ok() && books != (l.bits == 0 ? 0 : l.region_rows * l.region_cols)) {
+      r.fail("{}: codebook_count = {} for bits = {} and a {} x {} grid", lw, books, l.bits,
+             l.region_rows, l.region_cols);
+    }
+    for (uint32_t b = 0; b < books && r.ok(); ++b) {
+      const uint32_t sz = r.u32("codebook_size");
+      if (r.ok() && (sz < 1 || sz > (1u << l.bits))) {
+        r.fail("{}: codebook {} has {} entries (expected 1..{})", lw, b, sz, 1u << l.bits);
+      }
+      rec.book_sizes.push_back(sz);
+    }
+    const uint64_t code_bytes = r.u64("code_bytes");
+    rec.value_count = r.u64("value_count");
+    if (!r.ok()) break;
+    const uint64_t want_codes =
+        l.bits == 0 ? 0 : (static_cast<uint64_t>(kept) * static_cast<uint64_t>(l.bits) + 7) / 8;
+    if (code_bytes != want_codes) {
+      r.fail("{}: code_bytes = {}, {} codes of {} bits need {}", lw, code_bytes, kept, l.bits,
+             want_codes);
+    }
+    if (rec.value_count != (l.bits == 0 ? static_cast<uint64_t>(kept) : 0)) {
+      r.fail("{}: value_count = {} for {} kept weights and bits = {}", lw, rec.value_count, kept,
+             l.bits);
+    }
+    rec.info = SieveLayerInfo{.weight = l.weight,
+                              .node = l.node,
+                              .shape = l.shape,
+                              .block = l.block,
+                              .kept = kept,
+                              .bits = l.bits,
+                              .region_rows = l.region_rows,
+                              .region_cols = l.region_cols,
+                              .mask_format = static_cast<MaskFormat>(mf),
+                              .code_format = static_cast<CodeFormat>(cf),
+                              .mask_bytes = mask_bytes,
+                              .codebook_bytes = 0,
+                              .code_bytes = code_bytes,
+                              .value_bytes = rec.value_count * 4};
+    for (uint32_t sz : rec.book_sizes) rec.info.codebook_bytes += uint64_t{sz} * 4;
+    out.push_back(std::move(rec));
+  }
+  if (r.ok() && !r.at_end()) r.fail("{} trailing bytes after the last layer", r.left());
+  if (!r.ok()) return r.status();
+  return out;
+}
+
+Status parse_kv(std::string_view sec, const std::string& where,
+                std::map<std::string, std::string>* meta, std::map<std::string, int>* actq) {
+  Reader r(sec, where);
+  const uint32_t count = r.u32("count");
+  for (uint32_t i = 0; i < count && r.ok(); ++i) {
+    std::string key = r.str("key");
+    if (meta != nullptr) {
+      std::string v = r.str("value");
+      if (r.ok() && !meta->emplace(key, std::move(v)).second) {
+        r.fail("key '{}' appears twice", key);
+      }
+    } else {
+      const int32_t v = r.i32("frac_bits");
+      if (r.ok() && (v < -64 || v > 64)) r.fail("'{}': frac_bits = {} outside -64..64", key, v);
+      if (r.ok() && !actq->emplace(key, v).second) r.fail("value '{}' appears twice", key);
+    }
+  }
+  if (r.ok() && !r.at_end()) r.fail("{} trailing bytes after {} entries", r.left(), count);
+  return r.status();
+}
+
+Result<Parsed> parse(std::string_view bytes, const std::string& origin, bool want_model) {
+  Parsed p;
+  p.info.file_bytes = bytes.size();
+  Reader h(bytes, origin);
+  std::string_view magic = h.take("magic", 6);
+  if (!h.ok()) {
+    return data_loss("{}: truncated header: {} bytes, a .sieve file starts with {}", origin,
+                     bytes.size(), kHeaderBytes);
+  }
+  if (magic != std::string_view(kSieveMagic, 6)) {
+    return data_loss("{}: not a .sieve file (the first 6 bytes are not \"SIEVE\\0\")", origin);
+  }
+  p.info.version = h.u16("version");
+  const uint32_t count = h.u32("section_count");
+  h.u32("reserved");
+  if (!h.ok()) {
+    return data_loss("{}: truncated header: {} bytes, the header has {}", origin, bytes.size(),
+                     kHeaderBytes);
+  }
+  if (p.info.version != kSieveFormatVersion) {
+    return data_loss("{}: format version {} is not supported (this build reads version {})", origin,
+                     p.info.version, kSieveFormatVersion);
+  }
+  if (count == 0 || count > kMaxSections) {
+    return data_loss("{}: section table: section_count = {} (expected 1..{})", origin, count,
+                     kMaxSections);
+  }
+  const size_t table_end = kHeaderBytes + count * kEntryBytes;
+  if (bytes.size() < table_end + 4) {
+    return data_loss("{}: truncated section table: {} sections need {} bytes, the file has {}",
+                     origin, count, table_end + 4, bytes.size());
+  }
+  for (uint32_t i = 0; i < count; ++i) {
+    SieveSectionInfo s;
+    s.type = h.u32("type");
+    s.crc32 = h.u32("crc32");
+    s.offset = h.u64("offset");
+    s.bytes = h.u64("length");
+    s.name = section_name(s.type);
+    p.info.sections.push_back(s);
+  }
+  const uint32_t table_crc = h.u32("table_crc32");
+  const uint32_t got_crc = crc32_of(bytes.substr(0, table_end));
+  if (table_crc != got_crc) {
+    return data_loss(
+        "{}: section table corrupted (CRC32 stored {:08x}, computed {:08x}); the file is "
+        "damaged",
+        origin, table_crc, got_crc);
+  }
+  std::map<SectionType, std::string_view> secs;
+  uint64_t expect = table_end + 4;
+  for (const SieveSectionInfo& s : p.info.sections) {
+    const std::string where = fmt::format("{}: section {} (type {})", origin, s.name, s.type);
+    if (s.offset != expect) {
+      return data_loss("{}: offset {} but the previous section ends at {}", where, s.offset,
+                       expect);
+    }
+    if (s.bytes > bytes.size() || s.offset > bytes.size() - s.bytes) {
+      return data_loss("{}: truncated: the section needs bytes [{}, {}), the file has {}", where,
+                       s.offset, s.offset + s.bytes, bytes.size());
+    }
+    std::string_view body = bytes.substr(s.offset, s.bytes);
+    const uint32_t crc = crc32_of(body);
+    if (crc != s.crc32) {
+      return data_loss("{}: corrupted: CRC32 stored {:08x}, computed {:08x}", where, s.crc32, crc);
+    }
+    if (!secs.emplace(static_cast<SectionType>(s.type), body).second &&
+        std::string_view(s.name) != "UNKNOWN") {
+      return data_loss("{}: the section appears twice", where);
+    }
+    expect = s.offset + s.bytes;
+  }
+  if (expect != bytes.size()) {
+    return data_loss("{}: {} bytes after the last section (the file has {}, sections end at {})",
+                     origin, bytes.size() - expect, bytes.size(), expect);
+  }
+  for (SectionType t : kRequired) {
+    if (!secs.count(t)) {
+      return data_loss("{}: section {} (type {}) is missing", origin,
+                       section_name(static_cast<uint32_t>(t)), static_cast<uint32_t>(t));
+    }
+  }
+  auto where = [&](SectionType t) {
+    return fmt::format("{}: section {}", origin, section_name(static_cast<uint32_t>(t)));
+  };
+
+  SIEVE_RETURN_IF_ERROR(
+      parse_kv(secs[SectionType::kMeta], where(SectionType::kMeta), &p.model.metadata, nullptr));
+  SIEVE_RETURN_IF_ERROR(parse_kv(secs[SectionType::kActQ], where(SectionType::kActQ), nullptr,
+                                 &p.model.activation_frac_bits));
+  SIEVE_ASSIGN_OR_RETURN(std::vector<LayerRecord> recs,
+                         parse_layers(secs[SectionType::kLayers], where(SectionType::kLayers)));
+
+  // Payload sections: the per-layer lengths must add up to each section's length.
+  uint64_t mask_total = 0, book_total = 0, code_total = 0, value_total = 0;
+  for (const LayerRecord& rec : recs) {
+    mask_total += rec.info.mask_bytes;
+    book_total += rec.info.codebook_bytes;
+    code_total += rec.info.code_bytes;
+    value_total += rec.info.value_bytes;
+  }
+  const std::pair<SectionType, uint64_t> sums[] = {{SectionType::kMasks, mask_total},
+                                                   {SectionType::kCodebooks, book_total},
+                                                   {SectionType::kCodes, code_total},
+                                                   {SectionType::kValues, value_total}};
+  for (const auto& [t, want] : sums) {
+    if (secs[t].size() != want) {
+      return data_loss("{}: {} bytes, but the layer table accounts for {}", where(t),
+                       secs[t].size(), want);
+    }
+  }
+  for (const LayerRecord& rec : recs) p.info.layers.push_back(rec.info);
+  if (!want_model) return p;
+
+  Reader masks(secs[SectionType::kMasks], where(SectionType::kMasks));
+  Reader books(secs[SectionType::kCodebooks], where(SectionType::kCodebooks));
+  Reader codes(secs[SectionType::kCodes], where(SectionType::kCodes));
+  Reader values(secs[SectionType::kValues], where(SectionType::kValues));
+  std::set<std::string> seen;
+  for (size_t i = 0; i < recs.size(); ++i) {
+    LayerRecord& rec = recs[i];
+    compress::CompressedLayer& l = rec.layer;
+    const std::string lw = layer_where(i, l.weight);
+    if (!seen.insert(l.weight).second) {
+      return data_loss("{}: {} appears twice", where(SectionType::kLayers), lw);
+    }
+    std::string_view m = masks.take("mask", rec.info.mask_bytes);
+    if (rec.info.mask_format != MaskFormat::kDense) {
+      l.mask = Tensor(DType::kU8, l.shape);
+      uint8_t* out = l.mask.data<uint8_t>();
+      const int64_t n = l.numel();
+      if (rec.info.mask_format == MaskFormat::kBitmask) {
+        for (int64_t j = 0; j < n; ++j) out[j] = get_bit(m, j) ? 1 : 0;
+      } else {
+        for_each_block_index(l.shape, l.block,
+                             [&](int64_t j, int64_t b) { out[j] = get_bit(m, b) ? 1 : 0; });
+      }
+      if (l.kept() != rec.info.kept) {
+        return data_loss("{}: {}: the mask keeps {} weights, the layer table says {}",
+                         where(SectionType::kMasks), lw, l.kept(), rec.info.kept);
+      }
+    }
+    for (uint32_t sz : rec.book_sizes) {
+      std::vector<float> book(sz);
+      for (float& v : book) v = books.f32("centroid");
+      l.codebooks.push_back(std::move(book));
+    }
+    if (l.bits != 0) {
+      std::string_view c = codes.take("codes", rec.info.code_bytes);
+      l.codes = unpack_codes(c, rec.info.kept, l.bits);
+    }
+    l.values.resize(rec.value_count);
+    for (float& v : l.values) v = values.f32("value");
+    for (const Reader* r : {&masks, &books, &codes, &values}) {
+      if (!r->ok()) return r->status();
+    }
+    p.model.layers.push_back(std::move(l));
+  }
+
+  SIEVE_ASSIGN_OR_RETURN(
+      std::string onnx,
+      restore_weights(secs[SectionType::kGraph], p.model.layers, where(SectionType::kGraph)));
+  auto graph = import_onnx_bytes(onnx, where(SectionType::kGraph));
+  if (!graph.ok()) return Status(StatusCode::kDataLoss, graph.status().message());
+  p.model.graph = std::move(graph.value());
+  Status decoded = compress::decode(p.model);
+  if (!decoded.ok()) {
+    return Status(StatusCode::kDataLoss, decoded.message()).with_context(origin);
+  }
+  return p;
+}
+
+}  // namespace
+
+const char* section_name(uint32_t type) {
+  switch (static_cast<SectionType>(type)) {
+    case SectionType::kMeta: return "META";
+    case SectionType::kGraph: return "GRAPH";
+    case SectionType::kLayers: return "LAYERS";
+    case SectionType::kMasks: return "MASKS";
+    case SectionType::kCodebooks: return "CODEBOOKS";
+    case SectionType::kCodes: return "CODES";
+    case SectionType::kValues: return "VALUES";
+    case SectionType::kActQ: return "ACTQ";
+  }
+  return "UNKNOWN";
+}
+
+const char* mask_format_name(MaskFormat f) {
+  switch (f) {
+    case MaskFormat::kDense: return "dense";
+    case MaskFormat::kBitmask: return "bitmask";
+    case MaskFormat::kBlockBitmask: return "block-bitmask";
+  }
+  return "unknown";
+}
+
+const char* code_format_name(CodeFormat f) {
+  switch (f) {
+    case CodeFormat::kNone: return "none";
+    case CodeFormat::kPacked: return "packed";
+  }
+  return "unknown";
+}
+
+Result<std::string> serialize_sieve(const compress::CompressedModel& model) {
+  std::map<SectionType, std::string> body;
+  {
+    Writer w;
+    w.u32(static_cast<uint32_t>(model.metadata.size()));
+    for (const auto& [k, v] : model.metadata) {
+      w.str(k);
+      w.str(v);
+    }
+    body[SectionType::kMeta] = std::move(w.out());
+  }
+  {
+    Writer w;
+    w.u32(static_cast<uint32_t>(model.activation_frac_bits.size()));
+    for (const auto& [k, v] : model.activation_frac_bits) {
+      w.str(k);
+      w.i32(v);
+    }
+    body[SectionType::kActQ] = std::move(w.out());
+  }
+  // The graph without the compressed weights: they are exported as zeros, then their data is
+  // stripped from the ONNX bytes (strip_weights); the reader restores them.
+  ir::Graph g = model.graph;
+  Writer layers, masks, books, codes, values;
+  layers.u32(static_cast<uint32_t>(model.layers.size()));
+  std::set<std::string> seen;
+  for (size_t i = 0; i < model.layers.size(); ++i) {
+    const compress::CompressedLayer& l = model.layers[i];
+    const std::string lw = layer_where(i, l.weight);
+    if (!seen.insert(l.weight).second) return invalid_argument("sieve: {} appears twice", lw);
+    if (l.shape.empty() || static_cast<int>(l.shape.size()) > kMaxRank || l.numel() <= 0) {
+      return invalid_argument("sieve: {}: shape {} cannot be stored (rank 1..{}, no empty dims)",
+                              lw, shape_str(l.shape), kMaxRank);
+    }
+    if (!l.block.empty() && l.block.size() != l.shape.size()) {
+      return invalid_argument("sieve: {}: block has {} entries for a rank-{} weight", lw,
+                              l.block.size(), l.shape.size());
+    }
+    for (size_t d = 0; d < l.block.size(); ++d) {
+      if (l.block[d] < 1 || l.block[d] > l.shape[d]) {
+        return invalid_argument("sieve: {}: block {} does not fit shape {}", lw,
+                                fmt::join(l.block, "x"), shape_str(l.shape));
+      }
+    }
+    if (!l.mask.empty() && l.mask.dtype() != DType::kU8) {
+      return invalid_argument("sieve: {}: mask is {}, expected u8", lw, dtype_name(l.mask.dtype()));
+    }
+    // decode_layer checks mask size, value/code counts, codebook count and code ranges.
+    auto decoded = compress::decode_layer(l);
+    if (!decoded.ok()) return decoded.status().with_context("sieve");
+    for (size_t b = 0; b < l.codebooks.size(); ++b) {
+      if (l.codebooks[b].empty() || l.codebooks[b].size() > (size_t{1} << l.bits)) {
+        return invalid_argument("sieve: {}: codebook {} has {} entries for {} bits", lw, b,
+                                l.codebooks[b].size(), l.bits);
+      }
+    }
+    auto it = g.initializers.find(l.weight);
+    if (it == g.initializers.end()) {
+      return invalid_argument("sieve: {}: the graph has no initializer of that name", lw);
+    }
+    // Zeros (lazily mapped for large weights); their data is stripped after export.
+    it->second = Tensor(DType::kF32, l.shape);
+
+    auto [mf, mbytes] = encode_mask(l);
+    const int64_t kept = l.kept();
+    layers.str(l.node);
+    layers.str(l.weight);
+    layers.u8(static_cast<uint8_t>(l.shape.size()));
+    for (int64_t d : l.shape) layers.i64(d);
+    layers.u8(static_cast<uint8_t>(l.block.size()));
+    for (int64_t d : l.block) layers.i64(d);
+    layers.u8(static_cast<uint8_t>(l.bits));
+    layers.u8(static_cast<uint8_t>(mf));
+    layers.u8(static_cast<uint8_t>(l.bits == 0 ? CodeFormat::kNone : CodeFormat::kPacked));
+    layers.u8(0);
+    layers.i64(l.region_rows);
+    layers.i64(l.region_cols);
+    layers.i64(kept);
+    layers.u64(mbytes.size());
+    masks.bytes(mbytes);
+    const uint32_t nbooks = l.bits == 0 ? 0 : static_cast<uint32_t>(l.codebooks.size());
+    layers.u32(nbooks);
+    for (uint32_t b = 0; b < nbooks; ++b) {
+      layers.u32(static_cast<uint32_t>(l.codebooks[b].size()));
+      for (float v : l.codebooks[b]) books.f32(v);
+    }
+    std::string packed = l.bits == 0 ? std::string() : pack_codes(l.codes, l.bits);
+    layers.u64(packed.size());
+    codes.bytes(packed);
+    const uint64_t nvalues = l.bits == 0 ? l.values.size() : 0;
+    layers.u64(nvalues);
+    if (l.bits == 0) {
+      for (float v : l.values) values.f32(v);
+    }
+  }
+  SIEVE_ASSIGN_OR_RETURN(std::string onnx,
+                         export_onnx_bytes(g, {.allow_sieve_extensions = true, .check = true}));
+  SIEVE_ASSIGN_OR_RETURN(body[SectionType::kGraph], strip_weights(onnx, model.layers));
+  body[SectionType::kLayers] = std::move(layers.out());
+  body[SectionType::kMasks] = std::move(masks.out());
+  body[SectionType::kCodebooks] = std::move(books.out());
+  body[SectionType::kCodes] = std::move(codes.out());
+  body[SectionType::kValues] = std::move(values.out());
+
+  const uint32_t count = static_cast<uint32_t>(std::size(kRequired));
+  Writer out;
+  out.bytes(std::string_view(kSieveMagic, 6));
+  out.u16(kSieveFormatVersion);
+  out.u32(count);
+  out.u32(0);
+  uint64_t offset = kHeaderBytes + count * kEntryBytes + 4;
+  for (SectionType t : kRequired) {
+    const std::string& b = body[t];
+    out.u32(static_cast<uint32_t>(t));
+    out.u32(crc32_of(b));
+    out.u64(offset);
+    out.u64(b.size());
+    offset += b.size();
+  }
+  out.u32(crc32_of(out.out()));
+  for (SectionType t : kRequired) out.bytes(body[t]);
+  return std::move(out.out());
+}
+
+Status write_sieve(const compress::CompressedModel& model, const std::string& path) {
+  auto bytes = serialize_sieve(model);
+  if (!bytes.ok()) return bytes.status().with_context(path);
+  return write_file_atomic(path, *bytes);
+}
+
+Result<compress::CompressedModel> parse_sieve(std::string_view bytes, const std::string& origin) {
+  SIEVE_ASSIGN_OR_RETURN(Parsed p, parse(bytes, origin, true));
+  return std::move(p.model);
+}
+
+Result<compress::CompressedModel> read_sieve(const std::string& path) {
+  SIEVE_ASSIGN_OR_RETURN(std::string bytes, read_file(path));
+  return parse_sieve(bytes, path);
+}
+
+Result<SieveFileInfo> sieve_file_info(std::string_view bytes, const std::string& origin) {
+  SIEVE_ASSIGN_OR_RETURN(Parsed p, parse(bytes, origin, false));
+  return std::move(p.info);
+}
+
+Result<SieveFileInfo> read_sieve_info(const std::string& path) {
+  SIEVE_ASSIGN_OR_RETURN(std::string bytes, read_file(path));
+  return sieve_file_info(bytes, path);
+}
+
+}  // namespace sieve::io

@@ -1,0 +1,201 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "compress/container_test_util.h"
+#include "sieve/core/atomic_file.h"
+#include "sieve/io/container/container.h"
+#include "sieve/io/model_loader.h"
+#include "sieve/io/onnx/onnx.h"
+#include "unit/onnx_test_util.h"
+
+namespace sieve {
+namespace {
+
+using container_test::Form;
+
+const std::vector<Form> kAllForms = {
+    Form::kDenseValues,     Form::kFineQuantLocal, Form::kBlockQuantGlobal, Form::kBlockValues,
+    Form::kNonUniformBlock, Form::kFineValues,     Form::kDenseQuant16,     Form::kFineQuant1};
+
+// The graph as ONNX gives it back (import normalises attributes, e.g. FullyConnected's trans_b):
+// what a .sieve file of `g` must decode to.
+ir::Graph onnx_round_trip(const ir::Graph& g) {
+  auto bytes = io::export_onnx_bytes(g, {.allow_sieve_extensions = true, .check = true});
+  EXPECT_TRUE(bytes.ok()) << bytes.status().to_string();
+  auto back = io::import_onnx_bytes(bytes.ok() ? *bytes : std::string());
+  EXPECT_TRUE(back.ok()) << back.status().to_string();
+  return back.ok() ? std::move(back.value()) : ir::Graph();
+}
+
+void expect_models_identical(const compress::CompressedModel& a,
+                             const compress::CompressedModel& b) {
+  ASSERT_EQ(a.layers.size(), b.layers.size());
+  for (size_t i = 0; i < a.layers.size(); ++i) {
+    container_test::expect_layers_identical(a.layers[i], b.layers[i]);
+  }
+  EXPECT_EQ(a.metadata, b.metadata);
+  EXPECT_EQ(a.activation_frac_bits, b.activation_frac_bits);
+  // The graph, decoded weights included, bit for bit.
+  onnx_test::expect_graphs_equal(onnx_round_trip(a.graph), b.graph);
+}
+
+class ContainerRoundTrip : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(ContainerRoundTrip, EveryLayerFormSurvivesBitExactly) {
+  // Rotate the forms so every layer of every model meets several forms across the cases.
+  for (size_t shift = 0; shift < 3; ++shift) {
+    std::vector<Form> forms(kAllForms.begin() + static_cast<std::ptrdiff_t>(shift),
+                            kAllForms.end());
+    forms.insert(forms.end(), kAllForms.begin(),
+                 kAllForms.begin() + static_cast<std::ptrdiff_t>(shift));
+    compress::CompressedModel m = container_test::make_model(GetParam(), forms);
+    auto bytes = io::serialize_sieve(m);
+    ASSERT_TRUE(bytes.ok()) << bytes.status().to_string();
+    auto back = io::parse_sieve(*bytes, "m.sieve");
+    ASSERT_TRUE(back.ok()) << back.status().to_string();
+    expect_models_identical(m, *back);
+    // Serialising again gives the same bytes (the format is deterministic).
+    auto again = io::serialize_sieve(*back);
+    ASSERT_TRUE(again.ok()) << again.status().to_string();
+    EXPECT_EQ(*again, *bytes);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Zoo, ContainerRoundTrip,
+                         ::testing::Values("lenet-300-100", "lenet5", "lstm"));
+
+TEST(Container, CompressedWeightsAreNotStoredTwice) {
+  // lenet-300-100 has 266,200 weights: stored dense in f32 they would take 1 MiB; with 4-bit
+  // codes on a quarter of them (and bias vectors in the graph) the file must be far smaller.
+  compress::CompressedModel m =
+      container_test::make_model("lenet-300-100", {Form::kFineQuantLocal});
+  auto bytes = io::serialize_sieve(m);
+  ASSERT_TRUE(bytes.ok()) << bytes.status().to_string();
+  EXPECT_LT(bytes->size(), 266200u * 4 / 10);
+  auto info = io::sieve_file_info(*bytes);
+  ASSERT_TRUE(info.ok()) << info.status().to_string();
+  ASSERT_EQ(info->layers.size(), 3u);
+  // fc1 [300, 784]: bitmask ceil(235200 / 8) bytes; codes 4 bits each.
+  const io::SieveLayerInfo& fc1 = info->layers[0];
+  EXPECT_EQ(fc1.shape, (Shape{300, 784}));
+  EXPECT_EQ(fc1.mask_format, io::MaskFormat::kBitmask);
+  EXPECT_EQ(fc1.mask_bytes, 29400u);
+  EXPECT_EQ(fc1.code_format, io::CodeFormat::kPacked);
+  EXPECT_EQ(fc1.code_bytes, static_cast<uint64_t>((fc1.kept * 4 + 7) / 8));
+  EXPECT_EQ(fc1.kept, m.layers[0].kept());
+  EXPECT_EQ(fc1.region_rows, 3);
+  EXPECT_EQ(fc1.region_cols, 4);
+  // Sections in their fixed order, contiguous, and the file size adds up.
+  ASSERT_EQ(info->sections.size(), 8u);
+  EXPECT_EQ(info->sections[1].name, "GRAPH");
+  uint64_t end = 16 + 8 * 24 + 4;
+  for (const io::SieveSectionInfo& s : info->sections) {
+    EXPECT_EQ(s.offset, end) << s.name;
+    end += s.bytes;
+  }
+  EXPECT_EQ(end, bytes->size());
+  EXPECT_EQ(info->file_bytes, bytes->size());
+}
+
+TEST(Container, BlockMasksTakeOneBitPerBlock) {
+  compress::CompressedModel m = container_test::make_model("lenet5", {Form::kBlockValues});
+  auto bytes = io::serialize_sieve(m);
+  ASSERT_TRUE(bytes.ok()) << bytes.status().to_string();
+  auto info = io::sieve_file_info(*bytes);
+  ASSERT_TRUE(info.ok()) << info.status().to_string();
+  // conv2 [50, 20, 5, 5] with block (3, 7, 1, 1): 17 x 3 x 5 x 5 = 1275 blocks -> 160 bytes.
+  const io::SieveLayerInfo& conv2 = info->layers[1];
+  EXPECT_EQ(conv2.shape, (Shape{50, 20, 5, 5}));
+  EXPECT_EQ(conv2.block, (std::vector<int64_t>{3, 7, 1, 1}));
+  EXPECT_EQ(conv2.mask_format, io::MaskFormat::kBlockBitmask);
+  EXPECT_EQ(conv2.mask_bytes, 160u);
+  // A mask that is not block-uniform falls back to one bit per weight.
+  compress::CompressedModel n = container_test::make_model("lenet5", {Form::kNonUniformBlock});
+  auto nbytes = io::serialize_sieve(n);
+  ASSERT_TRUE(nbytes.ok());
+  auto ninfo = io::sieve_file_info(*nbytes);
+  ASSERT_TRUE(ninfo.ok());
+  EXPECT_EQ(ninfo->layers[1].mask_format, io::MaskFormat::kBitmask);
+  EXPECT_EQ(ninfo->layers[1].mask_bytes, 50u * 20 * 25 / 8);
+}
+
+TEST(Container, WriteReadAndLoadModel) {
+  onnx_test::ScratchDir dir;
+  compress::CompressedModel m = container_test::make_model("lenet5", kAllForms);
+  const std::string path = dir.file("m.sieve");
+  ASSERT_TRUE(io::write_sieve(m, path).ok());
+  auto back = io::read_sieve(path);
+  ASSERT_TRUE(back.ok()) << back.status().to_string();
+  expect_models_identical(m, *back);
+  // The model loader accepts .sieve files and returns the decoded graph.
+  auto g = io::load_model(path);
+  ASSERT_TRUE(g.ok()) << g.status().to_string();
+  onnx_test::expect_graphs_equal(onnx_round_trip(m.graph), *g);
+  // Only the file itself: no temporary left behind.
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+    (void)e;
+    ++files;
+  }
+  EXPECT_EQ(files, 1);
+}
+
+TEST(Container, FailedWriteLeavesTheOldFileAndNoTemporary) {
+  onnx_test::ScratchDir dir;
+  compress::CompressedModel m = container_test::make_model("lenet-300-100", kAllForms);
+  const std::string path = dir.file("m.sieve");
+  ASSERT_TRUE(io::write_sieve(m, path).ok());
+  auto before = read_file(path);
+  ASSERT_TRUE(before.ok());
+  // A layer whose codes do not fit its codebook cannot be written: the old file stays.
+  compress::CompressedModel bad = m;
+  for (auto& l : bad.layers) {
+    if (l.bits != 0) {
+      l.codes[0] = static_cast<uint16_t>(l.codebooks[0].size());
+      break;
+    }
+  }
+  Status s = io::write_sieve(bad, path);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find(path), std::string::npos) << s.message();
+  auto after = read_file(path);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(*after, *before);
+  // Writing into a missing directory fails cleanly too.
+  Status s2 = io::write_sieve(m, dir.file("no/such/dir/m.sieve"));
+  EXPECT_FALSE(s2.ok());
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+    (void)e;
+    ++files;
+  }
+  EXPECT_EQ(files, 1);
+}
+
+TEST(Container, RefusesInconsistentModels) {
+  compress::CompressedModel m = container_test::make_model("lenet-300-100", kAllForms);
+  {
+    compress::CompressedModel bad = m;
+    bad.layers[0].weight = "no_such_weight";
+    auto r = io::serialize_sieve(bad);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.status().message().find("no_such_weight"), std::string::npos);
+  }
+  {
+    compress::CompressedModel bad = m;
+    bad.layers.push_back(bad.layers[0]);
+    auto r = io::serialize_sieve(bad);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.status().message().find("twice"), std::string::npos);
+  }
+  {
+    compress::CompressedModel bad = m;
+    bad.layers[0].values.pop_back();
+    EXPECT_FALSE(io::serialize_sieve(bad).ok());
+  }
+}
+
+}  // namespace
+}  // namespace sieve
