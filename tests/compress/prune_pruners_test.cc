@@ -280,6 +280,15 @@ TEST(PruneBalanced, EqualNonZerosPerPe) {
   EXPECT_EQ(zeros(m), 160);
 }
 
+TEST(PruneBalanced, TiesKeepLowerPositions) {
+  const Tensor w = Tensor::from_f32({2, 4}, {1, 1, 1, 1, 2, 2, 2, 2});
+  PruneSpec s = spec_of("balanced", 0.5);
+  s.pes = 2;
+  const Tensor m = run(w, {}, s);
+  const std::vector<uint8_t> got(m.span<uint8_t>().begin(), m.span<uint8_t>().end());
+  EXPECT_EQ(got, (std::vector<uint8_t>{1, 1, 0, 0, 1, 1, 0, 0}));
+}
+
 TEST(PruneSpecParse, ValuesAndErrors) {
   Result<PruneSpec> ok = parse_prune_spec(
       {{"method", "block"}, {"block", "4x8"}, {"criterion", "max"}, {"sparsity", "90%"}}, "r.yaml");

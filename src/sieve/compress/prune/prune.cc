@@ -4,9 +4,11 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <functional>
 
 namespace sieve::compress {
@@ -29,7 +31,7 @@ std::string PruneSpec::to_string() const {
   }
   if (method == "nm") s += fmt::format(" {}:{}", n, m);
   if (method == "balanced") s += fmt::format(" pes {}", pes);
-  if (sparsity >= 0) s += fmt::format(" sparsity {:g}", sparsity);
+  if (sparsity >= 0 && method != "nm") s += fmt::format(" sparsity {:g}", sparsity);
   if (quality >= 0) s += fmt::format(" quality {:g}", quality);
   return s;
 }
@@ -174,6 +176,7 @@ std::vector<int64_t> ascending(const std::vector<double>& score,
 
 // The block grid of a weight: per dimension, the anchors and extents of its blocks.
 struct BlockGrid {
+  static constexpr size_t kMaxRank = 8;
   Shape dims;
   std::vector<int64_t> block, stride, count;  // per dimension
   std::vector<int64_t> row_stride;            // element strides of the tensor
@@ -199,14 +202,15 @@ struct BlockGrid {
       fn(int64_t{0});
       return;
     }
-    std::vector<int64_t> lo(r), hi(r);
+    SIEVE_ASSERT(r <= kMaxRank, "block pruning supports rank <= {}, got {}", kMaxRank, r);
+    std::array<int64_t, kMaxRank> lo{}, hi{};
     for (size_t k = r; k-- > 0;) {
       const int64_t a = (id % count[k]) * stride[k];
       id /= count[k];
       lo[k] = a;
       hi[k] = std::min(dims[k], a + block[k]);
     }
-    std::vector<int64_t> idx(lo);
+    std::array<int64_t, kMaxRank> idx = lo;
     const size_t last = r - 1;
     while (true) {
       int64_t base = 0;
@@ -315,12 +319,7 @@ Status validate_prune_spec(const PruneSpec& spec, const Shape& shape, const std:
                               layer, mth, has_s ? " (both given)" : " (neither given)");
     }
   } else if (mth == "nm") {
-    if (has_s || has_q) {
-      return invalid_argument(
-          "layer {}: method nm takes neither sparsity nor quality (it is "
-          "1 - n/m)",
-          layer);
-    }
+    if (has_q) return invalid_argument("layer {}: method nm does not take quality", layer);
   } else {
     if (!has_s) return invalid_argument("layer {}: method {} needs sparsity", layer, mth);
     if (has_q) return invalid_argument("layer {}: method {} does not take quality", layer, mth);
@@ -331,6 +330,10 @@ Status validate_prune_spec(const PruneSpec& spec, const Shape& shape, const std:
       return invalid_argument("layer {}: weight shape {} is empty", layer, shape_str(shape));
   }
   const bool blocky = mth == "block";
+  if (blocky && shape.size() > 8) {
+    return invalid_argument("layer {}: block pruning supports rank <= 8, the weight is {}", layer,
+                            shape_str(shape));
+  }
   if (!blocky && (!spec.block.empty() || !spec.stride.empty())) {
     const bool ones =
         std::all_of(spec.block.begin(), spec.block.end(), [](int64_t v) { return v == 1; }) &&
@@ -391,21 +394,30 @@ Result<Tensor> prune_magnitude(const Tensor& weight, const Tensor& mask, const P
     }
     return to_mask(weight.shape(), keep);
   }
-  std::vector<int64_t> candidates;
-  std::vector<double> score(static_cast<size_t>(n));
+  // Keys (|w| bits, position): non-negative floats order like their bit patterns, so the key
+  // order is (magnitude, position), a strict total order: selection is deterministic and
+  // nth_element (linear) suffices instead of a sort.
+  SIEVE_ASSERT(n < (int64_t{1} << 32), "layer of {} weights is too large", n);
+  std::vector<uint64_t> keys;
+  keys.reserve(static_cast<size_t>(n));
   int64_t already = 0;
   for (int64_t i = 0; i < n; ++i) {
-    score[static_cast<size_t>(i)] = std::abs(static_cast<double>(w[i]));
-    if (keep[static_cast<size_t>(i)]) {
-      candidates.push_back(i);
-    } else {
+    if (!keep[static_cast<size_t>(i)]) {
       ++already;
+      continue;
     }
+    const float a = std::abs(w[i]);
+    uint32_t bits = 0;
+    std::memcpy(&bits, &a, sizeof bits);
+    keys.push_back((uint64_t{bits} << 32) | static_cast<uint64_t>(i));
   }
   const int64_t target = std::max(already, nearest_count(spec.sparsity * static_cast<double>(n)));
-  const std::vector<int64_t> order = ascending(score, candidates);
-  for (int64_t k = 0; k < target - already && k < static_cast<int64_t>(order.size()); ++k) {
-    keep[static_cast<size_t>(order[static_cast<size_t>(k)])] = 0;
+  const int64_t extra = std::min<int64_t>(target - already, static_cast<int64_t>(keys.size()));
+  if (extra > 0) {
+    std::nth_element(keys.begin(), keys.begin() + (extra - 1), keys.end());
+    for (int64_t k = 0; k < extra; ++k) {
+      keep[static_cast<size_t>(keys[static_cast<size_t>(k)] & 0xffffffffu)] = 0;
+    }
   }
   return to_mask(weight.shape(), keep);
 }
@@ -413,6 +425,11 @@ Result<Tensor> prune_magnitude(const Tensor& weight, const Tensor& mask, const P
 Result<Tensor> prune_block(const Tensor& weight, const Tensor& mask, const PruneSpec& spec) {
   SIEVE_RETURN_IF_ERROR(check_inputs(weight, mask));
   const Shape& shape = weight.shape();
+  const std::vector<int64_t> ones(shape.size(), 1);
+  if (full_block(spec, shape) == ones && full_stride(spec, shape) == ones) {
+    // Blocks of one weight: the same selection as fine-grained magnitude pruning, faster.
+    return prune_magnitude(weight, mask, spec);
+  }
   const int64_t n = weight.numel();
   const float* w = weight.data<float>();
   std::vector<uint8_t> keep = keep_vector(mask, n);
@@ -559,13 +576,20 @@ Result<Tensor> prune_balanced(const Tensor& weight, const Tensor& mask, const Pr
   }
   const float* w = weight.data<float>();
   std::vector<uint8_t> keep = keep_vector(mask, n);
-  // Elements still kept per PE, in position order.
-  std::vector<std::vector<int64_t>> pe(static_cast<size_t>(pes));
+  // Keys of the still-kept elements per PE: (|w| bits, inverted position), so that in
+  // ascending key order the smallest magnitudes come first and, among equal magnitudes, the
+  // higher positions: pruning a prefix keeps the largest, lower positions winning ties.
+  SIEVE_ASSERT(n < (int64_t{1} << 32), "layer of {} weights is too large", n);
+  std::vector<std::vector<uint64_t>> pe(static_cast<size_t>(pes));
   for (int64_t r = 0; r < rows; ++r) {
     auto& v = pe[static_cast<size_t>(r % pes)];
     for (int64_t c = 0; c < cols; ++c) {
       const int64_t i = r * cols + c;
-      if (keep[static_cast<size_t>(i)]) v.push_back(i);
+      if (!keep[static_cast<size_t>(i)]) continue;
+      const float a = std::abs(w[i]);
+      uint32_t bits = 0;
+      std::memcpy(&bits, &a, sizeof bits);
+      v.push_back((uint64_t{bits} << 32) | (0xffffffffu - static_cast<uint64_t>(i)));
     }
   }
   const double want = (1.0 - spec.sparsity) * static_cast<double>(n) / static_cast<double>(pes);
@@ -573,9 +597,12 @@ Result<Tensor> prune_balanced(const Tensor& weight, const Tensor& mask, const Pr
   for (const auto& v : pe) k = std::min<int64_t>(k, static_cast<int64_t>(v.size()));
   k = std::max<int64_t>(k, 0);
   for (auto& v : pe) {
-    std::stable_sort(v.begin(), v.end(),
-                     [&](int64_t a, int64_t b) { return std::abs(w[a]) > std::abs(w[b]); });
-    for (size_t j = static_cast<size_t>(k); j < v.size(); ++j) keep[static_cast<size_t>(v[j])] = 0;
+    const size_t drop = v.size() - static_cast<size_t>(k);
+    if (drop == 0) continue;
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(drop - 1), v.end());
+    for (size_t j = 0; j < drop; ++j) {
+      keep[static_cast<size_t>(0xffffffffu - (v[j] & 0xffffffffu))] = 0;
+    }
   }
   return to_mask(shape, keep);
 }

@@ -66,7 +66,7 @@ struct PruneSpec {
   std::string method = "magnitude";  // a name from passes.def
   // Exactly one of sparsity (fraction pruned, in [0, 1]) and quality (threshold in standard
   // deviations, >= 0) is set (>= 0) for magnitude and block; filter, channel and balanced take
-  // sparsity; nm takes neither (its sparsity is 1 − n/m).
+  // sparsity; nm ignores sparsity (its sparsity is 1 − n/m) and rejects quality.
   double sparsity = -1.0;
   double quality = -1.0;
   std::vector<int64_t> block;   // block: one size per dimension (padded with 1); empty = all 1
