@@ -42,7 +42,7 @@ class HuffmanCode {
   const std::vector<uint8_t>& lengths() const { return lengths_; }
   int length(int symbol) const { return lengths_[static_cast<size_t>(symbol)]; }
   uint32_t code(int symbol) const { return codes_[static_cast<size_t>(symbol)]; }
-  int max_length() const;
+  int max_length() const { return max_len_; }
 
   // Appends the codes of `symbols` (every one must have a code: SIEVE_ASSERT).
   void encode(std::span<const uint16_t> symbols, BitWriter& out) const;
@@ -64,6 +64,7 @@ class HuffmanCode {
   // Canonical decoding tables (puff.c): count_[len], symbols sorted by (length, symbol).
   std::vector<uint32_t> count_;
   std::vector<uint16_t> sorted_;
+  int max_len_ = 0;
 };
 
 // Encodes symbols with a code built from their own frequencies; the result holds the table

@@ -9,11 +9,14 @@
 //               the mask is constant on every block (a block-pruned layer).
 //   relative    Deep Compression / EIE relative indexing over the row-major 2-D view: each kept
 //               position stores, in k bits, the number z of pruned positions skipped since the
-//               previous kept one (or since the start). When z > 2^k − 1 a filler entry is
-//               inserted at the position 2^k − 1 further on (z = 2^k − 1 for the filler, then
-//               the count restarts after the filler): the filler is an explicit zero weight and
-//               also costs one weight code. Paper Fig. 2 (3-bit): kept {1, 4, 15} → entries
-//               z = 1, 2, 7 (filler at 12), 2.
+//               previous kept one (or since the start), z in [0, 2^k − 2]. The value 2^k − 1 is
+//               the filler: it stands for 2^k − 1 skipped pruned positions and no kept weight,
+//               and is inserted (as often as needed) when z > 2^k − 2, i.e. when the distance
+//               to the previous entry is 2^k or more. Deep Compression stores a zero weight at a
+//               filler, so its accounting charges each filler one weight code as well (the
+//               escape value makes that weight unnecessary for decoding: pass weight_bits = 0
+//               to count without it). Paper Fig. 2 (3-bit entries, a distance of 8 or more
+//               needs a filler): kept {1, 4, 15} → entries 1, 2, filler, 3 (4 entries).
 //   csr         row pointers (rows + 1 entries of bits_for(nnz) bits) + column indices (nnz
 //               entries of bits_for(cols − 1) bits).
 //   csc         column pointers (cols + 1 entries of bits_for(nnz)) + row indices (nnz ×
@@ -72,8 +75,8 @@ EncodedIndex encode_coo(const MaskView& mask);
 Result<Tensor> decode_index(const EncodedIndex& index, const Shape& shape, int64_t kept,
                             std::span<const int64_t> block = {});
 
-// Relative-index gaps z with fillers (the symbols Huffman-codes) for k-bit entries; *fillers
-// receives the number of filler entries.
+// The relative-index entries for k-bit entries (values z, fillers as 2^k − 1): the symbols
+// that Huffman coding of the index stream codes; *fillers receives the number of fillers.
 std::vector<uint16_t> relative_gaps(const MaskView& mask, int k, int64_t* fillers = nullptr);
 
 // Deep Compression's compression rate for n weights shared among k clusters of b-bit values:
@@ -88,6 +91,7 @@ struct IndexCost {
   uint64_t bytes = 0;      // ceil(bits / 8)
   int64_t fillers = 0;     // relative: filler entries (each also costs one weight code)
   uint64_t total_bits = 0; // bits + fillers · weight_bits (what the choice minimises)
+  uint64_t total_bytes() const { return (total_bits + 7) / 8; }
 };
 
 struct IndexChoice {
@@ -98,8 +102,9 @@ struct IndexChoice {
 // Costs of every format for `mask` (u8, the weight's shape; empty = dense: every format then
 // costs 0 bits and `best` is bitmask with 0 bits). weight_bits is the cost of one filler's
 // weight code (the layer's bits, or 32 unquantized). Relative tries k = 1..16 and keeps the
-// best. `block` (one size per dimension; empty or all 1 = fine-grained, block unavailable
-// unless it is all 1, when it equals the bitmask).
+// best. `block` gives one size per dimension (missing trailing sizes are 1); the block format
+// is available when it is non-empty and the mask is constant on every block (all-1 blocks:
+// the same cost as the bitmask).
 IndexChoice choose_index_format(const Tensor& mask, std::span<const int64_t> block,
                                 int weight_bits);
 

@@ -30,7 +30,7 @@ struct QuantizeOptions {
   int bits = 4;              // 1..16
   int64_t region_rows = 1;   // region grid over the 2-D view (1×1 = Deep Compression)
   int64_t region_cols = 1;
-  KMeansOptions kmeans;
+  KMeansOptions kmeans = {};
 };
 
 // k-means quantization of `weight` (f32, shape layer.shape) at the kept positions of
