@@ -11,6 +11,7 @@
 #include <variant>
 
 #include "command.h"
+#include "sieve/compress/irregularity.h"
 #include "sieve/io/container/container.h"
 #include "sieve/io/model_loader.h"
 #include "sieve/ir/dump.h"
@@ -25,6 +26,7 @@ struct InspectArgs {
   std::string model;
   bool json = false;
   int64_t batch = 1;
+  bool local_convergence = false;
 };
 
 nlohmann::json attr_json(const ir::Attr& a) {
@@ -143,6 +145,66 @@ nlohmann::json sieve_info_json(const io::SieveFileInfo& info) {
           {"layers", layers}};
 }
 
+// Local convergence (SPEC §3.2) of every FC/Conv/LSTM weight next to a random initialisation
+// of the same shape: windows of 4x4 (FC, LSTM) or 2x2x2x2 (conv), large = above the 90th
+// percentile of |w|.
+Result<nlohmann::json> local_convergence_json(const ir::Graph& g) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const ir::Node& n : g.nodes) {
+    std::vector<std::string> weights;
+    if (n.op == ir::OpKind::kFullyConnected || n.op == ir::OpKind::kConv) {
+      weights = {n.inputs[1]};
+    } else if (n.op == ir::OpKind::kLSTM || n.op == ir::OpKind::kGRU) {
+      weights = {n.inputs[1], n.inputs[2]};
+    }
+    for (const std::string& w : weights) {
+      const Tensor* t = g.initializer(w);
+      if (t == nullptr || t->dtype() != DType::kF32 || t->rank() < 2) continue;
+      nlohmann::json j = {{"weight", w}, {"shape", t->shape()}};
+      const Tensor random = compress::random_init_like(t->shape(), 1);
+      for (const auto& [key, tensor] :
+           {std::pair<const char*, const Tensor*>{"trained", t}, {"random", &random}}) {
+        auto lc = compress::local_convergence(*tensor);
+        if (!lc.ok()) return lc.status().with_context(w);
+        int64_t ge5 = 0, ge7 = 0;
+        for (size_t c = 5; c < lc->histogram.size(); ++c) {
+          ge5 += lc->histogram[c];
+          if (c >= 7) ge7 += lc->histogram[c];
+        }
+        j["window"] = lc->window;
+        j[key] = {{"max_large", lc->max_large},
+                  {"windows", lc->windows},
+                  {"windows_ge5", ge5},
+                  {"windows_ge7", ge7},
+                  {"histogram", lc->histogram}};
+      }
+      out.push_back(j);
+    }
+  }
+  return out;
+}
+
+void print_local_convergence(const nlohmann::json& layers) {
+  std::printf("local convergence (large = |w| above the 90th percentile)\n");
+  std::printf("  %-24s %-16s %-8s %21s %21s\n", "weight", "shape", "window", "trained max/>=5/>=7",
+              "random max/>=5/>=7");
+  for (const nlohmann::json& l : layers) {
+    auto dims = [](const nlohmann::json& v) {
+      std::string s;
+      for (const auto& d : v) s += (s.empty() ? "" : "x") + std::to_string(d.get<int64_t>());
+      return s;
+    };
+    auto stat = [](const nlohmann::json& v) {
+      return fmt::format("{}/{}/{}", v["max_large"].get<int64_t>(), v["windows_ge5"].get<int64_t>(),
+                         v["windows_ge7"].get<int64_t>());
+    };
+    std::printf("  %-24s %-16s %-8s %21s %21s\n", l["weight"].get<std::string>().c_str(),
+                dims(l["shape"]).c_str(), dims(l["window"]).c_str(), stat(l["trained"]).c_str(),
+                stat(l["random"]).c_str());
+  }
+  std::printf("\n");
+}
+
 int run_inspect(const InspectArgs& args) {
   std::optional<io::SieveFileInfo> sieve_info;
   if (io::model_source(args.model) == io::ModelSource::kSieve) {
@@ -152,7 +214,7 @@ int run_inspect(const InspectArgs& args) {
   }
   // Weights are not needed to describe a zoo model: leave them zero (no memory traffic).
   Result<ir::Graph> loaded =
-      io::load_model(args.model, {.batch = args.batch, .init_weights = false});
+      io::load_model(args.model, {.batch = args.batch, .init_weights = args.local_convergence});
   if (!loaded.ok()) return fail(loaded.status());
   ir::Graph& g = loaded.value();
   // An imported model may leave the batch dimension open (-1): count it at --batch.
@@ -165,12 +227,20 @@ int run_inspect(const InspectArgs& args) {
     }
   }
   const Status valid = ir::verify(g);
+  nlohmann::json lc;
+  if (args.local_convergence) {
+    Result<nlohmann::json> r = local_convergence_json(g);
+    if (!r.ok()) return fail(r.status().with_context(args.model));
+    lc = std::move(r.value());
+  }
   if (args.json) {
     nlohmann::json j = graph_json(g, valid);
     if (sieve_info) j["sieve"] = sieve_info_json(*sieve_info);
+    if (args.local_convergence) j["local_convergence"] = lc;
     std::printf("%s\n", j.dump(2).c_str());
   } else {
     if (sieve_info) print_sieve_info(*sieve_info);
+    if (args.local_convergence) print_local_convergence(lc);
     std::fputs(ir::dump(g).c_str(), stdout);
   }
   if (!valid.ok()) return fail(valid.with_context(args.model));
@@ -187,6 +257,9 @@ void add_inspect_command(CLI::App& app) {
                   "A zoo name (see `sieve zoo list`), a .onnx file or a .sieve file")
       ->required();
   sub->add_flag("--json", args.json, "Print JSON instead of text");
+  sub->add_flag("--local-convergence", args.local_convergence,
+                "Also print the local-convergence statistic of every FC/Conv/LSTM weight next to "
+                "a random initialisation (zoo models get their random initial weights)");
   sub->add_option("--batch", args.batch,
                   "Batch size for zoo models and for model inputs whose batch dimension is open")
       ->check(CLI::PositiveNumber)
