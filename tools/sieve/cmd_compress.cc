@@ -99,6 +99,7 @@ int run_compress(const CompressArgs& a) {
     if (!a.out.empty() && rep.file_bytes >= 0) std::printf("wrote %s\n", a.out.c_str());
     std::printf("total time %.1fs\n", rep.seconds);
   }
+  if (!r->write_status.ok()) return fail(r->write_status);
   return 0;
 }
 

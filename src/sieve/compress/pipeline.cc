@@ -128,8 +128,11 @@ PruneSpec to_spec(const PruneSettings& p) {
   s.sparsity = p.sparsity;
   s.quality = p.quality;
   if (s.sparsity < 0 && s.quality < 0) s.sparsity = 0.0;
-  s.block = p.block;
-  s.stride = p.stride;
+  // Block and stride belong to block pruning (a per-layer override may switch the method).
+  if (p.method == "block") {
+    s.block = p.block;
+    s.stride = p.stride;
+  }
   s.criterion = p.criterion == "max" ? BlockCriterion::kMax : BlockCriterion::kMean;
   s.n = p.n;
   s.m = p.m;
@@ -393,7 +396,10 @@ Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions&
   if (!o.out.empty()) {
     Status st = io::write_sieve(model, o.out);
     if (!st.ok()) {
-      if (!c.skipped(st, "writing the .sieve file")) return st.with_context("writing " + o.out);
+      if (!c.skipped(st, "writing the .sieve file")) {
+        result.write_status = st.with_context("writing " + o.out);
+        report.notes.push_back(result.write_status.message());
+      }
     } else {
       std::error_code ec;
       report.file_bytes = static_cast<int64_t>(std::filesystem::file_size(o.out, ec));

@@ -41,6 +41,8 @@ struct PipelineOptions {
 struct PipelineResult {
   CompressedModel model;
   Report report;
+  // Writing the .sieve file failed (the report is still complete otherwise).
+  Status write_status;
 };
 
 Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions& options);

@@ -1,0 +1,227 @@
+// Recipe parsing and validation: every section, key-by-key per-layer overrides, and the error
+// messages for unknown keys (file, key path, valid keys) and bad values (field and value).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "sieve/compress/recipe.h"
+
+namespace sieve::compress {
+namespace {
+
+using ir::OpKind;
+
+constexpr const char* kFull = R"(
+name: test-recipe
+model: lenet5
+description: every section
+seed: 7
+dense: {epochs: 3, lr: 0.02}
+retrain: {steps: 5, initial_sparsity: 0.25, epochs: 2, final_epochs: 1, lr: 0.004, batch: 32,
+          momentum: 0.8, weight_decay: 0.0001}
+prune:
+  fc: {method: block, block: [4, 4], stride: [4, 4], criterion: max, sparsity: 0.9}
+  conv: {method: block, block: [2, 1, 1, 1], sparsity: 85%}
+  layers:
+    ip2: {block: [2, 2], sparsity: 0.75}
+    conv1: {method: magnitude, quality: 0.5}
+quant:
+  enabled: true
+  fc: {bits: 4, regions: [4, 2]}
+  conv: {bits: 8}
+  layers:
+    ip2: {bits: 5}
+    conv2: {ttq: true}
+  finetune: {epochs: 2, lr: 0.002}
+  calibration: 128
+coding: {huffman: false}
+dsd: {enabled: true, dense_epochs: 2, lr: 0.0005}
+sensitivity: {enabled: true, sparsities: [0.5, 0.9], csv: sens.csv}
+irregularity: {reference: none}
+)";
+
+TEST(RecipeParse, EverySection) {
+  Result<Recipe> r = parse_recipe(kFull, "full.yaml");
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->name, "test-recipe");
+  EXPECT_EQ(r->model, "lenet5");
+  EXPECT_EQ(r->seed, 7u);
+  EXPECT_EQ(r->dense_epochs, 3);
+  EXPECT_DOUBLE_EQ(r->dense_lr, 0.02);
+  EXPECT_EQ(r->steps, 5);
+  EXPECT_DOUBLE_EQ(r->initial_sparsity, 0.25);
+  EXPECT_EQ(r->retrain_epochs, 2);
+  EXPECT_EQ(r->final_epochs, 1);
+  EXPECT_DOUBLE_EQ(r->retrain_lr, 0.004);
+  EXPECT_EQ(r->batch, 32);
+  EXPECT_DOUBLE_EQ(r->momentum, 0.8);
+  EXPECT_DOUBLE_EQ(r->weight_decay, 0.0001);
+  EXPECT_EQ(r->prune_fc.method, "block");
+  EXPECT_EQ(r->prune_fc.block, (std::vector<int64_t>{4, 4}));
+  EXPECT_EQ(r->prune_fc.stride, (std::vector<int64_t>{4, 4}));
+  EXPECT_EQ(r->prune_fc.criterion, "max");
+  EXPECT_DOUBLE_EQ(r->prune_fc.sparsity, 0.9);
+  EXPECT_DOUBLE_EQ(r->prune_conv.sparsity, 0.85);  // "85%"
+  EXPECT_TRUE(r->quant_enabled);
+  EXPECT_EQ(r->quant_fc.bits, 4);
+  EXPECT_EQ(r->quant_fc.region_rows, 4);
+  EXPECT_EQ(r->quant_fc.region_cols, 2);
+  EXPECT_EQ(r->finetune_epochs, 2);
+  EXPECT_DOUBLE_EQ(r->finetune_lr, 0.002);
+  EXPECT_EQ(r->calibration_examples, 128);
+  EXPECT_FALSE(r->huffman);
+  EXPECT_TRUE(r->dsd);
+  EXPECT_EQ(r->dsd_dense_epochs, 2);
+  EXPECT_DOUBLE_EQ(r->dsd_lr, 0.0005);
+  EXPECT_TRUE(r->sensitivity);
+  EXPECT_EQ(r->sensitivity_sparsities, (std::vector<double>{0.5, 0.9}));
+  EXPECT_EQ(r->sensitivity_csv, "sens.csv");
+  EXPECT_EQ(r->irregularity_reference, "none");
+}
+
+TEST(RecipeParse, PerLayerOverridesKeyByKey) {
+  Result<Recipe> r = parse_recipe(kFull, "full.yaml");
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  // ip2 overrides block and sparsity; method and criterion come from fc:.
+  const PruneSettings ip2 = r->prune_for("ip2", OpKind::kFullyConnected);
+  EXPECT_EQ(ip2.method, "block");
+  EXPECT_EQ(ip2.criterion, "max");
+  EXPECT_EQ(ip2.block, (std::vector<int64_t>{2, 2}));
+  EXPECT_EQ(ip2.stride, (std::vector<int64_t>{4, 4}));
+  EXPECT_DOUBLE_EQ(ip2.sparsity, 0.75);
+  // conv1: quality replaces the kind's sparsity.
+  const PruneSettings conv1 = r->prune_for("conv1", OpKind::kConv);
+  EXPECT_EQ(conv1.method, "magnitude");
+  EXPECT_DOUBLE_EQ(conv1.quality, 0.5);
+  EXPECT_LT(conv1.sparsity, 0);
+  // A node without an override gets its kind's default.
+  const PruneSettings ip1 = r->prune_for("ip1", OpKind::kFullyConnected);
+  EXPECT_EQ(ip1.block, (std::vector<int64_t>{4, 4}));
+  EXPECT_DOUBLE_EQ(ip1.sparsity, 0.9);
+  const PruneSettings conv2 = r->prune_for("conv2", OpKind::kConv);
+  EXPECT_EQ(conv2.block, (std::vector<int64_t>{2, 1, 1, 1}));
+  // Quantization: ip2 5 bits with the fc region grid; conv2 TTQ with conv bits.
+  const QuantSettings q_ip2 = r->quant_for("ip2", OpKind::kFullyConnected);
+  EXPECT_EQ(q_ip2.bits, 5);
+  EXPECT_EQ(q_ip2.region_rows, 4);
+  EXPECT_EQ(q_ip2.region_cols, 2);
+  const QuantSettings q_conv2 = r->quant_for("conv2", OpKind::kConv);
+  EXPECT_TRUE(q_conv2.ttq);
+  EXPECT_EQ(q_conv2.bits, 8);
+  EXPECT_EQ(r->quant_for("conv1", OpKind::kConv).bits, 8);
+  const auto named = r->named_layers();
+  EXPECT_EQ(named.size(), 3u);  // ip2, conv1, conv2
+}
+
+TEST(RecipeParse, DefaultsWhenSectionsAreAbsent) {
+  Result<Recipe> r = parse_recipe("name: minimal\n", "min.yaml");
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->prune_for("x", OpKind::kFullyConnected).method, "none");
+  EXPECT_EQ(r->quant_for("x", OpKind::kFullyConnected).bits, 4);  // FC 4 bits
+  EXPECT_EQ(r->quant_for("x", OpKind::kConv).bits, 8);            // conv 8 bits
+  EXPECT_TRUE(r->huffman);
+  EXPECT_FALSE(r->dsd);
+  EXPECT_EQ(r->irregularity_reference, "same-sparsity");
+}
+
+std::string error_of(const std::string& yaml) {
+  Result<Recipe> r = parse_recipe(yaml, "bad.yaml");
+  EXPECT_FALSE(r.ok()) << yaml;
+  return r.ok() ? "" : r.status().message();
+}
+
+TEST(RecipeParse, UnknownTopLevelKeyListsValidKeys) {
+  const std::string m = error_of("name: x\nprunning: {}\n");
+  EXPECT_NE(m.find("bad.yaml"), std::string::npos) << m;
+  EXPECT_NE(m.find("prunning"), std::string::npos) << m;
+  EXPECT_NE(m.find("valid keys: name, model, description, seed, dense, retrain, prune"),
+            std::string::npos)
+      << m;
+}
+
+TEST(RecipeParse, UnknownNestedKeyNamesItsPath) {
+  const std::string m = error_of("prune:\n  fc: {method: block, blok: [4, 4]}\n");
+  EXPECT_NE(m.find("bad.yaml: prune.fc.blok: unknown key \"blok\""), std::string::npos) << m;
+  EXPECT_NE(m.find("method, block, stride, criterion, sparsity"), std::string::npos) << m;
+  const std::string m2 = error_of("prune:\n  layers:\n    ip1: {sparsty: 0.5}\n");
+  EXPECT_NE(m2.find("prune.layers.ip1.sparsty"), std::string::npos) << m2;
+  const std::string m3 = error_of("quant: {fc: {bits: 4, region: [2, 2]}}\n");
+  EXPECT_NE(m3.find("quant.fc.region"), std::string::npos) << m3;
+  EXPECT_NE(m3.find("bits, regions, ttq"), std::string::npos) << m3;
+  const std::string m4 = error_of("coding: {huffmann: true}\n");
+  EXPECT_NE(m4.find("coding.huffmann"), std::string::npos) << m4;
+}
+
+TEST(RecipeParse, BadValuesNameFieldAndValue) {
+  struct Case {
+    const char* yaml;
+    const char* expect;
+  };
+  const Case cases[] = {
+      {"prune: {fc: {sparsity: 1.5}}", "prune.fc.sparsity: value 1.5 outside [0, 1)"},
+      {"prune: {fc: {sparsity: lots}}", "prune.fc.sparsity: expected a number, got \"lots\""},
+      {"prune: {fc: {method: random}}", "unknown pruning method \"random\"; known: none"},
+      {"prune: {fc: {criterion: median}}", "unknown criterion \"median\""},
+      {"prune: {fc: {block: [4, 0]}}", "prune.fc.block: sizes must be >= 1"},
+      {"prune: {fc: {block: {a: 1}}}", "prune.fc.block: expected a list of sizes"},
+      {"prune: {fc: {sparsity: 0.5, quality: 1.0}}", "give either sparsity or quality"},
+      {"prune: {fc: {n: 5, m: 4}}", "n = 5 exceeds m = 4"},
+      {"quant: {fc: {bits: 17}}", "quant.fc.bits: bits 17 outside 0..16"},
+      {"quant: {fc: {regions: [2, 2, 2]}}", "quant.fc.regions: expected [rows, cols]"},
+      {"quant: {enabled: maybe}", "quant.enabled: expected true or false, got \"maybe\""},
+      {"retrain: {steps: 0}", "retrain.steps: value 0 too small"},
+      {"retrain: {lr: -0.1}", "retrain.lr: learning rate -0.1 must be positive"},
+      {"retrain: {epochs: 1.5}", "retrain.epochs: expected an integer, got \"1.5\""},
+      {"dense: {epochs: -2}", "dense.epochs: value -2 is negative"},
+      {"sensitivity: {sparsities: [0.5, 1.2]}", "sensitivity.sparsities[1]: value 1.2"},
+      {"prune: [1, 2]", "prune: expected a mapping"},
+      {"[1, 2]", "(top level): expected a mapping"},
+  };
+  for (const Case& c : cases) {
+    const std::string m = error_of(c.yaml);
+    EXPECT_NE(m.find(c.expect), std::string::npos) << c.yaml << "\n  got: " << m;
+    EXPECT_NE(m.find("bad.yaml"), std::string::npos) << m;
+  }
+}
+
+TEST(RecipeParse, SyntaxErrorsAndMissingFiles) {
+  const std::string m = error_of("prune: {fc: [1, 2}\n");
+  EXPECT_NE(m.find("bad.yaml: line 1"), std::string::npos) << m;
+  EXPECT_NE(m.find("YAML syntax error"), std::string::npos) << m;
+  EXPECT_NE(error_of("").find("empty"), std::string::npos);
+  Result<Recipe> r = load_recipe("/nonexistent/recipe.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(r.status().message().find("/nonexistent/recipe.yaml"), std::string::npos);
+}
+
+TEST(RecipeParse, NameDefaultsToTheFileStem) {
+  const auto path = std::filesystem::temp_directory_path() / "sieve_recipe_stem_test.yaml";
+  {
+    std::ofstream f(path);
+    f << "prune: {fc: {method: magnitude, sparsity: 0.5}}\n";
+  }
+  Result<Recipe> r = load_recipe(path.string());
+  std::filesystem::remove(path);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->name, "sieve_recipe_stem_test");
+  EXPECT_EQ(r->path, path.string());
+}
+
+// Every recipe shipped in recipes/ parses.
+TEST(RecipeParse, ShippedRecipesParse) {
+  const std::filesystem::path dir = std::filesystem::path(SIEVE_SOURCE_DIR) / "recipes";
+  int n = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (e.path().extension() != ".yaml") continue;
+    Result<Recipe> r = load_recipe(e.path().string());
+    EXPECT_TRUE(r.ok()) << r.status().to_string();
+    ++n;
+  }
+  EXPECT_GE(n, 4);
+}
+
+}  // namespace
+}  // namespace sieve::compress
