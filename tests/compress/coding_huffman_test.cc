@@ -1,8 +1,8 @@
-#include "sieve/compress/coding/huffman.h"
-
 #include <gtest/gtest.h>
 
 #include <random>
+
+#include "sieve/compress/coding/huffman.h"
 
 namespace sieve::compress::coding {
 namespace {

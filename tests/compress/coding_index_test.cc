@@ -1,10 +1,9 @@
-#include "sieve/compress/coding/index.h"
-
 #include <gtest/gtest.h>
 
 #include <random>
 
 #include "sieve/compress/coding/accounting.h"
+#include "sieve/compress/coding/index.h"
 
 namespace sieve::compress::coding {
 namespace {
@@ -117,8 +116,8 @@ TEST(IndexFormats, EveryFormatRoundTrips) {
 }
 
 TEST(IndexFormats, BlockBitmaskOneBitPerBlock) {
-  // Conv-like [4, 2, 3, 3] weight pruned in blocks of 2 output channels × 1 × 3 × 3, with a
-  // partial edge along dim 1? No: 2 divides 2. Use block {2, 1, 2, 2}: edges at 3 → partial.
+  // Conv-like [4, 2, 3, 3] weight in blocks {2, 1, 2, 2}: the kernel dims (3) end in partial
+  // edge blocks.
   const Shape shape = {4, 2, 3, 3};
   const std::vector<int64_t> block = {2, 1, 2, 2};
   // Grid: 2 × 2 × 2 × 2 = 16 blocks. Keep blocks whose grid index is odd.
@@ -185,9 +184,9 @@ TEST(Accounting, DeepCompressionStyleLayer) {
   Result<LayerBytes> b = account_layer(l);
   ASSERT_TRUE(b.ok()) << b.status().to_string();
   EXPECT_EQ(b->dense_bytes, 64u);
-  EXPECT_EQ(b->codes_bytes, 4u);       // 16 × 2 bits
-  EXPECT_EQ(b->codebook_bytes, 16u);   // 4 × 32 bits
-  EXPECT_EQ(b->index_bytes, 0u);       // dense
+  EXPECT_EQ(b->codes_bytes, 4u);      // 16 × 2 bits
+  EXPECT_EQ(b->codebook_bytes, 16u);  // 4 × 32 bits
+  EXPECT_EQ(b->index_bytes, 0u);      // dense
   EXPECT_EQ(b->quantized_bytes(), 20u);
   // 64 / 20 = 3.2, Deep Compression's example.
   EXPECT_DOUBLE_EQ(static_cast<double>(b->dense_bytes) / b->quantized_bytes(), 3.2);

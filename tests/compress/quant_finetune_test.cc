@@ -1,11 +1,10 @@
-#include "sieve/compress/quant/finetune.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 
 #include "sieve/compress/quant/activation.h"
+#include "sieve/compress/quant/finetune.h"
 #include "sieve/compress/quant/quantize.h"
 
 namespace sieve::compress::quant {

@@ -7,7 +7,9 @@
 namespace sieve::compress::coding {
 
 namespace {
-uint64_t bytes_of(uint64_t bits) { return (bits + 7) / 8; }
+uint64_t bytes_of(uint64_t bits) {
+  return (bits + 7) / 8;
+}
 }  // namespace
 
 Result<LayerBytes> account_layer(const CompressedLayer& layer, const AccountOptions& options) {
@@ -90,8 +92,8 @@ Result<LayerBytes> account_layer(const CompressedLayer& layer, const AccountOpti
         ++freq[static_cast<size_t>(g - f * escape)];
       }
       SIEVE_ASSIGN_OR_RETURN(HuffmanCode h, HuffmanCode::from_frequencies(freq));
-      const uint64_t bits =
-          h.encoded_bits(freq) + static_cast<uint64_t>(fillers) * static_cast<uint64_t>(filler_bits);
+      const uint64_t bits = h.encoded_bits(freq) +
+                            static_cast<uint64_t>(fillers) * static_cast<uint64_t>(filler_bits);
       const uint64_t payload = bytes_of(bits);
       const uint64_t table = h.table_bytes();
       if (payload + table < r.index_huffman_bytes + r.index_table_bytes) {

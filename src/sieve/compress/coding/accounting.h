@@ -31,20 +31,20 @@ struct AccountOptions {
 };
 
 struct LayerBytes {
-  int64_t weights = 0;           // numel
+  int64_t weights = 0;  // numel
   int64_t kept = 0;
-  int bits = 0;                  // bits per kept weight (32 when unquantized)
-  uint64_t dense_bytes = 0;      // weights × 4
+  int bits = 0;              // bits per kept weight (32 when unquantized)
+  uint64_t dense_bytes = 0;  // weights × 4
 
-  uint64_t codes_bytes = 0;            // ceil(kept × bits / 8)
-  uint64_t codes_huffman_bytes = 0;    // Huffman payload (= codes_bytes when not quantized)
-  uint64_t codes_table_bytes = 0;      // Huffman table (0 when not quantized)
+  uint64_t codes_bytes = 0;          // ceil(kept × bits / 8)
+  uint64_t codes_huffman_bytes = 0;  // Huffman payload (= codes_bytes when not quantized)
+  uint64_t codes_table_bytes = 0;    // Huffman table (0 when not quantized)
   uint64_t codebook_bytes = 0;
 
-  IndexChoice index;                   // every format's cost and the best
-  uint64_t index_bytes = 0;            // best: ceil(total_bits / 8) (fillers' codes included)
-  uint64_t index_huffman_bytes = 0;    // coded: min(index_bytes, Huffman(relative gaps) +
-                                       //   fillers' codes); its table in index_table_bytes
+  IndexChoice index;                 // every format's cost and the best
+  uint64_t index_bytes = 0;          // best: ceil(total_bits / 8) (fillers' codes included)
+  uint64_t index_huffman_bytes = 0;  // coded: min(index_bytes, Huffman(relative gaps) +
+                                     //   fillers' codes); its table in index_table_bytes
   uint64_t index_table_bytes = 0;
   IndexFormat index_coded_format = IndexFormat::kBitmask;  // which the coded number uses
 

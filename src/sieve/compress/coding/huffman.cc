@@ -47,7 +47,8 @@ std::vector<int> huffman_lengths(std::span<const uint64_t> freq) {
   }
   std::vector<int> lengths(static_cast<size_t>(n), 0);
   for (int64_t s = 0; s < n; ++s) {
-    if (freq[static_cast<size_t>(s)] > 0) lengths[static_cast<size_t>(s)] = depth[static_cast<size_t>(s)];
+    if (freq[static_cast<size_t>(s)] > 0)
+      lengths[static_cast<size_t>(s)] = depth[static_cast<size_t>(s)];
   }
   return lengths;
 }
@@ -149,8 +150,7 @@ Result<HuffmanCode> HuffmanCode::from_lengths(std::span<const uint8_t> lengths) 
   }
   if (kraft == 0) return data_loss("Huffman table: no symbol has a code");
   if (kraft > (uint64_t{1} << kMaxLength)) {
-    return data_loss("Huffman table: code lengths are over-subscribed (Kraft sum {}/65536)",
-                     kraft);
+    return data_loss("Huffman table: code lengths are over-subscribed (Kraft sum {}/65536)", kraft);
   }
   // Canonical codes (RFC 1951 3.2.2).
   std::vector<uint32_t> next(kMaxLength + 2, 0);
@@ -168,7 +168,8 @@ Result<HuffmanCode> HuffmanCode::from_lengths(std::span<const uint8_t> lengths) 
   // Symbols sorted by (length, symbol) for decoding.
   std::vector<uint32_t> offs(kMaxLength + 2, 0);
   for (int len = 1; len <= kMaxLength; ++len) {
-    offs[static_cast<size_t>(len + 1)] = offs[static_cast<size_t>(len)] + h.count_[static_cast<size_t>(len)];
+    offs[static_cast<size_t>(len + 1)] =
+        offs[static_cast<size_t>(len)] + h.count_[static_cast<size_t>(len)];
   }
   h.sorted_.assign(offs[kMaxLength + 1], 0);
   for (size_t s = 0; s < n; ++s) {
@@ -233,8 +234,8 @@ std::vector<uint8_t> HuffmanCode::serialize() const {
   w.put(n1 >> 8, 8);
   for (uint8_t l : lengths_) w.put(l, 5);
   std::vector<uint8_t> bytes = w.take();
-  SIEVE_ASSERT(bytes.size() == table_bytes(), "Huffman table: {} bytes, expected {}",
-               bytes.size(), table_bytes());
+  SIEVE_ASSERT(bytes.size() == table_bytes(), "Huffman table: {} bytes, expected {}", bytes.size(),
+               table_bytes());
   return bytes;
 }
 
@@ -260,7 +261,8 @@ Result<HuffmanCode> HuffmanCode::parse(std::span<const uint8_t> bytes, size_t* c
 
 Result<HuffmanEncoded> huffman_encode(std::span<const uint16_t> symbols, int alphabet,
                                       int max_length) {
-  SIEVE_ASSIGN_OR_RETURN(HuffmanCode code, HuffmanCode::from_symbols(symbols, alphabet, max_length));
+  SIEVE_ASSIGN_OR_RETURN(HuffmanCode code,
+                         HuffmanCode::from_symbols(symbols, alphabet, max_length));
   BitWriter w;
   code.encode(symbols, w);
   HuffmanEncoded e{std::move(code), {}, w.bit_count()};

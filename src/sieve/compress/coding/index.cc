@@ -9,9 +9,9 @@ namespace sieve::compress::coding {
 
 namespace {
 
-constexpr IndexFormat kAllFormats[] = {IndexFormat::kBitmask, IndexFormat::kBlock,
+constexpr IndexFormat kAllFormats[] = {IndexFormat::kBitmask,  IndexFormat::kBlock,
                                        IndexFormat::kRelative, IndexFormat::kCsr,
-                                       IndexFormat::kCsc, IndexFormat::kCoo};
+                                       IndexFormat::kCsc,      IndexFormat::kCoo};
 
 EncodedIndex finish(IndexFormat f, BitWriter& w) {
   EncodedIndex e;
@@ -41,9 +41,10 @@ Result<std::vector<int64_t>> padded_block(const Shape& shape, std::span<const in
   return b;
 }
 
-// Block-grid index of every element of `shape` (row-major), and the number of blocks.
-std::vector<int64_t> block_ids(const Shape& shape, const std::vector<int64_t>& b,
-                               int64_t* blocks) {
+// Calls fn(i, block) for every element i of `shape` (row-major) with the row-major index of
+// its block in the grid of blocks of size b; returns the number of blocks.
+template <typename Fn>
+int64_t for_each_block_id(const Shape& shape, const std::vector<int64_t>& b, Fn&& fn) {
   const size_t r = shape.size();
   std::vector<int64_t> grid(r);
   int64_t nb = 1;
@@ -51,37 +52,41 @@ std::vector<int64_t> block_ids(const Shape& shape, const std::vector<int64_t>& b
     grid[d] = (shape[d] + b[d] - 1) / b[d];
     nb *= grid[d];
   }
-  *blocks = nb;
   const int64_t n = shape_numel(shape);
-  std::vector<int64_t> ids(static_cast<size_t>(n));
+  if (n == 0 || r == 0) return nb;
+  // The innermost dimension runs in a tight loop; the outer index is carried.
+  const int64_t inner = shape[r - 1], binner = b[r - 1];
   std::vector<int64_t> idx(r, 0);
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t id = 0;
-    for (size_t d = 0; d < r; ++d) id = id * grid[d] + idx[d] / b[d];
-    ids[static_cast<size_t>(i)] = id;
-    for (size_t d = r; d-- > 0;) {
+  for (int64_t i = 0; i < n; i += inner) {
+    int64_t base = 0;
+    for (size_t d = 0; d + 1 < r; ++d) base = base * grid[d] + idx[d] / b[d];
+    base *= grid[r - 1];
+    for (int64_t j = 0; j < inner; ++j) fn(i + j, base + j / binner);
+    for (size_t d = r - 1; d-- > 0;) {
       if (++idx[d] < shape[d]) break;
       idx[d] = 0;
     }
   }
-  return ids;
+  return nb;
 }
 
 // Kept flag per block, or an empty vector when the mask is not constant on some block.
 std::vector<int8_t> block_flags(const Tensor& mask, const std::vector<int64_t>& b) {
-  int64_t nb = 0;
-  const std::vector<int64_t> ids = block_ids(mask.shape(), b, &nb);
+  int64_t nb = 1;
+  for (size_t d = 0; d < b.size(); ++d) nb *= (mask.shape()[d] + b[d] - 1) / b[d];
   std::vector<int8_t> flag(static_cast<size_t>(nb), -1);
   const uint8_t* m = mask.data<uint8_t>();
-  for (size_t i = 0; i < ids.size(); ++i) {
+  bool constant = true;
+  for_each_block_id(mask.shape(), b, [&](int64_t i, int64_t id) {
     const int8_t v = m[i] != 0 ? 1 : 0;
-    int8_t& f = flag[static_cast<size_t>(ids[i])];
+    int8_t& f = flag[static_cast<size_t>(id)];
     if (f < 0) {
       f = v;
     } else if (f != v) {
-      return {};
+      constant = false;
     }
-  }
+  });
+  if (!constant) return {};
   return flag;
 }
 
@@ -109,9 +114,10 @@ Result<IndexFormat> parse_index_format(const std::string& name) {
   for (IndexFormat f : kAllFormats) {
     if (name == index_format_name(f)) return f;
   }
-  return invalid_argument("unknown index format \"{}\" (known: bitmask, block, relative, csr, "
-                          "csc, coo)",
-                          name);
+  return invalid_argument(
+      "unknown index format \"{}\" (known: bitmask, block, relative, csr, "
+      "csc, coo)",
+      name);
 }
 
 MaskView mask_view(const Tensor& mask) {
@@ -255,17 +261,17 @@ Result<Tensor> decode_index(const EncodedIndex& index, const Shape& shape, int64
       break;
     case IndexFormat::kBlock: {
       SIEVE_ASSIGN_OR_RETURN(std::vector<int64_t> b, padded_block(shape, block));
-      int64_t nb = 0;
-      const std::vector<int64_t> ids = block_ids(shape, b, &nb);
+      int64_t nb = 1;
+      for (size_t d = 0; d < b.size(); ++d) nb *= (shape[d] + b[d] - 1) / b[d];
       std::vector<uint8_t> flags(static_cast<size_t>(nb));
       for (int64_t i = 0; i < nb; ++i) {
         SIEVE_ASSIGN_OR_RETURN(uint32_t bit, in.get(1));
         flags[static_cast<size_t>(i)] = static_cast<uint8_t>(bit);
       }
-      for (int64_t i = 0; i < n; ++i) {
-        m[i] = flags[static_cast<size_t>(ids[static_cast<size_t>(i)])];
+      for_each_block_id(shape, b, [&](int64_t i, int64_t id) {
+        m[i] = flags[static_cast<size_t>(id)];
         got += m[i];
-      }
+      });
       break;
     }
     case IndexFormat::kRelative: {
@@ -297,7 +303,8 @@ Result<Tensor> decode_index(const EncodedIndex& index, const Shape& shape, int64
       for (int64_t i = 0; i <= outer; ++i) {
         SIEVE_ASSIGN_OR_RETURN(uint32_t p, in.get(pw));
         ptr[static_cast<size_t>(i)] = p;
-        if ((i == 0 && p != 0) || (i > 0 && ptr[static_cast<size_t>(i)] < ptr[static_cast<size_t>(i - 1)])) {
+        if ((i == 0 && p != 0) ||
+            (i > 0 && ptr[static_cast<size_t>(i)] < ptr[static_cast<size_t>(i - 1)])) {
           return data_loss("{} index: pointer {} = {} out of order", name, i, p);
         }
       }
@@ -366,8 +373,10 @@ IndexChoice choose_index_format(const Tensor& mask, std::span<const int64_t> blo
   const MaskView v = mask_view(mask);
   const uint64_t n = static_cast<uint64_t>(v.size());
   const uint64_t nnz = static_cast<uint64_t>(count_kept(v));
-  const uint64_t rw = static_cast<uint64_t>(bits_for(static_cast<uint64_t>(std::max<int64_t>(v.rows - 1, 0))));
-  const uint64_t cw = static_cast<uint64_t>(bits_for(static_cast<uint64_t>(std::max<int64_t>(v.cols - 1, 0))));
+  const uint64_t rw =
+      static_cast<uint64_t>(bits_for(static_cast<uint64_t>(std::max<int64_t>(v.rows - 1, 0))));
+  const uint64_t cw =
+      static_cast<uint64_t>(bits_for(static_cast<uint64_t>(std::max<int64_t>(v.cols - 1, 0))));
   const uint64_t pw = static_cast<uint64_t>(bits_for(nnz));
   auto set = [&](IndexFormat f, uint64_t bits) {
     IndexCost& c = choice.costs[static_cast<size_t>(f)];
@@ -411,7 +420,8 @@ IndexChoice choose_index_format(const Tensor& mask, std::span<const int64_t> blo
       int64_t fillers = 0;
       for (int64_t g : gaps) fillers += fillers_for(g, k);
       const uint64_t bits = (nnz + static_cast<uint64_t>(fillers)) * static_cast<uint64_t>(k);
-      const uint64_t total = bits + static_cast<uint64_t>(fillers) * static_cast<uint64_t>(std::max(weight_bits, 0));
+      const uint64_t total =
+          bits + static_cast<uint64_t>(fillers) * static_cast<uint64_t>(std::max(weight_bits, 0));
       if (first || total < c.total_bits) {
         c.k = k;
         c.bits = bits;

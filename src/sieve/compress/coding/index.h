@@ -85,12 +85,12 @@ double deep_compression_rate(double n, double k, double b = 32.0);
 
 struct IndexCost {
   IndexFormat format = IndexFormat::kBitmask;
-  bool available = true;   // block: false when the mask is not block-constant
-  int k = 0;               // relative: the chosen entry width
-  uint64_t bits = 0;       // index stream bits (fillers' index entries included)
-  uint64_t bytes = 0;      // ceil(bits / 8)
-  int64_t fillers = 0;     // relative: filler entries (each also costs one weight code)
-  uint64_t total_bits = 0; // bits + fillers · weight_bits (what the choice minimises)
+  bool available = true;    // block: false when the mask is not block-constant
+  int k = 0;                // relative: the chosen entry width
+  uint64_t bits = 0;        // index stream bits (fillers' index entries included)
+  uint64_t bytes = 0;       // ceil(bits / 8)
+  int64_t fillers = 0;      // relative: filler entries (each also costs one weight code)
+  uint64_t total_bits = 0;  // bits + fillers · weight_bits (what the choice minimises)
   uint64_t total_bytes() const { return (total_bits + 7) / 8; }
 };
 

@@ -51,8 +51,8 @@ Result<std::map<std::string, int>> calibrate_activations(const ir::Graph& graph,
     if (declared[0] > 0) batch = declared[0];
   }
   if (shape_numel(example) != per) {
-    return invalid_argument("calibration images: {} values per example, input \"{}\" takes {}",
-                            per, input->outputs[0], shape_str(example));
+    return invalid_argument("calibration images: {} values per example, input \"{}\" takes {}", per,
+                            input->outputs[0], shape_str(example));
   }
   std::map<std::string, double> max_abs;
   const float* src = images.data<float>();

@@ -12,11 +12,11 @@ namespace {
 // A quantized layer as the training hook sees it.
 struct Tracked {
   CompressedLayer* layer = nullptr;
-  size_t param = 0;                 // index in the Trainer's parameters
-  std::vector<int64_t> positions;   // kept positions, in code order
-  std::vector<uint32_t> slot;       // per kept weight: its centroid's flat index
-  std::vector<size_t> book_start;   // flat index of each region's first centroid
-  std::vector<double> centroids;    // flat, region-major
+  size_t param = 0;                // index in the Trainer's parameters
+  std::vector<int64_t> positions;  // kept positions, in code order
+  std::vector<uint32_t> slot;      // per kept weight: its centroid's flat index
+  std::vector<size_t> book_start;  // flat index of each region's first centroid
+  std::vector<double> centroids;   // flat, region-major
   std::vector<double> velocity;
   // Ternary only: latent weights at the kept positions and the scales.
   std::vector<float> latent;
@@ -97,8 +97,8 @@ Result<train::FitSummary> finetune_centroids(CompressedModel& model, const Tenso
     t.layer = &l;
     SIEVE_ASSIGN_OR_RETURN(t.param, param_index(*trainer, l.weight));
     t.positions = kept_positions(l);
-    SIEVE_ASSERT(t.positions.size() == l.codes.size(), "layer {}: {} codes for {} kept",
-                 l.weight, l.codes.size(), t.positions.size());
+    SIEVE_ASSERT(t.positions.size() == l.codes.size(), "layer {}: {} codes for {} kept", l.weight,
+                 l.codes.size(), t.positions.size());
     for (const auto& book : l.codebooks) {
       t.book_start.push_back(t.centroids.size());
       t.centroids.insert(t.centroids.end(), book.begin(), book.end());
@@ -132,8 +132,7 @@ Result<train::FitSummary> finetune_centroids(CompressedModel& model, const Tenso
       }
     }
   };
-  SIEVE_ASSIGN_OR_RETURN(train::FitSummary summary,
-                         trainer->fit(images, labels, fit, progress));
+  SIEVE_ASSIGN_OR_RETURN(train::FitSummary summary, trainer->fit(images, labels, fit, progress));
   for (Tracked& t : tracked) {
     for (size_t r = 0; r < t.layer->codebooks.size(); ++r) {
       auto& book = t.layer->codebooks[r];
@@ -219,8 +218,7 @@ Result<train::FitSummary> finetune_ternary(CompressedModel& model, const ir::Gra
       project(t, p.value.data<float>());
     }
   };
-  SIEVE_ASSIGN_OR_RETURN(train::FitSummary summary,
-                         trainer->fit(images, labels, fit, progress));
+  SIEVE_ASSIGN_OR_RETURN(train::FitSummary summary, trainer->fit(images, labels, fit, progress));
   for (Tracked& t : tracked) {
     t.layer->codebooks = {{static_cast<float>(-t.w_n), 0.0f, static_cast<float>(t.w_p)}};
   }

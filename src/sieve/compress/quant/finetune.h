@@ -27,9 +27,9 @@
 namespace sieve::compress::quant {
 
 struct FinetuneOptions {
-  train::FitOptions fit;            // epochs, batch, lr schedule, SGD for the other parameters
+  train::FitOptions fit;  // epochs, batch, lr schedule, SGD for the other parameters
   train::TrainerOptions trainer;
-  double centroid_lr_scale = 1.0;   // centroid step = lr · scale · summed gradient
+  double centroid_lr_scale = 1.0;  // centroid step = lr · scale · summed gradient
   double centroid_momentum = 0.9;
   double ternary_threshold = 0.05;  // finetune_ternary: Δ = t · max|latent w|
 };

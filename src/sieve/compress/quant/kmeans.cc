@@ -27,8 +27,7 @@ void boundaries(const std::vector<float>& sorted, const std::vector<double>& c,
 
 }  // namespace
 
-Result<KMeansResult> kmeans_1d(std::span<const float> values, int k,
-                               const KMeansOptions& options) {
+Result<KMeansResult> kmeans_1d(std::span<const float> values, int k, const KMeansOptions& options) {
   if (k < 1 || k > 65536) return invalid_argument("k-means: k = {} (expected 1..65536)", k);
   if (options.max_iters < 0) {
     return invalid_argument("k-means: max_iters = {} is negative", options.max_iters);

@@ -43,12 +43,9 @@ int default_bits(ir::OpKind op) {
     case ir::OpKind::kFullyConnected:
     case ir::OpKind::kMatMul:
     case ir::OpKind::kLSTM:
-    case ir::OpKind::kGRU:
-      return 4;
-    case ir::OpKind::kConv:
-      return 8;
-    default:
-      return 8;
+    case ir::OpKind::kGRU: return 4;
+    case ir::OpKind::kConv: return 8;
+    default: return 8;
   }
 }
 
@@ -82,8 +79,7 @@ Status quantize_layer(CompressedLayer& layer, const Tensor& weight,
   layer.codebooks.assign(regions, {});
   std::vector<std::vector<uint16_t>> codes(regions);
   for (size_t r = 0; r < regions; ++r) {
-    SIEVE_ASSIGN_OR_RETURN(KMeansResult km,
-                           kmeans_1d(vals[r], 1 << options.bits, options.kmeans));
+    SIEVE_ASSIGN_OR_RETURN(KMeansResult km, kmeans_1d(vals[r], 1 << options.bits, options.kmeans));
     layer.codebooks[r] = std::move(km.centroids);
     codes[r] = std::move(km.codes);
   }
@@ -132,12 +128,12 @@ Status ternarize_layer(CompressedLayer& layer, const Tensor& weight,
     }
   }
   const double fallback = max_abs > 0.0 ? 1e-3 * max_abs : 1e-3;
-  const float wp = options.w_p > 0.0f ? options.w_p
-                                      : static_cast<float>(np > 0 ? sp / static_cast<double>(np)
-                                                                  : fallback);
-  const float wn = options.w_n > 0.0f ? options.w_n
-                                      : static_cast<float>(nn > 0 ? sn / static_cast<double>(nn)
-                                                                  : fallback);
+  const float wp = options.w_p > 0.0f
+                       ? options.w_p
+                       : static_cast<float>(np > 0 ? sp / static_cast<double>(np) : fallback);
+  const float wn = options.w_n > 0.0f
+                       ? options.w_n
+                       : static_cast<float>(nn > 0 ? sn / static_cast<double>(nn) : fallback);
   layer.bits = 2;
   layer.region_rows = 1;
   layer.region_cols = 1;

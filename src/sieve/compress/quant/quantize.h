@@ -27,8 +27,8 @@ namespace sieve::compress::quant {
 int default_bits(ir::OpKind op);
 
 struct QuantizeOptions {
-  int bits = 4;              // 1..16
-  int64_t region_rows = 1;   // region grid over the 2-D view (1×1 = Deep Compression)
+  int bits = 4;             // 1..16
+  int64_t region_rows = 1;  // region grid over the 2-D view (1×1 = Deep Compression)
   int64_t region_cols = 1;
   KMeansOptions kmeans = {};
 };
