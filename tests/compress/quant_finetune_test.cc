@@ -118,7 +118,9 @@ CompressedModel quantized(const ir::Graph& g, int bits, bool prune) {
         l.mask.data<uint8_t>()[i] = std::fabs(w.data<float>()[i]) > 0.1f;
       }
     }
-    EXPECT_TRUE(quantize_layer(l, w, {.bits = bits}).ok());
+    QuantizeOptions q;
+    q.bits = bits;
+    EXPECT_TRUE(quantize_layer(l, w, q).ok());
     m.layers.push_back(l);
   }
   EXPECT_TRUE(decode(m).ok());
@@ -172,6 +174,16 @@ TEST(Finetune, TernaryTrainsScalesAndCodes) {
   l.shape = {16, 8};
   ASSERT_TRUE(ternarize_layer(l, m.graph.initializers.at("fc1.w"), {.threshold = 0.05}).ok());
   m.layers.push_back(l);
+  // fc2 is k-means quantized: its centroids are fine-tuned in the same run.
+  CompressedLayer l2;
+  l2.weight = "fc2.w";
+  l2.node = "fc2";
+  l2.shape = {3, 16};
+  QuantizeOptions q2;
+  q2.bits = 2;
+  ASSERT_TRUE(quantize_layer(l2, m.graph.initializers.at("fc2.w"), q2).ok());
+  m.layers.push_back(l2);
+  const std::vector<uint16_t> codes2 = l2.codes;
   const std::vector<float> book0 = l.codebooks[0];
   FinetuneOptions o;
   o.fit = fit_options(3);
@@ -190,6 +202,14 @@ TEST(Finetune, TernaryTrainsScalesAndCodes) {
     EXPECT_TRUE(v == book[0] || v == 0.0f || v == book[2]) << v;
   }
   EXPECT_GT(accuracy_of(m.graph, d), 0.8);
+  EXPECT_EQ(m.layers[1].codes, codes2);
+  EXPECT_NE(m.layers[1].codebooks[0], l2.codebooks[0]);
+  Result<Tensor> w2 = decode_layer(m.layers[1]);
+  ASSERT_TRUE(w2.ok());
+  const Tensor& g2 = m.graph.initializers.at("fc2.w");
+  for (int64_t i = 0; i < g2.numel(); ++i) {
+    ASSERT_EQ(g2.data<float>()[i], w2->data<float>()[i]) << i;
+  }
 }
 
 TEST(Calibration, EveryActivationGetsAFormat) {

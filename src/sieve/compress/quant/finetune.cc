@@ -82,20 +82,16 @@ bool is_ternary(const CompressedLayer& l) {
          l.codebooks[0][1] == 0.0f && l.codebooks[0][0] <= 0.0f && l.codebooks[0][2] >= 0.0f;
 }
 
-}  // namespace
-
-Result<train::FitSummary> finetune_centroids(CompressedModel& model, const Tensor& images,
-                                             std::span<const uint8_t> labels,
-                                             const FinetuneOptions& options,
-                                             const train::ProgressCallback& progress) {
-  SIEVE_RETURN_IF_ERROR(check_options(options));
-  SIEVE_ASSIGN_OR_RETURN(auto trainer, make_trainer(model, options));
+// Tracks every quantized layer accepted by `take` for centroid fine-tuning.
+template <typename Take>
+Result<std::vector<Tracked>> track_centroids(CompressedModel& model, train::Trainer& trainer,
+                                             Take take) {
   std::vector<Tracked> tracked;
   for (CompressedLayer& l : model.layers) {
-    if (l.bits == 0) continue;
+    if (l.bits == 0 || !take(l)) continue;
     Tracked t;
     t.layer = &l;
-    SIEVE_ASSIGN_OR_RETURN(t.param, param_index(*trainer, l.weight));
+    SIEVE_ASSIGN_OR_RETURN(t.param, param_index(trainer, l.weight));
     t.positions = kept_positions(l);
     SIEVE_ASSERT(t.positions.size() == l.codes.size(), "layer {}: {} codes for {} kept", l.weight,
                  l.codes.size(), t.positions.size());
@@ -113,26 +109,30 @@ Result<train::FitSummary> finetune_centroids(CompressedModel& model, const Tenso
     }
     tracked.push_back(std::move(t));
   }
-  train::FitOptions fit = options.fit;
-  std::vector<double> gsum;
-  fit.after_step = [&](std::vector<train::Parameter>& params, double lr) {
-    for (Tracked& t : tracked) {
-      train::Parameter& p = params[t.param];
-      gsum.assign(t.centroids.size(), 0.0);
-      for (size_t k = 0; k < t.positions.size(); ++k) {
-        gsum[t.slot[k]] += p.grad[static_cast<size_t>(t.positions[k])];
-      }
-      for (size_t c = 0; c < t.centroids.size(); ++c) {
-        t.velocity[c] = options.centroid_momentum * t.velocity[c] + gsum[c];
-        t.centroids[c] -= lr * options.centroid_lr_scale * t.velocity[c];
-      }
-      float* w = p.value.data<float>();
-      for (size_t k = 0; k < t.positions.size(); ++k) {
-        w[t.positions[k]] = static_cast<float>(t.centroids[t.slot[k]]);
-      }
+  return tracked;
+}
+
+// One centroid step: summed gradients per centroid, momentum, re-projection of the weights.
+void centroid_step(std::vector<Tracked>& tracked, std::vector<train::Parameter>& params, double lr,
+                   const FinetuneOptions& options, std::vector<double>& gsum) {
+  for (Tracked& t : tracked) {
+    train::Parameter& p = params[t.param];
+    gsum.assign(t.centroids.size(), 0.0);
+    for (size_t k = 0; k < t.positions.size(); ++k) {
+      gsum[t.slot[k]] += p.grad[static_cast<size_t>(t.positions[k])];
     }
-  };
-  SIEVE_ASSIGN_OR_RETURN(train::FitSummary summary, trainer->fit(images, labels, fit, progress));
+    for (size_t c = 0; c < t.centroids.size(); ++c) {
+      t.velocity[c] = options.centroid_momentum * t.velocity[c] + gsum[c];
+      t.centroids[c] -= lr * options.centroid_lr_scale * t.velocity[c];
+    }
+    float* w = p.value.data<float>();
+    for (size_t k = 0; k < t.positions.size(); ++k) {
+      w[t.positions[k]] = static_cast<float>(t.centroids[t.slot[k]]);
+    }
+  }
+}
+
+void store_centroids(std::vector<Tracked>& tracked) {
   for (Tracked& t : tracked) {
     for (size_t r = 0; r < t.layer->codebooks.size(); ++r) {
       auto& book = t.layer->codebooks[r];
@@ -141,6 +141,26 @@ Result<train::FitSummary> finetune_centroids(CompressedModel& model, const Tenso
       }
     }
   }
+}
+
+}  // namespace
+
+Result<train::FitSummary> finetune_centroids(CompressedModel& model, const Tensor& images,
+                                             std::span<const uint8_t> labels,
+                                             const FinetuneOptions& options,
+                                             const train::ProgressCallback& progress) {
+  SIEVE_RETURN_IF_ERROR(check_options(options));
+  SIEVE_ASSIGN_OR_RETURN(auto trainer, make_trainer(model, options));
+  SIEVE_ASSIGN_OR_RETURN(
+      std::vector<Tracked> tracked,
+      track_centroids(model, *trainer, [](const CompressedLayer&) { return true; }));
+  train::FitOptions fit = options.fit;
+  std::vector<double> gsum;
+  fit.after_step = [&](std::vector<train::Parameter>& params, double lr) {
+    centroid_step(tracked, params, lr, options, gsum);
+  };
+  SIEVE_ASSIGN_OR_RETURN(train::FitSummary summary, trainer->fit(images, labels, fit, progress));
+  store_centroids(tracked);
   SIEVE_RETURN_IF_ERROR(write_back(model, *trainer));
   return summary;
 }
@@ -195,8 +215,14 @@ Result<train::FitSummary> finetune_ternary(CompressedModel& model, const ir::Gra
     auto& params = trainer->network().parameters();
     for (Tracked& t : tracked) project(t, params[t.param].value.data<float>());
   }
+  // The other quantized layers get centroid fine-tuning.
+  SIEVE_ASSIGN_OR_RETURN(
+      std::vector<Tracked> shared,
+      track_centroids(model, *trainer, [](const CompressedLayer& l) { return !is_ternary(l); }));
+  std::vector<double> gsum;
   train::FitOptions fit = options.fit;
   fit.after_step = [&](std::vector<train::Parameter>& params, double lr) {
+    centroid_step(shared, params, lr, options, gsum);
     for (Tracked& t : tracked) {
       train::Parameter& p = params[t.param];
       double gp = 0.0, gn = 0.0;
@@ -222,6 +248,7 @@ Result<train::FitSummary> finetune_ternary(CompressedModel& model, const ir::Gra
   for (Tracked& t : tracked) {
     t.layer->codebooks = {{static_cast<float>(-t.w_n), 0.0f, static_cast<float>(t.w_p)}};
   }
+  store_centroids(shared);
   SIEVE_RETURN_IF_ERROR(write_back(model, *trainer));
   return summary;
 }

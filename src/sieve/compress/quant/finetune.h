@@ -11,6 +11,7 @@
 // quantize.h): full-precision latent weights get the scaled gradients (×W_p, ×1, ×W_n by
 // region of the ternary value), the scales W_p/W_n get the summed gradients of their weights,
 // and the codes are recomputed from the latent weights with the layer's threshold each step.
+// The model's other quantized layers get finetune_centroids' treatment in the same run.
 //
 // On return model.layers hold the trained codebooks/codes and model.graph's initializers the
 // decoded weights (biases included). Thread-safety: none (drives a Trainer).
