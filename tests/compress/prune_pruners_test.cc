@@ -155,6 +155,60 @@ TEST(PruneBlock, ConvBlocksOfOutputChannels) {
   }
 }
 
+TEST(PruneBlock, StrideLargerThanBlockLeavesGapsDense) {
+  // 1x2 blocks every 3 columns on a 2x9 weight: columns 2, 5, 8 belong to no block.
+  const Tensor w = random_weight({2, 9}, 12);
+  PruneSpec s = spec_of("block", 1.0);
+  s.block = {1, 2};
+  s.stride = {1, 3};
+  const Tensor m = run(w, {}, s);
+  for (int r = 0; r < 2; ++r) {
+    for (int c = 0; c < 9; ++c) EXPECT_EQ(m.data<uint8_t>()[r * 9 + c], c % 3 == 2 ? 1 : 0);
+  }
+}
+
+TEST(PruneBlock, OverlappingBlocksPruneTheirUnion) {
+  // 1x2 blocks every column on a 1x4 weight: blocks {0,1}, {1,2}, {2,3}, {3}. The smallest
+  // mean is the block {0,1}; pruning it alone reaches 2 of 4.
+  const Tensor w = Tensor::from_f32({1, 4}, {0.1f, 0.2f, 5.0f, 6.0f});
+  PruneSpec s = spec_of("block", 0.5);
+  s.block = {1, 2};
+  s.stride = {1, 1};
+  const Tensor m = run(w, {}, s);
+  const std::vector<uint8_t> got(m.span<uint8_t>().begin(), m.span<uint8_t>().end());
+  EXPECT_EQ(got, (std::vector<uint8_t>{0, 0, 1, 1}));
+}
+
+TEST(PruneBlock, ConvBlocksOverEveryDimensionWithPartialEdges) {
+  // [5, 3, 5, 5] with 2x2x3x3 blocks: 3x2x2x2 = 24 blocks, edge blocks smaller.
+  const Tensor w = random_weight({5, 3, 5, 5}, 13);
+  PruneSpec s = spec_of("block", 0.5);
+  s.block = {2, 2, 3, 3};
+  const Tensor m = run(w, {}, s);
+  const uint8_t* k = m.data<uint8_t>();
+  auto at = [&](int o, int c, int y, int x) { return k[((o * 3 + c) * 5 + y) * 5 + x]; };
+  int pruned_blocks = 0;
+  for (int o0 = 0; o0 < 5; o0 += 2) {
+    for (int c0 = 0; c0 < 3; c0 += 2) {
+      for (int y0 = 0; y0 < 5; y0 += 3) {
+        for (int x0 = 0; x0 < 5; x0 += 3) {
+          const uint8_t first = at(o0, c0, y0, x0);
+          for (int o = o0; o < std::min(5, o0 + 2); ++o) {
+            for (int c = c0; c < std::min(3, c0 + 2); ++c) {
+              for (int y = y0; y < std::min(5, y0 + 3); ++y) {
+                for (int x = x0; x < std::min(5, x0 + 3); ++x) ASSERT_EQ(at(o, c, y, x), first);
+              }
+            }
+          }
+          pruned_blocks += first == 0;
+        }
+      }
+    }
+  }
+  EXPECT_GT(pruned_blocks, 0);
+  EXPECT_NEAR(mask_sparsity(m), 0.5, 0.1);  // nearest with blocks of 8 to 36 elements
+}
+
 TEST(PruneBlock, AlreadyPrunedBlocksStayPrunedAndCount) {
   Tensor w = random_weight({8, 8}, 4);
   PruneSpec s = spec_of("block", 0.25);
