@@ -8,11 +8,11 @@
 // pruned with their threshold at every iteration, nm layers reach n:m at the first step (later
 // steps change nothing); the masks (the previous iteration's masks always respected, so pruned
 // blocks stay pruned and keep their shape) are installed in a train::Trainer, which retrains
-// for epochs_per_iteration epochs with the small learning rate of `fit`; accuracy on `test` is measured after pruning and after
-// retraining. final_epochs more epochs follow the last iteration. Each retraining run is one
-// Trainer::fit call (its learning-rate schedule spans that run; the seed is offset by the step
-// so every run shuffles differently). The graph's initializers are replaced by the retrained,
-// masked weights.
+// for epochs_per_iteration epochs with the small learning rate of `fit`; accuracy on `test`
+// is measured after pruning and after retraining. final_epochs more epochs follow the last
+// iteration. Each retraining run is one Trainer::fit call (its learning-rate schedule spans that
+// run; the seed is offset by the step so every run shuffles differently). The graph's
+// initializers are replaced by the retrained, masked weights.
 //
 // Layers are named by their weight initializer or by their node (FullyConnected, Conv, LSTM,
 // GRU: the weight operand, input 1); the key "*" applies to every FullyConnected/Conv weight not
