@@ -146,17 +146,29 @@ TEST(ContainerCorruption, TruncationAtManyOffsetsIsRefused) {
 }
 
 TEST(ContainerCorruption, ChecksumValidGarbageInTheLayerTableNeverCrashes) {
-  // Past the CRCs the parser must still check every field: change each byte of the LAYERS
-  // section (and of the ACTQ/META sections), fix the checksums, and parse. Any outcome but a
-  // crash is acceptable; most are refused naming the section.
-  const std::string& good = sample_file();
+  // Past the CRCs the parser must still check every field and stream: change bytes of every
+  // section but GRAPH, fix the checksums, and parse. Any outcome but a crash is acceptable;
+  // most are refused naming the file.
+  compress::CompressedModel tiny = container_test::make_model(
+      container_test::tiny_graph(),
+      {Form::kFineQuantLocal, Form::kBlockQuantGlobal, Form::kNonUniformBlock});
+  tiny.activation_frac_bits = {{"conv", 10}, {"fc1", 7}};
+  auto tiny_bytes = io::serialize_sieve(tiny);
+  ASSERT_TRUE(tiny_bytes.ok()) << tiny_bytes.status().to_string();
+  ASSERT_TRUE(io::parse_sieve(*tiny_bytes).ok());
+  const std::string& good = *tiny_bytes;
   auto info = io::sieve_file_info(good);
   ASSERT_TRUE(info.ok());
   int refused = 0, tried = 0;
   for (const io::SieveSectionInfo& s : info->sections) {
-    if (s.name != "LAYERS" && s.name != "META" && s.name != "ACTQ") continue;
-    for (uint64_t at = s.offset; at < s.offset + s.bytes; ++at) {
-      for (uint8_t x : {uint8_t{0x01}, uint8_t{0x80}, uint8_t{0xff}}) {
+    if (s.name == "GRAPH") continue;  // protobuf parsing is libprotobuf's business
+    // Every byte of the small sections, 3 patterns; 40 places in the payload sections, one
+    // pattern (a flip there often parses: a changed value is still a valid value).
+    const bool small = s.name == "LAYERS" || s.name == "META" || s.name == "ACTQ";
+    const uint64_t step = small ? 1 : s.bytes / 40 + 1;
+    for (uint64_t at = s.offset; at < s.offset + s.bytes; at += step) {
+      for (uint8_t x : {uint8_t{0xff}, uint8_t{0x01}, uint8_t{0x80}}) {
+        if (!small && x != 0xff) continue;
         std::string bad = good;
         bad[at] = static_cast<char>(static_cast<uint8_t>(bad[at]) ^ x);
         fix_crcs(bad);
@@ -171,7 +183,7 @@ TEST(ContainerCorruption, ChecksumValidGarbageInTheLayerTableNeverCrashes) {
     }
   }
   EXPECT_GT(tried, 100);
-  EXPECT_GT(refused, tried / 2);
+  EXPECT_GT(refused, tried / 3);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
+#include <set>
 
 #include "compress/container_test_util.h"
 #include "sieve/core/atomic_file.h"
@@ -77,13 +79,18 @@ TEST(Container, CompressedWeightsAreNotStoredTwice) {
   auto info = io::sieve_file_info(*bytes);
   ASSERT_TRUE(info.ok()) << info.status().to_string();
   ASSERT_EQ(info->layers.size(), 3u);
-  // fc1 [300, 784]: bitmask ceil(235200 / 8) bytes; codes 4 bits each.
+  // fc1 [300, 784], a random quarter kept: the Huffman-coded relative index beats the
+  // 29,400-byte bit mask (entropy ~0.81 bit per position), and Huffman-coded 4-bit codes over
+  // codebooks of 16, 15 and 14 entries beat packing them.
   const io::SieveLayerInfo& fc1 = info->layers[0];
   EXPECT_EQ(fc1.shape, (Shape{300, 784}));
-  EXPECT_EQ(fc1.mask_format, io::MaskFormat::kBitmask);
-  EXPECT_EQ(fc1.mask_bytes, 29400u);
-  EXPECT_EQ(fc1.code_format, io::CodeFormat::kPacked);
-  EXPECT_EQ(fc1.code_bytes, static_cast<uint64_t>((fc1.kept * 4 + 7) / 8));
+  EXPECT_EQ(fc1.mask_format, io::MaskFormat::kRelativeHuffman);
+  EXPECT_LT(fc1.mask_bytes, 29400u * 85 / 100);
+  EXPECT_GT(fc1.mask_bytes, 29400u * 75 / 100);
+  EXPECT_GE(fc1.index_k, 2);
+  EXPECT_GE(fc1.index_entries, fc1.kept);
+  EXPECT_EQ(fc1.code_format, io::CodeFormat::kHuffman);
+  EXPECT_LT(fc1.code_bytes, static_cast<uint64_t>((fc1.kept * 4 + 7) / 8));
   EXPECT_EQ(fc1.kept, m.layers[0].kept());
   EXPECT_EQ(fc1.region_rows, 3);
   EXPECT_EQ(fc1.region_cols, 4);
@@ -119,6 +126,59 @@ TEST(Container, BlockMasksTakeOneBitPerBlock) {
   ASSERT_TRUE(ninfo.ok());
   EXPECT_EQ(ninfo->layers[1].mask_format, io::MaskFormat::kBitmask);
   EXPECT_EQ(ninfo->layers[1].mask_bytes, 50u * 20 * 25 / 8);
+}
+
+TEST(Container, EveryIndexFormatIsChosenSomewhereAndRoundTrips) {
+  // Masks of different sparsity structure on lenet-300-100's weights; each is stored in the
+  // smallest format, and the file decodes to the same masks.
+  compress::CompressedModel base = container_test::make_model("lenet-300-100", {Form::kFineValues});
+  std::set<io::MaskFormat> used;
+  std::mt19937 rng(3);
+  for (int variant = 0; variant < 6; ++variant) {
+    compress::CompressedModel m = base;
+    for (compress::CompressedLayer& l : m.layers) {
+      l.mask = Tensor(DType::kU8, l.shape);
+      uint8_t* p = l.mask.data<uint8_t>();
+      const int64_t rows = l.rows(), cols = l.cols();
+      for (int64_t i = 0; i < l.numel(); ++i) {
+        const int64_t r = i / cols, c = i % cols;
+        switch (variant) {
+          case 0: p[i] = rng() % 2; break;                     // 50 %: bitmask
+          case 1: p[i] = rng() % 10 == 0; break;               // 10 %: relative (+Huffman)
+          case 2: p[i] = i == 5 || i == l.numel() - 1; break;  // two weights: COO-like
+          case 3: p[i] = c == 0 && r % 2 == 0; break;          // column 0 only: CSC-like
+          case 4: p[i] = r == 1 && rng() % 3 == 0; break;      // one row: CSR-like
+          default: p[i] = (r / 4 + c / 4) % 3 == 0; break;     // 4x4 blocks
+        }
+      }
+      l.block = variant == 5 ? std::vector<int64_t>{4, 4} : std::vector<int64_t>{1, 1};
+      l.values.clear();
+      const float* w = m.graph.initializers.at(l.weight).data<float>();
+      for (int64_t i = 0; i < l.numel(); ++i) {
+        if (p[i]) l.values.push_back(w[i] == 0 ? 1.0f : w[i]);
+      }
+      (void)rows;
+    }
+    ASSERT_TRUE(compress::decode(m).ok());
+    auto bytes = io::serialize_sieve(m);
+    ASSERT_TRUE(bytes.ok()) << bytes.status().to_string();
+    auto info = io::sieve_file_info(*bytes);
+    ASSERT_TRUE(info.ok()) << info.status().to_string();
+    for (const io::SieveLayerInfo& l : info->layers) used.insert(l.mask_format);
+    auto back = io::parse_sieve(*bytes, "m.sieve");
+    ASSERT_TRUE(back.ok()) << "variant " << variant << ": " << back.status().to_string();
+    expect_models_identical(m, *back);
+  }
+  std::string names;
+  for (io::MaskFormat f : used) names += std::string(io::mask_format_name(f)) + " ";
+  EXPECT_TRUE(used.count(io::MaskFormat::kBitmask)) << names;
+  EXPECT_TRUE(used.count(io::MaskFormat::kBlockBitmask)) << names;
+  EXPECT_TRUE(used.count(io::MaskFormat::kRelative) || used.count(io::MaskFormat::kRelativeHuffman))
+      << names;
+  EXPECT_TRUE(used.count(io::MaskFormat::kCsr) || used.count(io::MaskFormat::kCsc) ||
+              used.count(io::MaskFormat::kCoo))
+      << names;
+  EXPECT_GE(used.size(), 5u) << names;
 }
 
 TEST(Container, WriteReadAndLoadModel) {

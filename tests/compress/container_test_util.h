@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sieve/compress/model.h"
+#include "sieve/zoo/builder.h"
 #include "sieve/zoo/zoo.h"
 
 namespace sieve::container_test {
@@ -149,13 +150,30 @@ inline compress::CompressedLayer make_layer(const ir::Graph& g, const std::strin
   return l;
 }
 
-// A compressed model of a zoo network, its weight layers cycling through `forms`.
-inline compress::CompressedModel make_model(const std::string& zoo_name,
-                                            const std::vector<Form>& forms) {
+// A small network (conv 4@3x3 over 2x8x8, fc 144 -> 24, fc 24 -> 5) with random weights, for
+// tests that parse a file thousands of times.
+inline ir::Graph tiny_graph() {
+  zoo::NetBuilder b("tiny");
+  auto x = b.input({1, 2, 8, 8});
+  x = b.conv("conv", x, {.out = 4, .kernel = 3, .stride = 1, .pad = 1});
+  x = b.relu("relu", x);
+  x = b.flatten("flat", x);
+  x = b.fc("fc1", x, 24);
+  x = b.fc("fc2", x, 5);
+  ir::Graph g = b.finish(x);
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> u(-1, 1);
+  for (auto& [name, t] : g.initializers) {
+    if (t.dtype() != DType::kF32) continue;
+    for (float& v : t.span<float>()) v = u(rng);
+  }
+  return g;
+}
+
+// A compressed model of `graph`, its weight layers cycling through `forms`.
+inline compress::CompressedModel make_model(ir::Graph graph, const std::vector<Form>& forms) {
   compress::CompressedModel m;
-  auto g = zoo::build(zoo_name, {.batch = 1, .init_weights = true, .seed = 7});
-  EXPECT_TRUE(g.ok()) << g.status().to_string();
-  m.graph = std::move(g.value());
+  m.graph = std::move(graph);
   uint32_t seed = 1;
   size_t i = 0;
   for (const auto& [node, weight] : weight_layers(m.graph)) {
@@ -169,6 +187,14 @@ inline compress::CompressedModel make_model(const std::string& zoo_name,
   Status s = compress::decode(m);
   EXPECT_TRUE(s.ok()) << s.to_string();
   return m;
+}
+
+// A compressed model of a zoo network (random initial weights).
+inline compress::CompressedModel make_model(const std::string& zoo_name,
+                                            const std::vector<Form>& forms) {
+  auto g = zoo::build(zoo_name, {.batch = 1, .init_weights = true, .seed = 7});
+  EXPECT_TRUE(g.ok()) << g.status().to_string();
+  return make_model(g.ok() ? std::move(g.value()) : ir::Graph(), forms);
 }
 
 inline bool floats_identical(const std::vector<float>& a, const std::vector<float>& b) {

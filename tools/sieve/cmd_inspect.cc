@@ -95,14 +95,14 @@ void print_sieve_info(const io::SieveFileInfo& info) {
                 s.crc32);
   }
   std::printf("%zu compressed layers\n", info.layers.size());
-  std::printf("  %-24s %-16s %-10s %10s %7s %4s %7s %-13s %9s %9s %9s %9s\n", "weight", "shape",
+  std::printf("  %-24s %-16s %-10s %10s %7s %4s %7s %-16s %9s %9s %9s %9s\n", "weight", "shape",
               "block", "kept", "density", "bits", "regions", "index", "index_B", "codebk_B",
               "codes_B", "values_B");
   for (const io::SieveLayerInfo& l : info.layers) {
     const double numel = static_cast<double>(shape_numel(l.shape));
     const std::string regions =
         l.bits == 0 ? "-" : std::to_string(l.region_rows) + "x" + std::to_string(l.region_cols);
-    std::printf("  %-24s %-16s %-10s %10lld %6.2f%% %4d %7s %-13s %9llu %9llu %9llu %9llu\n",
+    std::printf("  %-24s %-16s %-10s %10lld %6.2f%% %4d %7s %-16s %9llu %9llu %9llu %9llu\n",
                 l.weight.c_str(), dims_str(l.shape).c_str(),
                 l.block.empty() ? "-" : dims_str(l.block).c_str(), static_cast<long long>(l.kept),
                 100.0 * static_cast<double>(l.kept) / numel, l.bits, regions.c_str(),
@@ -135,6 +135,8 @@ nlohmann::json sieve_info_json(const io::SieveFileInfo& info) {
                       {"index_format", io::mask_format_name(l.mask_format)},
                       {"code_format", io::code_format_name(l.code_format)},
                       {"index_bytes", l.mask_bytes},
+                      {"index_k", l.index_k},
+                      {"index_entries", l.index_entries},
                       {"codebook_bytes", l.codebook_bytes},
                       {"code_bytes", l.code_bytes},
                       {"value_bytes", l.value_bytes}});

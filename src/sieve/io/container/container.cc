@@ -13,6 +13,9 @@
 #include <map>
 #include <set>
 
+#include "sieve/compress/coding/bitstream.h"
+#include "sieve/compress/coding/huffman.h"
+#include "sieve/compress/coding/index.h"
 #include "sieve/core/atomic_file.h"
 #include "sieve/io/onnx/onnx.h"
 
@@ -166,11 +169,34 @@ bool get_bit(std::string_view s, int64_t i) {
   return (static_cast<uint8_t>(s[static_cast<size_t>(i >> 3)]) >> (i & 7)) & 1u;
 }
 
-// The mask's format and payload.
-std::pair<MaskFormat, std::string> encode_mask(const compress::CompressedLayer& l) {
-  if (l.mask.empty()) return {MaskFormat::kDense, {}};
+std::string to_string(const std::vector<uint8_t>& v) {
+  return std::string(reinterpret_cast<const char*>(v.data()), v.size());
+}
+
+struct MaskEncoding {
+  MaskFormat format = MaskFormat::kDense;
+  std::string bytes;
+  int k = 0;            // relative formats
+  int64_t entries = 0;  // relative formats: entries with fillers
+  uint64_t bits = 0;    // exact stream bits (Huffman: the coded stream, table excluded)
+};
+
+// The smallest of the mask formats.
+Result<MaskEncoding> encode_mask(const compress::CompressedLayer& l) {
+  MaskEncoding best;
+  if (l.mask.empty()) return best;
   const uint8_t* m = l.mask.data<uint8_t>();
   const int64_t n = l.numel();
+  // Direct bit mask: always available.
+  best.format = MaskFormat::kBitmask;
+  best.bits = static_cast<uint64_t>(n);
+  best.bytes.assign(static_cast<size_t>((n + 7) / 8), '\0');
+  for (int64_t i = 0; i < n; ++i) {
+    if (m[i] != 0) put_bit(best.bytes, i);
+  }
+  auto consider = [&](MaskEncoding e) {
+    if (e.bytes.size() < best.bytes.size()) best = std::move(e);
+  };
   if (l.block.size() == l.shape.size() && !is_fine(l.block)) {
     std::vector<int8_t> state(static_cast<size_t>(block_count(l.shape, l.block)), -1);
     bool uniform = true;
@@ -181,18 +207,126 @@ std::pair<MaskFormat, std::string> encode_mask(const compress::CompressedLayer& 
       if (s != v) uniform = false;
     });
     if (uniform) {
-      std::string bits((state.size() + 7) / 8, '\0');
+      MaskEncoding e{.format = MaskFormat::kBlockBitmask,
+                     .bytes = {},
+                     .k = 0,
+                     .entries = 0,
+                     .bits = state.size()};
+      e.bytes.assign((state.size() + 7) / 8, '\0');
       for (size_t b = 0; b < state.size(); ++b) {
-        if (state[b] == 1) put_bit(bits, static_cast<int64_t>(b));
+        if (state[b] == 1) put_bit(e.bytes, static_cast<int64_t>(b));
       }
-      return {MaskFormat::kBlockBitmask, std::move(bits)};
+      consider(std::move(e));
     }
   }
-  std::string bits(static_cast<size_t>((n + 7) / 8), '\0');
-  for (int64_t i = 0; i < n; ++i) {
-    if (m[i] != 0) put_bit(bits, i);
+  // The index formats of compress/coding/index.h (relative with the k it finds best).
+  const compress::coding::IndexChoice choice =
+      compress::coding::choose_index_format(l.mask, {}, l.bits == 0 ? 32 : l.bits);
+  const compress::coding::MaskView view = compress::coding::mask_view(l.mask);
+  const int64_t kept = l.kept();
+  for (const compress::coding::IndexCost& c : choice.costs) {
+    if (!c.available || c.bytes >= best.bytes.size()) {
+      if (c.format != compress::coding::IndexFormat::kRelative) continue;
+    }
+    using compress::coding::IndexFormat;
+    switch (c.format) {
+      case IndexFormat::kRelative: {
+        if (c.k < 1 || c.k > 16) break;
+        int64_t fillers = 0;
+        std::vector<uint16_t> gaps = compress::coding::relative_gaps(view, c.k, &fillers);
+        const int64_t entries = kept + fillers;
+        if (c.bytes < best.bytes.size()) {
+          SIEVE_ASSIGN_OR_RETURN(compress::coding::EncodedIndex e,
+                                 compress::coding::encode_relative(view, c.k));
+          consider(MaskEncoding{.format = MaskFormat::kRelative,
+                                .bytes = to_string(e.bytes),
+                                .k = c.k,
+                                .entries = entries,
+                                .bits = e.bits});
+        }
+        if (!gaps.empty()) {
+          auto h = compress::coding::huffman_encode(gaps, 1 << c.k);
+          if (h.ok() && h->total_bytes() < best.bytes.size()) {
+            consider(MaskEncoding{.format = MaskFormat::kRelativeHuffman,
+                                  .bytes = to_string(h->code.serialize()) + to_string(h->payload),
+                                  .k = c.k,
+                                  .entries = entries,
+                                  .bits = h->payload_bits});
+          }
+        }
+        break;
+      }
+      case IndexFormat::kCsr:
+      case IndexFormat::kCsc:
+      case IndexFormat::kCoo: {
+        const compress::coding::EncodedIndex e =
+            c.format == IndexFormat::kCsr   ? compress::coding::encode_csr(view)
+            : c.format == IndexFormat::kCsc ? compress::coding::encode_csc(view)
+                                            : compress::coding::encode_coo(view);
+        const MaskFormat f = c.format == IndexFormat::kCsr   ? MaskFormat::kCsr
+                             : c.format == IndexFormat::kCsc ? MaskFormat::kCsc
+                                                             : MaskFormat::kCoo;
+        consider(MaskEncoding{
+            .format = f, .bytes = to_string(e.bytes), .k = 0, .entries = 0, .bits = e.bits});
+        break;
+      }
+      default: break;
+    }
   }
-  return {MaskFormat::kBitmask, std::move(bits)};
+  return best;
+}
+
+// Decodes a Huffman table followed by a stream of `bits` bits holding `count` symbols of an
+// alphabet of at most `max_alphabet`.
+Result<std::vector<uint16_t>> decode_huffman(std::string_view payload, uint64_t bits, int64_t count,
+                                             int max_alphabet) {
+  const auto* p = reinterpret_cast<const uint8_t*>(payload.data());
+  size_t used = 0;
+  SIEVE_ASSIGN_OR_RETURN(compress::coding::HuffmanCode code,
+                         compress::coding::HuffmanCode::parse({p, payload.size()}, &used));
+  if (code.alphabet() > max_alphabet) {
+    return data_loss("Huffman table of {} symbols, at most {} allowed", code.alphabet(),
+                     max_alphabet);
+  }
+  if (payload.size() - used != (bits + 7) / 8) {
+    return data_loss("Huffman stream: {} bytes after the table, {} bits need {}",
+                     payload.size() - used, bits, (bits + 7) / 8);
+  }
+  if (count < 0 || static_cast<uint64_t>(count) > bits) {
+    return data_loss("Huffman stream: {} symbols cannot fit {} bits", count, bits);
+  }
+  compress::coding::BitReader in({p + used, payload.size() - used}, static_cast<int64_t>(bits));
+  return code.decode(in, static_cast<size_t>(count));
+}
+
+struct LayerRecord;
+Result<Tensor> decode_mask(const LayerRecord& rec, std::string_view m);
+
+struct CodeEncoding {
+  CodeFormat format = CodeFormat::kNone;
+  std::string bytes;
+  uint64_t bits = 0;  // stream bits (Huffman: table excluded)
+};
+
+std::string pack_codes(const std::vector<uint16_t>& codes, int bits);
+
+// The smaller of packed and Huffman-coded codes.
+Result<CodeEncoding> encode_codes(const compress::CompressedLayer& l) {
+  CodeEncoding e;
+  if (l.bits == 0) return e;
+  e.format = CodeFormat::kPacked;
+  e.bytes = pack_codes(l.codes, l.bits);
+  e.bits = l.codes.size() * static_cast<uint64_t>(l.bits);
+  if (l.codes.empty()) return e;
+  size_t alphabet = 1;
+  for (const auto& b : l.codebooks) alphabet = std::max(alphabet, b.size());
+  auto h = compress::coding::huffman_encode(l.codes, static_cast<int>(alphabet));
+  if (h.ok() && h->total_bytes() < e.bytes.size()) {
+    e.format = CodeFormat::kHuffman;
+    e.bytes = to_string(h->code.serialize()) + to_string(h->payload);
+    e.bits = h->payload_bits;
+  }
+  return e;
 }
 
 std::string pack_codes(const std::vector<uint16_t>& codes, int bits) {
@@ -286,7 +420,50 @@ struct LayerRecord {
   SieveLayerInfo info;
   std::vector<uint32_t> book_sizes;
   uint64_t value_count = 0;
+  uint64_t index_bits = 0;
+  uint64_t code_bits = 0;
 };
+
+Result<Tensor> decode_mask(const LayerRecord& rec, std::string_view m) {
+  const compress::CompressedLayer& l = rec.layer;
+  using compress::coding::IndexFormat;
+  const MaskFormat f = rec.info.mask_format;
+  if (f == MaskFormat::kBitmask || f == MaskFormat::kBlockBitmask) {
+    Tensor mask(DType::kU8, l.shape);
+    uint8_t* out = mask.data<uint8_t>();
+    if (f == MaskFormat::kBitmask) {
+      for (int64_t j = 0; j < l.numel(); ++j) out[j] = get_bit(m, j) ? 1 : 0;
+    } else {
+      for_each_block_index(l.shape, l.block,
+                           [&](int64_t j, int64_t b) { out[j] = get_bit(m, b) ? 1 : 0; });
+    }
+    return mask;
+  }
+  compress::coding::EncodedIndex idx;
+  idx.k = rec.info.index_k;
+  idx.bits = rec.index_bits;
+  switch (f) {
+    case MaskFormat::kRelative: idx.format = IndexFormat::kRelative; break;
+    case MaskFormat::kCsr: idx.format = IndexFormat::kCsr; break;
+    case MaskFormat::kCsc: idx.format = IndexFormat::kCsc; break;
+    case MaskFormat::kCoo: idx.format = IndexFormat::kCoo; break;
+    case MaskFormat::kRelativeHuffman: {
+      idx.format = IndexFormat::kRelative;
+      SIEVE_ASSIGN_OR_RETURN(
+          std::vector<uint16_t> gaps,
+          decode_huffman(m, rec.index_bits, rec.info.index_entries, 1 << rec.info.index_k));
+      compress::coding::BitWriter w;
+      for (uint16_t g : gaps) w.put(g, rec.info.index_k);
+      idx.bits = w.bit_count();
+      idx.bytes = w.take();
+      return compress::coding::decode_index(idx, l.shape, rec.info.kept);
+    }
+    default: return data_loss("mask format {} has no decoder", static_cast<int>(f));
+  }
+  idx.bytes.assign(reinterpret_cast<const uint8_t*>(m.data()),
+                   reinterpret_cast<const uint8_t*>(m.data()) + m.size());
+  return compress::coding::decode_index(idx, l.shape, rec.info.kept);
+}
 
 std::string layer_where(size_t i, const std::string& weight) {
   return fmt::format("layer {} ('{}')", i, weight);
@@ -336,11 +513,14 @@ Result<std::vector<LayerRecord>> parse_layers(std::string_view sec, const std::s
     l.region_cols = r.i64("region_cols");
     const int64_t kept = r.i64("kept");
     const uint64_t mask_bytes = r.u64("mask_bytes");
+    const uint8_t index_k = r.u8("index_k");
+    const int64_t index_entries = r.i64("index_entries");
+    const uint64_t index_bits = r.u64("index_bits");
     const uint32_t books = r.u32("codebook_count");
     if (!r.ok()) break;
     if (l.bits > 16) r.fail("{}: bits = {} (expected 0..16)", lw, l.bits);
-    if (mf > 2) r.fail("{}: mask_format = {} unknown", lw, mf);
-    if (cf > 1) r.fail("{}: code_format = {} unknown", lw, cf);
+    if (mf > 7) r.fail("{}: mask_format = {} unknown", lw, mf);
+    if (cf > 2) r.fail("{}: code_format = {} unknown", lw, cf);
     if ((l.bits == 0) != (cf == 0)) {
       r.fail("{}: code_format {} does not fit bits = {}", lw, cf, l.bits);
     }
@@ -351,12 +531,25 @@ Result<std::vector<LayerRecord>> parse_layers(std::string_view sec, const std::s
       r.fail("{}: kept = {} for {} weights (mask_format {})", lw, kept, numel, mf);
     }
     if (!r.ok()) break;
-    const uint64_t want_mask = mf == 0 ? 0
-                               : mf == 1
-                                   ? static_cast<uint64_t>((numel + 7) / 8)
-                                   : static_cast<uint64_t>((block_count(l.shape, l.block) + 7) / 8);
-    if (r.ok() && mask_bytes != want_mask) {
-      r.fail("{}: mask_bytes = {}, the format needs {}", lw, mask_bytes, want_mask);
+    {
+      // Exact stream bits of the fixed-size formats; the relative formats carry their k and
+      // entry count; every stream fits its payload.
+      const bool relative = mf == 3 || mf == 4;
+      uint64_t want_bits = index_bits;
+      if (mf == 0) want_bits = 0;
+      if (mf == 1) want_bits = static_cast<uint64_t>(numel);
+      if (mf == 2) want_bits = static_cast<uint64_t>(block_count(l.shape, l.block));
+      if (mf == 3) want_bits = static_cast<uint64_t>(index_entries) * index_k;
+      if (relative != (index_k != 0) || index_k > 16 || (relative && index_entries < kept) ||
+          (!relative && index_entries != 0) || (relative && index_entries > 8 * int64_t{1} << 40)) {
+        r.fail("{}: index_k = {}, index_entries = {} do not fit mask_format {} and kept = {}", lw,
+               index_k, index_entries, mf, kept);
+      } else if (index_bits != want_bits) {
+        r.fail("{}: index_bits = {}, mask_format {} needs {}", lw, index_bits, mf, want_bits);
+      } else if (mf == 4 ? mask_bytes < (index_bits + 7) / 8 : mask_bytes != (index_bits + 7) / 8) {
+        r.fail("{}: mask_bytes = {} for a stream of {} bits (mask_format {})", lw, mask_bytes,
+               index_bits, mf);
+      }
     }
     const int64_t rows = l.shape[0], cols = numel / rows;
     if (l.region_rows < 1 || l.region_rows > rows || l.region_cols < 1 || l.region_cols > cols) {
@@ -375,13 +568,20 @@ Result<std::vector<LayerRecord>> parse_layers(std::string_view sec, const std::s
       rec.book_sizes.push_back(sz);
     }
     const uint64_t code_bytes = r.u64("code_bytes");
+    const uint64_t code_bits = r.u64("code_bits");
     rec.value_count = r.u64("value_count");
     if (!r.ok()) break;
-    const uint64_t want_codes =
-        l.bits == 0 ? 0 : (static_cast<uint64_t>(kept) * static_cast<uint64_t>(l.bits) + 7) / 8;
-    if (code_bytes != want_codes) {
-      r.fail("{}: code_bytes = {}, {} codes of {} bits need {}", lw, code_bytes, kept, l.bits,
-             want_codes);
+    if (cf == 2) {
+      if (code_bytes < (code_bits + 7) / 8) {
+        r.fail("{}: code_bytes = {} cannot hold a Huffman stream of {} bits", lw, code_bytes,
+               code_bits);
+      }
+    } else {
+      const uint64_t want_bits = static_cast<uint64_t>(kept) * static_cast<uint64_t>(l.bits);
+      if (code_bits != want_bits || code_bytes != (want_bits + 7) / 8) {
+        r.fail("{}: code_bits = {}, code_bytes = {}: {} codes of {} bits need {} bits", lw,
+               code_bits, code_bytes, kept, l.bits, want_bits);
+      }
     }
     if (rec.value_count != (l.bits == 0 ? static_cast<uint64_t>(kept) : 0)) {
       r.fail("{}: value_count = {} for {} kept weights and bits = {}", lw, rec.value_count, kept,
@@ -400,7 +600,11 @@ Result<std::vector<LayerRecord>> parse_layers(std::string_view sec, const std::s
                               .mask_bytes = mask_bytes,
                               .codebook_bytes = 0,
                               .code_bytes = code_bytes,
-                              .value_bytes = rec.value_count * 4};
+                              .value_bytes = rec.value_count * 4,
+                              .index_k = index_k,
+                              .index_entries = index_entries};
+    rec.index_bits = index_bits;
+    rec.code_bits = code_bits;
     for (uint32_t sz : rec.book_sizes) rec.info.codebook_bytes += uint64_t{sz} * 4;
     out.push_back(std::move(rec));
   }
@@ -557,16 +761,13 @@ Result<Parsed> parse(std::string_view bytes, const std::string& origin, bool wan
       return data_loss("{}: {} appears twice", where(SectionType::kLayers), lw);
     }
     std::string_view m = masks.take("mask", rec.info.mask_bytes);
+    if (!masks.ok()) return masks.status();
     if (rec.info.mask_format != MaskFormat::kDense) {
-      l.mask = Tensor(DType::kU8, l.shape);
-      uint8_t* out = l.mask.data<uint8_t>();
-      const int64_t n = l.numel();
-      if (rec.info.mask_format == MaskFormat::kBitmask) {
-        for (int64_t j = 0; j < n; ++j) out[j] = get_bit(m, j) ? 1 : 0;
-      } else {
-        for_each_block_index(l.shape, l.block,
-                             [&](int64_t j, int64_t b) { out[j] = get_bit(m, b) ? 1 : 0; });
+      auto mask = decode_mask(rec, m);
+      if (!mask.ok()) {
+        return data_loss("{}: {}: {}", where(SectionType::kMasks), lw, mask.status().message());
       }
+      l.mask = std::move(mask.value());
       if (l.kept() != rec.info.kept) {
         return data_loss("{}: {}: the mask keeps {} weights, the layer table says {}",
                          where(SectionType::kMasks), lw, l.kept(), rec.info.kept);
@@ -579,7 +780,17 @@ Result<Parsed> parse(std::string_view bytes, const std::string& origin, bool wan
     }
     if (l.bits != 0) {
       std::string_view c = codes.take("codes", rec.info.code_bytes);
-      l.codes = unpack_codes(c, rec.info.kept, l.bits);
+      if (!codes.ok()) return codes.status();
+      if (rec.info.code_format == CodeFormat::kPacked) {
+        l.codes = unpack_codes(c, rec.info.kept, l.bits);
+      } else {
+        auto decoded = decode_huffman(c, rec.code_bits, rec.info.kept, 1 << l.bits);
+        if (!decoded.ok()) {
+          return data_loss("{}: {}: {}", where(SectionType::kCodes), lw,
+                           decoded.status().message());
+        }
+        l.codes = std::move(decoded.value());
+      }
     }
     l.values.resize(rec.value_count);
     for (float& v : l.values) v = values.f32("value");
@@ -595,6 +806,16 @@ Result<Parsed> parse(std::string_view bytes, const std::string& origin, bool wan
   auto graph = import_onnx_bytes(onnx, where(SectionType::kGraph));
   if (!graph.ok()) return Status(StatusCode::kDataLoss, graph.status().message());
   p.model.graph = std::move(graph.value());
+  for (const compress::CompressedLayer& l : p.model.layers) {
+    if (l.node.empty()) continue;
+    const ir::Node* n = p.model.graph.find_node(l.node);
+    if (n == nullptr ||
+        std::find(n->inputs.begin(), n->inputs.end(), l.weight) == n->inputs.end()) {
+      return data_loss("{}: layer '{}' names node '{}', which the graph {}",
+                       where(SectionType::kLayers), l.weight, l.node,
+                       n == nullptr ? "does not have" : "has, but not reading that weight");
+    }
+  }
   Status decoded = compress::decode(p.model);
   if (!decoded.ok()) {
     return Status(StatusCode::kDataLoss, decoded.message()).with_context(origin);
@@ -623,6 +844,11 @@ const char* mask_format_name(MaskFormat f) {
     case MaskFormat::kDense: return "dense";
     case MaskFormat::kBitmask: return "bitmask";
     case MaskFormat::kBlockBitmask: return "block-bitmask";
+    case MaskFormat::kRelative: return "relative";
+    case MaskFormat::kRelativeHuffman: return "relative+huffman";
+    case MaskFormat::kCsr: return "csr";
+    case MaskFormat::kCsc: return "csc";
+    case MaskFormat::kCoo: return "coo";
   }
   return "unknown";
 }
@@ -631,6 +857,7 @@ const char* code_format_name(CodeFormat f) {
   switch (f) {
     case CodeFormat::kNone: return "none";
     case CodeFormat::kPacked: return "packed";
+    case CodeFormat::kHuffman: return "huffman";
   }
   return "unknown";
 }
@@ -691,6 +918,14 @@ Result<std::string> serialize_sieve(const compress::CompressedModel& model) {
                                 l.codebooks[b].size(), l.bits);
       }
     }
+    if (!l.node.empty()) {
+      const ir::Node* n = g.find_node(l.node);
+      if (n == nullptr ||
+          std::find(n->inputs.begin(), n->inputs.end(), l.weight) == n->inputs.end()) {
+        return invalid_argument("sieve: {}: node '{}' is not in the graph or does not read it", lw,
+                                l.node);
+      }
+    }
     auto it = g.initializers.find(l.weight);
     if (it == g.initializers.end()) {
       return invalid_argument("sieve: {}: the graph has no initializer of that name", lw);
@@ -698,8 +933,8 @@ Result<std::string> serialize_sieve(const compress::CompressedModel& model) {
     // Zeros (lazily mapped for large weights); their data is stripped after export.
     it->second = Tensor(DType::kF32, l.shape);
 
-    auto [mf, mbytes] = encode_mask(l);
-    const int64_t kept = l.kept();
+    SIEVE_ASSIGN_OR_RETURN(MaskEncoding me, encode_mask(l));
+    SIEVE_ASSIGN_OR_RETURN(CodeEncoding ce, encode_codes(l));
     layers.str(l.node);
     layers.str(l.weight);
     layers.u8(static_cast<uint8_t>(l.shape.size()));
@@ -707,23 +942,26 @@ Result<std::string> serialize_sieve(const compress::CompressedModel& model) {
     layers.u8(static_cast<uint8_t>(l.block.size()));
     for (int64_t d : l.block) layers.i64(d);
     layers.u8(static_cast<uint8_t>(l.bits));
-    layers.u8(static_cast<uint8_t>(mf));
-    layers.u8(static_cast<uint8_t>(l.bits == 0 ? CodeFormat::kNone : CodeFormat::kPacked));
+    layers.u8(static_cast<uint8_t>(me.format));
+    layers.u8(static_cast<uint8_t>(ce.format));
     layers.u8(0);
     layers.i64(l.region_rows);
     layers.i64(l.region_cols);
-    layers.i64(kept);
-    layers.u64(mbytes.size());
-    masks.bytes(mbytes);
+    layers.i64(l.kept());
+    layers.u64(me.bytes.size());
+    layers.u8(static_cast<uint8_t>(me.k));
+    layers.i64(me.entries);
+    layers.u64(me.bits);
+    masks.bytes(me.bytes);
     const uint32_t nbooks = l.bits == 0 ? 0 : static_cast<uint32_t>(l.codebooks.size());
     layers.u32(nbooks);
     for (uint32_t b = 0; b < nbooks; ++b) {
       layers.u32(static_cast<uint32_t>(l.codebooks[b].size()));
       for (float v : l.codebooks[b]) books.f32(v);
     }
-    std::string packed = l.bits == 0 ? std::string() : pack_codes(l.codes, l.bits);
-    layers.u64(packed.size());
-    codes.bytes(packed);
+    layers.u64(ce.bytes.size());
+    layers.u64(ce.bits);
+    codes.bytes(ce.bytes);
     const uint64_t nvalues = l.bits == 0 ? l.values.size() : 0;
     layers.u64(nvalues);
     if (l.bits == 0) {

@@ -40,19 +40,26 @@ enum class SectionType : uint32_t {
 // "GRAPH", "LAYERS", ...; "UNKNOWN" for other values.
 const char* section_name(uint32_t type);
 
-// How a layer's mask is stored in the MASKS section.
+// How a layer's mask is stored in the MASKS section (the writer picks the smallest).
 enum class MaskFormat : uint8_t {
   kDense = 0,         // no mask: every weight kept; zero bytes
   kBitmask = 1,       // one bit per weight, row-major over the dense shape, LSB first
   kBlockBitmask = 2,  // one bit per block of `block` (tiles from the origin, stride = block,
                       // partial edge blocks included), row-major over the block grid
+  kRelative = 3,      // Deep Compression relative indices, k-bit entries with fillers
+                      // (compress/coding/index.h), MSB-first
+  kRelativeHuffman = 4,  // the same entries Huffman-coded: table, then the coded stream
+  kCsr = 5,              // compress/coding/index.h CSR stream
+  kCsc = 6,              // CSC stream
+  kCoo = 7,              // COO stream
 };
 const char* mask_format_name(MaskFormat f);
 
-// How a quantized layer's codes are stored in the CODES section.
+// How a quantized layer's codes are stored in the CODES section (the smaller of the two).
 enum class CodeFormat : uint8_t {
-  kNone = 0,    // not quantized (bits == 0)
-  kPacked = 1,  // one `bits`-wide code per kept weight, LSB first
+  kNone = 0,     // not quantized (bits == 0)
+  kPacked = 1,   // one `bits`-wide code per kept weight, LSB first
+  kHuffman = 2,  // canonical Huffman (compress/coding/huffman.h): table, then the stream
 };
 const char* code_format_name(CodeFormat f);
 
@@ -74,6 +81,8 @@ struct SieveLayerInfo {
   MaskFormat mask_format = MaskFormat::kDense;
   CodeFormat code_format = CodeFormat::kNone;
   uint64_t mask_bytes = 0, codebook_bytes = 0, code_bytes = 0, value_bytes = 0;
+  int index_k = 0;            // relative formats: bits per entry
+  int64_t index_entries = 0;  // relative formats: entries, fillers included
 };
 struct SieveFileInfo {
   uint16_t version = 0;
