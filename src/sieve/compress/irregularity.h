@@ -2,8 +2,10 @@
 //
 // R(Irr) = JBIG(I_fine) / JBIG(I_coarse): each layer's keep mask is a bi-level image in the
 // 2-D view of compress/model.h (rows × cols, black = kept weight), compressed with JBIG-KIT's
-// T.82 encoder (libjbig) at its default settings (the same as `pbmtojbg` without options);
-// the bytes of the resulting BIE are summed over layers for each model and divided.
+// T.82 encoder (libjbig) at the library's defaults: sequential coding, one resolution layer,
+// typical prediction and deterministic prediction on (byte for byte what `pbmtojbg -q`
+// writes; plain `pbmtojbg` adds resolution-reduction layers for images over 640 x 480). The
+// bytes of the resulting BIE are summed over layers for each model and divided.
 //
 // Local convergence: a window of k weights per dimension slides (stride 1 by default) over
 // the weight; a weight is "large" when |w| exceeds the given percentile (90) of the layer's
