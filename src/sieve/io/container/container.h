@@ -42,12 +42,12 @@ const char* section_name(uint32_t type);
 
 // How a layer's mask is stored in the MASKS section (the writer picks the smallest).
 enum class MaskFormat : uint8_t {
-  kDense = 0,         // no mask: every weight kept; zero bytes
-  kBitmask = 1,       // one bit per weight, row-major over the dense shape, LSB first
-  kBlockBitmask = 2,  // one bit per block of `block` (tiles from the origin, stride = block,
-                      // partial edge blocks included), row-major over the block grid
-  kRelative = 3,      // Deep Compression relative indices, k-bit entries with fillers
-                      // (compress/coding/index.h), MSB-first
+  kDense = 0,            // no mask: every weight kept; zero bytes
+  kBitmask = 1,          // one bit per weight, row-major over the dense shape, LSB first
+  kBlockBitmask = 2,     // one bit per block of `block` (tiles from the origin, stride = block,
+                         // partial edge blocks included), row-major over the block grid
+  kRelative = 3,         // Deep Compression relative indices, k-bit entries with fillers
+                         // (compress/coding/index.h), MSB-first
   kRelativeHuffman = 4,  // the same entries Huffman-coded: table, then the coded stream
   kCsr = 5,              // compress/coding/index.h CSR stream
   kCsc = 6,              // CSC stream
