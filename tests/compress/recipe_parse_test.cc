@@ -20,7 +20,7 @@ description: every section
 seed: 7
 dense: {epochs: 3, lr: 0.02}
 retrain: {steps: 5, initial_sparsity: 0.25, epochs: 2, final_epochs: 1, lr: 0.004, batch: 32,
-          momentum: 0.8, weight_decay: 0.0001}
+          momentum: 0.8, weight_decay: 0.0001, schedule: cosine}
 prune:
   fc: {method: block, block: [4, 4], stride: [4, 4], criterion: max, sparsity: 0.9}
   conv: {method: block, block: [2, 1, 1, 1], sparsity: 85%}
@@ -58,6 +58,7 @@ TEST(RecipeParse, EverySection) {
   EXPECT_EQ(r->batch, 32);
   EXPECT_DOUBLE_EQ(r->momentum, 0.8);
   EXPECT_DOUBLE_EQ(r->weight_decay, 0.0001);
+  EXPECT_EQ(r->retrain_schedule, "cosine");
   EXPECT_EQ(r->prune_fc.method, "block");
   EXPECT_EQ(r->prune_fc.block, (std::vector<int64_t>{4, 4}));
   EXPECT_EQ(r->prune_fc.stride, (std::vector<int64_t>{4, 4}));
@@ -124,6 +125,7 @@ TEST(RecipeParse, DefaultsWhenSectionsAreAbsent) {
   EXPECT_TRUE(r->huffman);
   EXPECT_FALSE(r->dsd);
   EXPECT_EQ(r->irregularity_reference, "same-sparsity");
+  EXPECT_EQ(r->retrain_schedule, "constant");
 }
 
 std::string error_of(const std::string& yaml) {
@@ -172,6 +174,7 @@ TEST(RecipeParse, BadValuesNameFieldAndValue) {
       {"quant: {fc: {regions: [2, 2, 2]}}", "quant.fc.regions: expected [rows, cols]"},
       {"quant: {enabled: maybe}", "quant.enabled: expected true or false, got \"maybe\""},
       {"retrain: {steps: 0}", "retrain.steps: value 0 too small"},
+      {"retrain: {schedule: step}", "retrain.schedule: unknown schedule \"step\""},
       {"retrain: {lr: -0.1}", "retrain.lr: learning rate -0.1 must be positive"},
       {"retrain: {epochs: 1.5}", "retrain.epochs: expected an integer, got \"1.5\""},
       {"dense: {epochs: -2}", "dense.epochs: value -2 is negative"},

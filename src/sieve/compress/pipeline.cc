@@ -219,7 +219,9 @@ Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions&
 
   train::FitOptions retrain = train::default_fit_options(o.model);
   retrain.lr.base_lr = recipe.retrain_lr;
-  retrain.lr.policy = train::LrPolicy::kConstant;
+  retrain.lr.policy = recipe.retrain_schedule == "cosine" ? train::LrPolicy::kCosine
+                                                          : train::LrPolicy::kConstant;
+  retrain.lr.min_lr = 0.0;
   retrain.batch = recipe.batch;
   retrain.sgd.momentum = recipe.momentum;
   retrain.sgd.weight_decay = recipe.weight_decay;

@@ -269,11 +269,17 @@ Status parse_top(const Ctx& c, const YAML::Node& root, Recipe& r) {
     } else if (key == "retrain") {
       SIEVE_RETURN_IF_ERROR(check_map(c, v, key,
                                       {"steps", "initial_sparsity", "epochs", "final_epochs",
-                                       "lr", "batch", "momentum", "weight_decay"}));
+                                       "lr", "schedule", "batch", "momentum", "weight_decay"}));
       for (const auto& e : v) {
         const std::string k = e.first.as<std::string>();
         const std::string kp = "retrain." + k;
-        if (k == "steps" || k == "epochs" || k == "final_epochs" || k == "batch") {
+        if (k == "schedule") {
+          SIEVE_ASSIGN_OR_RETURN(r.retrain_schedule, get_string(c, e.second, kp));
+          if (r.retrain_schedule != "constant" && r.retrain_schedule != "cosine") {
+            return c.error(kp, "unknown schedule \"{}\"; known: constant, cosine",
+                           r.retrain_schedule);
+          }
+        } else if (k == "steps" || k == "epochs" || k == "final_epochs" || k == "batch") {
           SIEVE_ASSIGN_OR_RETURN(int64_t x, get_int(c, e.second, kp));
           if (x < (k == "steps" || k == "batch" ? 1 : 0)) {
             return c.error(kp, "value {} too small", x);

@@ -76,6 +76,9 @@ struct Recipe {
   int retrain_epochs = 1;
   int final_epochs = 0;
   double retrain_lr = 0.005;
+  // Learning-rate policy within each retraining run: "constant" or "cosine" (decay to zero
+  // over the run's epochs, restarting at every pruning step).
+  std::string retrain_schedule = "constant";
   int64_t batch = 64;
   double momentum = 0.9;
   double weight_decay = 0.0;
