@@ -181,6 +181,36 @@ TEST(Container, EveryIndexFormatIsChosenSomewhereAndRoundTrips) {
   EXPECT_GE(used.size(), 5u) << names;
 }
 
+TEST(Container, EdgeCasesRoundTrip) {
+  // No compressed layer at all; a layer with every weight pruned (quantized and not); a layer
+  // with every weight kept through a mask.
+  compress::CompressedModel none =
+      container_test::make_model(container_test::tiny_graph(), {Form::kDenseValues});
+  none.layers.clear();
+  auto b0 = io::serialize_sieve(none);
+  ASSERT_TRUE(b0.ok()) << b0.status().to_string();
+  auto r0 = io::parse_sieve(*b0);
+  ASSERT_TRUE(r0.ok()) << r0.status().to_string();
+  expect_models_identical(none, *r0);
+
+  compress::CompressedModel m = container_test::make_model(
+      container_test::tiny_graph(), {Form::kFineQuantLocal, Form::kFineValues, Form::kFineQuant1});
+  m.layers[0].mask = Tensor(DType::kU8, m.layers[0].shape);  // all pruned, 4-bit
+  m.layers[0].codes.clear();
+  m.layers[1].mask = Tensor(DType::kU8, m.layers[1].shape);  // all pruned, values
+  m.layers[1].values.clear();
+  for (uint8_t& v : m.layers[2].mask.span<uint8_t>()) v = 1;  // all kept, 1-bit
+  m.layers[2].codes.assign(static_cast<size_t>(m.layers[2].numel()), 1);
+  ASSERT_TRUE(compress::decode(m).ok());
+  auto b1 = io::serialize_sieve(m);
+  ASSERT_TRUE(b1.ok()) << b1.status().to_string();
+  auto r1 = io::parse_sieve(*b1);
+  ASSERT_TRUE(r1.ok()) << r1.status().to_string();
+  expect_models_identical(m, *r1);
+  EXPECT_EQ(r1->layers[0].kept(), 0);
+  EXPECT_EQ(r1->layers[2].kept(), r1->layers[2].numel());
+}
+
 TEST(Container, WriteReadAndLoadModel) {
   onnx_test::ScratchDir dir;
   compress::CompressedModel m = container_test::make_model("lenet5", kAllForms);
