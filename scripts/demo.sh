@@ -12,3 +12,10 @@ else
   "$build/sieve" train --model lenet5 --data fashion-mnist --out "$model"
 fi
 "$build/sieve" eval --model "$model" --data fashion-mnist
+
+# Compression: the Cambricon-S recipe (coarse-grained block pruning with retraining, local
+# quantization, Huffman) on the trained LeNet-5; prints the Table 3.3 row and the per-layer
+# table and writes the .sieve file. A few minutes on two cores.
+here="$(cd "$(dirname "$0")/.." && pwd)"
+"$build/sieve" compress --model "$model" --recipe "$here/recipes/cambricon-s/lenet5.yaml" \
+  --data fashion-mnist --out "$cache/lenet5-cambricon-s.sieve"
