@@ -115,7 +115,10 @@ void add_compress_command(CLI::App& app) {
       ->required();
   sub->add_option("--recipe", a->recipe, "recipe file (YAML, docs/formats/recipe.md)")
       ->required();
-  sub->add_option("--data", a->data, "dataset: fashion-mnist")->capture_default_str();
+  sub->add_option("--data", a->data,
+                  "dataset: fashion-mnist, or none (bookkeeping only: synthetic weights, "
+                  "one-shot pruning, no training, no accuracy)")
+      ->capture_default_str();
   sub->add_option("--data-dir", a->data_dir,
                   "folder of the dataset files (default: the Debian package's)");
   sub->add_option("--out", a->out, ".sieve file to write (atomically)");

@@ -59,7 +59,9 @@ struct Ctx {
 
 train::TrainerOptions trainer_options(const io::Dataset& d, int threads) {
   train::TrainerOptions t;
-  t.example_shape = Shape(d.images.shape().begin() + 1, d.images.shape().end());
+  if (d.images.shape().size() > 1) {  // empty without data
+    t.example_shape = Shape(d.images.shape().begin() + 1, d.images.shape().end());
+  }
   t.threads = threads;
   return t;
 }
@@ -182,16 +184,26 @@ Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions&
   Report& report = result.report;
   const Ctx c{recipe, o, report};
 
-  // Data, then the dense model.
-  SIEVE_ASSIGN_OR_RETURN(io::Dataset train_set,
-                         train::load_dataset(o.data, "train", o.data_dir, o.limit));
-  SIEVE_ASSIGN_OR_RETURN(io::Dataset test_set,
-                         train::load_dataset(o.data, "test", o.data_dir, o.limit));
-  SIEVE_ASSIGN_OR_RETURN(ir::Graph graph, dense_model(c, train_set, test_set));
+  // Data, then the dense model. Without data (bookkeeping only): the model's own (synthetic)
+  // weights, one-shot pruning to the targets, no training and no accuracy.
+  const bool no_data = o.data == "none";
+  io::Dataset train_set, test_set;
+  ir::Graph graph;
+  if (no_data) {
+    SIEVE_ASSIGN_OR_RETURN(graph, io::load_model(o.model, {.batch = 1,
+                                                           .init_weights = true,
+                                                           .seed = recipe.seed}));
+    report.notes.push_back("no data: synthetic weights, one-shot pruning, no retraining, "
+                           "no accuracy");
+  } else {
+    SIEVE_ASSIGN_OR_RETURN(train_set, train::load_dataset(o.data, "train", o.data_dir, o.limit));
+    SIEVE_ASSIGN_OR_RETURN(test_set, train::load_dataset(o.data, "test", o.data_dir, o.limit));
+    SIEVE_ASSIGN_OR_RETURN(graph, dense_model(c, train_set, test_set));
+    SIEVE_ASSIGN_OR_RETURN(report.accuracy_dense, evaluate(graph, test_set, o.threads));
+    c.log("dense accuracy {:.2f} % ({} test examples, {:.0f}s so far)",
+          100.0 * report.accuracy_dense, test_set.labels.size(), since(t0));
+  }
   const ir::Graph dense = graph.clone();
-  SIEVE_ASSIGN_OR_RETURN(report.accuracy_dense, evaluate(graph, test_set, o.threads));
-  c.log("dense accuracy {:.2f} % ({} test examples, {:.0f}s so far)",
-        100.0 * report.accuracy_dense, test_set.labels.size(), since(t0));
 
   // Per-layer pruning specs; the recipe's layer names must exist.
   const auto prunable = prunable_weights(graph);
@@ -239,7 +251,7 @@ Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions&
   };
 
   // Sensitivity sweep (optional).
-  if (recipe.sensitivity) {
+  if (recipe.sensitivity && !no_data) {
     SensitivityOptions so;
     so.sparsities = recipe.sensitivity_sparsities;
     so.base.method = "magnitude";
@@ -262,7 +274,11 @@ Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions&
 
   // Pruning with retraining (optionally inside dense-sparse-dense).
   std::map<std::string, Tensor> masks;
-  if (!specs.empty()) {
+  if (!specs.empty() && no_data) {
+    c.log("pruning (one shot, no data)");
+    SIEVE_RETURN_IF_ERROR(prune_step(graph, specs, {}, masks));
+    for (auto& [w, m] : masks) apply_mask(graph.initializers.at(w), m);
+  } else if (!specs.empty()) {
     if (recipe.dsd) {
       DsdOptions d;
       d.sparse = ro;
@@ -333,7 +349,7 @@ Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions&
     model.layers.push_back(std::move(l));
   }
   SIEVE_RETURN_IF_ERROR(decode(model));
-  if (any_quantized || any_ttq) {
+  if ((any_quantized || any_ttq) && !no_data) {
     SIEVE_ASSIGN_OR_RETURN(double acc_q, evaluate(model.graph, test_set, o.threads));
     c.log("quantized: accuracy {:.2f} % before fine-tuning", 100.0 * acc_q);
     if (recipe.finetune_epochs > 0) {
@@ -356,12 +372,14 @@ Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions&
       if (!fr.ok() && !c.skipped(fr.status(), "centroid fine-tuning")) return fr.status();
     }
   }
-  SIEVE_ASSIGN_OR_RETURN(report.accuracy, evaluate(model.graph, test_set, o.threads));
-  c.log("compressed: accuracy {:.2f} % (dense {:.2f} %)", 100.0 * report.accuracy,
-        100.0 * report.accuracy_dense);
+  if (!no_data) {
+    SIEVE_ASSIGN_OR_RETURN(report.accuracy, evaluate(model.graph, test_set, o.threads));
+    c.log("compressed: accuracy {:.2f} % (dense {:.2f} %)", 100.0 * report.accuracy,
+          100.0 * report.accuracy_dense);
+  }
 
   // Activation Q formats.
-  if (recipe.calibration_examples > 0) {
+  if (recipe.calibration_examples > 0 && !no_data) {
     quant::CalibrationOptions co;
     co.max_examples = recipe.calibration_examples;
     Status st = quant::calibrate(model, train_set.images, co);

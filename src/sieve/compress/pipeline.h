@@ -25,6 +25,8 @@ namespace sieve::compress {
 
 struct PipelineOptions {
   std::string model;  // zoo name or .onnx file
+  // "none": bookkeeping only (the model's synthetic weights, one-shot pruning to the targets,
+  // quantization and coding; no training, no accuracy).
   std::string data = "fashion-mnist";
   std::string data_dir;  // "" = the dataset's default folder
   int64_t limit = -1;    // first N train and N test examples (tests, quick runs)
