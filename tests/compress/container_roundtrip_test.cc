@@ -197,6 +197,8 @@ TEST(Container, EdgeCasesRoundTrip) {
       container_test::tiny_graph(), {Form::kFineQuantLocal, Form::kFineValues, Form::kFineQuant1});
   m.layers[0].mask = Tensor(DType::kU8, m.layers[0].shape);  // all pruned, 4-bit
   m.layers[0].codes.clear();
+  // A region with no kept weight has an empty codebook (k-means has nothing to cluster).
+  for (auto& book : m.layers[0].codebooks) book.clear();
   m.layers[1].mask = Tensor(DType::kU8, m.layers[1].shape);  // all pruned, values
   m.layers[1].values.clear();
   for (uint8_t& v : m.layers[2].mask.span<uint8_t>()) v = 1;  // all kept, 1-bit

@@ -562,8 +562,10 @@ Result<std::vector<LayerRecord>> parse_layers(std::string_view sec, const std::s
     }
     for (uint32_t b = 0; b < books && r.ok(); ++b) {
       const uint32_t sz = r.u32("codebook_size");
-      if (r.ok() && (sz < 1 || sz > (1u << l.bits))) {
-        r.fail("{}: codebook {} has {} entries (expected 1..{})", lw, b, sz, 1u << l.bits);
+      // An empty codebook belongs to a region with no kept weight (decode_layer refuses any
+      // code that points into it).
+      if (r.ok() && sz > (1u << l.bits)) {
+        r.fail("{}: codebook {} has {} entries (expected 0..{})", lw, b, sz, 1u << l.bits);
       }
       rec.book_sizes.push_back(sz);
     }
@@ -913,7 +915,7 @@ Result<std::string> serialize_sieve(const compress::CompressedModel& model) {
     auto decoded = compress::decode_layer(l);
     if (!decoded.ok()) return decoded.status().with_context("sieve");
     for (size_t b = 0; b < l.codebooks.size(); ++b) {
-      if (l.codebooks[b].empty() || l.codebooks[b].size() > (size_t{1} << l.bits)) {
+      if (l.codebooks[b].size() > (size_t{1} << l.bits)) {
         return invalid_argument("sieve: {}: codebook {} has {} entries for {} bits", lw, b,
                                 l.codebooks[b].size(), l.bits);
       }
