@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# make demo: the main job. For now: train LeNet-5 on Fashion-MNIST (reusing a cached model)
-# and evaluate it.
+# make demo: the main job. Train LeNet-5 on Fashion-MNIST with the default settings (reusing a
+# cached model), evaluate it, then compress it.
 set -euo pipefail
 build="${1:-build}"
 cache="${SIEVE_CACHE_DIR:-$HOME/.cache/sieve}"
 mkdir -p "$cache"
-model="$cache/lenet5-fashion-mnist.onnx"
+# The same cache entry `sieve compress --model lenet5` uses (<model>-<data>-seed<S>-e<epochs>),
+# so the dense model is trained once whichever command runs first.
+model="$cache/lenet5-fashion-mnist-seed1-e10.onnx"
 if [ -f "$model" ]; then
   echo "demo: reusing cached model $model (delete it to retrain)"
 else
