@@ -182,42 +182,40 @@ Result<EncodedIndex> encode_relative(const MaskView& mask, int k) {
   return e;
 }
 
-EncodedIndex encode_csr(const MaskView& mask) {
+namespace {
+// CSR (by_rows) and CSC (!by_rows): pointers (running kept counts per outer line, starting at
+// 0) then the inner position of every kept element, both at their minimal widths.
+EncodedIndex encode_compressed(const MaskView& mask, bool by_rows, IndexFormat format) {
+  const int64_t outer = by_rows ? mask.rows : mask.cols;
+  const int64_t inner = by_rows ? mask.cols : mask.rows;
+  auto kept = [&](int64_t o, int64_t i) {
+    return (by_rows ? mask.at(o, i) : mask.at(i, o)) != 0;
+  };
   const int64_t nnz = count_kept(mask);
   const int pw = bits_for(static_cast<uint64_t>(nnz));
-  const int cw = bits_for(static_cast<uint64_t>(std::max<int64_t>(mask.cols - 1, 0)));
+  const int iw = bits_for(static_cast<uint64_t>(std::max<int64_t>(inner - 1, 0)));
   BitWriter w;
   int64_t acc = 0;
   w.put(0, pw);
-  for (int64_t r = 0; r < mask.rows; ++r) {
-    for (int64_t c = 0; c < mask.cols; ++c) acc += mask.at(r, c) != 0;
+  for (int64_t o = 0; o < outer; ++o) {
+    for (int64_t i = 0; i < inner; ++i) acc += kept(o, i);
     w.put(static_cast<uint32_t>(acc), pw);
   }
-  for (int64_t r = 0; r < mask.rows; ++r) {
-    for (int64_t c = 0; c < mask.cols; ++c) {
-      if (mask.at(r, c) != 0) w.put(static_cast<uint32_t>(c), cw);
+  for (int64_t o = 0; o < outer; ++o) {
+    for (int64_t i = 0; i < inner; ++i) {
+      if (kept(o, i)) w.put(static_cast<uint32_t>(i), iw);
     }
   }
-  return finish(IndexFormat::kCsr, w);
+  return finish(format, w);
+}
+}  // namespace
+
+EncodedIndex encode_csr(const MaskView& mask) {
+  return encode_compressed(mask, /*by_rows=*/true, IndexFormat::kCsr);
 }
 
 EncodedIndex encode_csc(const MaskView& mask) {
-  const int64_t nnz = count_kept(mask);
-  const int pw = bits_for(static_cast<uint64_t>(nnz));
-  const int rw = bits_for(static_cast<uint64_t>(std::max<int64_t>(mask.rows - 1, 0)));
-  BitWriter w;
-  int64_t acc = 0;
-  w.put(0, pw);
-  for (int64_t c = 0; c < mask.cols; ++c) {
-    for (int64_t r = 0; r < mask.rows; ++r) acc += mask.at(r, c) != 0;
-    w.put(static_cast<uint32_t>(acc), pw);
-  }
-  for (int64_t c = 0; c < mask.cols; ++c) {
-    for (int64_t r = 0; r < mask.rows; ++r) {
-      if (mask.at(r, c) != 0) w.put(static_cast<uint32_t>(r), rw);
-    }
-  }
-  return finish(IndexFormat::kCsc, w);
+  return encode_compressed(mask, /*by_rows=*/false, IndexFormat::kCsc);
 }
 
 EncodedIndex encode_coo(const MaskView& mask) {
