@@ -2,6 +2,7 @@
 // model loader behind it (zoo names, .onnx paths, errors for anything else).
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -27,8 +28,13 @@ std::string slurp(const std::string& path) {
   return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
 }
 
+// ctest runs each test in its own process, several at once: every scratch file carries the pid.
+std::string scratch(const std::string& name) {
+  return testing::TempDir() + "sieve_zoo_cli_" + std::to_string(::getpid()) + "_" + name;
+}
+
 CliRun run_sieve(const std::string& args) {
-  const std::string err_path = testing::TempDir() + "zoo_cli_stderr.txt";
+  const std::string err_path = scratch("stderr.txt");
   const std::string cmd = std::string(SIEVE_BINARY) + " " + args + " 2>" + err_path;
   CliRun r{-1, "", ""};
   FILE* p = popen(cmd.c_str(), "r");
@@ -125,7 +131,7 @@ TEST(ModelLoader, ZooModelsRoundTripThroughOnnx) {
   for (const char* name : {"lenet5", "cifar10-quick", "squeezenet", "lstm"}) {
     Result<ir::Graph> g = zoo::build(name, {.init_weights = false});
     ASSERT_TRUE(g.ok()) << g.status().to_string();
-    const std::string path = testing::TempDir() + "zoo_roundtrip_" + name + ".onnx";
+    const std::string path = scratch(std::string("roundtrip_") + name + ".onnx");
     Status s = io::export_onnx(*g, path, {.allow_sieve_extensions = true});
     ASSERT_TRUE(s.ok()) << name << ": " << s.to_string();
     Result<ir::Graph> back = io::load_model(path);
@@ -167,7 +173,7 @@ TEST(ModelLoader, Errors) {
   EXPECT_NE(missing.status().message().find("/no/such/file.onnx"), std::string::npos);
 
   // A file that exists but has an unknown extension is named as such.
-  const std::string txt = testing::TempDir() + "model_loader_test.txt";
+  const std::string txt = scratch("model_loader_test.txt");
   std::ofstream(txt) << "not a model";
   Result<ir::Graph> other = io::load_model(txt);
   ASSERT_FALSE(other.ok());
@@ -176,7 +182,7 @@ TEST(ModelLoader, Errors) {
   std::filesystem::remove(txt);
 
   // Garbage in a .onnx file is the importer's error, naming the file.
-  const std::string bad = testing::TempDir() + "model_loader_garbage.onnx";
+  const std::string bad = scratch("model_loader_garbage.onnx");
   std::ofstream(bad) << "\x01\x02garbage";
   Result<ir::Graph> garbage = io::load_model(bad);
   ASSERT_FALSE(garbage.ok());
