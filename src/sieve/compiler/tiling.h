@@ -1,0 +1,103 @@
+// Loop tiling and data-reuse choice (thesis §4.3.3, SPEC §5) — the first stage of the compiler,
+// kept apart from the simulators: it decides how a layer is cut into sub-operations that fit
+// the on-chip buffers and in which order they run; the performance models then count the
+// exact bytes and cycles of each sub-operation on the real masks and activations.
+//
+// A layer is a (padded) input in_c × in_h × in_w, kernels kh × kw, an output out_c × out_h ×
+// out_w (FC: every spatial size 1). It is cut along output channels (oc), output rows (oh) and
+// input channels (ic). Segment sizes are in the thesis' units:
+//   SegSize_in  = in_w × rows_in(oh_seg_size) × ic_seg_size × in_density        (elements)
+//   SegSize_syn = kh × kw × ic_seg_size × oc_seg_size × w_density              (elements)
+//   SegSize_out = out_w × oh_seg_size × oc_seg_size                           (elements)
+// with rows_in(r) = (r − 1) × stride_h + kh, and the off-chip traffic of each reuse strategy
+// (bytes; partial sums go out and come back, hence × 2):
+//   input-reuse:   ic_n·oh_n · (In + Syn·oc_n + Out·oc_n·2) · bytes
+//   output-reuse:  oc_n·oh_n · (Out + In·ic_n + Syn·ic_n) · bytes
+//   synapse-reuse: ic_n·oc_n · (Syn + In·oh_n + Out·oh_n·2) · bytes
+// VGG16 conv4_2 with tiles oc 4×128, oh 28×1, ic 16×32 gives 68.59, 47.85 and 30.03 MiB
+// (the thesis' "MB") and chooses synapse-reuse.
+//
+// Pure functions; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sieve/core/status.h"
+
+namespace sieve::compiler {
+
+enum class Reuse { kInput, kOutput, kSynapse };
+const char* reuse_name(Reuse r);  // "input-reuse", "output-reuse", "synapse-reuse"
+
+struct LayerGeometry {
+  int64_t in_c = 1, in_h = 1, in_w = 1;  // padded input
+  int64_t out_c = 1, out_h = 1, out_w = 1;
+  int64_t kh = 1, kw = 1, stride_h = 1, stride_w = 1;
+  double in_density = 1.0;  // fraction of input neurons stored (sparse neurons: non-zeros)
+  double w_density = 1.0;   // fraction of weights stored
+  double bytes_per_element = 2.0;  // the thesis' formulas count 16-bit elements
+};
+
+// On-chip capacity available to one sub-operation, bytes (one half of each ping-pong buffer
+// when the buffers are double-buffered; the caller decides).
+struct BufferCapacity {
+  int64_t nbin = 0;
+  int64_t nbout = 0;
+  int64_t sb = 0;
+};
+
+struct Tiling {
+  int64_t oc_seg_n = 1, oc_seg_size = 1;
+  int64_t oh_seg_n = 1, oh_seg_size = 1;
+  int64_t ic_seg_n = 1, ic_seg_size = 1;
+  std::string to_string() const;  // "oc 4x128, oh 28x1, ic 16x32"
+};
+
+struct SegmentSizes {
+  double in = 0, syn = 0, out = 0;  // elements, density-scaled (see above)
+};
+SegmentSizes segment_sizes(const LayerGeometry& g, const Tiling& t);
+
+struct Traffic {
+  double input_reuse = 0, output_reuse = 0, synapse_reuse = 0;  // bytes
+  double of(Reuse r) const;
+};
+Traffic offchip_traffic(const LayerGeometry& g, const Tiling& t);
+
+// Whether every segment (density-scaled, × bytes_per_element) fits its buffer.
+bool fits(const LayerGeometry& g, const Tiling& t, const BufferCapacity& cap);
+
+struct LayerPlan {
+  Tiling tiling;
+  Reuse reuse = Reuse::kOutput;
+  Traffic traffic;
+};
+
+// The reuse with the least traffic for a given tiling (ties: output, synapse, input).
+LayerPlan plan_with_tiling(const LayerGeometry& g, const Tiling& t);
+// Searches tilings that fit and returns the one with least traffic (and its reuse). Fails with
+// a message naming the layer geometry when even the smallest tiling does not fit.
+Result<LayerPlan> plan_layer(const LayerGeometry& g, const BufferCapacity& cap);
+
+// The sub-operations of a plan in execution order. Each names its segments and what moves
+// off chip around it: the perf models turn that into exact bytes from the masks.
+struct SubOp {
+  int64_t oc_seg = 0, oh_seg = 0, ic_seg = 0;
+  bool load_input = false;    // input segment (ic, oh) loaded before this sub-op
+  bool load_weights = false;  // weight segment (ic, oc) loaded
+  bool load_psum = false;     // partial sums of (oc, oh) reloaded (not the first ic segment)
+  bool store_output = false;  // (oc, oh) finished: outputs stored
+  bool store_psum = false;    // (oc, oh) not finished: partial sums stored
+};
+std::vector<SubOp> sub_ops(const Tiling& t, Reuse r);
+
+// The element ranges of segment i of a dimension cut into n segments of `size` (the last may
+// be short): [i·size, min((i+1)·size, total)).
+inline int64_t seg_begin(int64_t i, int64_t size) { return i * size; }
+inline int64_t seg_end(int64_t i, int64_t size, int64_t total) {
+  return (i + 1) * size < total ? (i + 1) * size : total;
+}
+
+}  // namespace sieve::compiler

@@ -1,0 +1,66 @@
+#include "sieve/hw/core/arch.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "sieve/hw/archs/archs.h"
+
+namespace sieve::hw {
+
+const std::vector<ArchInfo>& archs() {
+  static const std::vector<ArchInfo> list = {
+#define SIEVE_ARCH(id, name, preset, desc) ArchInfo{name, preset, desc, &id##_arch::create},
+#include "sieve/hw/archs.def"
+#undef SIEVE_ARCH
+  };
+  return list;
+}
+
+namespace {
+
+std::vector<std::string> preset_names() {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(config_dir() + "/archs", ec))
+    if (e.path().extension() == ".yaml") out.push_back(e.path().stem().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Accelerator>> make_accelerator(const std::string& name,
+                                                      const std::vector<std::string>& overrides) {
+  std::string path;
+  if (name.ends_with(".yaml")) {
+    path = name;
+  } else {
+    std::string preset = name;
+    for (const ArchInfo& a : archs())
+      if (a.name == name) preset = a.default_preset;
+    path = config_dir() + "/archs/" + preset + ".yaml";
+    if (!std::filesystem::exists(path)) {
+      std::string known;
+      for (const ArchInfo& a : archs()) known += (known.empty() ? "" : ", ") + a.name;
+      std::string presets;
+      for (const std::string& p : preset_names()) presets += (presets.empty() ? "" : ", ") + p;
+      return Status(StatusCode::kNotFound,
+                    fmt::format("unknown arch \"{}\"; known: {} (presets: {})", name, known,
+                                presets));
+    }
+  }
+  SIEVE_ASSIGN_OR_RETURN(ParamSet ps, read_params(path));
+  SIEVE_RETURN_IF_ERROR(apply_overrides(ps, overrides));
+  for (const ArchInfo& a : archs()) {
+    if (a.name != ps.arch) continue;
+    SIEVE_ASSIGN_OR_RETURN(std::unique_ptr<Accelerator> acc, a.create(ps));
+    acc->set_params(ps);
+    return acc;
+  }
+  std::string known;
+  for (const ArchInfo& a : archs()) known += (known.empty() ? "" : ", ") + a.name;
+  return invalid_argument("{}: arch \"{}\" is not a known architecture; known: {}", path, ps.arch,
+                          known);
+}
+
+}  // namespace sieve::hw

@@ -1,0 +1,66 @@
+// The one interface every accelerator model implements, and the registry (hw/archs.def).
+//
+// An architecture is built from a validated preset (configs/archs/<preset>.yaml, whose `arch:`
+// names the model) plus `-p key=value` overrides, and simulates a Workload into per-layer
+// statistics (hw/core/stats.h). Energy is not computed here: see hw/energy/energy.h.
+//
+// Adding an architecture: a folder src/sieve/hw/archs/<name>/ with a create function, a preset
+// in configs/archs/, an energy table in configs/energy/, and one SIEVE_ARCH line in archs.def.
+//
+// Accelerator objects are immutable after creation; simulate() is const and thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sieve/core/status.h"
+#include "sieve/hw/core/params.h"
+#include "sieve/hw/core/stats.h"
+#include "sieve/hw/core/workload.h"
+
+namespace sieve::hw {
+
+struct SimOptions {
+  // Operating mode; "" = the architecture's default (its first entry in modes()). The Sieve
+  // design's modes switch its modules on and off: "sparse" (NSM + SSM + WDM + Encoder),
+  // "dense" (ACC-dense), "weight-sparse", "neuron-sparse", and "no-quant" (WDM off: 16-bit
+  // weights).
+  std::string mode;
+  // Sieve's thesis §5.3.4 / Table 5.2 setting: every weight already on chip (no weight loads).
+  bool weights_on_chip = false;
+};
+
+class Accelerator {
+ public:
+  virtual ~Accelerator() = default;
+  virtual std::string arch() const = 0;                 // e.g. "sieve"
+  virtual std::vector<std::string> modes() const = 0;  // first = default
+  virtual int64_t multipliers() const = 0;
+  virtual double freq_ghz() const = 0;
+  virtual Result<SimResult> simulate(const Workload& w, const SimOptions& o) const = 0;
+
+  const ParamSet& params() const { return params_; }
+  void set_params(ParamSet p) { params_ = std::move(p); }
+
+ private:
+  ParamSet params_;
+};
+
+using CreateFn = Result<std::unique_ptr<Accelerator>> (*)(const ParamSet&);
+
+struct ArchInfo {
+  std::string name;            // CLI name: "sieve", "cambricon-x"
+  std::string default_preset;  // "sieve-65nm"
+  std::string description;
+  CreateFn create;
+};
+
+const std::vector<ArchInfo>& archs();  // from archs.def, in list order
+
+// `name` is an arch name (its default preset) or a preset file stem in configs/archs, or a path
+// to a .yaml preset. Unknown names are refused listing the known archs and presets.
+Result<std::unique_ptr<Accelerator>> make_accelerator(const std::string& name,
+                                                      const std::vector<std::string>& overrides);
+
+}  // namespace sieve::hw

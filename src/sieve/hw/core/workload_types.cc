@@ -1,0 +1,64 @@
+// BitVec and LayerWork helpers (the builder is in workload.cc).
+#include <bit>
+
+#include "sieve/hw/core/workload.h"
+
+namespace sieve::hw {
+
+BitVec::BitVec(int64_t n, bool value)
+    : n_(n), words_(static_cast<size_t>((n + 63) / 64), value ? ~uint64_t{0} : 0) {
+  if (value && (n & 63) != 0) words_.back() = (uint64_t{1} << (n & 63)) - 1;
+}
+
+int64_t BitVec::count() const {
+  int64_t c = 0;
+  for (uint64_t w : words_) c += std::popcount(w);
+  return c;
+}
+
+int64_t BitVec::count(int64_t begin, int64_t end) const {
+  if (begin >= end) return 0;
+  int64_t c = 0;
+  int64_t wb = begin >> 6, we = (end - 1) >> 6;
+  for (int64_t w = wb; w <= we; ++w) {
+    uint64_t x = words_[static_cast<size_t>(w)];
+    if (w == wb) x &= ~uint64_t{0} << (begin & 63);
+    if (w == we && (end & 63) != 0) x &= (uint64_t{1} << (end & 63)) - 1;
+    c += std::popcount(x);
+  }
+  return c;
+}
+
+const char* layer_kind_name(LayerKind k) {
+  switch (k) {
+    case LayerKind::kFullyConnected: return "fc";
+    case LayerKind::kConv: return "conv";
+    case LayerKind::kPool: return "pool";
+    case LayerKind::kLstm: return "lstm";
+    case LayerKind::kOther: return "other";
+  }
+  return "?";
+}
+
+int64_t LayerWork::dense_macs() const {
+  switch (kind) {
+    case LayerKind::kFullyConnected: return rows * cols;
+    case LayerKind::kConv: return rows * cols * out_h * out_w;
+    case LayerKind::kLstm: return rows * cols * timesteps;
+    case LayerKind::kPool:
+    case LayerKind::kOther: return 0;
+  }
+  return 0;
+}
+
+int64_t LayerWork::input_size() const {
+  if (kind == LayerKind::kLstm) return timesteps * (in_c + out_c);
+  return in_c * in_h * in_w;
+}
+
+int64_t LayerWork::output_size() const {
+  if (kind == LayerKind::kLstm) return timesteps * out_c;
+  return out_c * out_h * out_w;
+}
+
+}  // namespace sieve::hw

@@ -1,0 +1,50 @@
+#include "sieve/hw/energy/energy.h"
+
+namespace sieve::hw {
+
+EnergyBreakdown& EnergyBreakdown::operator+=(const EnergyBreakdown& o) {
+  for (const auto& [k, v] : o.pj) pj[k] += v;
+  onchip_pj += o.onchip_pj;
+  offchip_pj += o.offchip_pj;
+  return *this;
+}
+
+Result<EnergyBreakdown> layer_energy(const LayerStats& layer, const ParamSet& table) {
+  EnergyBreakdown e;
+  for (const auto& [key, count] : layer.actions) {
+    const Param* p = table.find(key);
+    if (p == nullptr)
+      return invalid_argument("{}: no energy entry for action \"{}\" (counted in layer {})",
+                              table.file, key, layer.name);
+    const double pj = static_cast<double>(count) * p->value;
+    e.pj[key] += pj;
+    e.onchip_pj += pj;
+  }
+  const int64_t bytes = layer.offchip.total();
+  if (bytes > 0) {
+    const Param* p = table.find("dram_bit");
+    if (p == nullptr)
+      return invalid_argument("{}: no energy entry \"dram_bit\" for off-chip traffic", table.file);
+    e.offchip_pj = static_cast<double>(bytes) * 8.0 * p->value;
+    e.pj["dram"] += e.offchip_pj;
+  }
+  return e;
+}
+
+Result<EnergyBreakdown> total_energy(const SimResult& r, const ParamSet& table,
+                                     std::vector<EnergyBreakdown>* per_layer) {
+  EnergyBreakdown total;
+  if (per_layer != nullptr) per_layer->clear();
+  for (const LayerStats& l : r.layers) {
+    SIEVE_ASSIGN_OR_RETURN(EnergyBreakdown e, layer_energy(l, table));
+    total += e;
+    if (per_layer != nullptr) per_layer->push_back(std::move(e));
+  }
+  return total;
+}
+
+Result<ParamSet> energy_table_for(const std::string& arch) {
+  return read_params(config_dir() + "/energy/" + arch + ".yaml");
+}
+
+}  // namespace sieve::hw

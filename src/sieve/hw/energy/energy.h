@@ -1,0 +1,36 @@
+// Energy: a pure function of a model's action counts and an energy table (Timeloop/Accelergy
+// style). Tables live in configs/energy/<arch>.yaml in the params format (hw/core/params.h):
+// every entry is `action_key: {value: pJ per action, source: "..."}`.
+//
+// energy(layer) = Σ_k actions[k] · pJ[k] + 8 · offchip.total() · pJ["dram_bit"].
+// An action key with no table entry is an error naming the key and the table file (a model
+// must not silently count something that costs nothing). Thread-safe, no state.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sieve/core/status.h"
+#include "sieve/hw/core/params.h"
+#include "sieve/hw/core/stats.h"
+
+namespace sieve::hw {
+
+struct EnergyBreakdown {
+  std::map<std::string, double> pj;  // per action key, plus "dram" for off-chip traffic
+  double onchip_pj = 0;
+  double offchip_pj = 0;
+  double total_pj() const { return onchip_pj + offchip_pj; }
+  EnergyBreakdown& operator+=(const EnergyBreakdown& o);
+};
+
+Result<EnergyBreakdown> layer_energy(const LayerStats& layer, const ParamSet& table);
+// Sum over the result's layers; per-layer breakdowns in `per_layer` when not null.
+Result<EnergyBreakdown> total_energy(const SimResult& r, const ParamSet& table,
+                                     std::vector<EnergyBreakdown>* per_layer = nullptr);
+
+// Reads configs/energy/<arch>.yaml.
+Result<ParamSet> energy_table_for(const std::string& arch);
+
+}  // namespace sieve::hw
