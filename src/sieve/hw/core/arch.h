@@ -29,6 +29,10 @@ struct SimOptions {
   std::string mode;
   // Sieve's thesis §5.3.4 / Table 5.2 setting: every weight already on chip (no weight loads).
   bool weights_on_chip = false;
+  // For the thesis' speedup decomposition (§5.3.2: 4.32× = 2.06× × 1.44× × 1.46×): exploit
+  // sparsity in compute only, loading weights as if dense 16-bit with no index. Models that do
+  // not compress weights ignore it.
+  bool dense_weight_traffic = false;
 };
 
 class Accelerator {
