@@ -1,0 +1,172 @@
+#include "sieve/hw/sim/run.h"
+
+#include <fmt/format.h>
+
+namespace sieve::hw {
+
+double SimReport::total_time_ns() const {
+  double t = 0;
+  for (const LayerStats& l : result.layers) t += l.time_ns;
+  return t;
+}
+
+double SimReport::offchip_energy_share() const {
+  const double total = energy.total_pj();
+  return total > 0 ? energy.offchip_pj / total : 0.0;
+}
+
+Result<SimReport> run_sim(const Workload& w, const ArchRun& run) {
+  SIEVE_ASSIGN_OR_RETURN(std::unique_ptr<Accelerator> acc,
+                         make_accelerator(run.arch, run.overrides));
+  SimReport r;
+  SIEVE_ASSIGN_OR_RETURN(r.result, acc->simulate(w, run.options));
+  if (r.result.arch.empty()) r.result.arch = acc->arch();
+  if (r.result.model.empty()) r.result.model = w.model;
+  if (r.result.multipliers == 0) r.result.multipliers = acc->multipliers();
+  if (r.result.preset.empty()) r.result.preset = acc->params().file;
+  SIEVE_ASSIGN_OR_RETURN(ParamSet table, energy_table_for(acc->arch()));
+  r.energy_table = table.file;
+  SIEVE_ASSIGN_OR_RETURN(r.energy, total_energy(r.result, table, &r.layer_energy));
+  return r;
+}
+
+namespace {
+
+std::string human_bytes(int64_t b) {
+  if (b >= (int64_t{1} << 20)) return fmt::format("{:.2f} MiB", static_cast<double>(b) / (1 << 20));
+  if (b >= 1024) return fmt::format("{:.1f} KiB", static_cast<double>(b) / 1024);
+  return fmt::format("{} B", b);
+}
+
+std::string human_time(double ns) {
+  if (ns >= 1e6) return fmt::format("{:.3f} ms", ns / 1e6);
+  if (ns >= 1e3) return fmt::format("{:.2f} us", ns / 1e3);
+  return fmt::format("{:.0f} ns", ns);
+}
+
+std::string human_energy(double pj) {
+  if (pj >= 1e9) return fmt::format("{:.3f} mJ", pj / 1e9);
+  if (pj >= 1e6) return fmt::format("{:.3f} uJ", pj / 1e6);
+  if (pj >= 1e3) return fmt::format("{:.2f} nJ", pj / 1e3);
+  return fmt::format("{:.0f} pJ", pj);
+}
+
+std::string layer_row(const LayerStats& l, const EnergyBreakdown& e) {
+  return fmt::format("{:<16} {:<5} {:>12} {:>11} {:>12} {:>12} {:>11} {:>6.1f}% {:>10} {:>11} {:>11}\n",
+                     l.name, l.kind, l.cycles, human_time(l.time_ns), l.macs_performed,
+                     l.macs_skipped, human_bytes(l.offchip.total()), 100.0 * l.utilization,
+                     l.stall_cycles, human_energy(e.onchip_pj), human_energy(e.offchip_pj));
+}
+
+nlohmann::json layer_json(const LayerStats& l, const EnergyBreakdown& e) {
+  nlohmann::json j = {{"name", l.name},
+                      {"kind", l.kind},
+                      {"cycles", l.cycles},
+                      {"time_ns", l.time_ns},
+                      {"macs_dense", l.macs_dense},
+                      {"macs_performed", l.macs_performed},
+                      {"macs_skipped", l.macs_skipped},
+                      {"offchip_bytes",
+                       {{"weights", l.offchip.weights},
+                        {"weight_index", l.offchip.weight_index},
+                        {"neurons", l.offchip.neurons},
+                        {"neuron_index", l.offchip.neuron_index},
+                        {"partial_sums", l.offchip.partial_sums},
+                        {"total", l.offchip.total()}}},
+                      {"actions", l.actions},
+                      {"load_cycles", l.load_cycles},
+                      {"compute_cycles", l.compute_cycles},
+                      {"store_cycles", l.store_cycles},
+                      {"stall_cycles", l.stall_cycles},
+                      {"tiles", l.tiles},
+                      {"reuse", l.reuse},
+                      {"utilization", l.utilization},
+                      {"energy_pj",
+                       {{"onchip", e.onchip_pj}, {"offchip", e.offchip_pj},
+                        {"total", e.total_pj()}, {"by_action", e.pj}}}};
+  return j;
+}
+
+}  // namespace
+
+std::string report_text(const SimReport& r) {
+  std::string out = fmt::format("{} ({}, mode {}) on {} — batch {}, {:.2f} GHz\n", r.result.arch,
+                                r.result.preset, r.result.mode, r.result.model, r.result.batch,
+                                r.result.freq_ghz);
+  out += fmt::format("{:<16} {:<5} {:>12} {:>11} {:>12} {:>12} {:>11} {:>7} {:>10} {:>11} {:>11}\n",
+                     "layer", "kind", "cycles", "time", "MACs done", "MACs skipped", "off-chip",
+                     "util", "stalls", "E on-chip", "E off-chip");
+  for (size_t i = 0; i < r.result.layers.size(); ++i)
+    out += layer_row(r.result.layers[i], r.layer_energy[i]);
+  out += layer_row(r.result.total(), r.energy);
+  const LayerStats t = r.result.total();
+  out += fmt::format(
+      "off-chip: weights {}, weight index {}, neurons {}, neuron index {}, partial sums {}\n",
+      human_bytes(t.offchip.weights), human_bytes(t.offchip.weight_index),
+      human_bytes(t.offchip.neurons), human_bytes(t.offchip.neuron_index),
+      human_bytes(t.offchip.partial_sums));
+  out += fmt::format("energy {} ({:.1f}% off-chip; prices from {})\n",
+                     human_energy(r.energy.total_pj()), 100.0 * r.offchip_energy_share(),
+                     r.energy_table);
+  return out;
+}
+
+nlohmann::json report_json(const SimReport& r) {
+  nlohmann::json layers = nlohmann::json::array();
+  for (size_t i = 0; i < r.result.layers.size(); ++i)
+    layers.push_back(layer_json(r.result.layers[i], r.layer_energy[i]));
+  return {{"arch", r.result.arch},
+          {"preset", r.result.preset},
+          {"mode", r.result.mode},
+          {"model", r.result.model},
+          {"batch", r.result.batch},
+          {"freq_ghz", r.result.freq_ghz},
+          {"energy_table", r.energy_table},
+          {"layers", layers},
+          {"total", layer_json(r.result.total(), r.energy)},
+          {"offchip_energy_share", r.offchip_energy_share()}};
+}
+
+std::string compare_text(const std::vector<SimReport>& runs) {
+  if (runs.empty()) return "";
+  std::string out = fmt::format("{} — batch {}\n", runs[0].result.model, runs[0].result.batch);
+  out += fmt::format("{:<14} {:<14} {:>12} {:>10} {:>12} {:>12} {:>9}\n", "arch", "mode", "time",
+                     "time/first", "energy", "energy/first", "off-chip");
+  const double t0 = runs[0].total_time_ns();
+  const double e0 = runs[0].energy.total_pj();
+  for (const SimReport& r : runs) {
+    const double t = r.total_time_ns(), e = r.energy.total_pj();
+    out += fmt::format("{:<14} {:<14} {:>12} {:>9.2f}x {:>12} {:>11.2f}x {:>8.1f}%\n",
+                       r.result.arch, r.result.mode, human_time(t), t0 > 0 ? t / t0 : 0.0,
+                       human_energy(e), e0 > 0 ? e / e0 : 0.0, 100.0 * r.offchip_energy_share());
+  }
+  out += fmt::format("(time/first and energy/first: how many times the first arch's ({}))\nper layer time:\n{:<16}",
+                     runs[0].result.arch, "layer");
+  for (const SimReport& r : runs) out += fmt::format(" {:>14}", r.result.arch);
+  out += "\n";
+  for (size_t i = 0; i < runs[0].result.layers.size(); ++i) {
+    out += fmt::format("{:<16}", runs[0].result.layers[i].name);
+    for (const SimReport& r : runs)
+      out += fmt::format(" {:>14}", i < r.result.layers.size()
+                                        ? human_time(r.result.layers[i].time_ns)
+                                        : std::string("-"));
+    out += "\n";
+  }
+  return out;
+}
+
+nlohmann::json compare_json(const std::vector<SimReport>& runs) {
+  nlohmann::json arr = nlohmann::json::array();
+  const double t0 = runs.empty() ? 0 : runs[0].total_time_ns();
+  const double e0 = runs.empty() ? 0 : runs[0].energy.total_pj();
+  for (const SimReport& r : runs) {
+    nlohmann::json j = report_json(r);
+    const double t = r.total_time_ns(), e = r.energy.total_pj();
+    j["time_vs_first"] = t0 > 0 ? t / t0 : 0.0;
+    j["energy_vs_first"] = e0 > 0 ? e / e0 : 0.0;
+    arr.push_back(std::move(j));
+  }
+  return arr;
+}
+
+}  // namespace sieve::hw
