@@ -9,9 +9,10 @@
 // Layout conventions:
 //  * Weight masks use the 2-D view of compress/model.h: rows = output neurons / output
 //    channels / LSTM gate rows, cols = in_c/group·kh·kw (conv, row-major [c, ky, kx]) or N
-//    (FC) or in + hidden (LSTM: [x_t; h_{t-1}]).
+//    (FC) or in + recurrent (LSTM: [x_t; h_{t-1}]; recurrent = hidden, or the projection size
+//    when the LSTM has one, whose W_proj is then a separate FC layer "<node>/proj").
 //  * input_nz[s] flags the non-zero input neurons of sample s: conv/pool [C, H, W] row-major
-//    (unpadded), FC [N], LSTM T × (in + hidden) (per timestep the vector [x_t; h_{t-1}]).
+//    (unpadded), FC [N], LSTM T × (in + recurrent) (per timestep the vector [x_t; h_{t-1}]).
 //  * output_nz[s] flags the non-zero outputs: conv/pool [M, Ho, Wo], FC [M], LSTM T × hidden.
 //
 // Value type; no shared state.
@@ -67,6 +68,9 @@ struct LayerWork {
   int64_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
   int64_t dilation_h = 1, dilation_w = 1, group = 1;
   int64_t timesteps = 1;
+  // LSTM: width of the recurrent input h_{t-1} (the projection size with a projection layer,
+  // Sak et al. 2014), 0 = out_c. Weight cols = in_c + recurrent.
+  int64_t recurrent = 0;
   std::string pool_type;  // "max" / "avg" for pooling layers
 
   // Weights (none for pooling/other: rows = cols = 0).

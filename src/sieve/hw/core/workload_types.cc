@@ -52,7 +52,7 @@ int64_t LayerWork::dense_macs() const {
 }
 
 int64_t LayerWork::input_size() const {
-  if (kind == LayerKind::kLstm) return timesteps * (in_c + out_c);
+  if (kind == LayerKind::kLstm) return timesteps * (in_c + (recurrent > 0 ? recurrent : out_c));
   return in_c * in_h * in_w;
 }
 
