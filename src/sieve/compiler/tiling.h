@@ -38,6 +38,9 @@ struct LayerGeometry {
   double in_density = 1.0;  // fraction of input neurons stored (sparse neurons: non-zeros)
   double w_density = 1.0;   // fraction of weights stored
   double bytes_per_element = 2.0;  // the thesis' formulas count 16-bit elements
+  // Output channel c reads input channel c only (pooling, depthwise conv; in_c == out_c): the
+  // input channels are cut with the output channels and each oc segment meets one ic segment.
+  bool depthwise = false;
 };
 
 // On-chip capacity available to one sub-operation, bytes (one half of each ping-pong buffer
@@ -52,6 +55,7 @@ struct Tiling {
   int64_t oc_seg_n = 1, oc_seg_size = 1;
   int64_t oh_seg_n = 1, oh_seg_size = 1;
   int64_t ic_seg_n = 1, ic_seg_size = 1;
+  bool depthwise = false;  // ic cut == oc cut; only the sub-ops with ic_seg == oc_seg exist
   std::string to_string() const;  // "oc 4x128, oh 28x1, ic 16x32"
 };
 
@@ -65,6 +69,13 @@ struct Traffic {
   double of(Reuse r) const;
 };
 Traffic offchip_traffic(const LayerGeometry& g, const Tiling& t);
+// What the sub_ops() of each reuse really move, segment-granular (bytes): a segment still on
+// chip from the previous sub-op is not reloaded, and partial sums are reloaded only when
+// resumed (not before an output segment's first input-channel segment). Never more than
+// offchip_traffic(), which counts a round trip of partial sums for every sub-op; for shapes
+// with every segment count >= 2 the difference is exactly one load of each output segment
+// under input- and synapse-reuse (docs/compiler.md).
+Traffic subop_traffic(const LayerGeometry& g, const Tiling& t);
 
 // Whether every segment (density-scaled, × bytes_per_element) fits its buffer.
 bool fits(const LayerGeometry& g, const Tiling& t, const BufferCapacity& cap);
