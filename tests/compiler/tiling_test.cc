@@ -3,6 +3,9 @@
 // degenerate shapes and the error when nothing fits.
 #include "sieve/compiler/tiling.h"
 
+#include "sieve/compiler/placement.h"
+#include "sieve/hw/core/workload.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -327,6 +330,156 @@ TEST(TilingErrors, NothingFitsNamesTheLayerAndBuffers) {
   LayerGeometry dense = conv4_2();
   dense.in_density = 1.5;
   EXPECT_FALSE(plan_layer(dense, thesis_buffers()).ok());
+}
+
+// ---- Data placement (placement.h) ----
+
+// The thesis' five buffers (§4.2.2): NBin 8 KB, NIBin 1 KB, NBout 8 KB, SB 32 KB, SIB 1 KB.
+BufferSizes thesis_sizes() { return {8 * 1024, 1024, 8 * 1024, 32 * 1024, 1024}; }
+
+TEST(TilingPlacement, ThesisExampleFitsAllFiveBuffersWithSharedWeightIndex) {
+  const LayerGeometry g = conv4_2();
+  // Coarse-grained pruning, one index bit per 16 weights: SIB 3·3·32·128 / 16 bits = 288 B.
+  const IndexModel ix = index_for(g, 16);
+  ASSERT_TRUE(ix.input_index && ix.weight_index);
+  const std::vector<BufferUse> use = place(g, thesis_tiling(), ix, thesis_sizes());
+  ASSERT_EQ(use.size(), 5u);
+  EXPECT_EQ(use[0].buffer, Buffer::kNBin);
+  EXPECT_DOUBLE_EQ(use[0].bytes, 30 * 3 * 32 * 0.4052 * 2);
+  EXPECT_EQ(use[1].buffer, Buffer::kNIBin);
+  EXPECT_DOUBLE_EQ(use[1].bytes, 30 * 3 * 32 / 8.0);
+  EXPECT_DOUBLE_EQ(use[2].bytes, 28 * 128 * 2);
+  EXPECT_DOUBLE_EQ(use[4].bytes, 3 * 3 * 32 * 128 / 16 / 8.0);
+  EXPECT_STREQ(buffer_name(use[4].buffer), "SIB");
+  EXPECT_TRUE(fits_all(g, thesis_tiling(), ix, thesis_sizes()));
+}
+
+TEST(TilingPlacement, FineGrainedWeightIndexOverflowsSibAndThePlanAvoidsIt) {
+  const LayerGeometry g = conv4_2();
+  const IndexModel fine = index_for(g, 1);  // 36864 bits = 4608 B > 1 KB
+  EXPECT_FALSE(fits_all(g, thesis_tiling(), fine, thesis_sizes()));
+  const Result<LayerPlan> p = plan_placed(g, fine, thesis_sizes());
+  ASSERT_TRUE(p.ok()) << p.status().to_string();
+  EXPECT_TRUE(fits_all(g, p->tiling, fine, thesis_sizes()));
+  const Result<LayerPlan> values_only = plan_layer(g, value_capacity(thesis_sizes()));
+  ASSERT_TRUE(values_only.ok());
+  EXPECT_GE(p->traffic.of(p->reuse), values_only->traffic.of(values_only->reuse));
+
+  BufferSizes no_sib = thesis_sizes();
+  no_sib.sib = 0;
+  const Result<LayerPlan> q = plan_placed(g, fine, no_sib);
+  ASSERT_FALSE(q.ok());
+  EXPECT_NE(q.status().message().find("index buffers"), std::string::npos)
+      << q.status().message();
+}
+
+TEST(TilingPlacement, DenseLayerNeedsNoIndexAndPingPongHalves) {
+  LayerGeometry g = conv4_2();
+  g.in_density = 1, g.w_density = 1;
+  const IndexModel ix = index_for(g);
+  EXPECT_FALSE(ix.input_index || ix.weight_index);
+  const std::vector<BufferUse> use = place(g, thesis_tiling(), ix, thesis_sizes());
+  EXPECT_EQ(use[1].bytes, 0);
+  EXPECT_EQ(use[4].bytes, 0);
+  const BufferSizes half = subop_share(thesis_sizes(), true);
+  EXPECT_EQ(half.nbin, 4096);
+  EXPECT_EQ(half.sib, 512);
+  EXPECT_EQ(subop_share(thesis_sizes(), false).sb, 32 * 1024);
+  // With half of each buffer the thesis' 7 KB output segment no longer fits.
+  EXPECT_FALSE(fits_all(g, thesis_tiling(), ix, half));
+}
+
+TEST(TilingPlacement, BufferSizesComeFromTheParamFile) {
+  const Result<hw::ParamSet> ps = hw::parse_params(
+      "arch: sieve\nparams:\n"
+      "  nbin_bytes: {value: 8192, source: \"t\"}\n"
+      "  nibin_bytes: {value: 1024, source: \"t\"}\n"
+      "  nbout_bytes: {value: 8192, source: \"t\"}\n"
+      "  sb_bytes: {value: 32768, source: \"t\"}\n"
+      "  sib_bytes: {value: 1024, source: \"t\"}\n",
+      "test.yaml");
+  ASSERT_TRUE(ps.ok()) << ps.status().to_string();
+  const Result<BufferSizes> b = read_buffer_sizes(*ps);
+  ASSERT_TRUE(b.ok()) << b.status().to_string();
+  EXPECT_EQ(b->sb, 32768);
+  EXPECT_EQ(b->nibin, 1024);
+  hw::ParamSet missing = *ps;
+  missing.params.pop_back();
+  const Result<BufferSizes> m = read_buffer_sizes(missing);
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("sib_bytes"), std::string::npos);
+}
+
+hw::LayerWork conv_work() {
+  hw::LayerWork w;
+  w.name = "conv4_2";
+  w.kind = hw::LayerKind::kConv;
+  w.in_c = 512, w.in_h = 28, w.in_w = 28, w.out_c = 512, w.out_h = 28, w.out_w = 28;
+  w.kh = 3, w.kw = 3, w.pad_top = w.pad_bottom = w.pad_left = w.pad_right = 1;
+  w.rows = 512, w.cols = 512 * 9;
+  w.weight_mask = hw::BitVec(w.rows * w.cols, false);
+  for (int64_t i = 0; i < w.rows * w.cols; i += 4) w.weight_mask.set(i);  // 25 %
+  w.block = {16, 1, 1, 1};
+  return w;
+}
+
+TEST(TilingPlacement, LayerSpecPadsTheInputAndReadsDensityFromTheMask) {
+  const Result<LayerSpec> s = layer_spec(conv_work(), 0.5, 2);
+  ASSERT_TRUE(s.ok()) << s.status().to_string();
+  EXPECT_EQ(s->geometry.in_h, 30);
+  EXPECT_EQ(s->geometry.in_w, 30);
+  EXPECT_DOUBLE_EQ(s->geometry.w_density, 0.25);
+  EXPECT_DOUBLE_EQ(s->geometry.in_density, 0.5);
+  EXPECT_EQ(s->index.weights_per_bit, 16);
+  EXPECT_EQ(s->repeat, 1);
+  EXPECT_FALSE(s->geometry.depthwise);
+}
+
+TEST(TilingPlacement, LayerSpecMapsPoolGroupsFcAndLstm) {
+  hw::LayerWork pool;
+  pool.name = "pool";
+  pool.kind = hw::LayerKind::kPool;
+  pool.in_c = pool.out_c = 64, pool.in_h = pool.in_w = 8, pool.out_h = pool.out_w = 4;
+  pool.kh = pool.kw = pool.stride_h = pool.stride_w = 2;
+  Result<LayerSpec> s = layer_spec(pool, 1, 2);
+  ASSERT_TRUE(s.ok()) << s.status().to_string();
+  EXPECT_TRUE(s->geometry.depthwise);
+  EXPECT_EQ(s->geometry.w_density, 0);
+  EXPECT_FALSE(s->index.weight_index);
+
+  hw::LayerWork grouped = conv_work();
+  grouped.group = 2;
+  grouped.cols = 256 * 9;
+  grouped.weight_mask = hw::BitVec(grouped.rows * grouped.cols, true);
+  s = layer_spec(grouped, 1, 2);
+  ASSERT_TRUE(s.ok()) << s.status().to_string();
+  EXPECT_EQ(s->geometry.in_c, 256);
+  EXPECT_EQ(s->geometry.out_c, 256);
+  EXPECT_EQ(s->repeat, 2);
+  EXPECT_FALSE(s->note.empty());
+
+  hw::LayerWork fc;
+  fc.name = "fc";
+  fc.kind = hw::LayerKind::kFullyConnected;
+  fc.in_c = 100, fc.out_c = 10, fc.rows = 10, fc.cols = 100;
+  fc.weight_mask = hw::BitVec(1000, true);
+  s = layer_spec(fc, 1, 2);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->geometry.in_c, 100);
+  EXPECT_EQ(s->geometry.out_c, 10);
+  EXPECT_EQ(s->geometry.in_h * s->geometry.kh * s->geometry.out_h, 1);
+  EXPECT_DOUBLE_EQ(s->geometry.w_density, 1);
+
+  hw::LayerWork lstm = fc;
+  lstm.kind = hw::LayerKind::kLstm;
+  lstm.timesteps = 7;
+  s = layer_spec(lstm, 1, 2);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->repeat, 7);
+
+  hw::LayerWork other = fc;
+  other.kind = hw::LayerKind::kOther;
+  EXPECT_FALSE(layer_spec(other, 1, 2).ok());
 }
 
 }  // namespace

@@ -237,6 +237,11 @@ LayerPlan plan_with_tiling(const LayerGeometry& g, const Tiling& t) {
 }
 
 Result<LayerPlan> plan_layer(const LayerGeometry& g, const BufferCapacity& cap) {
+  return plan_layer(g, cap, nullptr);
+}
+
+Result<LayerPlan> plan_layer(const LayerGeometry& g, const BufferCapacity& cap,
+                             const std::function<bool(const Tiling&)>& accept) {
   SIEVE_RETURN_IF_ERROR(check_geometry(g));
   const std::vector<int64_t> oc_sizes = candidate_sizes(g.out_c);
   const std::vector<int64_t> oh_sizes = candidate_sizes(g.out_h);
@@ -244,6 +249,7 @@ Result<LayerPlan> plan_layer(const LayerGeometry& g, const BufferCapacity& cap) 
       g.depthwise ? std::vector<int64_t>{1} : candidate_sizes(g.in_c);
   const double b = g.bytes_per_element;
   bool found = false;
+  bool refused = false;  // some tiling fit the value buffers but `accept` refused it
   LayerPlan best;
   double best_traffic = std::numeric_limits<double>::infinity();
   for (int64_t oc : oc_sizes) {
@@ -253,6 +259,10 @@ Result<LayerPlan> plan_layer(const LayerGeometry& g, const BufferCapacity& cap) 
       for (int64_t ic : ic_sizes) {
         const Tiling t = make_tiling(g, oc, oh, ic);
         if (!fits(g, t, cap)) continue;
+        if (accept && !accept(t)) {
+          refused = true;
+          continue;
+        }
         LayerPlan p = plan_with_tiling(g, t);
         const double traffic = p.traffic.of(p.reuse);
         // Strictly less (with a relative margin against rounding) keeps the first found, which
@@ -266,6 +276,12 @@ Result<LayerPlan> plan_layer(const LayerGeometry& g, const BufferCapacity& cap) 
     }
   }
   if (found) return best;
+  if (refused) {
+    return invalid_argument(
+        "tiling: {}: every tiling that fits the value buffers (NBin {} B, NBout {} B, SB {} B) "
+        "is refused by the index buffers",
+        geometry_string(g), cap.nbin, cap.nbout, cap.sb);
+  }
   const Tiling smallest = make_tiling(g, 1, 1, 1);
   const SegmentSizes s = segment_sizes(g, smallest);
   return invalid_argument(

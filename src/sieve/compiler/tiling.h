@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -91,6 +92,10 @@ LayerPlan plan_with_tiling(const LayerGeometry& g, const Tiling& t);
 // Searches tilings that fit and returns the one with least traffic (and its reuse). Fails with
 // a message naming the layer geometry when even the smallest tiling does not fit.
 Result<LayerPlan> plan_layer(const LayerGeometry& g, const BufferCapacity& cap);
+// The same search over only the tilings `accept` admits as well (placement.h: the index
+// buffers NIBin and SIB); the error then says whether the value buffers or `accept` refused.
+Result<LayerPlan> plan_layer(const LayerGeometry& g, const BufferCapacity& cap,
+                             const std::function<bool(const Tiling&)>& accept);
 
 // The sub-operations of a plan in execution order. Each names its segments and what moves
 // off chip around it: the perf models turn that into exact bytes from the masks.
