@@ -1,0 +1,862 @@
+// The Sieve performance model (see perf.h for the rules). The walk is the hot loop: VGG16 runs
+// about 10^7 walk cycles, so it works on 64-bit words (popcount, select-kth-set-bit) and the
+// conv input vectors are gathered a kernel row (kw bits) at a time.
+#include "sieve/hw/archs/sieve/perf.h"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <limits>
+#include <vector>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define SIEVE_HAVE_PDEP_DISPATCH 1
+#endif
+
+#include "sieve/compiler/tiling.h"
+#include "sieve/core/assert.h"
+#include "sieve/hw/core/events.h"
+
+namespace sieve::hw::sieve_arch {
+namespace {
+
+// kSelectInByte[b][k] = index of the k-th set bit of byte b (8 when there is none).
+constexpr std::array<std::array<uint8_t, 8>, 256> make_select_table() {
+  std::array<std::array<uint8_t, 8>, 256> t{};
+  for (int b = 0; b < 256; ++b) {
+    int k = 0;
+    for (int i = 0; i < 8; ++i) t[b][i] = 8;
+    for (int i = 0; i < 8; ++i)
+      if ((b >> i) & 1) t[b][k++] = static_cast<uint8_t>(i);
+  }
+  return t;
+}
+constexpr auto kSelectInByte = make_select_table();
+
+#ifdef SIEVE_HAVE_PDEP_DISPATCH
+__attribute__((target("bmi2"))) int select_bit_pdep(uint64_t w, int k) {
+  return static_cast<int>(_tzcnt_u64(_pdep_u64(uint64_t{1} << k, w)));
+}
+bool cpu_has_bmi2() {
+  static const bool has = __builtin_cpu_supports("bmi2");
+  return has;
+}
+#endif
+
+inline uint64_t low_mask(int64_t nbits) {  // nbits in [0, 64]
+  return nbits >= 64 ? ~uint64_t{0} : (uint64_t{1} << nbits) - 1;
+}
+
+// Set bits of (a AND b) in [begin, end); nullptr = all ones.
+int64_t count_and(const uint64_t* a, const uint64_t* b, int64_t begin, int64_t end) {
+  if (begin >= end) return 0;
+  if (a == nullptr && b == nullptr) return end - begin;
+  int64_t c = 0;
+  const int64_t wb = begin >> 6, we = (end - 1) >> 6;
+  for (int64_t w = wb; w <= we; ++w) {
+    uint64_t x = (a != nullptr ? a[w] : ~uint64_t{0}) & (b != nullptr ? b[w] : ~uint64_t{0});
+    if (w == wb) x &= ~uint64_t{0} << (begin & 63);
+    if (w == we && (end & 63) != 0) x &= low_mask(end & 63);
+    c += std::popcount(x);
+  }
+  return c;
+}
+
+inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// nbits (<= 64) bits of src starting at bit `off`.
+inline uint64_t extract_bits(const uint64_t* src, int64_t off, int64_t nbits) {
+  const int64_t w = off >> 6, sh = off & 63;
+  uint64_t v = src[w] >> sh;
+  if (sh + nbits > 64) v |= src[w + 1] << (64 - sh);
+  return v & low_mask(nbits);
+}
+
+// ORs nbits (<= 64) bits v into dst at bit `pos` (dst has a spare word at the end).
+inline void or_bits(uint64_t* dst, int64_t pos, uint64_t v, int64_t nbits) {
+  const int64_t w = pos >> 6, sh = pos & 63;
+  dst[w] |= v << sh;
+  if (sh != 0 && sh + nbits > 64) dst[w + 1] |= v >> (64 - sh);
+}
+
+// ORs bits [off, off + n) of src into dst starting at bit 0.
+void or_range(uint64_t* dst, const uint64_t* src, int64_t off, int64_t n) {
+  for (int64_t i = 0; i < n; i += 64) {
+    const int64_t k = std::min<int64_t>(64, n - i);
+    dst[i >> 6] |= extract_bits(src, off + i, k);
+  }
+}
+
+// One PE group: rows [r0, r1) of one conv group, inside one output-channel segment.
+struct Group {
+  int64_t r0 = 0, r1 = 0;
+  int64_t conv_group = 0;
+  int64_t oc_seg = 0;
+  std::vector<uint64_t> s;  // synapse index: OR of the rows' masks (cols bits + a spare word)
+};
+
+std::vector<Group> make_groups(const LayerWork& l, const Spec& spec, int64_t oc_seg_size,
+                               int64_t oc_seg_n) {
+  std::vector<Group> out;
+  const int64_t rows_per_cg = l.kind == LayerKind::kConv ? l.rows / l.group : l.rows;
+  const int64_t words = (l.cols + 63) / 64 + 1;
+  for (int64_t o = 0; o < oc_seg_n; ++o) {
+    const int64_t ob = compiler::seg_begin(o, oc_seg_size);
+    const int64_t oe = compiler::seg_end(o, oc_seg_size, l.rows);
+    for (int64_t r = ob; r < oe;) {
+      const int64_t cg = r / rows_per_cg;
+      const int64_t end = std::min({r + spec.tn, oe, (cg + 1) * rows_per_cg});
+      Group g{r, end, cg, o, std::vector<uint64_t>(static_cast<size_t>(words), 0)};
+      for (int64_t row = r; row < end; ++row)
+        or_range(g.s.data(), l.weight_mask.words().data(), row * l.cols, l.cols);
+      out.push_back(std::move(g));
+      r = end;
+    }
+  }
+  return out;
+}
+
+// Accumulators of one pass (one application of the tiling: a sample, or an LSTM timestep).
+struct Cell {
+  int64_t cycles = 0;  // matrix walk cycles
+  int64_t macs = 0;    // multiplications performed (pairs × rows)
+  int64_t results = 0; // (group, vector) results written to NBout
+};
+
+struct Counters {
+  int64_t walk_cycles = 0;
+  int64_t encoder_cycles = 0;
+  int64_t vector_cycles = 0;
+  int64_t nbout_rw = 0;  // NBout accesses by the PEs (results and partial sums read back)
+  int64_t in_bytes = 0, in_index_bytes = 0, w_bytes = 0, w_index_bytes = 0;
+  int64_t psum_bytes = 0, out_bytes = 0, out_index_bytes = 0;
+  int64_t macs = 0;
+};
+
+// Everything fixed for a layer in a mode.
+struct LayerCtx {
+  const Spec* spec = nullptr;
+  const LayerWork* l = nullptr;
+  ModeSwitches sw;
+  SimOptions opt;
+  WalkLimits lim;
+  int64_t eff_kh = 1, eff_kw = 1;
+  int64_t cg_in = 1;  // input channels per conv group
+  int64_t k = 1;      // kh·kw
+  int abits = 16;     // stored bits per weight
+  bool quantized = false;
+  compiler::Tiling t;
+  compiler::Reuse reuse = compiler::Reuse::kOutput;
+  std::vector<compiler::SubOp> subs;
+  std::vector<Group> groups;
+  std::vector<std::vector<int64_t>> groups_of_cg;  // conv group → indices into groups
+};
+
+int64_t cell_index(const compiler::Tiling& t, int64_t o, int64_t h, int64_t i) {
+  return (o * t.oh_seg_n + h) * t.ic_seg_n + i;
+}
+
+// Matrix-walk limits of the encoder: window encoder_window, select encoder_select.
+WalkLimits encoder_limits(const Spec& s) {
+  return WalkLimits{s.encoder_window, s.encoder_window, s.encoder_select};
+}
+
+// Bytes of `bits` rounded up.
+inline int64_t bytes_of_bits(int64_t bits) { return ceil_div(bits, 8); }
+
+}  // namespace
+
+int select_bit_portable(uint64_t w, int k) {
+  for (int byte = 0; byte < 8; ++byte) {
+    const uint64_t b = (w >> (8 * byte)) & 0xff;
+    const int c = std::popcount(b);
+    if (k < c) return 8 * byte + kSelectInByte[b][k];
+    k -= c;
+  }
+  return 64;
+}
+
+int select_bit(uint64_t w, int k) {
+#ifdef SIEVE_HAVE_PDEP_DISPATCH
+  if (cpu_has_bmi2()) return select_bit_pdep(w, k);
+#endif
+  return select_bit_portable(w, k);
+}
+
+WalkLimits matrix_limits(const Spec& spec) {
+  return WalkLimits{spec.nsm_window, spec.ssm_window, spec.pairs_per_cycle()};
+}
+
+WalkResult walk(const uint64_t* s, const uint64_t* n, int64_t b, int64_t e, const WalkLimits& l) {
+  WalkResult r;
+  if (b >= e) return r;
+  const int64_t len = e - b;
+  r.stored = s != nullptr ? count_and(s, nullptr, b, e) : len;
+  r.pairs = n != nullptr ? count_and(s, n, b, e) : r.stored;
+  if (r.stored <= l.stored && r.pairs <= l.pairs) {  // no selector limit binds anywhere
+    r.cycles = ceil_div(len, l.window);
+    return r;
+  }
+  if (s == nullptr && n == nullptr) {
+    r.cycles = ceil_div(len, std::min({l.window, l.stored, l.pairs}));
+    return r;
+  }
+  const uint64_t kOnes = ~uint64_t{0};
+#ifdef SIEVE_HAVE_PDEP_DISPATCH
+  const bool pdep = cpu_has_bmi2();
+#endif
+  auto sel = [&](uint64_t w, int64_t k) {
+#ifdef SIEVE_HAVE_PDEP_DISPATCH
+    if (pdep) return select_bit_pdep(w, static_cast<int>(k));
+#endif
+    return select_bit_portable(w, static_cast<int>(k));
+  };
+  int64_t p = b;
+  while (p < e) {
+    ++r.cycles;
+    const int64_t lim_end = std::min(p + l.window, e);
+    int64_t q = lim_end;
+    int64_t cs = 0, cp = 0;
+    int64_t pos = p;
+    while (pos < lim_end) {
+      const int64_t wi = pos >> 6;
+      uint64_t ws = s != nullptr ? s[wi] : kOnes;
+      uint64_t wp = ws & (n != nullptr ? n[wi] : kOnes);
+      uint64_t m = kOnes << (pos & 63);
+      const int64_t word_end = (wi + 1) << 6;
+      if (lim_end < word_end) m &= low_mask(lim_end & 63);
+      ws &= m;
+      wp &= m;
+      const int64_t ps = std::popcount(ws), pp = std::popcount(wp);
+      int64_t found = lim_end;
+      if (cs + ps > l.stored) found = std::min(found, (wi << 6) + sel(ws, l.stored - cs));
+      if (cp + pp > l.pairs) found = std::min(found, (wi << 6) + sel(wp, l.pairs - cp));
+      if (found < lim_end) {
+        q = found;
+        break;
+      }
+      cs += ps;
+      cp += pp;
+      pos = word_end;
+    }
+    p = q;
+  }
+  return r;
+}
+
+namespace {
+
+// Compute cells of one pass whose vectors do not depend on the input (neuron index off): the
+// walk of each (group, ic segment) once, times the pixels of each oh segment.
+void static_cells(const LayerCtx& c, std::vector<Cell>& cells) {
+  const compiler::Tiling& t = c.t;
+  const LayerWork& l = *c.l;
+  const int64_t out_h = l.kind == LayerKind::kConv ? l.out_h : 1;
+  const int64_t out_w = l.kind == LayerKind::kConv ? l.out_w : 1;
+  const int64_t ksz = l.kind == LayerKind::kConv ? c.k : 1;
+  for (const Group& g : c.groups) {
+    const uint64_t* s = c.sw.synapse_index ? g.s.data() : nullptr;
+    for (int64_t i = 0; i < t.ic_seg_n; ++i) {
+      const int64_t cb = compiler::seg_begin(i, t.ic_seg_size) * ksz;
+      const int64_t ce = compiler::seg_end(i, t.ic_seg_size, l.kind == LayerKind::kConv
+                                                                 ? c.cg_in
+                                                                 : l.cols) * ksz;
+      const WalkResult w = walk(s, nullptr, cb, ce, c.lim);
+      for (int64_t h = 0; h < t.oh_seg_n; ++h) {
+        const int64_t pix = (compiler::seg_end(h, t.oh_seg_size, out_h) -
+                             compiler::seg_begin(h, t.oh_seg_size)) * out_w;
+        Cell& cell = cells[static_cast<size_t>(cell_index(t, g.oc_seg, h, i))];
+        cell.cycles += w.cycles * pix;
+        cell.macs += w.pairs * (g.r1 - g.r0) * pix;
+        cell.results += pix;
+      }
+    }
+  }
+}
+
+// Walks every (group, ic segment) on one input vector (cols bits at `vec`) of output row
+// segment h.
+void vector_cells(const LayerCtx& c, const uint64_t* vec, int64_t h, int64_t conv_group,
+                  std::vector<Cell>& cells) {
+  const compiler::Tiling& t = c.t;
+  const LayerWork& l = *c.l;
+  const bool conv = l.kind == LayerKind::kConv;
+  const int64_t ksz = conv ? c.k : 1;
+  const int64_t in_total = conv ? c.cg_in : l.cols;
+  for (int64_t gi : c.groups_of_cg[static_cast<size_t>(conv_group)]) {
+    const Group& g = c.groups[static_cast<size_t>(gi)];
+    const uint64_t* s = c.sw.synapse_index ? g.s.data() : nullptr;
+    for (int64_t i = 0; i < t.ic_seg_n; ++i) {
+      const int64_t cb = compiler::seg_begin(i, t.ic_seg_size) * ksz;
+      const int64_t ce = compiler::seg_end(i, t.ic_seg_size, in_total) * ksz;
+      const WalkResult w = walk(s, vec, cb, ce, c.lim);
+      Cell& cell = cells[static_cast<size_t>(cell_index(t, g.oc_seg, h, i))];
+      cell.cycles += w.cycles;
+      cell.macs += w.pairs * (g.r1 - g.r0);
+      cell.results += 1;
+    }
+  }
+}
+
+// Gathers the [c, ky, kx] input vector of output pixel (oy, ox) of conv group cg into vec
+// (zeroed here; cols bits + a spare word). Padding positions stay 0.
+void gather_conv(const LayerCtx& c, const uint64_t* in, int64_t oy, int64_t ox, int64_t cg,
+                 std::vector<uint64_t>& vec) {
+  const LayerWork& l = *c.l;
+  std::fill(vec.begin(), vec.end(), 0);
+  const int64_t iy0 = oy * l.stride_h - l.pad_top, ix0 = ox * l.stride_w - l.pad_left;
+  const bool fast = l.dilation_w == 1 && l.kw <= 57;
+  const int64_t lo = std::max<int64_t>(0, ix0), hi = std::min(l.in_w, ix0 + l.kw);
+  for (int64_t ci = 0; ci < c.cg_in; ++ci) {
+    const int64_t ch = cg * c.cg_in + ci;
+    for (int64_t ky = 0; ky < l.kh; ++ky) {
+      const int64_t iy = iy0 + ky * l.dilation_h;
+      if (iy < 0 || iy >= l.in_h) continue;
+      const int64_t row_bit = (ch * l.in_h + iy) * l.in_w;
+      const int64_t col0 = (ci * l.kh + ky) * l.kw;
+      if (fast) {
+        if (lo < hi)
+          or_bits(vec.data(), col0 + (lo - ix0), extract_bits(in, row_bit + lo, hi - lo),
+                  hi - lo);
+      } else {
+        for (int64_t kx = 0; kx < l.kw; ++kx) {
+          const int64_t ix = ix0 + kx * l.dilation_w;
+          if (ix < 0 || ix >= l.in_w) continue;
+          const int64_t bit = row_bit + ix;
+          if ((in[bit >> 6] >> (bit & 63)) & 1u) {
+            const int64_t col = col0 + kx;
+            vec[static_cast<size_t>(col >> 6)] |= uint64_t{1} << (col & 63);
+          }
+        }
+      }
+    }
+  }
+}
+
+// Input bytes of segment (ic seg i, oh seg h) for the conv groups of oc segment o.
+void input_bytes(const LayerCtx& c, const uint64_t* in, int64_t in_bit0, int64_t o, int64_t h,
+                 int64_t i, Counters& k, int64_t& bytes) {
+  const LayerWork& l = *c.l;
+  const Spec& sp = *c.spec;
+  int64_t positions = 0, nz = 0;
+  if (l.kind == LayerKind::kConv) {
+    const int64_t ob = compiler::seg_begin(o, c.t.oc_seg_size);
+    const int64_t oe = compiler::seg_end(o, c.t.oc_seg_size, l.rows);
+    const int64_t rows_per_cg = l.rows / l.group;
+    const int64_t cg0 = ob / rows_per_cg, cg1 = (oe - 1) / rows_per_cg;
+    const int64_t ohb = compiler::seg_begin(h, c.t.oh_seg_size);
+    const int64_t ohe = compiler::seg_end(h, c.t.oh_seg_size, l.out_h);
+    const int64_t r0 = std::max<int64_t>(0, ohb * l.stride_h - l.pad_top);
+    const int64_t r1 = std::min(l.in_h, (ohe - 1) * l.stride_h - l.pad_top + c.eff_kh);
+    const int64_t icb = compiler::seg_begin(i, c.t.ic_seg_size);
+    const int64_t ice = compiler::seg_end(i, c.t.ic_seg_size, c.cg_in);
+    if (r1 > r0) {
+      for (int64_t cg = cg0; cg <= cg1; ++cg) {
+        for (int64_t ci = icb; ci < ice; ++ci) {
+          const int64_t ch = cg * c.cg_in + ci;
+          const int64_t b = (ch * l.in_h + r0) * l.in_w, e = (ch * l.in_h + r1) * l.in_w;
+          positions += e - b;
+          if (c.sw.neuron_index) nz += count_and(in, nullptr, b, e);
+        }
+      }
+    }
+  } else {
+    const int64_t b = compiler::seg_begin(i, c.t.ic_seg_size);
+    const int64_t e = compiler::seg_end(i, c.t.ic_seg_size, l.cols);
+    positions = e - b;
+    if (c.sw.neuron_index) nz = count_and(in, nullptr, in_bit0 + b, in_bit0 + e);
+  }
+  if (c.sw.neuron_index) {
+    const int64_t v = bytes_of_bits(nz * sp.neuron_bits), x = bytes_of_bits(positions);
+    k.in_bytes += v;
+    k.in_index_bytes += x;
+    bytes += v + x;
+  } else {
+    const int64_t v = bytes_of_bits(positions * sp.neuron_bits);
+    k.in_bytes += v;
+    bytes += v;
+  }
+}
+
+void weight_bytes(const LayerCtx& c, int64_t o, int64_t i, Counters& k, int64_t& bytes) {
+  const LayerWork& l = *c.l;
+  const int64_t ksz = l.kind == LayerKind::kConv ? c.k : 1;
+  const int64_t in_total = l.kind == LayerKind::kConv ? c.cg_in : l.cols;
+  const int64_t cb = compiler::seg_begin(i, c.t.ic_seg_size) * ksz;
+  const int64_t ce = compiler::seg_end(i, c.t.ic_seg_size, in_total) * ksz;
+  const bool sparse_w = c.sw.synapse_index && !c.opt.dense_weight_traffic;
+  const int bits = c.opt.dense_weight_traffic ? c.spec->weight_bits_dense : c.abits;
+  int64_t wbits = 0, xbits = 0;
+  for (const Group& g : c.groups) {
+    if (g.oc_seg != o) continue;
+    const int64_t stored = sparse_w ? count_and(g.s.data(), nullptr, cb, ce) : ce - cb;
+    wbits += (g.r1 - g.r0) * stored * bits;
+    if (sparse_w) xbits += ce - cb;
+  }
+  const int64_t wb = bytes_of_bits(wbits), xb = bytes_of_bits(xbits);
+  k.w_bytes += wb;
+  k.w_index_bytes += xb;
+  bytes += wb + xb;
+}
+
+// Output elements of (oc seg o, oh seg h): stores through the Encoder (or dense) and returns
+// the Encoder cycles.
+int64_t output_bytes(const LayerCtx& c, const uint64_t* out, int64_t out_bit0, int64_t o,
+                     int64_t h, Counters& k, int64_t& bytes) {
+  const LayerWork& l = *c.l;
+  const Spec& sp = *c.spec;
+  const int64_t ob = compiler::seg_begin(o, c.t.oc_seg_size);
+  const int64_t oe = compiler::seg_end(o, c.t.oc_seg_size, l.rows);
+  int64_t positions = 0, nz = 0, enc = 0;
+  const WalkLimits el = encoder_limits(sp);
+  if (l.kind == LayerKind::kConv) {
+    const int64_t ohb = compiler::seg_begin(h, c.t.oh_seg_size);
+    const int64_t ohe = compiler::seg_end(h, c.t.oh_seg_size, l.out_h);
+    for (int64_t m = ob; m < oe; ++m) {
+      const int64_t b = (m * l.out_h + ohb) * l.out_w, e = (m * l.out_h + ohe) * l.out_w;
+      positions += e - b;
+      if (c.sw.encoder) {
+        const WalkResult w = walk(nullptr, out, b, e, el);
+        nz += w.pairs;
+        enc += w.cycles;
+      }
+    }
+  } else {
+    positions = oe - ob;
+    if (c.sw.encoder) {
+      const WalkResult w = walk(nullptr, out, out_bit0 + ob, out_bit0 + oe, el);
+      nz = w.pairs;
+      enc = w.cycles;
+    }
+  }
+  if (c.sw.encoder) {
+    const int64_t v = bytes_of_bits(nz * sp.neuron_bits), x = bytes_of_bits(positions);
+    k.out_bytes += v;
+    k.out_index_bytes += x;
+    bytes += v + x;
+  } else {
+    const int64_t v = bytes_of_bits(positions * sp.neuron_bits);
+    k.out_bytes += v;
+    bytes += v;
+  }
+  return enc;
+}
+
+int64_t psum_elems(const LayerCtx& c, int64_t o, int64_t h) {
+  const LayerWork& l = *c.l;
+  const int64_t n_oc = compiler::seg_end(o, c.t.oc_seg_size, l.rows) -
+                       compiler::seg_begin(o, c.t.oc_seg_size);
+  if (l.kind != LayerKind::kConv) return n_oc;
+  return n_oc * (compiler::seg_end(h, c.t.oh_seg_size, l.out_h) -
+                 compiler::seg_begin(h, c.t.oh_seg_size)) * l.out_w;
+}
+
+// The tile events of one pass given its compute cells. `in`/`out` are the sample's bit
+// strings; in_bit0/out_bit0 the pass's offsets in them (LSTM timesteps).
+std::vector<TileEvents> pass_events(const LayerCtx& c, const std::vector<Cell>& cells,
+                                    const uint64_t* in, int64_t in_bit0, const uint64_t* out,
+                                    int64_t out_bit0, bool output_through_matrix, Counters& k) {
+  const Spec& sp = *c.spec;
+  std::vector<TileEvents> ev;
+  ev.reserve(c.subs.size());
+  bool first_weights = true;
+  for (const compiler::SubOp& so : c.subs) {
+    TileEvents te;
+    int64_t load = 0, store = 0;
+    if (so.load_input) input_bytes(c, in, in_bit0, so.oc_seg, so.oh_seg, so.ic_seg, k, load);
+    if (so.load_weights && !c.opt.weights_on_chip) {
+      weight_bytes(c, so.oc_seg, so.ic_seg, k, load);
+      if (first_weights && c.quantized && !c.opt.dense_weight_traffic) {
+        const int64_t lut = bytes_of_bits(c.l->codebook_entries * sp.weight_bits_dense);
+        k.w_bytes += lut;
+        load += lut;
+      }
+      first_weights = false;
+    }
+    const int64_t pe = psum_elems(c, so.oc_seg, so.oh_seg);
+    if (so.load_psum) {
+      const int64_t b = bytes_of_bits(pe * sp.psum_bits);
+      k.psum_bytes += b;
+      load += b;
+    }
+    int64_t enc = 0;
+    if (so.store_psum) {
+      const int64_t b = bytes_of_bits(pe * sp.psum_bits);
+      k.psum_bytes += b;
+      store += b;
+    }
+    if (so.store_output) {
+      if (output_through_matrix) {
+        enc = output_bytes(c, out, out_bit0, so.oc_seg, so.oh_seg, k, store);
+      } else {  // LSTM gate rows: stored dense for the cell-update tile
+        const int64_t b = bytes_of_bits(pe * sp.psum_bits);
+        k.psum_bytes += b;
+        store += b;
+      }
+    }
+    const Cell& cell =
+        cells[static_cast<size_t>(cell_index(c.t, so.oc_seg, so.oh_seg, so.ic_seg))];
+    te.load = load_cycles(load, sp.dram);
+    te.store = store_cycles(store, sp.dram);
+    te.compute = std::max(cell.cycles, enc);
+    k.walk_cycles += cell.cycles;
+    k.encoder_cycles += enc;
+    k.macs += cell.macs;
+    k.nbout_rw += cell.results * (so.load_psum || so.ic_seg > 0 ? 2 : 1);
+    ev.push_back(te);
+  }
+  return ev;
+}
+
+Status check_layer(const LayerWork& l, int64_t batch) {
+  if (l.weight_mask.size() != l.rows * l.cols)
+    return invalid_argument("layer {}: weight mask has {} bits, expected rows × cols = {} × {}",
+                            l.name, l.weight_mask.size(), l.rows, l.cols);
+  for (const BitVec& b : l.input_nz)
+    if (b.size() != l.input_size())
+      return invalid_argument("layer {}: input_nz has {} bits, expected {}", l.name, b.size(),
+                              l.input_size());
+  for (const BitVec& b : l.output_nz)
+    if (b.size() != l.output_size())
+      return invalid_argument("layer {}: output_nz has {} bits, expected {}", l.name, b.size(),
+                              l.output_size());
+  if (!l.input_nz.empty() && static_cast<int64_t>(l.input_nz.size()) != batch)
+    return invalid_argument("layer {}: {} input samples for a batch of {}", l.name,
+                            l.input_nz.size(), batch);
+  if (!l.output_nz.empty() && static_cast<int64_t>(l.output_nz.size()) != batch)
+    return invalid_argument("layer {}: {} output samples for a batch of {}", l.name,
+                            l.output_nz.size(), batch);
+  return ok_status();
+}
+
+void finish_stats(const Spec& spec, const ModeSwitches& sw, const Counters& k,
+                  const StepSchedule& sched, LayerStats& st) {
+  st.cycles += sched.cycles;
+  st.load_cycles += sched.load;
+  st.compute_cycles += sched.compute;
+  st.store_cycles += sched.store;
+  st.stall_cycles += sched.stall;
+  st.tiles += sched.steps > 0 ? sched.steps - 2 : 0;
+  st.offchip.neurons += k.in_bytes + k.out_bytes;
+  st.offchip.neuron_index += k.in_index_bytes + k.out_index_bytes;
+  st.offchip.weights += k.w_bytes;
+  st.offchip.weight_index += k.w_index_bytes;
+  st.offchip.partial_sums += k.psum_bytes;
+  st.macs_performed += k.macs;
+  auto& a = st.actions;
+  a["nbin_access"] += k.walk_cycles + ceil_div(k.in_bytes, spec.nbin_width_bytes());
+  a["nibin_access"] += (sw.neuron_index ? k.walk_cycles : 0) +
+                       ceil_div(k.in_index_bytes, spec.index_width_bytes());
+  a["sib_access"] += (sw.synapse_index ? k.walk_cycles : 0) +
+                     ceil_div(k.w_index_bytes, spec.index_width_bytes());
+  a["sb_access"] += k.walk_cycles + ceil_div(k.w_bytes, spec.sb_width_bytes());
+  a["nbout_access"] += k.nbout_rw + k.vector_cycles +
+                       ceil_div(k.psum_bytes + k.out_bytes + k.out_index_bytes,
+                                spec.nbout_width_bytes());
+  a["cp_cycle"] += sched.cycles;
+  a["nsm_cycle"] += sw.nsm ? k.walk_cycles : 0;
+  a["ssm_cycle"] += sw.ssm ? k.walk_cycles : 0;
+  a["wdm_cycle"] += sw.wdm ? k.walk_cycles : 0;
+  a["pefu_cycle"] += k.walk_cycles;
+  a["encoder_cycle"] += k.encoder_cycles;
+  a["vector_cycle"] += k.vector_cycles;
+}
+
+// Loads, vector compute and Encoder stores of a pooling / element-wise layer, one sample.
+std::vector<TileEvents> vector_layer_events(const Spec& sp, const ModeSwitches& sw,
+                                            const LayerWork& l, const uint64_t* in,
+                                            const uint64_t* out, Counters& k) {
+  const int64_t kh = std::max<int64_t>(1, l.kh), kw = std::max<int64_t>(1, l.kw);
+  const int64_t window = l.kind == LayerKind::kPool ? kh * kw : 1;
+  const int64_t eff_kh = (kh - 1) * l.dilation_h + 1;
+  const int64_t nbin_elems = sp.nbin_bytes / 2 * 8 / sp.neuron_bits;
+  const int64_t nbout_elems = sp.nbout_bytes / 2 * 8 / sp.neuron_bits;
+  const int64_t in_hw = l.in_h * l.in_w, out_hw = l.out_h * l.out_w;
+  // Output rows per tile: as many as fit (input rows they read in NBin, outputs in NBout).
+  int64_t rows = l.out_h;
+  auto in_rows = [&](int64_t r) {
+    return std::min(l.in_h, (r - 1) * l.stride_h + eff_kh);
+  };
+  while (rows > 1 && (in_rows(rows) * l.in_w > nbin_elems || rows * l.out_w > nbout_elems))
+    rows = ceil_div(rows, 2);
+  int64_t chans = 1;
+  if (rows == l.out_h)
+    chans = std::max<int64_t>(1, std::min(nbin_elems / std::max<int64_t>(1, in_hw),
+                                          nbout_elems / std::max<int64_t>(1, out_hw)));
+  const WalkLimits el = encoder_limits(sp);
+  std::vector<TileEvents> ev;
+  const bool same_geometry = l.in_c == l.out_c;
+  for (int64_t c0 = 0; c0 < l.out_c; c0 += chans) {
+    const int64_t c1 = std::min(l.out_c, c0 + chans);
+    for (int64_t oy = 0; oy < l.out_h; oy += rows) {
+      const int64_t oy1 = std::min(l.out_h, oy + rows);
+      const int64_t r0 = std::max<int64_t>(0, oy * l.stride_h - l.pad_top);
+      const int64_t r1 = std::min(l.in_h, (oy1 - 1) * l.stride_h - l.pad_top + eff_kh);
+      int64_t positions = 0, nz = 0;
+      if (same_geometry && r1 > r0) {
+        for (int64_t ch = c0; ch < c1; ++ch) {
+          const int64_t b = ch * in_hw + r0 * l.in_w, e = ch * in_hw + r1 * l.in_w;
+          positions += e - b;
+          if (sw.neuron_index) nz += count_and(in, nullptr, b, e);
+        }
+      }
+      int64_t load = 0, store = 0, enc = 0;
+      if (sw.neuron_index) {
+        const int64_t v = bytes_of_bits(nz * sp.neuron_bits), x = bytes_of_bits(positions);
+        k.in_bytes += v;
+        k.in_index_bytes += x;
+        load = v + x;
+      } else {
+        load = bytes_of_bits(positions * sp.neuron_bits);
+        k.in_bytes += load;
+      }
+      int64_t outs = 0, onz = 0;
+      for (int64_t ch = c0; ch < c1; ++ch) {
+        const int64_t b = ch * out_hw + oy * l.out_w, e = ch * out_hw + oy1 * l.out_w;
+        outs += e - b;
+        if (sw.encoder) {
+          const WalkResult w = walk(nullptr, out, b, e, el);
+          onz += w.pairs;
+          enc += w.cycles;
+        }
+      }
+      if (sw.encoder) {
+        const int64_t v = bytes_of_bits(onz * sp.neuron_bits), x = bytes_of_bits(outs);
+        k.out_bytes += v;
+        k.out_index_bytes += x;
+        store = v + x;
+      } else {
+        store = bytes_of_bits(outs * sp.neuron_bits);
+        k.out_bytes += store;
+      }
+      const int64_t vec = ceil_div(outs * window, sp.vector_lanes);
+      k.vector_cycles += vec;
+      k.encoder_cycles += enc;
+      ev.push_back(TileEvents{load_cycles(load, sp.dram), std::max(vec, enc),
+                              store_cycles(store, sp.dram)});
+    }
+  }
+  return ev;
+}
+
+}  // namespace
+
+Result<LayerStats> simulate_layer(const Spec& spec, Mode mode, const SimOptions& opt,
+                                  const LayerWork& l, int64_t batch) {
+  SIEVE_RETURN_IF_ERROR(check_layer(l, batch));
+  LayerStats st;
+  st.name = l.name;
+  st.kind = layer_kind_name(l.kind);
+  st.macs_dense = l.dense_macs() * batch;
+  const ModeSwitches sw = switches(mode);
+  // Samples without recorded activations count as dense (every neuron non-zero).
+  const BitVec all_in(l.input_size(), true), all_out(l.output_size(), true);
+  auto in_of = [&](int64_t s) {
+    return l.input_nz.empty() ? all_in.words().data()
+                              : l.input_nz[static_cast<size_t>(s)].words().data();
+  };
+  auto out_of = [&](int64_t s) {
+    return l.output_nz.empty() ? all_out.words().data()
+                               : l.output_nz[static_cast<size_t>(s)].words().data();
+  };
+
+  if (l.kind == LayerKind::kPool || l.kind == LayerKind::kOther) {
+    for (int64_t s = 0; s < batch; ++s) {
+      Counters k;
+      const std::vector<TileEvents> ev = vector_layer_events(spec, sw, l, in_of(s), out_of(s), k);
+      finish_stats(spec, sw, k, schedule_steps(ev), st);
+    }
+  } else {
+    if (l.rows <= 0 || l.cols <= 0)
+      return invalid_argument("layer {}: no weights (rows {} cols {})", l.name, l.rows, l.cols);
+    LayerCtx c;
+    c.spec = &spec;
+    c.l = &l;
+    c.sw = sw;
+    c.opt = opt;
+    c.lim = matrix_limits(spec);
+    const bool conv = l.kind == LayerKind::kConv;
+    if (conv) {
+      if (l.group < 1 || l.in_c % l.group != 0 || l.rows % l.group != 0)
+        return invalid_argument("layer {}: group {} does not divide in_c {} and out_c {}",
+                                l.name, l.group, l.in_c, l.rows);
+      c.cg_in = l.in_c / l.group;
+      c.k = l.kh * l.kw;
+      if (c.cg_in * c.k != l.cols)
+        return invalid_argument("layer {}: cols {} != in_c/group·kh·kw = {}", l.name, l.cols,
+                                c.cg_in * c.k);
+      c.eff_kh = (l.kh - 1) * l.dilation_h + 1;
+      c.eff_kw = (l.kw - 1) * l.dilation_w + 1;
+    }
+    c.quantized = sw.wdm && l.codebook_entries > 0;
+    c.abits = sw.wdm ? spec.aligned_weight_bits(std::min(l.weight_bits, spec.weight_bits_dense))
+                     : spec.weight_bits_dense;
+
+    // Densities for the tiling (measured on the whole layer).
+    const int64_t passes_per_sample = l.kind == LayerKind::kLstm ? l.timesteps : 1;
+    double in_density = 1.0;
+    if (sw.neuron_index && !l.input_nz.empty()) {
+      int64_t nz = 0;
+      for (const BitVec& b : l.input_nz) nz += b.count();
+      const double total = static_cast<double>(l.input_size()) * static_cast<double>(batch);
+      in_density = std::max(static_cast<double>(nz) / total, 1.0 / total);
+    }
+    // Natural groups (aligned to T_n inside each conv group) give the union density.
+    double w_density = static_cast<double>(c.abits) / 16.0;
+    if (sw.synapse_index && !opt.dense_weight_traffic) {
+      const std::vector<Group> g0 = make_groups(l, spec, l.rows, 1);
+      int64_t stored = 0;
+      for (const Group& g : g0)
+        stored += (g.r1 - g.r0) * count_and(g.s.data(), nullptr, 0, l.cols);
+      w_density *= std::max(static_cast<double>(stored), 1.0) /
+                   static_cast<double>(l.rows * l.cols);
+    } else if (opt.dense_weight_traffic) {
+      w_density = static_cast<double>(spec.weight_bits_dense) / 16.0;
+    }
+    compiler::LayerGeometry g;
+    if (conv) {
+      g.in_c = c.cg_in;
+      g.in_h = l.in_h + l.pad_top + l.pad_bottom;
+      g.in_w = l.in_w + l.pad_left + l.pad_right;
+      g.out_c = l.rows;
+      g.out_h = l.out_h;
+      g.out_w = l.out_w;
+      g.kh = c.eff_kh;
+      g.kw = c.eff_kw;
+      g.stride_h = l.stride_h;
+      g.stride_w = l.stride_w;
+    } else {
+      g.in_c = l.cols;
+      g.out_c = l.rows;
+    }
+    g.in_density = in_density;
+    g.w_density = w_density;
+    g.bytes_per_element = static_cast<double>(spec.neuron_bits) / 8.0;
+    compiler::BufferCapacity cap;
+    cap.nbin = spec.nbin_bytes / 2;
+    cap.nbout = spec.nbout_bytes / 2;
+    cap.sb = spec.sb_bytes / 2;
+    const double elem = g.bytes_per_element;
+    if (sw.neuron_index)
+      cap.nbin = std::min<int64_t>(
+          cap.nbin, static_cast<int64_t>(spec.nibin_bytes / 2 * 8 * in_density * elem));
+    if (sw.synapse_index && !opt.dense_weight_traffic)
+      cap.sb = std::min<int64_t>(
+          cap.sb, static_cast<int64_t>(static_cast<double>(spec.sib_bytes / 2 * 8 * spec.tn) *
+                                       w_density * elem));
+    if (opt.weights_on_chip) cap.sb = std::numeric_limits<int64_t>::max() / 4;
+    Result<compiler::LayerPlan> plan = compiler::plan_layer(g, cap);
+    if (!plan.ok()) return plan.status().with_context("sieve: layer " + l.name);
+    c.t = plan->tiling;
+    c.reuse = plan->reuse;
+    c.subs = compiler::sub_ops(c.t, c.reuse);
+    c.groups = make_groups(l, spec, c.t.oc_seg_size, c.t.oc_seg_n);
+    c.groups_of_cg.assign(static_cast<size_t>(conv ? l.group : 1), {});
+    for (size_t gi = 0; gi < c.groups.size(); ++gi)
+      c.groups_of_cg[static_cast<size_t>(c.groups[gi].conv_group)].push_back(
+          static_cast<int64_t>(gi));
+    st.reuse = compiler::reuse_name(c.reuse);
+
+    const size_t ncells = static_cast<size_t>(c.t.oc_seg_n * c.t.oh_seg_n * c.t.ic_seg_n);
+    std::vector<Cell> static_c;
+    if (!sw.neuron_index) {
+      static_c.assign(ncells, Cell{});
+      static_cells(c, static_c);
+    }
+    std::vector<uint64_t> vec(static_cast<size_t>((l.cols + 63) / 64 + 1), 0);
+    std::vector<Cell> cells(ncells);
+    for (int64_t s = 0; s < batch; ++s) {
+      const uint64_t* in = in_of(s);
+      const uint64_t* out = out_of(s);
+      for (int64_t pass = 0; pass < passes_per_sample; ++pass) {
+        Counters k;
+        if (!sw.neuron_index) {
+          cells = static_c;
+        } else {
+          std::fill(cells.begin(), cells.end(), Cell{});
+          if (conv) {
+            for (int64_t oy = 0; oy < l.out_h; ++oy) {
+              const int64_t h = oy / c.t.oh_seg_size;
+              for (int64_t ox = 0; ox < l.out_w; ++ox)
+                for (int64_t cg = 0; cg < l.group; ++cg) {
+                  gather_conv(c, in, oy, ox, cg, vec);
+                  vector_cells(c, vec.data(), h, cg, cells);
+                }
+            }
+          } else if (l.kind == LayerKind::kLstm) {
+            std::fill(vec.begin(), vec.end(), 0);
+            or_range(vec.data(), in, pass * l.cols, l.cols);
+            vector_cells(c, vec.data(), 0, 0, cells);
+          } else {
+            vector_cells(c, in, 0, 0, cells);
+          }
+        }
+        const bool lstm = l.kind == LayerKind::kLstm;
+        std::vector<TileEvents> ev =
+            pass_events(c, cells, in, lstm ? pass * l.cols : 0, out, lstm ? pass * l.out_c : 0,
+                        !lstm, k);
+        if (lstm) {
+          // Cell update on the vector unit: reads the gate rows and c_{t-1}, writes c_t and
+          // h_t (h_t through the Encoder when it is on).
+          const int64_t hidden = l.out_c;
+          TileEvents te;
+          const int64_t gate_bytes = bytes_of_bits((l.rows + hidden) * spec.psum_bits);
+          k.psum_bytes += gate_bytes;
+          int64_t store = bytes_of_bits(hidden * spec.psum_bits);  // c_t
+          k.psum_bytes += store;
+          int64_t enc = 0;
+          if (sw.encoder) {
+            const WalkResult w =
+                walk(nullptr, out, pass * hidden, (pass + 1) * hidden, encoder_limits(spec));
+            enc = w.cycles;
+            const int64_t v = bytes_of_bits(w.pairs * spec.neuron_bits);
+            const int64_t x = bytes_of_bits(hidden);
+            k.out_bytes += v;
+            k.out_index_bytes += x;
+            store += v + x;
+          } else {
+            const int64_t v = bytes_of_bits(hidden * spec.neuron_bits);
+            k.out_bytes += v;
+            store += v;
+          }
+          // c = f⊙c + i⊙g (2 mul + 1 add), tanh(c), h = o⊙tanh(c): 5 operations per unit.
+          constexpr int64_t kCellOpsPerUnit = 5;
+          const int64_t vecc = ceil_div(kCellOpsPerUnit * hidden, spec.vector_lanes);
+          k.vector_cycles += vecc;
+          k.encoder_cycles += enc;
+          te.load = load_cycles(gate_bytes, spec.dram);
+          te.compute = std::max(vecc, enc);
+          te.store = store_cycles(store, spec.dram);
+          ev.push_back(te);
+        }
+        finish_stats(spec, sw, k, schedule_steps(ev), st);
+      }
+    }
+  }
+  st.macs_skipped = st.macs_dense - st.macs_performed;
+  st.time_ns = static_cast<double>(st.cycles) / spec.freq_ghz;
+  const int64_t mult = spec.tn * spec.tm;
+  if (st.cycles > 0)
+    st.utilization = static_cast<double>(st.macs_performed) /
+                     (static_cast<double>(mult) * static_cast<double>(st.cycles));
+  return st;
+}
+
+Result<SimResult> simulate(const Spec& spec, const SimOptions& opt, const Workload& w) {
+  SIEVE_ASSIGN_OR_RETURN(Mode mode, parse_mode(opt.mode));
+  SimResult r;
+  r.arch = "sieve";
+  r.mode = mode_name(mode);
+  r.model = w.model;
+  r.freq_ghz = spec.freq_ghz;
+  r.batch = std::max<int64_t>(1, w.batch);
+  r.multipliers = spec.tn * spec.tm;
+  for (const LayerWork& l : w.layers) {
+    SIEVE_ASSIGN_OR_RETURN(LayerStats st, simulate_layer(spec, mode, opt, l, r.batch));
+    r.layers.push_back(std::move(st));
+  }
+  return r;
+}
+
+}  // namespace sieve::hw::sieve_arch

@@ -1,0 +1,117 @@
+// The Sieve accelerator's performance model: event-driven across sub-operations (thesis §5.1.2,
+// SPEC §6), cycle-level inside each sub-operation's compute (NSM → SSM → PEFU on the tile's
+// real masks and activations). Every constant comes from the Spec (configs/archs/sieve-65nm.yaml);
+// there is no fitted utilisation.
+//
+// Mapping. The rows of a layer's 2-D weight view (output neurons / channels / LSTM gate rows)
+// go in groups of T_n, one row per PE; a group never straddles a conv group or an output-channel
+// segment. The group's synapse index S is the OR of its rows' masks (exact when pruning blocks
+// span >= T_n aligned rows; finer masks cost the union). Each PE's SB holds, per group, the
+// weights at the union positions at the aligned code width (4/8/16 bits; 16 when the WDM is
+// off); the SIB holds one index bit per column per group, shared by the T_n PEs; codebooks
+// (LUT entries, 16 bits each) are loaded once per layer with the first sub-operation.
+//
+// The walk (compute of one group on one input vector over columns [b, e)). Positions are scanned
+// in order; one cycle covers positions [p, q) where q is the first of
+//   * p + nsm_window (the NSM sees 16·T_m neurons a cycle from NBin/NIBin/SIB),
+//   * the position of the (ssm_window + 1)-th stored weight (S bit) from p (the SSM reads
+//     4·T_m weights a cycle from the SB),
+//   * the position of the (pairs_per_cycle + 1)-th selected pair (N and S bits both set) from p
+//     (the PEFU multiplies T_m pairs a cycle; NSM and SSM select 16),
+//   * e;
+// the next cycle starts at q. A window with nothing selected still costs its cycle (the NSM has
+// to look at it); an empty range costs nothing. Modes put all-ones strings in place of the
+// index that is off, so dense mode degenerates to ceil((e - b) / T_m) cycles. All T_n PEs of a
+// group share the selected neurons and synapse flags (balanced load), so cycles(group, vector)
+// is the walk length. Conv: one vector per output pixel, [c, ky, kx] over the group's input
+// channels, padding = zero neuron; FC: one vector; LSTM: one vector [x_t; h_{t-1}] per timestep
+// (a timestep is an FC pass; weights are not reused across timesteps because h_t depends on the
+// whole previous step). ReLU and the gate nonlinearities run in the PEFU's nonlinear unit.
+//
+// Vector unit (Main Block FU, vector_lanes operations a cycle): pooling costs
+// ceil(outputs × kh·kw / lanes) per tile whatever the sparsity (max/avg look at every window
+// element); other element-wise layers ceil(outputs / lanes); the LSTM cell update 5 operations
+// per hidden unit per timestep (c = f⊙c + i⊙g: 2 mul + 1 add; tanh(c); o⊙tanh(c)).
+// Encoder: each output channel's rows of a stored segment are walked with window
+// encoder_window and select encoder_select (non-zeros); it runs beside the PEs.
+//
+// Tiling. compiler::plan_layer chooses the tiling and reuse with half of each ping-pong buffer
+// (NBin/2, NBout/2, SB/2) and the layer's measured densities: input density = non-zero
+// fraction when the neuron index is on (else 1); weight density = union-stored fraction × aligned
+// code bits / 16 (16-bit elements, as the thesis' formulas count them). The NIBin and SIB halves
+// bound NBin and SB further: NBin ≤ NIBin bits × in_density × 2 B and SB ≤ SIB bits × T_n ×
+// w_density × 2 B. compiler::sub_ops gives the execution order. Each sub-operation then counts
+// EXACT bytes from the masks and activations in its ranges:
+//   input      neuron index on: non-zeros × neuron_bits/8 + positions/8 (bit string);
+//              off: positions × neuron_bits/8 (padding is generated on chip, never loaded)
+//   weights    per group: rows × union-stored × aligned bits/8 + columns/8 (index); dense
+//              weights: rows × columns × 2 B; SimOptions::dense_weight_traffic loads the dense
+//              form while computing sparse; SimOptions::weights_on_chip loads none
+//   psums      psum_bits/8 per output element, stored and reloaded across input segments
+//   outputs    Encoder on: non-zeros × neuron_bits/8 + positions/8; off: positions × 2 B
+// Load i = load_cycles(bytes), Store i = store_cycles(bytes), Compute i = max(Σ walks over
+// (groups in the oc segment) × (pixels in the oh segment) on the ic segment's columns, vector
+// events, Encoder); hw::schedule_steps gives the layer time (N + 2 steps). Batch: samples run one
+// after another, each with its own tiles (no weight reuse across samples); per-layer numbers are
+// totals over the batch.
+//
+// Action keys (one count = the whole module busy one cycle; configs/energy/sieve.yaml prices
+// each at its thesis Table 5.1 power / 1 GHz):
+//   nbin_access   walk cycles + input bytes loaded / NBin width (nsm_window neurons)
+//   nibin_access  walk cycles with the neuron index on + index bytes loaded / index width
+//   sib_access    walk cycles with the synapse index on + index bytes loaded / index width
+//   sb_access     walk cycles + weight bytes loaded / SB width (T_n × ssm_window × 16 bit)
+//   nbout_access  one per (group, vector, ic segment) result written, one more per partial sum
+//                 read back, + psum/output bytes moved / NBout width; + vector-unit cycles
+//   cp_cycle      every cycle of the layer
+//   nsm_cycle, ssm_cycle, wdm_cycle   walk cycles while that module is on
+//   pefu_cycle    walk cycles
+//   encoder_cycle Encoder cycles (when on)
+//   vector_cycle  vector-unit cycles (pooling, element-wise, LSTM cell update)
+//
+// Pure functions; thread-safe.
+#pragma once
+
+#include <cstdint>
+
+#include "sieve/core/status.h"
+#include "sieve/hw/archs/sieve/spec.h"
+#include "sieve/hw/core/arch.h"
+#include "sieve/hw/core/stats.h"
+#include "sieve/hw/core/workload.h"
+
+namespace sieve::hw::sieve_arch {
+
+struct WalkLimits {
+  int64_t window = 256;  // positions per cycle (NSM)
+  int64_t stored = 64;   // stored weights (S bits) per cycle (SSM)
+  int64_t pairs = 16;    // selected pairs (N and S bits) per cycle (PEFU)
+};
+
+struct WalkResult {
+  int64_t cycles = 0;
+  int64_t stored = 0;  // S bits in the range
+  int64_t pairs = 0;   // N and S bits in the range (multiplications per PE)
+};
+
+// The walk over positions [b, e) of the bit strings s (synapse index) and n (neuron index), bit
+// i = word i/64, bit i%64; nullptr stands for all ones. Limits must be >= 1.
+WalkResult walk(const uint64_t* s, const uint64_t* n, int64_t b, int64_t e, const WalkLimits& l);
+
+// Index (0..63) of the k-th (0-based) set bit of w; k < popcount(w). select_bit uses BMI2 PDEP
+// when the CPU has it (checked at run time), else the portable byte-table version.
+int select_bit(uint64_t w, int k);
+int select_bit_portable(uint64_t w, int k);
+
+// Limits of the matrix walk in a mode: window nsm_window, stored ssm_window, pairs
+// pairs_per_cycle().
+WalkLimits matrix_limits(const Spec& spec);
+
+// One layer over all samples of its workload.
+Result<LayerStats> simulate_layer(const Spec& spec, Mode mode, const SimOptions& opt,
+                                  const LayerWork& layer, int64_t batch);
+
+// The whole workload (layers in order).
+Result<SimResult> simulate(const Spec& spec, const SimOptions& opt, const Workload& w);
+
+}  // namespace sieve::hw::sieve_arch

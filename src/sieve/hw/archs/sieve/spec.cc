@@ -1,0 +1,112 @@
+#include "sieve/hw/archs/sieve/spec.h"
+
+#include <algorithm>
+
+namespace sieve::hw::sieve_arch {
+
+int64_t Spec::pairs_per_cycle() const { return std::min({tm, nsm_select, ssm_select}); }
+
+int Spec::aligned_weight_bits(int bits) const {
+  int w = weight_align_bits;
+  while (w < bits && w < 16) w *= 2;
+  return w;
+}
+
+Result<Spec> parse_spec(const ParamSet& ps) {
+  Spec s;
+  ParamReader r(ps);
+  constexpr int64_t kBig = int64_t{1} << 40;
+  SIEVE_RETURN_IF_ERROR(r.get("tn", s.tn, 1, 4096));
+  SIEVE_RETURN_IF_ERROR(r.get("tm", s.tm, 1, 4096));
+  SIEVE_RETURN_IF_ERROR(r.get("freq_ghz", s.freq_ghz, 1e-6, 1e3));
+  SIEVE_RETURN_IF_ERROR(r.get("nbin_bytes", s.nbin_bytes, 16, kBig));
+  SIEVE_RETURN_IF_ERROR(r.get("nbout_bytes", s.nbout_bytes, 16, kBig));
+  SIEVE_RETURN_IF_ERROR(r.get("sb_bytes", s.sb_bytes, 16, kBig));
+  SIEVE_RETURN_IF_ERROR(r.get("nibin_bytes", s.nibin_bytes, 2, kBig));
+  SIEVE_RETURN_IF_ERROR(r.get("sib_bytes", s.sib_bytes, 2, kBig));
+  SIEVE_RETURN_IF_ERROR(r.get("nsm_window", s.nsm_window, 1, 1 << 20));
+  SIEVE_RETURN_IF_ERROR(r.get("nsm_select", s.nsm_select, 1, 1 << 20));
+  SIEVE_RETURN_IF_ERROR(r.get("ssm_window", s.ssm_window, 1, 1 << 20));
+  SIEVE_RETURN_IF_ERROR(r.get("ssm_select", s.ssm_select, 1, 1 << 20));
+  SIEVE_RETURN_IF_ERROR(r.get("encoder_window", s.encoder_window, 1, 1 << 20));
+  SIEVE_RETURN_IF_ERROR(r.get("encoder_select", s.encoder_select, 1, 1 << 20));
+  SIEVE_RETURN_IF_ERROR(r.get("neuron_bits", s.neuron_bits, 1, 64));
+  SIEVE_RETURN_IF_ERROR(r.get("weight_bits_dense", s.weight_bits_dense, 1, 64));
+  SIEVE_RETURN_IF_ERROR(r.get("psum_bits", s.psum_bits, 1, 64));
+  SIEVE_RETURN_IF_ERROR(r.get("weight_align_bits", s.weight_align_bits, 1, 16));
+  SIEVE_RETURN_IF_ERROR(r.get("vector_lanes", s.vector_lanes, 1, 1 << 20));
+  SIEVE_RETURN_IF_ERROR(
+      r.get("dram_load_bytes_per_cycle", s.dram.load_bytes_per_cycle, 1e-6, 1e9));
+  SIEVE_RETURN_IF_ERROR(
+      r.get("dram_store_bytes_per_cycle", s.dram.store_bytes_per_cycle, 1e-6, 1e9));
+  SIEVE_RETURN_IF_ERROR(r.get("dram_startup_cycles", s.dram.startup_cycles, 0, kBig));
+  SIEVE_RETURN_IF_ERROR(r.finish());
+  if (s.nsm_select > s.nsm_window)
+    return invalid_argument("{}: nsm_select = {} exceeds nsm_window = {}", ps.file, s.nsm_select,
+                            s.nsm_window);
+  if (s.ssm_select > s.ssm_window)
+    return invalid_argument("{}: ssm_select = {} exceeds ssm_window = {}", ps.file, s.ssm_select,
+                            s.ssm_window);
+  if (s.encoder_select > s.encoder_window)
+    return invalid_argument("{}: encoder_select = {} exceeds encoder_window = {}", ps.file,
+                            s.encoder_select, s.encoder_window);
+  if (s.nsm_window % 8 != 0)
+    return invalid_argument("{}: nsm_window = {} must be a multiple of 8 (index bytes)", ps.file,
+                            s.nsm_window);
+  return s;
+}
+
+const std::vector<std::string>& mode_names() {
+  static const std::vector<std::string> names = {"sparse", "dense", "weight-sparse",
+                                                 "neuron-sparse", "no-quant"};
+  return names;
+}
+
+const char* mode_name(Mode m) {
+  switch (m) {
+    case Mode::kSparse: return "sparse";
+    case Mode::kDense: return "dense";
+    case Mode::kWeightSparse: return "weight-sparse";
+    case Mode::kNeuronSparse: return "neuron-sparse";
+    case Mode::kNoQuant: return "no-quant";
+  }
+  return "?";
+}
+
+Result<Mode> parse_mode(const std::string& name) {
+  if (name.empty() || name == "sparse") return Mode::kSparse;
+  if (name == "dense") return Mode::kDense;
+  if (name == "weight-sparse") return Mode::kWeightSparse;
+  if (name == "neuron-sparse") return Mode::kNeuronSparse;
+  if (name == "no-quant") return Mode::kNoQuant;
+  std::string known;
+  for (const std::string& n : mode_names()) known += (known.empty() ? "" : ", ") + n;
+  return invalid_argument("unknown mode \"{}\" for arch sieve; known: {}", name, known);
+}
+
+ModeSwitches switches(Mode m) {
+  ModeSwitches s;
+  switch (m) {
+    case Mode::kSparse:
+      s = {.nsm = true, .ssm = true, .wdm = true, .encoder = true, .neuron_index = true,
+           .synapse_index = true};
+      break;
+    case Mode::kDense:
+      break;
+    case Mode::kWeightSparse:
+      s = {.nsm = true, .ssm = false, .wdm = true, .encoder = false, .neuron_index = false,
+           .synapse_index = true};
+      break;
+    case Mode::kNeuronSparse:
+      s = {.nsm = true, .ssm = true, .wdm = false, .encoder = true, .neuron_index = true,
+           .synapse_index = false};
+      break;
+    case Mode::kNoQuant:
+      s = {.nsm = true, .ssm = true, .wdm = false, .encoder = true, .neuron_index = true,
+           .synapse_index = true};
+      break;
+  }
+  return s;
+}
+
+}  // namespace sieve::hw::sieve_arch

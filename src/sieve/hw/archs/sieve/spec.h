@@ -1,0 +1,71 @@
+// The Sieve accelerator's configuration (configs/archs/sieve-65nm.yaml) and its operating modes.
+//
+// Spec holds every constant the performance model uses, each read from the preset through
+// ParamReader (unknown keys refused, ranges checked); nothing in the model is a literal. Mode is
+// the set of modules switched on (thesis §5.3.2: dense, weight-sparse only, neuron-sparse only,
+// both, with or without local quantization):
+//
+//   mode            NSM  SSM  WDM  Encoder  neuron index  synapse index  weights
+//   sparse          on   on   on   on       used          used           stored, code width
+//   dense           off  off  off  off      all ones      all ones       every weight, 16 bit
+//   weight-sparse   on   off  on   off      all ones      used           stored, code width
+//   neuron-sparse   on   on   off  on       used          all ones       every weight, 16 bit
+//   no-quant        on   on   off  on       used          used           stored, 16 bit
+//
+// Value types; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sieve/core/status.h"
+#include "sieve/hw/core/events.h"
+#include "sieve/hw/core/params.h"
+
+namespace sieve::hw::sieve_arch {
+
+struct Spec {
+  int64_t tn = 0;  // PEs (one output neuron each)
+  int64_t tm = 0;  // multipliers per PE
+  double freq_ghz = 0;
+  // On-chip buffers, bytes, each ping-pong (a sub-operation gets half).
+  int64_t nbin_bytes = 0, nbout_bytes = 0, sb_bytes = 0, nibin_bytes = 0, sib_bytes = 0;
+  // Selectors: positions looked at / items selected per cycle.
+  int64_t nsm_window = 0, nsm_select = 0;
+  int64_t ssm_window = 0, ssm_select = 0;
+  int64_t encoder_window = 0, encoder_select = 0;
+  int neuron_bits = 0, psum_bits = 0;
+  int weight_bits_dense = 0;  // a weight word when the WDM is off (or the layer is not quantized)
+  int weight_align_bits = 0;  // WDM word granularity: words of align·2^k bits up to 16
+  int64_t vector_lanes = 0;
+  MemorySpec dram;
+
+  // Derived: buffer widths in bytes per access (thesis §4.2.2).
+  int64_t nbin_width_bytes() const { return nsm_window * neuron_bits / 8; }
+  int64_t nbout_width_bytes() const { return encoder_window * psum_bits / 8; }
+  int64_t sb_width_bytes() const { return tn * ssm_window * 16 / 8; }  // all PEs together
+  int64_t index_width_bytes() const { return nsm_window / 8; }         // NIBin and SIB
+  // Selected pairs a PE multiplies per cycle: min(T_m, NSM select, SSM select).
+  int64_t pairs_per_cycle() const;
+  // Stored width of a b-bit weight code in the SB: the smallest align·2^k >= b (4, 8, 16).
+  int aligned_weight_bits(int bits) const;
+};
+
+Result<Spec> parse_spec(const ParamSet& ps);
+
+enum class Mode { kSparse, kDense, kWeightSparse, kNeuronSparse, kNoQuant };
+
+const std::vector<std::string>& mode_names();  // in enum order; first = default
+const char* mode_name(Mode m);
+// "" = the default (sparse). Unknown names are refused listing the valid ones.
+Result<Mode> parse_mode(const std::string& name);
+
+struct ModeSwitches {
+  bool nsm = false, ssm = false, wdm = false, encoder = false;
+  bool neuron_index = false;   // sparse input neurons (non-zeros + bit string)
+  bool synapse_index = false;  // pruned weights skipped (stored weights + bit string)
+};
+ModeSwitches switches(Mode m);
+
+}  // namespace sieve::hw::sieve_arch
