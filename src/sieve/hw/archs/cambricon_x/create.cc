@@ -1,11 +1,62 @@
-// Placeholder until the cambricon_x model lands: refuses to build.
+// Cambricon-X (Zhang et al., MICRO 2016) behind the Accelerator interface: the weight-sparse
+// baseline. Mechanics and action keys: perf.h; tiling and event steps: diannao/tiled_layer.h.
+#include <filesystem>
+
 #include "sieve/hw/archs/archs.h"
+#include "sieve/hw/archs/cambricon_x/perf.h"
+#include "sieve/hw/archs/cambricon_x/spec.h"
 
 namespace sieve::hw::cambricon_x_arch {
+namespace {
+
+class CambriconX : public Accelerator {
+ public:
+  explicit CambriconX(CambriconXSpec spec) : spec_(spec) {}
+  std::string arch() const override { return "cambricon-x"; }
+  std::vector<std::string> modes() const override { return {"weight-sparse", "dense"}; }
+  int64_t multipliers() const override { return spec_.multipliers(); }
+  double freq_ghz() const override { return spec_.freq_ghz; }
+
+  Result<SimResult> simulate(const Workload& w, const SimOptions& o) const override {
+    const std::string mode = o.mode.empty() ? "weight-sparse" : o.mode;
+    if (mode != "weight-sparse" && mode != "dense")
+      return invalid_argument("cambricon-x: unknown mode \"{}\"; known: weight-sparse, dense",
+                              o.mode);
+    const bool dense = mode == "dense";
+    SimResult res;
+    res.arch = arch();
+    res.preset = std::filesystem::path(params().file).stem().string();
+    res.mode = mode;
+    res.model = w.model;
+    res.freq_ghz = spec_.freq_ghz;
+    res.batch = std::max<int64_t>(1, w.batch);
+    res.multipliers = multipliers();
+    const diannao_arch::DriverOptions opt = driver_options(spec_, o.weights_on_chip);
+    for (const LayerWork& l : w.layers) {
+      CambriconXLayer model(spec_, l, dense, o.dense_weight_traffic && !dense);
+      SIEVE_ASSIGN_OR_RETURN(
+          LayerStats s, diannao_arch::run_tiled_layer(l, model, opt, spec_.freq_ghz));
+      s.actions["control_cycle"] = s.cycles;
+      diannao_arch::scale_by_batch(s, res.batch);
+      if (s.cycles > 0)
+        s.utilization = static_cast<double>(s.macs_performed) /
+                        (static_cast<double>(multipliers()) * static_cast<double>(s.cycles));
+      res.layers.push_back(std::move(s));
+    }
+    return res;
+  }
+
+ private:
+  CambriconXSpec spec_;
+};
+
+}  // namespace
 
 Result<std::unique_ptr<Accelerator>> create(const ParamSet& params) {
-  return Status(StatusCode::kUnimplemented,
-                "architecture \"cambricon_x\" (" + params.file + ") is not implemented yet");
+  SIEVE_ASSIGN_OR_RETURN(CambriconXSpec spec, parse_spec(params));
+  std::unique_ptr<Accelerator> acc = std::make_unique<CambriconX>(spec);
+  acc->set_params(params);
+  return acc;
 }
 
 }  // namespace sieve::hw::cambricon_x_arch

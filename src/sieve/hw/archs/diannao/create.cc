@@ -1,11 +1,59 @@
-// Placeholder until the diannao model lands: refuses to build.
+// DianNao (Chen et al., ASPLOS 2014) behind the Accelerator interface: the dense baseline.
+// Mechanics and action keys: perf.h; tiling and event steps: tiled_layer.h.
+#include <filesystem>
+
 #include "sieve/hw/archs/archs.h"
+#include "sieve/hw/archs/diannao/perf.h"
+#include "sieve/hw/archs/diannao/spec.h"
 
 namespace sieve::hw::diannao_arch {
+namespace {
+
+class DianNao : public Accelerator {
+ public:
+  explicit DianNao(DianNaoSpec spec) : spec_(spec) {}
+  std::string arch() const override { return "diannao"; }
+  std::vector<std::string> modes() const override { return {"dense"}; }
+  int64_t multipliers() const override { return spec_.multipliers(); }
+  double freq_ghz() const override { return spec_.freq_ghz; }
+
+  Result<SimResult> simulate(const Workload& w, const SimOptions& o) const override {
+    if (!o.mode.empty() && o.mode != "dense")
+      return invalid_argument("diannao: unknown mode \"{}\"; known: dense", o.mode);
+    SimResult res;
+    res.arch = arch();
+    res.preset = std::filesystem::path(params().file).stem().string();
+    res.mode = "dense";
+    res.model = w.model;
+    res.freq_ghz = spec_.freq_ghz;
+    res.batch = std::max<int64_t>(1, w.batch);
+    res.multipliers = multipliers();
+    const DriverOptions opt = driver_options(spec_, o.weights_on_chip);
+    for (const LayerWork& l : w.layers) {
+      DianNaoLayer model(spec_, l);
+      SIEVE_ASSIGN_OR_RETURN(LayerStats s,
+                             run_tiled_layer(l, model, opt, spec_.freq_ghz));
+      s.actions["control_cycle"] = s.cycles;
+      scale_by_batch(s, res.batch);
+      if (s.cycles > 0)
+        s.utilization = static_cast<double>(s.macs_performed) /
+                        (static_cast<double>(multipliers()) * static_cast<double>(s.cycles));
+      res.layers.push_back(std::move(s));
+    }
+    return res;
+  }
+
+ private:
+  DianNaoSpec spec_;
+};
+
+}  // namespace
 
 Result<std::unique_ptr<Accelerator>> create(const ParamSet& params) {
-  return Status(StatusCode::kUnimplemented,
-                "architecture \"diannao\" (" + params.file + ") is not implemented yet");
+  SIEVE_ASSIGN_OR_RETURN(DianNaoSpec spec, parse_spec(params));
+  std::unique_ptr<Accelerator> acc = std::make_unique<DianNao>(spec);
+  acc->set_params(params);
+  return acc;
 }
 
 }  // namespace sieve::hw::diannao_arch
