@@ -1,0 +1,102 @@
+#include "sieve/hw/sim/evaluate.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "sieve/compress/quant/activation.h"
+#include "sieve/runtime/executor.h"
+#include "sieve/runtime/kernels/ref/fixed16.h"
+#include "sieve/train/recipes.h"
+
+namespace sieve::hw {
+namespace {
+
+// `n` rows of `t` from row `start`.
+Tensor rows(const Tensor& t, int64_t start, int64_t n) {
+  Shape s = t.shape();
+  s[0] = n;
+  Tensor out(t.dtype(), s);
+  const size_t row = t.nbytes() / static_cast<size_t>(t.dim(0));
+  std::memcpy(out.raw(), static_cast<const char*>(t.raw()) + static_cast<size_t>(start) * row,
+              row * static_cast<size_t>(n));
+  return out;
+}
+
+}  // namespace
+
+Result<EngineRun> evaluate_engine(compress::CompressedModel& model, const std::string& engine,
+                                  const std::string& data, const std::string& data_dir,
+                                  int64_t limit, int64_t batch) {
+  if (engine != "float" && engine != "ref-fixed16" && engine != "sieve-functional")
+    return invalid_argument("engine \"{}\" is unknown; known: float, ref-fixed16, sieve-functional",
+                            engine);
+  if (limit == 0 || limit < -1) return invalid_argument("--limit {} must be positive", limit);
+  if (batch <= 0) return invalid_argument("--batch {} must be positive", batch);
+  SIEVE_ASSIGN_OR_RETURN(io::Dataset test, train::load_dataset(data, "test", data_dir, limit));
+  EngineRun run;
+  const bool fixed = engine != "float";
+  if (fixed && model.activation_frac_bits.empty()) {
+    SIEVE_ASSIGN_OR_RETURN(io::Dataset calib, train::load_dataset(data, "train", data_dir, 256));
+    SIEVE_RETURN_IF_ERROR(compress::quant::calibrate(model, calib.images, {.max_examples = 256})
+                              .with_context("calibrating activation formats"));
+    run.notes.push_back("activation Q formats calibrated on the first 256 training images");
+  }
+  ir::Graph float_graph;
+  if (!fixed) {
+    float_graph = model.graph;
+    for (ir::Node& n : float_graph.nodes) {
+      if (n.op != ir::OpKind::kInput || !n.has_attr("shape")) continue;
+      std::vector<int64_t> s = n.attr_ints("shape");
+      if (!s.empty()) s[0] = -1;  // any batch
+      n.attrs["shape"] = s;
+    }
+  }
+  const std::vector<std::string> inputs = model.graph.input_names();
+  if (inputs.size() != 1 || model.graph.outputs.empty())
+    return invalid_argument("model: expected one graph input and an output");
+  const int64_t n = test.images.dim(0);
+  std::vector<Tensor> parts;
+  for (int64_t start = 0; start < n; start += batch) {
+    const Tensor x = rows(test.images, start, std::min(batch, n - start));
+    Result<Tensor> y = Status(StatusCode::kInternal, "no engine ran");
+    if (engine == "float") {
+      Result<runtime::TensorMap> r = runtime::run_graph(float_graph, {{inputs[0], x}});
+      if (r.ok()) y = r->at(float_graph.outputs[0]);
+      else y = r.status();
+    } else if (engine == "ref-fixed16") {
+      y = runtime::fixed16::run(model, x);
+    } else {
+      y = sieve_arch::run_functional(model, x, {}, {}, &run.functional);
+    }
+    if (!y.ok()) return y.status().with_context("engine " + engine);
+    if (y->rank() < 1 || y->dim(0) != x.dim(0))
+      return invalid_argument("engine {}: output {} has no row per sample", engine,
+                              shape_str(y->shape()));
+    parts.push_back(y->reshaped({y->dim(0), y->numel() / std::max<int64_t>(1, y->dim(0))}));
+  }
+  if (parts.empty()) return invalid_argument("--data {}: no test examples", data);
+  const int64_t width = parts[0].dim(1);
+  run.outputs = Tensor(parts[0].dtype(), {n, width});
+  run.outputs.set_frac_bits(parts[0].frac_bits());
+  size_t at = 0;
+  for (const Tensor& p : parts) {
+    std::memcpy(static_cast<char*>(run.outputs.raw()) + at, p.raw(), p.nbytes());
+    at += p.nbytes();
+  }
+  const Tensor& all = run.outputs;
+  for (int64_t s = 0; s < n; ++s) {
+    int64_t best = 0;
+    for (int64_t j = 1; j < width; ++j) {
+      const bool better =
+          all.dtype() == DType::kI16
+              ? all.data<int16_t>()[s * width + j] > all.data<int16_t>()[s * width + best]
+              : all.data<float>()[s * width + j] > all.data<float>()[s * width + best];
+      if (better) best = j;
+    }
+    run.correct += best == test.labels[static_cast<size_t>(s)] ? 1 : 0;
+  }
+  run.examples = n;
+  return run;
+}
+
+}  // namespace sieve::hw

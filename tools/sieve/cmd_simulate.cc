@@ -1,0 +1,181 @@
+// sieve simulate / sieve compare: run a compressed model on accelerator models.
+//
+//   sieve simulate --arch sieve --model F.sieve [--data fashion-mnist --limit N] [--json]
+//   sieve simulate --arch sieve --model F.sieve --data fashion-mnist --functional --dump-outputs P
+//   sieve compare --archs sieve,diannao,cambricon-x --model thesis:vgg16 [--json]
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "command.h"
+#include "sieve/hw/sim/evaluate.h"
+#include "sieve/io/outputs/outputs.h"
+#include "sieve/hw/sim/inputs.h"
+#include "sieve/hw/sim/run.h"
+
+namespace sieve::cli {
+namespace {
+
+struct SimArgs {
+  std::string arch = "sieve";
+  std::string archs = "sieve,diannao,cambricon-x";
+  std::vector<std::string> params;
+  std::string mode;
+  hw::WorkloadRequest req;
+  double input_density = -1;
+  bool weights_on_chip = false;
+  bool functional = false;
+  std::string dump_outputs;
+  bool json = false;
+};
+
+void add_workload_options(CLI::App* sub, SimArgs& a) {
+  sub->add_option("--model", a.req.model,
+                  ".sieve file, thesis:<benchmark> (alexnet, vgg16, lenet5, mlp, cifar10, "
+                  "resnet152, lstm), zoo name or .onnx (dense)")
+      ->required();
+  sub->add_option("--data", a.req.data, "real activations from this dataset: fashion-mnist");
+  sub->add_option("--data-dir", a.req.data_dir, "folder of the dataset files");
+  sub->add_option("--limit", a.req.limit, "with --data: the first N test images")
+      ->capture_default_str();
+  sub->add_option("--input-density", a.input_density,
+                  "synthetic activations: fraction of non-zero neurons at every layer input");
+  sub->add_option("--batch", a.req.batch, "synthetic activations: samples")
+      ->capture_default_str();
+  sub->add_option("--seed", a.req.seed, "seed of synthetic masks and activations")
+      ->capture_default_str();
+  sub->add_option("--mode", a.mode,
+                  "operating mode (sieve: sparse, dense, weight-sparse, neuron-sparse, no-quant)");
+  sub->add_flag("--weights-on-chip", a.weights_on_chip,
+                "every weight already on chip (thesis Table 5.2 setting)");
+  sub->add_option("-p,--param", a.params, "override a preset parameter: key=value (repeatable)");
+  sub->add_flag("--json", a.json, "print JSON");
+}
+
+Result<hw::Workload> workload_for(SimArgs& a, compress::CompressedModel* model) {
+  if (a.input_density >= 0) a.req.input_density = a.input_density;
+  Result<hw::Workload> w = hw::make_workload(a.req, model);
+  if (!w.ok()) return w.status().with_context("--model " + a.req.model);
+  return w;
+}
+
+int run_simulate(SimArgs& a) {
+  compress::CompressedModel model;
+  if (a.functional) {
+    if (a.arch != "sieve")
+      return fail(invalid_argument("--functional needs --arch sieve (got \"{}\")", a.arch));
+    if (a.req.data.empty())
+      return fail(invalid_argument("--functional needs --data (real inputs to compute on)"));
+  } else if (!a.dump_outputs.empty()) {
+    return fail(invalid_argument("--dump-outputs needs --functional"));
+  }
+  Result<hw::Workload> w = workload_for(a, &model);
+  if (!w.ok()) return fail(w.status());
+  hw::ArchRun run{a.arch, a.params, {}};
+  run.options.mode = a.mode;
+  run.options.weights_on_chip = a.weights_on_chip;
+  const auto t0 = std::chrono::steady_clock::now();
+  Result<hw::SimReport> r = hw::run_sim(*w, run);
+  if (!r.ok()) return fail(r.status().with_context("--arch " + a.arch));
+  const double perf_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  nlohmann::json functional;
+  if (a.functional) {
+    Result<hw::EngineRun> f =
+        hw::evaluate_engine(model, "sieve-functional", a.req.data, a.req.data_dir, a.req.limit);
+    if (!f.ok()) return fail(f.status().with_context("functional model"));
+    if (!a.dump_outputs.empty()) {
+      Status st = io::write_outputs(a.dump_outputs, f->outputs);
+      if (!st.ok()) return fail(st.with_context("--dump-outputs"));
+    }
+    functional = {{"examples", f->examples},
+                  {"correct", f->correct},
+                  {"test_accuracy", f->accuracy()},
+                  {"notes", f->notes},
+                  {"nsm_selections", f->functional.nsm_selections},
+                  {"selected", f->functional.selected},
+                  {"multiplies", f->functional.multiplies},
+                  {"pefu_cycles", f->functional.pefu_cycles},
+                  {"encoded", f->functional.encoded},
+                  {"encoded_nonzero", f->functional.encoded_nonzero}};
+    if (!a.dump_outputs.empty()) functional["dump_outputs"] = a.dump_outputs;
+  }
+  if (a.json) {
+    nlohmann::json j = hw::report_json(*r);
+    j["notes"] = w->notes;
+    j["simulation_seconds"] = perf_s;
+    if (a.functional) j["functional"] = functional;
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    std::printf("%s", hw::report_text(*r).c_str());
+    for (const auto& [k, v] : w->notes) std::printf("%s: %s\n", k.c_str(), v.c_str());
+    if (a.functional) std::printf("functional: %s\n", functional.dump().c_str());
+    std::printf("(performance simulation %.2f s)\n", perf_s);
+  }
+  return 0;
+}
+
+int run_compare(SimArgs& a) {
+  Result<hw::Workload> w = workload_for(a, nullptr);
+  if (!w.ok()) return fail(w.status());
+  std::vector<hw::SimReport> reports;
+  std::stringstream ss(a.archs);
+  std::string arch;
+  while (std::getline(ss, arch, ',')) {
+    if (arch.empty()) continue;
+    hw::ArchRun run{arch, {}, {}};
+    // -p overrides apply to every arch that has the key; arch-specific ones use arch.key=value.
+    for (const std::string& p : a.params) {
+      const size_t dot = p.find('.'), eq = p.find('=');
+      if (dot != std::string::npos && dot < eq) {
+        if (p.substr(0, dot) == arch) run.overrides.push_back(p.substr(dot + 1));
+      } else {
+        run.overrides.push_back(p);
+      }
+    }
+    run.options.mode = a.mode;
+    run.options.weights_on_chip = a.weights_on_chip;
+    Result<hw::SimReport> r = hw::run_sim(*w, run);
+    if (!r.ok()) return fail(r.status().with_context("--archs " + arch));
+    reports.push_back(std::move(*r));
+  }
+  if (reports.empty()) return fail(invalid_argument("--archs \"{}\" names no arch", a.archs));
+  if (a.json) {
+    nlohmann::json j = {{"model", a.req.model}, {"notes", w->notes},
+                        {"archs", hw::compare_json(reports)}};
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    std::printf("%s", hw::compare_text(reports).c_str());
+    for (const auto& [k, v] : w->notes) std::printf("%s: %s\n", k.c_str(), v.c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_simulate_command(CLI::App& app) {
+  auto a = std::make_shared<SimArgs>();
+  auto* sub = app.add_subcommand("simulate", "Simulate a model on an accelerator model");
+  sub->add_option("--arch", a->arch, "arch name, preset (configs/archs) or .yaml file")
+      ->capture_default_str();
+  add_workload_options(sub, *a);
+  sub->add_flag("--functional", a->functional,
+                "also run the bit-exact functional model (sieve) on the --data inputs");
+  sub->add_option("--dump-outputs", a->dump_outputs,
+                  "with --functional: write the final-layer outputs (docs/formats/outputs.md)");
+  on_run(sub, [a] { return run_simulate(*a); });
+}
+
+void add_compare_command(CLI::App& app) {
+  auto a = std::make_shared<SimArgs>();
+  auto* sub = app.add_subcommand("compare", "Simulate a model on several accelerators side by side");
+  sub->add_option("--archs", a->archs, "comma-separated arch names or presets")
+      ->capture_default_str();
+  add_workload_options(sub, *a);
+  on_run(sub, [a] { return run_compare(*a); });
+}
+
+}  // namespace sieve::cli
