@@ -158,9 +158,9 @@ TEST(ThesisBenchmarks, SeedsAreDeterministic) {
     EXPECT_TRUE(std::equal(ma.span<uint8_t>().begin(), ma.span<uint8_t>().end(),
                            mb.span<uint8_t>().begin()));
     EXPECT_EQ(a->layers[i].codes, b->layers[i].codes);
-    any_mask_differs = any_mask_differs ||
-                       !std::equal(ma.span<uint8_t>().begin(), ma.span<uint8_t>().end(),
-                                   mc.span<uint8_t>().begin());
+    any_mask_differs =
+        any_mask_differs || !std::equal(ma.span<uint8_t>().begin(), ma.span<uint8_t>().end(),
+                                        mc.span<uint8_t>().begin());
   }
   EXPECT_TRUE(any_mask_differs);
 }
@@ -169,8 +169,8 @@ TEST(ThesisBenchmarks, SmallModelsRoundTripThroughTheSieveContainer) {
   for (const char* name : {"lenet5", "lenet-300-100"}) {
     auto m = thesis_model(name, 2);
     ASSERT_TRUE(m.ok()) << m.status().to_string();
-    const std::string path = testing::TempDir() + "sieve_thesis_" + std::to_string(::getpid()) +
-                             "_" + name + ".sieve";
+    const std::string path =
+        testing::TempDir() + "sieve_thesis_" + std::to_string(::getpid()) + "_" + name + ".sieve";
     ASSERT_TRUE(io::write_sieve(*m, path).ok());
     auto r = io::read_sieve(path);
     std::remove(path.c_str());

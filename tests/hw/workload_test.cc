@@ -1,11 +1,12 @@
 // build_workload (hw/core/workload.h): geometry from shape inference, masks from the compressed
 // layers, activations computed by the reference engine or drawn at a density.
+#include "sieve/hw/core/workload.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "sieve/compress/model.h"
-#include "sieve/hw/core/workload.h"
 #include "sieve/runtime/executor.h"
 #include "sieve/zoo/builder.h"
 #include "sieve/zoo/zoo.h"
@@ -84,9 +85,9 @@ TEST(Workload, Lenet5GeometryFromShapeInference) {
   const LayerWork& p1 = w->layers[1];
   EXPECT_EQ(p1.kind, LayerKind::kPool);
   EXPECT_EQ(p1.pool_type, "max");
-  EXPECT_EQ(std::vector<int64_t>({p1.in_c, p1.in_h, p1.out_c, p1.out_h, p1.out_w, p1.kh,
-                                  p1.stride_w}),
-            std::vector<int64_t>({20, 24, 20, 12, 12, 2, 2}));
+  EXPECT_EQ(
+      std::vector<int64_t>({p1.in_c, p1.in_h, p1.out_c, p1.out_h, p1.out_w, p1.kh, p1.stride_w}),
+      std::vector<int64_t>({20, 24, 20, 12, 12, 2, 2}));
   EXPECT_EQ(p1.rows, 0);
 
   const LayerWork& c2 = w->layers[2];
@@ -313,8 +314,7 @@ TEST(Workload, UnknownLayerInDensityMapIsRefusedListingLayers) {
   auto w = build_workload(dense_model("lenet-300-100"), o);
   ASSERT_FALSE(w.ok());
   EXPECT_NE(w.status().message().find("\"ip9\""), std::string::npos);
-  EXPECT_NE(w.status().message().find("ip1, ip2, ip3"), std::string::npos)
-      << w.status().message();
+  EXPECT_NE(w.status().message().find("ip1, ip2, ip3"), std::string::npos) << w.status().message();
   o.input_density = {{"ip2", 1.5}};
   w = build_workload(dense_model("lenet-300-100"), o);
   ASSERT_FALSE(w.ok());
@@ -331,8 +331,7 @@ TEST(Workload, MaskOfTheWrongShapeIsRefusedNamingTheNode) {
   m.layers.push_back(cl);
   auto w = build_workload(m, {});
   ASSERT_FALSE(w.ok());
-  EXPECT_NE(w.status().message().find("node \"ip2\""), std::string::npos)
-      << w.status().message();
+  EXPECT_NE(w.status().message().find("node \"ip2\""), std::string::npos) << w.status().message();
 }
 
 // An LSTM with a projection: the gate matrix [W | R] and W_proj as an FC layer per time step;

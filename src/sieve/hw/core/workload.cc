@@ -18,6 +18,8 @@
 //    a layer's bits do not depend on the batch size or on the other layers. When the next layer
 //    reads as many neurons as a layer writes, the two share one bit string (the encoder's
 //    output is the next layer's input).
+#include "sieve/hw/core/workload.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -26,7 +28,6 @@
 #include <set>
 
 #include "sieve/compress/model.h"
-#include "sieve/hw/core/workload.h"
 #include "sieve/ir/shape_inference.h"
 #include "sieve/runtime/executor.h"
 
@@ -139,20 +140,15 @@ class Builder {
             ++skipped["MatMul"];
           }
           break;
-        case ir::OpKind::kConv:
-          SIEVE_RETURN_IF_ERROR(add_conv(n).with_context(label(n)));
-          break;
+        case ir::OpKind::kConv: SIEVE_RETURN_IF_ERROR(add_conv(n).with_context(label(n))); break;
         case ir::OpKind::kMaxPool:
         case ir::OpKind::kAveragePool:
         case ir::OpKind::kGlobalAveragePool:
         case ir::OpKind::kGlobalMaxPool:
           SIEVE_RETURN_IF_ERROR(add_pool(n).with_context(label(n)));
           break;
-        case ir::OpKind::kLSTM:
-          SIEVE_RETURN_IF_ERROR(add_lstm(n).with_context(label(n)));
-          break;
-        case ir::OpKind::kInput:
-          break;
+        case ir::OpKind::kLSTM: SIEVE_RETURN_IF_ERROR(add_lstm(n).with_context(label(n))); break;
+        case ir::OpKind::kInput: break;
         case ir::OpKind::kGRU:
         case ir::OpKind::kRelu:
         case ir::OpKind::kSigmoid:
@@ -173,9 +169,7 @@ class Builder {
         case ir::OpKind::kUnsqueeze:
         case ir::OpKind::kPad:
         case ir::OpKind::kDropout:
-        case ir::OpKind::kIdentity:
-          ++skipped[std::string(ir::op_name(n.op))];
-          break;
+        case ir::OpKind::kIdentity: ++skipped[std::string(ir::op_name(n.op))]; break;
       }
     }
     return ok_status();
@@ -193,8 +187,10 @@ class Builder {
     if (it == g_.values.end()) return invalid_argument("value \"{}\" has no inferred shape", value);
     for (size_t i = 1; i < it->second.shape.size(); ++i) {
       if (it->second.shape[i] < 0) {
-        return invalid_argument("value \"{}\" has unknown shape {}; give samples or a fixed input "
-                                "shape", value, shape_str(it->second.shape));
+        return invalid_argument(
+            "value \"{}\" has unknown shape {}; give samples or a fixed input "
+            "shape",
+            value, shape_str(it->second.shape));
       }
     }
     return it->second.shape;
@@ -240,8 +236,7 @@ class Builder {
 
   // Weight width and codebooks of the layers stored in one LayerWork: the widest code, or 16
   // when any of them is not quantized.
-  static void set_quant(LayerWork& w,
-                        std::initializer_list<const compress::CompressedLayer*> cls) {
+  static void set_quant(LayerWork& w, std::initializer_list<const compress::CompressedLayer*> cls) {
     int bits = 0;
     bool unquantized = false;
     for (const compress::CompressedLayer* cl : cls) {
@@ -264,8 +259,10 @@ class Builder {
 
   Status add_fc(const ir::Node& n, bool matmul) {
     if (!n.has_input(1) || !g_.is_initializer(n.input(1))) {
-      return invalid_argument("the weight \"{}\" is not an initializer (a workload needs "
-                              "stored weights)", n.input(1));
+      return invalid_argument(
+          "the weight \"{}\" is not an initializer (a workload needs "
+          "stored weights)",
+          n.input(1));
     }
     const bool trans_b = matmul ? false : n.attr_int("trans_b", 1) != 0;
     if (!matmul && n.attr_int("trans_a", 0) != 0) {
@@ -339,8 +336,10 @@ class Builder {
 
   Status add_conv(const ir::Node& n) {
     if (!n.has_input(1) || !g_.is_initializer(n.input(1))) {
-      return invalid_argument("the weight \"{}\" is not an initializer (a workload needs "
-                              "stored weights)", n.input(1));
+      return invalid_argument(
+          "the weight \"{}\" is not an initializer (a workload needs "
+          "stored weights)",
+          n.input(1));
     }
     SIEVE_ASSIGN_OR_RETURN(Shape xs, shape_of(n.input(0)));
     const Shape& ws = g_.initializer(n.input(1))->shape();
@@ -376,7 +375,8 @@ class Builder {
     w.out_c = w.in_c;
     const bool global =
         n.op == ir::OpKind::kGlobalAveragePool || n.op == ir::OpKind::kGlobalMaxPool;
-    w.pool_type = n.op == ir::OpKind::kMaxPool || n.op == ir::OpKind::kGlobalMaxPool ? "max" : "avg";
+    w.pool_type =
+        n.op == ir::OpKind::kMaxPool || n.op == ir::OpKind::kGlobalMaxPool ? "max" : "avg";
     if (global) {
       w.kh = w.in_h;
       w.kw = w.in_w;
@@ -400,8 +400,10 @@ class Builder {
     const int64_t rec = proj > 0 ? proj : h;
     for (size_t i : {size_t{1}, size_t{2}}) {
       if (!n.has_input(i) || !g_.is_initializer(n.input(i))) {
-        return invalid_argument("operand {} (\"{}\") is not an initializer (a workload needs "
-                                "stored weights)", i, n.input(i));
+        return invalid_argument(
+            "operand {} (\"{}\") is not an initializer (a workload needs "
+            "stored weights)",
+            i, n.input(i));
       }
     }
     SIEVE_ASSIGN_OR_RETURN(Shape xs, shape_of(n.input(0)));
@@ -470,7 +472,7 @@ class Builder {
       if (cp != nullptr && f.pruned && cp->block.size() == 3) {
         f.block = normal_block({cp->block[1], cp->block[2]});
       }
-      q.lstm_y = p.lstm_y;
+      q.lstm_y = n.outputs.empty() ? "" : n.outputs[0];
       q.proj_step = t;
       layers_.push_back(std::move(q));
     }
@@ -504,8 +506,10 @@ Status computed_sample(const ir::Graph& g, const Tensor& sample, std::vector<Pen
   auto checked = [](BitVec b, int64_t size, const std::string& layer,
                     const char* what) -> Result<BitVec> {
     if (b.size() != size) {
-      return invalid_argument("layer \"{}\": {} has {} values per sample, expected {} (are the "
-                              "samples batch 1?)", layer, what, b.size(), size);
+      return invalid_argument(
+          "layer \"{}\": {} has {} values per sample, expected {} (are the "
+          "samples batch 1?)",
+          layer, what, b.size(), size);
     }
     return b;
   };
@@ -515,8 +519,8 @@ Status computed_sample(const ir::Graph& g, const Tensor& sample, std::vector<Pen
       // Per time step: x_t and h_{t-1} (Y of step t-1, initial_h or zeros at t = 0).
       SIEVE_ASSIGN_OR_RETURN(const Tensor* y, get(p.lstm_y, w.name));
       const Tensor yf = y->dtype() == DType::kF32 ? *y : y->to_f32();
-      const int64_t rec = w.kind == LayerKind::kLstm ? w.input_size() / w.timesteps - w.in_c
-                                                     : w.out_c;
+      const int64_t rec =
+          w.kind == LayerKind::kLstm ? w.input_size() / w.timesteps - w.in_c : w.out_c;
       const int64_t steps = yf.numel() / std::max<int64_t>(rec, 1);
       if (yf.numel() != steps * rec) {
         return invalid_argument("layer \"{}\": LSTM output has {} values, not a multiple of {}",
@@ -535,9 +539,10 @@ Status computed_sample(const ir::Graph& g, const Tensor& sample, std::vector<Pen
       SIEVE_ASSIGN_OR_RETURN(const Tensor* x, get(p.lstm_x, w.name));
       const Tensor xf = x->dtype() == DType::kF32 ? *x : x->to_f32();
       if (xf.numel() != w.timesteps * w.in_c || steps != w.timesteps) {
-        return invalid_argument("layer \"{}\": X has {} values and Y {} for {} steps of {} "
-                                "(are the samples batch 1?)", w.name, xf.numel(), yf.numel(),
-                                w.timesteps, w.in_c);
+        return invalid_argument(
+            "layer \"{}\": X has {} values and Y {} for {} steps of {} "
+            "(are the samples batch 1?)",
+            w.name, xf.numel(), yf.numel(), w.timesteps, w.in_c);
       }
       const float* h0 = nullptr;
       Tensor h0f;
@@ -566,19 +571,18 @@ Status computed_sample(const ir::Graph& g, const Tensor& sample, std::vector<Pen
       if (p.lstm_with_proj) {
         w.output_nz.emplace_back(w.output_size(), true);  // m_t: inside the LSTM kernel
       } else {
-        SIEVE_ASSIGN_OR_RETURN(BitVec out, checked(nonzeros(yf), w.output_size(), w.name,
-                                                   "the output"));
+        SIEVE_ASSIGN_OR_RETURN(BitVec out,
+                               checked(nonzeros(yf), w.output_size(), w.name, "the output"));
         w.output_nz.push_back(std::move(out));
       }
       continue;
     }
     SIEVE_ASSIGN_OR_RETURN(const Tensor* in, get(p.input_value, w.name));
-    SIEVE_ASSIGN_OR_RETURN(BitVec ib, checked(nonzeros(*in), w.input_size(), w.name,
-                                              "the input"));
+    SIEVE_ASSIGN_OR_RETURN(BitVec ib, checked(nonzeros(*in), w.input_size(), w.name, "the input"));
     w.input_nz.push_back(std::move(ib));
     SIEVE_ASSIGN_OR_RETURN(const Tensor* out, get(p.output_value, w.name));
-    SIEVE_ASSIGN_OR_RETURN(BitVec ob, checked(nonzeros(*out), w.output_size(), w.name,
-                                              "the output"));
+    SIEVE_ASSIGN_OR_RETURN(BitVec ob,
+                           checked(nonzeros(*out), w.output_size(), w.name, "the output"));
     w.output_nz.push_back(std::move(ob));
   }
   return ok_status();
@@ -607,9 +611,7 @@ Result<Workload> build_workload(const compress::CompressedModel& model,
                                 shape_str(options.samples[i].shape()), shape_str(s0));
       }
     }
-    if (s0.empty() || s0[0] != 1) {
-      return invalid_argument("samples must have batch 1, got shape {}", shape_str(s0));
-    }
+    // Batch 1 is checked by the per-layer sizes (the batch dim depends on the op: LSTM [T, B, I]).
     for (ir::Node& n : g.nodes) {
       if (n.op == ir::OpKind::kInput && !n.outputs.empty() && n.outputs[0] == inputs.front()) {
         n.attrs["shape"] = std::vector<int64_t>(s0.begin(), s0.end());
@@ -636,9 +638,9 @@ Result<Workload> build_workload(const compress::CompressedModel& model,
     for (const Tensor& s : options.samples) {
       SIEVE_RETURN_IF_ERROR(computed_sample(g, s, layers));
     }
-    w.notes["activations"] = fmt::format(
-        "computed: the float reference engine on {} sample(s), non-zero = value != 0",
-        options.samples.size());
+    w.notes["activations"] =
+        fmt::format("computed: the float reference engine on {} sample(s), non-zero = value != 0",
+                    options.samples.size());
   } else {
     w.batch = options.synthetic_batch;
     std::set<std::string> names;
@@ -666,10 +668,10 @@ Result<Workload> build_workload(const compress::CompressedModel& model,
     }
     for (size_t i = 0; i < layers.size(); ++i) {
       LayerWork& lw = layers[i].work;
-      const bool shared = i + 1 < layers.size() &&
-                          layers[i + 1].work.input_size() == lw.output_size();
-      const double d = i + 1 < layers.size() ? density(layers[i + 1].work.name)
-                                             : options.default_output_density;
+      const bool shared =
+          i + 1 < layers.size() && layers[i + 1].work.input_size() == lw.output_size();
+      const double d =
+          i + 1 < layers.size() ? density(layers[i + 1].work.name) : options.default_output_density;
       for (int64_t s = 0; s < w.batch; ++s) {
         lw.output_nz.push_back(
             shared ? layers[i + 1].work.input_nz[static_cast<size_t>(s)]
@@ -682,7 +684,8 @@ Result<Workload> build_workload(const compress::CompressedModel& model,
         options.seed, options.default_input_density);
   }
   std::string sk;
-  for (const auto& [op, count] : skipped) sk += fmt::format("{}{} x{}", sk.empty() ? "" : ", ", op, count);
+  for (const auto& [op, count] : skipped)
+    sk += fmt::format("{}{} x{}", sk.empty() ? "" : ", ", op, count);
   if (!sk.empty()) w.notes["skipped"] = sk;
   for (Pending& p : layers) w.layers.push_back(std::move(p.work));
   return w;

@@ -139,11 +139,12 @@ Result<Ints> parse_ints(const YAML::Node& n, const std::string& where) {
 
 Result<Spec> parse_spec(const YAML::Node& n, const std::string& where, bool eie) {
   if (eie) {
-    SIEVE_RETURN_IF_ERROR(check_keys(n, {"zoo", "sparsity", "block", "bits", "regions",
-                                         "input_density", "output_density"}, where));
+    SIEVE_RETURN_IF_ERROR(check_keys(
+        n, {"zoo", "sparsity", "block", "bits", "regions", "input_density", "output_density"},
+        where));
   } else {
-    SIEVE_RETURN_IF_ERROR(check_keys(n, {"sparsity", "block", "bits", "regions", "input_density",
-                                         "coded_bits"}, where));
+    SIEVE_RETURN_IF_ERROR(check_keys(
+        n, {"sparsity", "block", "bits", "regions", "input_density", "coded_bits"}, where));
   }
   Spec s;
   auto num = [&](const char* key, std::optional<Num>& out) -> Status {
@@ -170,8 +171,8 @@ Result<Spec> parse_spec(const YAML::Node& n, const std::string& where, bool eie)
       return invalid_argument("{}: {} is outside [0, 1]", where, (*d)->value);
     }
   }
-  if (s.bits && (s.bits->value < 1 || s.bits->value > 16 ||
-                 s.bits->value != std::floor(s.bits->value))) {
+  if (s.bits &&
+      (s.bits->value < 1 || s.bits->value > 16 || s.bits->value != std::floor(s.bits->value))) {
     return invalid_argument("{}.bits: {} (expected an integer in 1..16)", where, s.bits->value);
   }
   if (s.regions && s.regions->value.size() != 2) {
@@ -202,8 +203,9 @@ Result<Config> load_config() {
       const std::string name = kv.first.as<std::string>();
       const std::string where = c.file + ": networks." + name;
       const YAML::Node& n = kv.second;
-      SIEVE_RETURN_IF_ERROR(check_keys(n, {"zoo", "description", "first_input_density", "conv",
-                                           "fc", "lstm", "pool", "layers"}, where));
+      SIEVE_RETURN_IF_ERROR(check_keys(
+          n, {"zoo", "description", "first_input_density", "conv", "fc", "lstm", "pool", "layers"},
+          where));
       Network net;
       if (!n["zoo"] || !n["first_input_density"]) {
         return invalid_argument("{}: needs \"zoo\" and \"first_input_density\"", where);
@@ -220,14 +222,15 @@ Result<Config> load_config() {
         if (!n["layers"].IsMap()) return invalid_argument("{}.layers: expected a mapping", where);
         for (const auto& l : n["layers"]) {
           const std::string ln = l.first.as<std::string>();
-          SIEVE_ASSIGN_OR_RETURN(net.layers[ln], parse_spec(l.second, where + ".layers." + ln,
-                                                            false));
+          SIEVE_ASSIGN_OR_RETURN(net.layers[ln],
+                                 parse_spec(l.second, where + ".layers." + ln, false));
         }
       }
       c.networks[name] = std::move(net);
     }
     if (root["eie_fc"]) {
-      if (!root["eie_fc"].IsMap()) return invalid_argument("{}: eie_fc: expected a mapping", c.file);
+      if (!root["eie_fc"].IsMap())
+        return invalid_argument("{}: eie_fc: expected a mapping", c.file);
       for (const auto& kv : root["eie_fc"]) {
         EieEntry e;
         e.name = kv.first.as<std::string>();
@@ -237,8 +240,10 @@ Result<Config> load_config() {
         e.zoo = kv.second["zoo"].as<std::string>();
         if (!e.spec.sparsity || !e.spec.block || !e.spec.bits || !e.spec.input_density ||
             !e.spec.output_density) {
-          return invalid_argument("{}: needs sparsity, block, bits, input_density and "
-                                  "output_density", where);
+          return invalid_argument(
+              "{}: needs sparsity, block, bits, input_density and "
+              "output_density",
+              where);
         }
         c.eie.push_back(std::move(e));
       }
@@ -257,8 +262,7 @@ Result<Config> load_config() {
 
 // ---- Plans --------------------------------------------------------------------------------
 
-Status resolve_layer(ThesisLayer& l, const Spec& type, const Spec* over,
-                     const std::string& where) {
+Status resolve_layer(ThesisLayer& l, const Spec& type, const Spec* over, const std::string& where) {
   auto pick_num = [&](const std::optional<Num> Spec::*f, const char* key, bool required,
                       Num& out) -> Status {
     if (over != nullptr && (over->*f)) {
@@ -329,9 +333,8 @@ bool reads_network_input(const ir::Graph& g, std::string value) {
 
 Result<ThesisBenchmark> make_plan(const Config& cfg, const std::string& name, ir::Graph* graph) {
   auto it = cfg.networks.find(name);
-  if (it == cfg.networks.end() ||
-      std::none_of(std::begin(kBenchmarks), std::end(kBenchmarks),
-                   [&](const char* b) { return name == b; })) {
+  if (it == cfg.networks.end() || std::none_of(std::begin(kBenchmarks), std::end(kBenchmarks),
+                                               [&](const char* b) { return name == b; })) {
     return invalid_argument("unknown thesis benchmark \"{}\"; known: {}", name,
                             fmt::join(thesis_benchmarks(), ", "));
   }
@@ -493,8 +496,8 @@ Result<compress::CompressedLayer> draw_layer(ThesisLayer& l, uint64_t seed) {
   cl.region_cols = l.region_cols;
   const int64_t entries = int64_t{1} << l.bits;
   // Fan-in: cols of the 2-D view; an LSTM matrix [1, rows, cols] has rows in dim 1.
-  const int64_t fan_in = numel / std::max<int64_t>(
-      r == 3 ? l.shape[0] * l.shape[1] : l.shape[0], 1);
+  const int64_t fan_in =
+      numel / std::max<int64_t>(r == 3 ? l.shape[0] * l.shape[1] : l.shape[0], 1);
   const double range = 1.0 / std::sqrt(static_cast<double>(std::max<int64_t>(fan_in, 1)));
   std::vector<float> book(static_cast<size_t>(entries));
   for (int64_t j = 0; j < entries; ++j) {
@@ -540,7 +543,9 @@ std::vector<std::string> thesis_benchmarks() {
   return std::vector<std::string>(std::begin(kBenchmarks), std::end(kBenchmarks));
 }
 
-std::string thesis_config_path() { return config_dir() + "/benchmarks/thesis.yaml"; }
+std::string thesis_config_path() {
+  return config_dir() + "/benchmarks/thesis.yaml";
+}
 
 Result<ThesisBenchmark> thesis_benchmark(const std::string& name) {
   SIEVE_ASSIGN_OR_RETURN(Config cfg, load_config());

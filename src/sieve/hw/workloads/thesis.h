@@ -35,11 +35,11 @@ struct ThesisLayer {
   std::string weight;  // initializer ("conv1.weight", "lstm.R", ...)
   std::string type;    // "conv", "fc", "lstm" (the Table 3.2/3.3 column it takes figures from)
   Shape shape;
-  double sparsity = 0;            // fraction of blocks pruned
-  std::vector<int64_t> block;     // one entry per weight dimension
-  int bits = 0;                   // code width
+  double sparsity = 0;                       // fraction of blocks pruned
+  std::vector<int64_t> block;                // one entry per weight dimension
+  int bits = 0;                              // code width
   int64_t region_rows = 1, region_cols = 1;  // local-quantization grid (compress/model.h)
-  double coded_bits = 0;          // Table 3.5 bits per weight after Huffman (0 = not published)
+  double coded_bits = 0;  // Table 3.5 bits per weight after Huffman (0 = not published)
   std::map<std::string, std::string> sources;  // field ("sparsity", "block", ...) -> citation
 
   // Filled by thesis_model: blocks in the grid (partial edge blocks included), blocks kept
