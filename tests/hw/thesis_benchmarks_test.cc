@@ -227,5 +227,39 @@ TEST(ThesisBenchmarks, LstmWorkloadHasGatesAndProjection) {
   EXPECT_EQ(w->layers[1].cols, 1024);
 }
 
+// Thesis Table 5.2: AlexNet and VGG16 fc6-fc8 at the thesis' sparsity, EIE's activation
+// densities (Han et al., ISCA 2016, Table III).
+TEST(ThesisBenchmarks, EieFcWorkloadHasTheSixTable52Layers) {
+  auto w = eie_fc_workload(1);
+  ASSERT_TRUE(w.ok()) << w.status().to_string();
+  EXPECT_EQ(w->batch, 1);
+  struct Row {
+    const char* name;
+    int64_t rows, cols;
+    double sparsity, density;
+  };
+  const Row rows[] = {
+      {"alexnet-fc6", 4096, 9216, 0.911, 0.35}, {"alexnet-fc7", 4096, 4096, 0.911, 0.35},
+      {"alexnet-fc8", 1000, 4096, 0.748, 0.38}, {"vgg16-fc6", 4096, 25088, 0.9516, 0.18},
+      {"vgg16-fc7", 4096, 4096, 0.9516, 0.37},  {"vgg16-fc8", 1000, 4096, 0.9516, 0.41}};
+  ASSERT_EQ(w->layers.size(), 6u);
+  for (size_t i = 0; i < 6; ++i) {
+    const LayerWork& l = w->layers[i];
+    EXPECT_EQ(l.name, rows[i].name);
+    EXPECT_EQ(l.kind, LayerKind::kFullyConnected);
+    EXPECT_EQ(l.rows, rows[i].rows);
+    EXPECT_EQ(l.cols, rows[i].cols);
+    EXPECT_EQ(l.weight_bits, 4);
+    const double ws =
+        1.0 - static_cast<double>(l.weight_mask.count()) / static_cast<double>(l.rows * l.cols);
+    EXPECT_NEAR(ws, rows[i].sparsity, 0.002) << l.name;  // partial edge blocks only
+    ASSERT_EQ(l.input_nz.size(), 1u);
+    EXPECT_TRUE(l.synthetic_activations);
+    EXPECT_NEAR(static_cast<double>(l.input_nz[0].count()) / static_cast<double>(l.cols),
+                rows[i].density, 0.04)
+        << l.name;
+  }
+}
+
 }  // namespace
 }  // namespace sieve::hw
