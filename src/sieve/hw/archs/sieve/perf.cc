@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cmath>
 #include <limits>
 #include <vector>
 
@@ -36,7 +37,7 @@ constexpr auto kSelectInByte = make_select_table();
 
 #ifdef SIEVE_HAVE_PDEP_DISPATCH
 __attribute__((target("bmi2"))) int select_bit_pdep(uint64_t w, int k) {
-  return static_cast<int>(_tzcnt_u64(_pdep_u64(uint64_t{1} << k, w)));
+  return std::countr_zero(_pdep_u64(uint64_t{1} << k, w));
 }
 bool cpu_has_bmi2() {
   static const bool has = __builtin_cpu_supports("bmi2");
@@ -640,6 +641,89 @@ std::vector<TileEvents> vector_layer_events(const Spec& sp, const ModeSwitches& 
   return ev;
 }
 
+
+// The tiling search. compiler::plan_layer minimises off-chip traffic only; with a cycle-level
+// walk that restarts at every input-channel segment, traffic-optimal tilings can cut the
+// columns so thin that compute dominates (a 4096-wide FC layer in 64-column slices). So the
+// Sieve compiler picks, among the tilings that fit every buffer (NBin, NBout, SB and the index
+// buffers NIBin, SIB), the least estimated time max(traffic / load bandwidth + sub-ops ×
+// t_start, compute), where
+// compute = groups × pixels × ic segments × ceil(segment columns / rate) and rate = positions
+// the walk advances a cycle at the average densities; ties go to less traffic, then to larger
+// segments. The reuse for a tiling is compiler::plan_with_tiling's.
+struct TilingCost {
+  compiler::LayerGeometry g;
+  compiler::BufferCapacity cap;
+  int64_t kernel = 1;   // columns per input channel (kh·kw)
+  int64_t pixels = 1;   // output pixels
+  int64_t tn = 16;
+  int64_t nibin_bits = 0;  // 0 = no neuron index
+  int64_t sib_bits = 0;    // 0 = no synapse index
+  double load_bw = 1;
+  int64_t startup = 0;  // t_start of a transfer
+  double rate = 1;
+};
+
+std::vector<int64_t> ceil_sizes(int64_t total) {  // every distinct ceil(total / n), largest first
+  std::vector<int64_t> out;
+  for (int64_t n = 1; n <= total;) {
+    const int64_t s = ceil_div(total, n);
+    out.push_back(s);
+    if (s == 1) break;
+    n = std::max(n + 1, ceil_div(total, s - 1));
+  }
+  return out;
+}
+
+Result<compiler::LayerPlan> plan_tiling(const TilingCost& c) {
+  const compiler::LayerGeometry& g = c.g;
+  bool found = false;
+  compiler::LayerPlan best;
+  double best_time = 0, best_traffic = 0;
+  for (int64_t oc : ceil_sizes(g.out_c)) {
+    const int64_t oc_n = ceil_div(g.out_c, oc);
+    const int64_t groups = oc_n * ceil_div(oc, c.tn);
+    for (int64_t oh : ceil_sizes(g.out_h)) {
+      if (static_cast<double>(g.out_w * oh * oc) * g.bytes_per_element >
+          static_cast<double>(c.cap.nbout))
+        continue;
+      const int64_t rows_in = std::min(g.in_h, (oh - 1) * g.stride_h + g.kh);
+      for (int64_t ic : ceil_sizes(g.in_c)) {
+        if (c.nibin_bits > 0 && g.in_w * rows_in * ic > c.nibin_bits) continue;
+        if (c.sib_bits > 0 && ceil_div(oc, c.tn) * ic * c.kernel > c.sib_bits) continue;
+        compiler::Tiling t;
+        t.oc_seg_size = oc;
+        t.oc_seg_n = oc_n;
+        t.oh_seg_size = oh;
+        t.oh_seg_n = ceil_div(g.out_h, oh);
+        t.ic_seg_size = ic;
+        t.ic_seg_n = ceil_div(g.in_c, ic);
+        if (!compiler::fits(g, t, c.cap)) continue;
+        const compiler::LayerPlan p = compiler::plan_with_tiling(g, t);
+        const double traffic = p.traffic.of(p.reuse);
+        const double compute =
+            static_cast<double>(groups * c.pixels * t.ic_seg_n) *
+            std::ceil(static_cast<double>(ic * c.kernel) / c.rate);
+        const double subops = static_cast<double>(oc_n * t.oh_seg_n * t.ic_seg_n);
+        const double time =
+            std::max(traffic / c.load_bw + subops * static_cast<double>(c.startup), compute);
+        if (!found || time < best_time * (1 - 1e-12) ||
+            (time <= best_time * (1 + 1e-12) && traffic < best_traffic * (1 - 1e-12))) {
+          found = true;
+          best = p;
+          best_time = time;
+          best_traffic = traffic;
+        }
+      }
+    }
+  }
+  if (!found)
+    return invalid_argument(
+        "no tiling fits the buffers: input {}x{}x{}, output {}x{}x{}, kernel {}x{}", g.in_c,
+        g.in_h, g.in_w, g.out_c, g.out_h, g.out_w, g.kh, g.kw);
+  return best;
+}
+
 }  // namespace
 
 Result<LayerStats> simulate_layer(const Spec& spec, Mode mode, const SimOptions& opt,
@@ -704,13 +788,16 @@ Result<LayerStats> simulate_layer(const Spec& spec, Mode mode, const SimOptions&
     }
     // Natural groups (aligned to T_n inside each conv group) give the union density.
     double w_density = static_cast<double>(c.abits) / 16.0;
-    if (sw.synapse_index && !opt.dense_weight_traffic) {
+    double union_density = 1.0;
+    if (sw.synapse_index) {
       const std::vector<Group> g0 = make_groups(l, spec, l.rows, 1);
       int64_t stored = 0;
       for (const Group& g : g0)
         stored += (g.r1 - g.r0) * count_and(g.s.data(), nullptr, 0, l.cols);
-      w_density *= std::max(static_cast<double>(stored), 1.0) /
-                   static_cast<double>(l.rows * l.cols);
+      union_density = static_cast<double>(stored) / static_cast<double>(l.rows * l.cols);
+    }
+    if (sw.synapse_index && !opt.dense_weight_traffic) {
+      w_density *= std::max(union_density, 1.0 / static_cast<double>(l.rows * l.cols));
     } else if (opt.dense_weight_traffic) {
       w_density = static_cast<double>(spec.weight_bits_dense) / 16.0;
     }
@@ -731,22 +818,36 @@ Result<LayerStats> simulate_layer(const Spec& spec, Mode mode, const SimOptions&
       g.out_c = l.rows;
     }
     g.in_density = in_density;
-    g.w_density = w_density;
+    // Weights already on chip (Table 5.2 setting) move nothing: the SB does not bound the
+    // tiling and weight traffic does not steer it.
+    g.w_density = opt.weights_on_chip ? 1.0 / static_cast<double>(l.rows * l.cols) : w_density;
     g.bytes_per_element = static_cast<double>(spec.neuron_bits) / 8.0;
     compiler::BufferCapacity cap;
     cap.nbin = spec.nbin_bytes / 2;
     cap.nbout = spec.nbout_bytes / 2;
-    cap.sb = spec.sb_bytes / 2;
-    const double elem = g.bytes_per_element;
-    if (sw.neuron_index)
-      cap.nbin = std::min<int64_t>(
-          cap.nbin, static_cast<int64_t>(spec.nibin_bytes / 2 * 8 * in_density * elem));
-    if (sw.synapse_index && !opt.dense_weight_traffic)
-      cap.sb = std::min<int64_t>(
-          cap.sb, static_cast<int64_t>(static_cast<double>(spec.sib_bytes / 2 * 8 * spec.tn) *
-                                       w_density * elem));
-    if (opt.weights_on_chip) cap.sb = std::numeric_limits<int64_t>::max() / 4;
-    Result<compiler::LayerPlan> plan = compiler::plan_layer(g, cap);
+    cap.sb = opt.weights_on_chip ? std::numeric_limits<int64_t>::max() / 4 : spec.sb_bytes / 2;
+    TilingCost cost;
+    cost.g = g;
+    cost.cap = cap;
+    cost.kernel = conv ? c.k : 1;
+    cost.pixels = conv ? l.out_h * l.out_w : 1;
+    cost.tn = spec.tn;
+    cost.nibin_bits = sw.neuron_index ? spec.nibin_bytes / 2 * 8 : 0;
+    cost.sib_bits = sw.synapse_index && !opt.dense_weight_traffic && !opt.weights_on_chip
+                        ? spec.sib_bytes / 2 * 8
+                        : 0;
+    cost.load_bw = spec.dram.load_bytes_per_cycle;
+    cost.startup = spec.dram.startup_cycles;
+    // Positions the walk advances per cycle at the layer's average densities.
+    const double s_d =
+        sw.synapse_index
+            ? std::max(union_density, 1.0 / static_cast<double>(l.rows * l.cols))
+            : 1.0;
+    const double n_d = sw.neuron_index ? in_density : 1.0;
+    cost.rate = std::min({static_cast<double>(c.lim.window),
+                          static_cast<double>(c.lim.stored) / s_d,
+                          static_cast<double>(c.lim.pairs) / (s_d * n_d)});
+    Result<compiler::LayerPlan> plan = plan_tiling(cost);
     if (!plan.ok()) return plan.status().with_context("sieve: layer " + l.name);
     c.t = plan->tiling;
     c.reuse = plan->reuse;
