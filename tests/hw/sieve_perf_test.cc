@@ -560,3 +560,64 @@ TEST(SievePerf, DISABLED_VggTiming) {
 
 }  // namespace
 }  // namespace sieve::hw::sieve_arch
+
+namespace sieve::hw::sieve_arch {
+namespace {
+
+// Fig 5.9 sensitivity sweeps and a LeNet-5-shaped batch of 1,000 synthetic samples, for the
+// report: --gtest_also_run_disabled_tests --gtest_filter='*Fig59*:*Lenet1000*'.
+TEST(SievePerf, DISABLED_Fig59Sweeps) {
+  auto ratio = [](const LayerStats& a, const LayerStats& b) {
+    return static_cast<double>(a.cycles) / static_cast<double>(b.cycles);
+  };
+  for (double ws : {0.5, 0.75, 0.875, 0.9375, 0.96875}) {
+    const LayerWork l = conv_layer("conv4_2", 512, 28, 512, 3, 1 - ws, 1.0, 1.0, 31);
+    std::printf("conv weight sparsity %.4f: speedup %.2f\n", ws,
+                ratio(sim(l, "dense"), sim(l, "sparse")));
+  }
+  for (double ws : {0.9, 0.95, 0.99}) {
+    const LayerWork l = fc_layer("fc6", 25088, 4096, 1 - ws, 1.0, 1.0, 32);
+    std::printf("fc weight sparsity %.2f: speedup %.2f\n", ws,
+                ratio(sim(l, "dense"), sim(l, "sparse")));
+  }
+  for (double ns : {0.5, 0.75, 0.9}) {
+    const LayerWork l = conv_layer("conv4_2", 512, 28, 512, 3, 1.0, 1 - ns, 1 - ns, 33);
+    std::printf("conv neuron sparsity %.2f: speedup %.2f\n", ns,
+                ratio(sim(l, "dense"), sim(l, "sparse")));
+  }
+  for (double ns : {0.5, 0.75, 0.9}) {
+    const LayerWork l = fc_layer("fc6", 25088, 4096, 1.0, 1 - ns, 1 - ns, 34);
+    std::printf("fc neuron sparsity %.2f: speedup %.2f\n", ns,
+                ratio(sim(l, "dense"), sim(l, "sparse")));
+  }
+}
+
+TEST(SievePerf, DISABLED_Lenet1000Timing) {
+  Workload w;
+  w.model = "lenet5-synthetic";
+  w.batch = 1000;
+  w.layers.push_back(conv_layer("conv1", 1, 28, 20, 5, 0.66, 0.19, 0.5, 41, 1000));
+  w.layers.push_back(pool_layer("pool1", 20, 28, 0.5, 42));
+  w.layers.push_back(conv_layer("conv2", 20, 14, 50, 5, 0.11, 0.5, 0.5, 43, 1000));
+  w.layers.push_back(pool_layer("pool2", 50, 14, 0.5, 44));
+  w.layers.push_back(fc_layer("ip1", 50 * 7 * 7, 500, 0.085, 0.5, 0.5, 45));
+  w.layers.push_back(fc_layer("ip2", 500, 10, 0.085, 0.5, 1.0, 46));
+  // One sample each for pools and FC in the helpers: replicate to the batch.
+  for (LayerWork& l : w.layers) {
+    while (static_cast<int64_t>(l.input_nz.size()) < w.batch) {
+      l.input_nz.push_back(l.input_nz.front());
+      l.output_nz.push_back(l.output_nz.front());
+    }
+  }
+  Result<std::unique_ptr<Accelerator>> a = make_accelerator("sieve", {});
+  ASSERT_TRUE(a.ok());
+  const auto t0 = std::chrono::steady_clock::now();
+  Result<SimResult> r = (*a)->simulate(w, SimOptions{});
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  std::printf("lenet5 x1000 sparse: %.3f s, %lld cycles\n", secs,
+              static_cast<long long>(r->total().cycles));
+}
+
+}  // namespace
+}  // namespace sieve::hw::sieve_arch
