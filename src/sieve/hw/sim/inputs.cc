@@ -29,9 +29,14 @@ Result<std::vector<Tensor>> dataset_samples(const ir::Graph& g, const std::strin
   if (ins.size() != 1)
     return invalid_argument("model {} has {} inputs; simulation with data needs exactly one",
                             g.name, ins.size());
-  auto it = g.values.find(ins[0]);
-  if (it == g.values.end()) return invalid_argument("model input {} has no shape", ins[0]);
-  Shape in_shape = it->second.shape;
+  Shape in_shape;
+  if (auto it = g.values.find(ins[0]); it != g.values.end()) {
+    in_shape = it->second.shape;
+  } else if (const ir::Node* in = g.producer(ins[0]); in != nullptr && in->has_attr("shape")) {
+    in_shape = in->attr_ints("shape");
+  } else {
+    return invalid_argument("model input {} has no shape", ins[0]);
+  }
   if (!in_shape.empty()) in_shape[0] = 1;
   const int64_t n = ds.images.dim(0);
   const int64_t per = ds.images.numel() / n;
