@@ -15,7 +15,8 @@
 #include "command.h"
 #include "sieve/compress/model.h"
 #include "sieve/compress/quant/activation.h"
-#include "sieve/hw/archs/sieve/functional.h"
+#include "sieve/hw/sim/evaluate.h"
+#include "sieve/hw/sim/inputs.h"
 #include "sieve/io/container/container.h"
 #include "sieve/io/model_loader.h"
 #include "sieve/io/outputs/outputs.h"
@@ -38,113 +39,18 @@ struct RunArgs {
   bool json = false;
 };
 
-Result<compress::CompressedModel> load(const RunArgs& a) {
-  if (io::model_source(a.model) == io::ModelSource::kSieve) return io::read_sieve(a.model);
-  compress::CompressedModel m;
-  SIEVE_ASSIGN_OR_RETURN(m.graph, io::load_model(a.model));
-  return m;
-}
-
-// The first `n` rows of `t` from row `start`.
-Tensor rows(const Tensor& t, int64_t start, int64_t n) {
-  Shape s = t.shape();
-  s[0] = n;
-  Tensor out(t.dtype(), s);
-  const size_t row = t.nbytes() / static_cast<size_t>(t.dim(0));
-  std::memcpy(out.raw(), static_cast<const char*>(t.raw()) + static_cast<size_t>(start) * row,
-              row * static_cast<size_t>(n));
-  return out;
-}
-
 int run_run(const RunArgs& a) {
   const auto t0 = std::chrono::steady_clock::now();
-  if (a.engine != "float" && a.engine != "ref-fixed16" && a.engine != "sieve-functional") {
-    return fail(invalid_argument(
-        "--engine \"{}\" is unknown; known: float, ref-fixed16, sieve-functional", a.engine));
-  }
-  if (a.limit == 0 || a.limit < -1) {
-    return fail(invalid_argument("--limit {} must be positive", a.limit));
-  }
-  if (a.batch <= 0) return fail(invalid_argument("--batch {} must be positive", a.batch));
-  Result<io::Dataset> test = train::load_dataset(a.data, "test", a.data_dir, a.limit);
-  if (!test.ok()) return fail(test.status().with_context("--data " + a.data));
-  Result<compress::CompressedModel> model = load(a);
+  Result<compress::CompressedModel> model = hw::load_compressed_model(a.model);
   if (!model.ok()) return fail(model.status().with_context("--model"));
-  std::vector<std::string> notes;
-
-  const bool fixed = a.engine != "float";
-  if (fixed && model->activation_frac_bits.empty()) {
-    // A model without an activation table (zoo, .onnx, or a .sieve written without
-    // calibration): calibrate on the first 256 training images, never on the test split.
-    Result<io::Dataset> train = train::load_dataset(a.data, "train", a.data_dir, 256);
-    if (!train.ok()) return fail(train.status().with_context("--data " + a.data));
-    Status st = compress::quant::calibrate(*model, train->images, {.max_examples = 256});
-    if (!st.ok()) return fail(st.with_context("calibrating activation formats"));
-    notes.push_back("activation Q formats calibrated on the first 256 training images");
-  }
-  ir::Graph float_graph;
-  if (!fixed) {
-    float_graph = model->graph;
-    for (ir::Node& n : float_graph.nodes) {
-      if (n.op != ir::OpKind::kInput || !n.has_attr("shape")) continue;
-      std::vector<int64_t> s = n.attr_ints("shape");
-      if (!s.empty()) s[0] = -1;  // any batch
-      n.attrs["shape"] = s;
-    }
-  }
-  const std::vector<std::string> inputs = model->graph.input_names();
-  if (inputs.size() != 1 || model->graph.outputs.empty()) {
-    return fail(invalid_argument("--model {}: expected one graph input and an output", a.model));
-  }
-
-  const Tensor& images = test->images;
-  const int64_t n = images.dim(0);
-  hw::sieve_arch::FunctionalStats stats;
-  std::vector<Tensor> parts;
-  for (int64_t start = 0; start < n; start += a.batch) {
-    const Tensor x = rows(images, start, std::min(a.batch, n - start));
-    Result<Tensor> y = Status(StatusCode::kInternal, "no engine ran");
-    if (a.engine == "float") {
-      Result<runtime::TensorMap> r = runtime::run_graph(float_graph, {{inputs[0], x}});
-      if (r.ok()) {
-        y = r->at(float_graph.outputs[0]);
-      } else {
-        y = r.status();
-      }
-    } else if (a.engine == "ref-fixed16") {
-      y = runtime::fixed16::run(*model, x);
-    } else {
-      y = hw::sieve_arch::run_functional(*model, x, {}, {}, &stats);
-    }
-    if (!y.ok()) return fail(y.status().with_context(fmt::format("engine {}", a.engine)));
-    if (y->rank() < 1 || y->dim(0) != x.dim(0)) {
-      return fail(invalid_argument("engine {}: output {} has no row per sample", a.engine,
-                                   shape_str(y->shape())));
-    }
-    parts.push_back(y->reshaped({y->dim(0), y->numel() / std::max<int64_t>(1, y->dim(0))}));
-  }
-  if (parts.empty()) return fail(invalid_argument("--data {}: no test examples", a.data));
-  const int64_t width = parts[0].dim(1);
-  Tensor all(parts[0].dtype(), {n, width});
-  all.set_frac_bits(parts[0].frac_bits());
-  size_t at = 0;
-  for (const Tensor& p : parts) {
-    std::memcpy(static_cast<char*>(all.raw()) + at, p.raw(), p.nbytes());
-    at += p.nbytes();
-  }
-  int64_t correct = 0;
-  for (int64_t s = 0; s < n; ++s) {
-    int64_t best = 0;
-    for (int64_t j = 1; j < width; ++j) {
-      const bool better = all.dtype() == DType::kI16
-                              ? all.data<int16_t>()[s * width + j] >
-                                    all.data<int16_t>()[s * width + best]
-                              : all.data<float>()[s * width + j] >
-                                    all.data<float>()[s * width + best];
-      if (better) best = j;
-    }
-    correct += best == test->labels[static_cast<size_t>(s)] ? 1 : 0;
-  }
+  Result<hw::EngineRun> run =
+      hw::evaluate_engine(*model, a.engine, a.data, a.data_dir, a.limit, a.batch);
+  if (!run.ok()) return fail(run.status());
+  const Tensor& all = run->outputs;
+  const std::vector<std::string>& notes = run->notes;
+  const hw::sieve_arch::FunctionalStats& stats = run->functional;
+  const int64_t n = run->examples;
+  const int64_t correct = run->correct;
   if (!a.dump.empty()) {
     Status st = io::write_outputs(a.dump, all);
     if (!st.ok()) return fail(st.with_context("--dump-outputs"));
