@@ -154,7 +154,11 @@ Result<LayerStats> run_tiled_layer(const LayerWork& layer, const TiledLayerModel
     g.stride_h = d.stride_h;
     g.stride_w = d.stride_w;
     g.in_density = 1.0;
-    g.w_density = layer.kind == LayerKind::kPool ? 0.0 : model.weight_density();
+    // The tiling takes densities in [0, 1]; stored weights larger than dense 16-bit ones (an
+    // index on a nearly dense layer) shrink the SB capacity instead, which fits the same.
+    const double wd = layer.kind == LayerKind::kPool ? 0.0 : model.weight_density();
+    g.w_density = std::min(1.0, wd);
+    if (wd > 1.0) cap.sb = static_cast<int64_t>(static_cast<double>(cap.sb) / wd);
     g.bytes_per_element = static_cast<double>(o.neuron_bytes);
     g.depthwise = d.depthwise;
 

@@ -12,7 +12,9 @@
 //    depthwise (input channels cut with the output channels); "other" layers are cut into flat
 //    element chunks that fit half of NBin and half of NBout.
 //  * Buffers. Each sub-operation gets half of every buffer when ping_pong is set (Load i+1 fills
-//    the other half while Compute i runs), the whole buffer otherwise.
+//    the other half while Compute i runs), the whole buffer otherwise. The tiling sees the
+//    model's weight_density() (stored / dense 16-bit bytes); above 1 (an index on a nearly
+//    dense layer) the SB capacity is divided by it instead, which admits the same tilings.
 //  * Output-column cut. The thesis' tiling cuts output channels, output rows and input channels
 //    only; an input row wider than half an NBin (DianNao: 1 KB = 512 neurons, e.g. AlexNet
 //    conv1's 227-wide rows) cannot fit at all. When plan_layer() refuses the layer, the driver
