@@ -206,7 +206,7 @@ int run_tile(const TileArgs& a) {
       static_cast<long long>(share.nbout), static_cast<long long>(share.sb),
       static_cast<long long>(share.sib), a.ping_pong ? "ping-pong: half of each" : "whole buffers",
       bits->value, a.input_density);
-  std::printf("%-14s %-5s %-14s %-5s %-13s %6s  %-26s %-13s %9s %9s %9s %9s %8s\n", "layer",
+  std::printf("%-14s %-5s %-14s %-5s %-13s %6s  %-38s %-13s %9s %9s %9s %9s %8s\n", "layer",
               "kind", "in (padded)", "k/s", "out", "w_dens", "tiling", "reuse", "MEM_i MiB",
               "MEM_o MiB", "MEM_s MiB", "moved MiB", "sub-ops");
   for (const Row& r : rows) {
@@ -214,7 +214,7 @@ int run_tile(const TileArgs& a) {
     const std::string in = fmt::format("{}x{}x{}", g.in_c, g.in_h, g.in_w);
     const std::string ks = fmt::format("{}/{}", g.kh, g.stride_h);
     const std::string out = fmt::format("{}x{}x{}", g.out_c, g.out_h, g.out_w);
-    std::printf("%-14s %-5s %-14s %-5s %-13s %6.4f  %-26s %-13s %9.3f %9.3f %9.3f %9.3f %8lld\n",
+    std::printf("%-14s %-5s %-14s %-5s %-13s %6.4f  %-38s %-13s %9.3f %9.3f %9.3f %9.3f %8lld\n",
                 r.work->name.c_str(), hw::layer_kind_name(r.work->kind), in.c_str(), ks.c_str(),
                 out.c_str(), g.w_density, r.plan.tiling.to_string().c_str(),
                 compiler::reuse_name(r.plan.reuse), r.plan.traffic.input_reuse / kMiB,
