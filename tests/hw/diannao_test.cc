@@ -128,6 +128,25 @@ TEST(DianNao, SmallConvLayerCountsEveryPositionAndChunk) {
   EXPECT_EQ(s.offchip.neurons, (4 * 36 + 16 * 16) * 2);
 }
 
+TEST(DianNao, InputRowsWiderThanHalfAnNBinAreCutIntoColumnSegments) {
+  auto a = diannao();
+  ASSERT_NE(a, nullptr);
+  LayerWork l;
+  l.name = "wide";
+  l.kind = LayerKind::kConv;
+  l.in_c = 1, l.in_h = 3, l.in_w = 700;  // 3 rows × 700 = 2100 neurons > 512 per half NBin
+  l.out_c = 16, l.out_h = 1, l.out_w = 698;
+  l.kh = l.kw = 3;
+  l.rows = 16;
+  l.cols = 9;
+  l.weight_mask = BitVec(l.rows * l.cols, true);
+  const LayerStats s = run(*a, l);
+  EXPECT_GT(s.tiles, 1);
+  EXPECT_EQ(s.compute_cycles - kFill, 698);  // one chunk of 9 columns per output position
+  // Overlapping input columns are loaded once per column segment: never fewer than the input.
+  EXPECT_GE(s.offchip.neurons, (3 * 700 + 16 * 698) * 2);
+}
+
 TEST(DianNao, MaxPoolingTakesTnChannelsPerCycle) {
   auto a = diannao();
   ASSERT_NE(a, nullptr);

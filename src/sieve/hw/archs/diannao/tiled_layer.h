@@ -28,9 +28,11 @@
 //  * Buffer fills: every byte loaded into or stored from a buffer is an access of its line
 //    (actions "nbin_fill", "sb_fill", "nbout_fill" for partial sums reloaded, "nbout_drain" for
 //    outputs and partial sums stored), ceil(bytes / line_bytes) per event.
-//  * Alignment. The compiler's search (plan_layer with an `accept` filter) first admits only
-//    tilings whose segments are multiples of the datapath widths (DriverOptions::oc_align,
-//    ic_align) and falls back to any tiling when none fits.
+//  * Alignment. Two candidate plans are simulated and the faster runs: the compiler's
+//    least-traffic plan at the first column cut that fits, and its least-traffic ALIGNED plan
+//    (plan_layer's `accept` filter: segments multiples of the datapath widths
+//    DriverOptions::oc_align rows and ic_align weight columns, so that no sub-operation wastes
+//    a partial row group or input chunk) at the first column cut where one fits.
 //  * The model gives each sub-operation's compute cycles, its MACs performed and its on-chip
 //    actions; the driver adds `pipeline_fill` cycles once per layer (the NFU's drain).
 //
