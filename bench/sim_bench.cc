@@ -49,20 +49,22 @@ void run(benchmark::State& state, const hw::Workload* w, const std::string& arch
     cycles = r->result.total().cycles;
     benchmark::DoNotOptimize(cycles);
   }
-  state.counters["layers/s"] = benchmark::Counter(
-      static_cast<double>(w->layers.size() * w->batch), benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["sim_cycles/s"] =
-      benchmark::Counter(static_cast<double>(cycles), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["layers/s"] = benchmark::Counter(static_cast<double>(w->layers.size() * w->batch),
+                                                  benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["sim_cycles/s"] = benchmark::Counter(
+      static_cast<double>(cycles), benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void BM_SimulateThesis(benchmark::State& state, const std::string& name, const std::string& arch) {
   run(state, thesis(name), arch);
 }
 BENCHMARK_CAPTURE(BM_SimulateThesis, vgg16_sieve, "vgg16", "sieve")->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_SimulateThesis, vgg16_diannao, "vgg16", "diannao")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_SimulateThesis, vgg16_diannao, "vgg16", "diannao")
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_SimulateThesis, vgg16_cambricon_x, "vgg16", "cambricon-x")
     ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_SimulateThesis, alexnet_sieve, "alexnet", "sieve")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_SimulateThesis, alexnet_sieve, "alexnet", "sieve")
+    ->Unit(benchmark::kMillisecond);
 
 // One 4096×4096 FC layer, 90 % fine-grained weight sparsity, dense activations.
 const hw::Workload* fc4096() {
@@ -86,7 +88,9 @@ const hw::Workload* fc4096() {
   }
   return w.get();
 }
-void BM_SimulateFc4096Sparse90(benchmark::State& state) { run(state, fc4096(), "sieve"); }
+void BM_SimulateFc4096Sparse90(benchmark::State& state) {
+  run(state, fc4096(), "sieve");
+}
 BENCHMARK(BM_SimulateFc4096Sparse90)->Unit(benchmark::kMillisecond);
 
 // LeNet-5 with real activations: the compressed model `make demo` writes when it exists, else the

@@ -16,6 +16,7 @@ struct ReproduceArgs {
   std::vector<std::string> benchmarks;
   uint64_t seed = 1;
   int threads = 2;
+  std::vector<std::string> params;
   bool json = false;
   bool list = false;
 };
@@ -30,6 +31,7 @@ int run_reproduce(const ReproduceArgs& a) {
   opt.seed = a.seed;
   opt.threads = a.threads;
   opt.benchmarks = a.benchmarks;
+  opt.overrides = a.params;
   Result<std::vector<hw::FigureResult>> r = hw::reproduce(a.figures, opt);
   if (!r.ok()) return fail(r.status());
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -37,9 +39,10 @@ int run_reproduce(const ReproduceArgs& a) {
     std::printf("%s\n", hw::figures_json(*r).dump(2).c_str());
   } else {
     std::printf("%s", hw::figures_text(*r).c_str());
-    std::printf("(%.1f s; thesis benchmarks use synthetic activations at the published dynamic "
-                "sparsity: there is no ImageNet here)\n",
-                s);
+    std::printf(
+        "(%.1f s; thesis benchmarks use synthetic activations at the published dynamic "
+        "sparsity: there is no ImageNet here)\n",
+        s);
   }
   return 0;
 }
@@ -49,13 +52,16 @@ int run_reproduce(const ReproduceArgs& a) {
 void add_reproduce_command(CLI::App& app) {
   auto a = std::make_shared<ReproduceArgs>();
   auto* sub = app.add_subcommand(
-      "reproduce", "Recompute the thesis' published accelerator figures beside the published values");
+      "reproduce",
+      "Recompute the thesis' published accelerator figures beside the published values");
   sub->add_option("figures", a->figures, "figure ids or prefixes (default: all; see --list)");
   sub->add_option("--benchmarks", a->benchmarks, "restrict to these thesis benchmarks")
       ->delimiter(',');
   sub->add_option("--seed", a->seed, "seed of the synthetic masks and activations")
       ->capture_default_str();
   sub->add_option("--threads", a->threads, "simulations run in parallel")->capture_default_str();
+  sub->add_option("-p,--param", a->params,
+                  "override a parameter of every arch, e.g. dram_load_bytes_per_cycle=32");
   sub->add_flag("--list", a->list, "list the figure ids");
   sub->add_flag("--json", a->json, "print a JSON list of {figure, published, ours, ...}");
   on_run(sub, [a] { return run_reproduce(*a); });

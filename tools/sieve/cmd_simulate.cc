@@ -13,9 +13,9 @@
 
 #include "command.h"
 #include "sieve/hw/sim/evaluate.h"
-#include "sieve/io/outputs/outputs.h"
 #include "sieve/hw/sim/inputs.h"
 #include "sieve/hw/sim/run.h"
+#include "sieve/io/outputs/outputs.h"
 
 namespace sieve::cli {
 namespace {
@@ -44,8 +44,7 @@ void add_workload_options(CLI::App* sub, SimArgs& a) {
       ->capture_default_str();
   sub->add_option("--input-density", a.input_density,
                   "synthetic activations: fraction of non-zero neurons at every layer input");
-  sub->add_option("--batch", a.req.batch, "synthetic activations: samples")
-      ->capture_default_str();
+  sub->add_option("--batch", a.req.batch, "synthetic activations: samples")->capture_default_str();
   sub->add_option("--seed", a.req.seed, "seed of synthetic masks and activations")
       ->capture_default_str();
   sub->add_option("--mode", a.mode,
@@ -81,7 +80,8 @@ int run_simulate(SimArgs& a) {
   const auto t0 = std::chrono::steady_clock::now();
   Result<hw::SimReport> r = hw::run_sim(*w, run);
   if (!r.ok()) return fail(r.status().with_context("--arch " + a.arch));
-  const double perf_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double perf_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   nlohmann::json functional;
   if (a.functional) {
     Result<hw::EngineRun> f =
@@ -144,8 +144,8 @@ int run_compare(SimArgs& a) {
   }
   if (reports.empty()) return fail(invalid_argument("--archs \"{}\" names no arch", a.archs));
   if (a.json) {
-    nlohmann::json j = {{"model", a.req.model}, {"notes", w->notes},
-                        {"archs", hw::compare_json(reports)}};
+    nlohmann::json j = {
+        {"model", a.req.model}, {"notes", w->notes}, {"archs", hw::compare_json(reports)}};
     std::printf("%s\n", j.dump(2).c_str());
   } else {
     std::printf("%s", hw::compare_text(reports).c_str());
@@ -171,7 +171,8 @@ void add_simulate_command(CLI::App& app) {
 
 void add_compare_command(CLI::App& app) {
   auto a = std::make_shared<SimArgs>();
-  auto* sub = app.add_subcommand("compare", "Simulate a model on several accelerators side by side");
+  auto* sub =
+      app.add_subcommand("compare", "Simulate a model on several accelerators side by side");
   sub->add_option("--archs", a->archs, "comma-separated arch names or presets")
       ->capture_default_str();
   add_workload_options(sub, *a);

@@ -44,9 +44,9 @@ Result<std::unique_ptr<Accelerator>> make_accelerator(const std::string& name,
       for (const ArchInfo& a : archs()) known += (known.empty() ? "" : ", ") + a.name;
       std::string presets;
       for (const std::string& p : preset_names()) presets += (presets.empty() ? "" : ", ") + p;
-      return Status(StatusCode::kNotFound,
-                    fmt::format("unknown arch \"{}\"; known: {} (presets: {})", name, known,
-                                presets));
+      return Status(
+          StatusCode::kNotFound,
+          fmt::format("unknown arch \"{}\"; known: {} (presets: {})", name, known, presets));
     }
   }
   SIEVE_ASSIGN_OR_RETURN(ParamSet ps, read_params(path));

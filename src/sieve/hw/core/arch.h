@@ -38,7 +38,7 @@ struct SimOptions {
 class Accelerator {
  public:
   virtual ~Accelerator() = default;
-  virtual std::string arch() const = 0;                 // e.g. "sieve"
+  virtual std::string arch() const = 0;                // e.g. "sieve"
   virtual std::vector<std::string> modes() const = 0;  // first = default
   virtual int64_t multipliers() const = 0;
   virtual double freq_ghz() const = 0;

@@ -29,10 +29,10 @@ struct TileEvents {
 };
 
 struct StepSchedule {
-  int64_t cycles = 0;   // sum of the N + 2 step lengths
-  int64_t steps = 0;    // N + 2 (0 for no tiles)
+  int64_t cycles = 0;                        // sum of the N + 2 step lengths
+  int64_t steps = 0;                         // N + 2 (0 for no tiles)
   int64_t load = 0, compute = 0, store = 0;  // sums of the event times
-  int64_t stall = 0;    // cycles of steps not spent computing: cycles - compute
+  int64_t stall = 0;  // cycles of steps not spent computing: cycles - compute
 };
 
 StepSchedule schedule_steps(std::span<const TileEvents> tiles);

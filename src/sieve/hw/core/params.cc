@@ -114,8 +114,8 @@ Status apply_overrides(ParamSet& ps, const std::vector<std::string>& overrides) 
     for (Param& q : ps.params)
       if (q.name == key) p = &q;
     if (p == nullptr)
-      return invalid_argument("override \"{}\": unknown parameter \"{}\" in {}; known: {}", o,
-                              key, ps.file, join_names(ps.params));
+      return invalid_argument("override \"{}\": unknown parameter \"{}\" in {}; known: {}", o, key,
+                              ps.file, join_names(ps.params));
     Result<double> v = parse_number(val);
     if (!v.ok()) return invalid_argument("override \"{}\": \"{}\" is not a number", o, val);
     p->value = *v;
@@ -181,8 +181,8 @@ Status ParamReader::finish() const {
     if (used_[i]) continue;
     std::string known;
     for (const std::string& a : asked_) known += (known.empty() ? "" : ", ") + a;
-    return invalid_argument("{}: unknown parameter \"{}\"; known: {}", ps_.file,
-                            ps_.params[i].name, known);
+    return invalid_argument("{}: unknown parameter \"{}\"; known: {}", ps_.file, ps_.params[i].name,
+                            known);
   }
   return ok_status();
 }

@@ -27,7 +27,7 @@ namespace sieve::hw {
 struct Param {
   std::string name;
   double value = 0;
-  std::string source;      // citation, never empty
+  std::string source;       // citation, never empty
   bool overridden = false;  // set by apply_overrides
 };
 

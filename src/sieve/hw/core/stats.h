@@ -22,9 +22,9 @@ namespace sieve::hw {
 struct OffchipBytes {
   int64_t weights = 0;
   int64_t weight_index = 0;
-  int64_t neurons = 0;        // input neurons loaded and output neurons stored
-  int64_t neuron_index = 0;   // bit strings of sparse neurons (Encoder output)
-  int64_t partial_sums = 0;   // partial sums stored and reloaded across input tiles
+  int64_t neurons = 0;       // input neurons loaded and output neurons stored
+  int64_t neuron_index = 0;  // bit strings of sparse neurons (Encoder output)
+  int64_t partial_sums = 0;  // partial sums stored and reloaded across input tiles
   int64_t total() const { return weights + weight_index + neurons + neuron_index + partial_sums; }
   OffchipBytes& operator+=(const OffchipBytes& o);
 };
@@ -47,9 +47,9 @@ struct LayerStats {
   int64_t compute_cycles = 0;
   int64_t store_cycles = 0;
   int64_t stall_cycles = 0;
-  int64_t tiles = 0;           // sub-operations (events run in tiles + 2 steps)
-  std::string reuse;           // data-reuse strategy the compiler chose ("" if none)
-  double utilization = 0;      // macs_performed / (multipliers × cycles)
+  int64_t tiles = 0;       // sub-operations (events run in tiles + 2 steps)
+  std::string reuse;       // data-reuse strategy the compiler chose ("" if none)
+  double utilization = 0;  // macs_performed / (multipliers × cycles)
 };
 
 struct SimResult {
@@ -58,7 +58,7 @@ struct SimResult {
   std::string mode;    // e.g. "sparse", "dense", "weight-sparse", "neuron-sparse"
   std::string model;   // benchmark / model name
   double freq_ghz = 1.0;
-  int64_t batch = 1;   // samples simulated; per-layer numbers are totals over the batch
+  int64_t batch = 1;  // samples simulated; per-layer numbers are totals over the batch
   std::vector<LayerStats> layers;
 
   LayerStats total() const;  // sums (name "total"; utilization recomputed needs multipliers)

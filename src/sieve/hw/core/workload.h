@@ -41,9 +41,12 @@ class BitVec {
   bool get(int64_t i) const { return (words_[static_cast<size_t>(i >> 6)] >> (i & 63)) & 1u; }
   void set(int64_t i, bool v = true) {
     uint64_t m = uint64_t{1} << (i & 63);
-    if (v) words_[static_cast<size_t>(i >> 6)] |= m; else words_[static_cast<size_t>(i >> 6)] &= ~m;
+    if (v)
+      words_[static_cast<size_t>(i >> 6)] |= m;
+    else
+      words_[static_cast<size_t>(i >> 6)] &= ~m;
   }
-  int64_t count() const;                       // set bits
+  int64_t count() const;                            // set bits
   int64_t count(int64_t begin, int64_t end) const;  // set bits in [begin, end)
   const std::vector<uint64_t>& words() const { return words_; }
   std::vector<uint64_t>& words() { return words_; }
@@ -75,26 +78,26 @@ struct LayerWork {
 
   // Weights (none for pooling/other: rows = cols = 0).
   int64_t rows = 0, cols = 0;
-  BitVec weight_mask;              // rows × cols; every bit set when the layer is dense
-  int weight_bits = 16;            // bits per stored weight: code width if quantized, else 16
-  int64_t codebook_entries = 0;    // total codebook entries over all regions (0 = none)
-  std::vector<int64_t> block;      // pruning block (dims of the weight), empty = fine/dense
-  bool pruned = false;             // false: weight_mask is all ones because nothing was pruned
+  BitVec weight_mask;            // rows × cols; every bit set when the layer is dense
+  int weight_bits = 16;          // bits per stored weight: code width if quantized, else 16
+  int64_t codebook_entries = 0;  // total codebook entries over all regions (0 = none)
+  std::vector<int64_t> block;    // pruning block (dims of the weight), empty = fine/dense
+  bool pruned = false;           // false: weight_mask is all ones because nothing was pruned
 
   // Activations, one entry per sample.
   std::vector<BitVec> input_nz;
   std::vector<BitVec> output_nz;
   bool synthetic_activations = false;
 
-  int64_t dense_macs() const;  // per sample
-  int64_t input_size() const;  // bits per input_nz entry
-  int64_t output_size() const; // bits per output_nz entry
+  int64_t dense_macs() const;   // per sample
+  int64_t input_size() const;   // bits per input_nz entry
+  int64_t output_size() const;  // bits per output_nz entry
 };
 
 struct Workload {
-  std::string model;  // benchmark or file name
-  int64_t batch = 0;  // samples
-  std::vector<LayerWork> layers;  // FC, conv, pool and LSTM layers in execution order
+  std::string model;                         // benchmark or file name
+  int64_t batch = 0;                         // samples
+  std::vector<LayerWork> layers;             // FC, conv, pool and LSTM layers in execution order
   std::map<std::string, std::string> notes;  // e.g. "activations": "synthetic (Table 3.2 DNS)"
 };
 

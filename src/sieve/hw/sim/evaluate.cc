@@ -61,8 +61,10 @@ Result<EngineRun> evaluate_engine(compress::CompressedModel& model, const std::s
     Result<Tensor> y = Status(StatusCode::kInternal, "no engine ran");
     if (engine == "float") {
       Result<runtime::TensorMap> r = runtime::run_graph(float_graph, {{inputs[0], x}});
-      if (r.ok()) y = r->at(float_graph.outputs[0]);
-      else y = r.status();
+      if (r.ok())
+        y = r->at(float_graph.outputs[0]);
+      else
+        y = r.status();
     } else if (engine == "ref-fixed16") {
       y = runtime::fixed16::run(model, x);
     } else {

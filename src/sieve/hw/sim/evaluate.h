@@ -24,7 +24,7 @@ struct EngineRun {
   double accuracy() const {
     return examples > 0 ? static_cast<double>(correct) / static_cast<double>(examples) : 0.0;
   }
-  std::vector<std::string> notes;  // e.g. activation formats calibrated
+  std::vector<std::string> notes;          // e.g. activation formats calibrated
   sieve_arch::FunctionalStats functional;  // sieve-functional only
 };
 

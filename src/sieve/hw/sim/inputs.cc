@@ -2,14 +2,16 @@
 
 #include <cstring>
 
+#include "sieve/hw/workloads/thesis.h"
 #include "sieve/io/container/container.h"
 #include "sieve/io/model_loader.h"
-#include "sieve/hw/workloads/thesis.h"
 #include "sieve/train/recipes.h"
 
 namespace sieve::hw {
 
-bool is_thesis_benchmark(const std::string& model) { return model.starts_with("thesis:"); }
+bool is_thesis_benchmark(const std::string& model) {
+  return model.starts_with("thesis:");
+}
 
 Result<compress::CompressedModel> load_compressed_model(const std::string& spec, uint64_t seed) {
   if (is_thesis_benchmark(spec)) return thesis_model(spec.substr(7), seed);
@@ -41,8 +43,8 @@ Result<std::vector<Tensor>> dataset_samples(const ir::Graph& g, const std::strin
   const int64_t n = ds.images.dim(0);
   const int64_t per = ds.images.numel() / n;
   if (shape_numel(in_shape) != per)
-    return invalid_argument("model input {} has shape {} ({} values) but {} images have {}",
-                            ins[0], shape_str(in_shape), shape_numel(in_shape), data, per);
+    return invalid_argument("model input {} has shape {} ({} values) but {} images have {}", ins[0],
+                            shape_str(in_shape), shape_numel(in_shape), data, per);
   std::vector<Tensor> out;
   const float* src = ds.images.data<float>();
   for (int64_t i = 0; i < n; ++i) {
@@ -80,14 +82,13 @@ Result<Workload> make_workload(const WorkloadRequest& req, compress::CompressedM
   SIEVE_ASSIGN_OR_RETURN(Workload w, build_workload(m, opt));
   w.model = req.model;
   if (!req.data.empty())
-    w.notes["activations"] = fmt::format("computed on the first {} {} test images", req.limit,
-                                         req.data);
+    w.notes["activations"] =
+        fmt::format("computed on the first {} {} test images", req.limit, req.data);
   else if (is_thesis_benchmark(req.model) && !req.input_density)
     w.notes["activations"] =
         "synthetic at the thesis' published dynamic sparsity (Table 3.2); no ImageNet here";
   else
-    w.notes["activations"] =
-        fmt::format("synthetic, density {}", req.input_density.value_or(1.0));
+    w.notes["activations"] = fmt::format("synthetic, density {}", req.input_density.value_or(1.0));
   if (model_out != nullptr) *model_out = std::move(m);
   return w;
 }

@@ -20,20 +20,19 @@
 namespace sieve::hw {
 
 struct WorkloadRequest {
-  std::string model;      // .sieve path | "thesis:<name>" | zoo name | .onnx path
-  std::string data;       // "" = synthetic activations; "fashion-mnist" = real test images
-  std::string data_dir;   // dataset folder ("" = default)
-  int64_t limit = 1;      // real data: the first N test images
+  std::string model;     // .sieve path | "thesis:<name>" | zoo name | .onnx path
+  std::string data;      // "" = synthetic activations; "fashion-mnist" = real test images
+  std::string data_dir;  // dataset folder ("" = default)
+  int64_t limit = 1;     // real data: the first N test images
   std::optional<double> input_density;  // synthetic: one density for every layer's input
-  int64_t batch = 1;      // synthetic: samples
+  int64_t batch = 1;                    // synthetic: samples
   uint64_t seed = 1;
 };
 
 // True for "thesis:<name>".
 bool is_thesis_benchmark(const std::string& model);
 
-Result<compress::CompressedModel> load_compressed_model(const std::string& spec,
-                                                        uint64_t seed = 1);
+Result<compress::CompressedModel> load_compressed_model(const std::string& spec, uint64_t seed = 1);
 // The model and its workload. Real data and a thesis benchmark cannot be combined (their input
 // shapes differ): refused. A thesis benchmark without --input-density uses its published
 // densities.

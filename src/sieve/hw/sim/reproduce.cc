@@ -28,18 +28,24 @@ struct FigureDef {
 // SPEC §7 / thesis §5.3, §4.3.3.
 const std::vector<FigureDef>& defs() {
   static const std::vector<FigureDef> d = {
-      {"speedup-vs-diannao", "Sieve vs DianNao, speedup over the 7 benchmarks (thesis §5.3.2)", 13.10},
-      {"speedup-vs-cambricon-x", "Sieve vs Cambricon-X, speedup over the 7 benchmarks (§5.3.2)", 1.71},
-      {"conv-speedup-vs-cambricon-x", "Sieve vs Cambricon-X on conv layers (§5.3.2, Fig 5.4)", 1.66},
+      {"speedup-vs-diannao", "Sieve vs DianNao, speedup over the 7 benchmarks (thesis §5.3.2)",
+       13.10},
+      {"speedup-vs-cambricon-x", "Sieve vs Cambricon-X, speedup over the 7 benchmarks (§5.3.2)",
+       1.71},
+      {"conv-speedup-vs-cambricon-x", "Sieve vs Cambricon-X on conv layers (§5.3.2, Fig 5.4)",
+       1.66},
       {"fc-speedup-vs-cambricon-x", "Sieve vs Cambricon-X on FC layers (§5.3.2, Fig 5.5)", 2.15},
       {"sparse-vs-dense", "Sieve sparse vs its own dense mode ACC-dense (§5.3.2)", 4.32},
-      {"decomposition-weight-sparsity", "share of sparse-vs-dense from NSM / weight sparsity (§5.3.2)", 2.06},
+      {"decomposition-weight-sparsity",
+       "share of sparse-vs-dense from NSM / weight sparsity (§5.3.2)", 2.06},
       {"decomposition-neuron-sparsity", "share from SSM / neuron sparsity (§5.3.2)", 1.44},
       {"decomposition-weight-traffic", "share from fewer off-chip weight bytes (§5.3.2)", 1.46},
       {"energy-vs-diannao", "energy, DianNao / Sieve, over the 7 benchmarks (§5.3.3)", 11.72},
       {"energy-vs-cambricon-x", "energy, Cambricon-X / Sieve (§5.3.3)", 1.75},
-      {"offchip-energy-share", "off-chip share of Sieve's energy, mean over benchmarks (§5.3.3: > 90 %)", 0.90},
-      {"offchip-energy-share-lstm", "off-chip share of Sieve's energy on LSTM (§5.3.3: 98 %)", 0.98},
+      {"offchip-energy-share",
+       "off-chip share of Sieve's energy, mean over benchmarks (§5.3.3: > 90 %)", 0.90},
+      {"offchip-energy-share-lstm", "off-chip share of Sieve's energy on LSTM (§5.3.3: 98 %)",
+       0.98},
       {"offchip-energy-share-mlp", "off-chip share of Sieve's energy on MLP (§5.3.3: 98 %)", 0.98},
       {"table5.2-alexnet-fc6", "AlexNet fc6, all weights on chip, µs (Table 5.2)", 18.43},
       {"table5.2-alexnet-fc7", "AlexNet fc7, all weights on chip, µs (Table 5.2)", 8.19},
@@ -47,15 +53,19 @@ const std::vector<FigureDef>& defs() {
       {"table5.2-vgg16-fc6", "VGG16 fc6, all weights on chip, µs (Table 5.2)", 25.23},
       {"table5.2-vgg16-fc7", "VGG16 fc7, all weights on chip, µs (Table 5.2)", 4.12},
       {"table5.2-vgg16-fc8", "VGG16 fc8, all weights on chip, µs (Table 5.2)", 5.09},
-      {"fig5.9-conv-weight-sparsity", "best conv speedup from weight sparsity, ideal 16× (Fig 5.9)", 15.5},
+      {"fig5.9-conv-weight-sparsity", "best conv speedup from weight sparsity, ideal 16× (Fig 5.9)",
+       15.5},
       {"fig5.9-fc-weight-sparsity-99", "FC speedup at 99 % weight sparsity (Fig 5.9)", 59.59},
-      {"fig5.9-conv-neuron-sparsity", "best conv speedup from neuron sparsity, ideal 4× (Fig 5.9)", 3.9},
-      {"fig5.9-fc-neuron-sparsity", "best FC speedup from neuron sparsity (Fig 5.9: about none)", 1.0},
+      {"fig5.9-conv-neuron-sparsity", "best conv speedup from neuron sparsity, ideal 4× (Fig 5.9)",
+       3.9},
+      {"fig5.9-fc-neuron-sparsity", "best FC speedup from neuron sparsity (Fig 5.9: about none)",
+       1.0},
       {"tiling-mem-i", "VGG16 conv4_2 off-chip traffic with input-reuse, MiB (§4.3.3)", 68.59},
       {"tiling-mem-o", "VGG16 conv4_2 off-chip traffic with output-reuse, MiB (§4.3.3)", 47.85},
       {"tiling-mem-s", "VGG16 conv4_2 off-chip traffic with synapse-reuse, MiB (§4.3.3)", 30.03},
       {"tiling-choice", "reuse chosen for VGG16 conv4_2 (§4.3.3)", "synapse-reuse"},
-      {"tiling-search", "best searched tiling of conv4_2 no worse than the thesis', MiB (§4.3.3)", 30.03},
+      {"tiling-search", "best searched tiling of conv4_2 no worse than the thesis', MiB (§4.3.3)",
+       30.03},
   };
   return d;
 }
@@ -179,12 +189,13 @@ LayerWork sweep_layer(const SweepLayer& s, uint64_t seed) {
   return l;
 }
 
-Result<double> sweep_time(const SweepLayer& s, const std::string& mode, uint64_t seed) {
+Result<double> sweep_time(const SweepLayer& s, const std::string& mode, uint64_t seed,
+                          const std::vector<std::string>& overrides) {
   Workload w;
   w.model = "fig5.9";
   w.batch = 1;
   w.layers.push_back(sweep_layer(s, seed));
-  ArchRun run{"sieve", {}, {}};
+  ArchRun run{"sieve", overrides, {}};
   run.options.mode = mode;
   SIEVE_ASSIGN_OR_RETURN(SimReport r, run_sim(w, run));
   return time_of(r);
@@ -255,9 +266,9 @@ Result<std::vector<FigureResult>> reproduce(const std::vector<std::string>& name
     }
     for (const std::string& b : benches) {
       const Workload* w = &wl.at(b);
-      auto job = [w](std::string arch, std::string mode, bool dwt) {
-        return [w, arch, mode, dwt]() -> Result<SimReport> {
-          ArchRun run{arch, {}, {}};
+      auto job = [w, &opt](std::string arch, std::string mode, bool dwt) {
+        return [w, arch, mode, dwt, ov = opt.overrides]() -> Result<SimReport> {
+          ArchRun run{arch, ov, {}};
           run.options.mode = mode;
           run.options.dense_weight_traffic = dwt;
           return run_sim(*w, run);
@@ -329,7 +340,7 @@ Result<std::vector<FigureResult>> reproduce(const std::vector<std::string>& name
   // ---- Table 5.2: the six FC layers with every weight on chip.
   if (want("table5.2")) {
     SIEVE_ASSIGN_OR_RETURN(Workload w, eie_fc_workload(opt.seed));
-    ArchRun run{"sieve", {}, {}};
+    ArchRun run{"sieve", opt.overrides, {}};
     run.options.weights_on_chip = true;
     SIEVE_ASSIGN_OR_RETURN(SimReport r, run_sim(w, run));
     for (const LayerStats& l : r.result.layers)
@@ -342,10 +353,12 @@ Result<std::vector<FigureResult>> reproduce(const std::vector<std::string>& name
     const std::vector<double> ws = {0.5, 0.75, 0.875, 0.9375, 0.95, 0.97, 0.99};
     const std::vector<double> nd = {0.75, 0.5, 0.3, 0.25, 0.2, 0.1};
     if (want("fig5.9-conv-weight")) {
-      SIEVE_ASSIGN_OR_RETURN(double dense, sweep_time({true, 0, 1}, "dense", opt.seed));
+      SIEVE_ASSIGN_OR_RETURN(double dense,
+                             sweep_time({true, 0, 1}, "dense", opt.seed, opt.overrides));
       double best = 0, at = 0;
       for (double s : ws) {
-        SIEVE_ASSIGN_OR_RETURN(double t, sweep_time({true, s, 1}, "weight-sparse", opt.seed));
+        SIEVE_ASSIGN_OR_RETURN(double t,
+                               sweep_time({true, s, 1}, "weight-sparse", opt.seed, opt.overrides));
         if (dense / t > best) best = dense / t, at = s;
       }
       set("fig5.9-conv-weight-sparsity", best,
@@ -353,27 +366,33 @@ Result<std::vector<FigureResult>> reproduce(const std::vector<std::string>& name
                       at));
     }
     if (want("fig5.9-fc-weight")) {
-      SIEVE_ASSIGN_OR_RETURN(double dense, sweep_time({false, 0, 1}, "dense", opt.seed));
-      SIEVE_ASSIGN_OR_RETURN(double t, sweep_time({false, 0.99, 1}, "weight-sparse", opt.seed));
+      SIEVE_ASSIGN_OR_RETURN(double dense,
+                             sweep_time({false, 0, 1}, "dense", opt.seed, opt.overrides));
+      SIEVE_ASSIGN_OR_RETURN(
+          double t, sweep_time({false, 0.99, 1}, "weight-sparse", opt.seed, opt.overrides));
       set("fig5.9-fc-weight-sparsity-99", dense / t,
           "AlexNet fc7 shape (4096×4096, 32×32 blocks, 16-bit weights), dense / weight-sparse at "
           "99 %");
     }
     if (want("fig5.9-conv-neuron")) {
-      SIEVE_ASSIGN_OR_RETURN(double dense, sweep_time({true, 0, 1}, "dense", opt.seed));
+      SIEVE_ASSIGN_OR_RETURN(double dense,
+                             sweep_time({true, 0, 1}, "dense", opt.seed, opt.overrides));
       double best = 0, at = 0;
       for (double d : nd) {
-        SIEVE_ASSIGN_OR_RETURN(double t, sweep_time({true, 0, d}, "neuron-sparse", opt.seed));
+        SIEVE_ASSIGN_OR_RETURN(double t,
+                               sweep_time({true, 0, d}, "neuron-sparse", opt.seed, opt.overrides));
         if (dense / t > best) best = dense / t, at = d;
       }
       set("fig5.9-conv-neuron-sparsity", best,
           fmt::format("AlexNet conv3 shape, dense / neuron-sparse mode, best at density {}", at));
     }
     if (want("fig5.9-fc-neuron")) {
-      SIEVE_ASSIGN_OR_RETURN(double dense, sweep_time({false, 0, 1}, "dense", opt.seed));
+      SIEVE_ASSIGN_OR_RETURN(double dense,
+                             sweep_time({false, 0, 1}, "dense", opt.seed, opt.overrides));
       double best = 0;
       for (double d : nd) {
-        SIEVE_ASSIGN_OR_RETURN(double t, sweep_time({false, 0, d}, "neuron-sparse", opt.seed));
+        SIEVE_ASSIGN_OR_RETURN(double t,
+                               sweep_time({false, 0, d}, "neuron-sparse", opt.seed, opt.overrides));
         best = std::max(best, dense / t);
       }
       set("fig5.9-fc-neuron-sparsity", best,

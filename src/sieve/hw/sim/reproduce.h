@@ -21,12 +21,12 @@
 namespace sieve::hw {
 
 struct FigureResult {
-  std::string figure;       // id, e.g. "speedup-vs-diannao"
-  std::string description;  // what it is and where it is published
+  std::string figure;        // id, e.g. "speedup-vs-diannao"
+  std::string description;   // what it is and where it is published
   nlohmann::json published;  // number (or string for a choice)
   nlohmann::json ours;
-  double deviation = 0;      // ours / published − 1 (numbers only)
-  bool reproduced = false;   // |deviation| ≤ 25 % (or the same choice)
+  double deviation = 0;     // ours / published − 1 (numbers only)
+  bool reproduced = false;  // |deviation| ≤ 25 % (or the same choice)
   std::string how;          // how ours was computed
 };
 
@@ -34,6 +34,9 @@ struct ReproduceOptions {
   uint64_t seed = 1;
   int threads = 2;
   std::vector<std::string> benchmarks;  // empty = all seven
+  // "key=value" applied to every architecture (e.g. the shared DRAM parameters, for a
+  // sensitivity study); each arch must know the key.
+  std::vector<std::string> overrides;
 };
 
 // Figure ids, in print order; a prefix selects a group ("table5.2" → its six figures).

@@ -52,10 +52,11 @@ std::string human_energy(double pj) {
 }
 
 std::string layer_row(const LayerStats& l, const EnergyBreakdown& e) {
-  return fmt::format("{:<16} {:<5} {:>12} {:>11} {:>12} {:>12} {:>11} {:>6.1f}% {:>10} {:>11} {:>11}\n",
-                     l.name, l.kind, l.cycles, human_time(l.time_ns), l.macs_performed,
-                     l.macs_skipped, human_bytes(l.offchip.total()), 100.0 * l.utilization,
-                     l.stall_cycles, human_energy(e.onchip_pj), human_energy(e.offchip_pj));
+  return fmt::format(
+      "{:<16} {:<5} {:>12} {:>11} {:>12} {:>12} {:>11} {:>6.1f}% {:>10} {:>11} {:>11}\n", l.name,
+      l.kind, l.cycles, human_time(l.time_ns), l.macs_performed, l.macs_skipped,
+      human_bytes(l.offchip.total()), 100.0 * l.utilization, l.stall_cycles,
+      human_energy(e.onchip_pj), human_energy(e.offchip_pj));
 }
 
 nlohmann::json layer_json(const LayerStats& l, const EnergyBreakdown& e) {
@@ -82,17 +83,19 @@ nlohmann::json layer_json(const LayerStats& l, const EnergyBreakdown& e) {
                       {"reuse", l.reuse},
                       {"utilization", l.utilization},
                       {"energy_pj",
-                       {{"onchip", e.onchip_pj}, {"offchip", e.offchip_pj},
-                        {"total", e.total_pj()}, {"by_action", e.pj}}}};
+                       {{"onchip", e.onchip_pj},
+                        {"offchip", e.offchip_pj},
+                        {"total", e.total_pj()},
+                        {"by_action", e.pj}}}};
   return j;
 }
 
 }  // namespace
 
 std::string report_text(const SimReport& r) {
-  std::string out = fmt::format("{} ({}, mode {}) on {} — batch {}, {:.2f} GHz\n", r.result.arch,
-                                r.result.preset, r.result.mode, r.result.model, r.result.batch,
-                                r.result.freq_ghz);
+  std::string out =
+      fmt::format("{} ({}, mode {}) on {} — batch {}, {:.2f} GHz\n", r.result.arch, r.result.preset,
+                  r.result.mode, r.result.model, r.result.batch, r.result.freq_ghz);
   out += fmt::format("{:<16} {:<5} {:>12} {:>11} {:>12} {:>12} {:>11} {:>7} {:>10} {:>11} {:>11}\n",
                      "layer", "kind", "cycles", "time", "MACs done", "MACs skipped", "off-chip",
                      "util", "stalls", "E on-chip", "E off-chip");
@@ -140,16 +143,18 @@ std::string compare_text(const std::vector<SimReport>& runs) {
                        r.result.arch, r.result.mode, human_time(t), t0 > 0 ? t / t0 : 0.0,
                        human_energy(e), e0 > 0 ? e / e0 : 0.0, 100.0 * r.offchip_energy_share());
   }
-  out += fmt::format("(time/first and energy/first: how many times the first arch's ({}))\nper layer time:\n{:<16}",
-                     runs[0].result.arch, "layer");
+  out += fmt::format(
+      "(time/first and energy/first: how many times the first arch's ({}))\nper layer "
+      "time:\n{:<16}",
+      runs[0].result.arch, "layer");
   for (const SimReport& r : runs) out += fmt::format(" {:>14}", r.result.arch);
   out += "\n";
   for (size_t i = 0; i < runs[0].result.layers.size(); ++i) {
     out += fmt::format("{:<16}", runs[0].result.layers[i].name);
     for (const SimReport& r : runs)
-      out += fmt::format(" {:>14}", i < r.result.layers.size()
-                                        ? human_time(r.result.layers[i].time_ns)
-                                        : std::string("-"));
+      out +=
+          fmt::format(" {:>14}", i < r.result.layers.size() ? human_time(r.result.layers[i].time_ns)
+                                                            : std::string("-"));
     out += "\n";
   }
   return out;

@@ -26,9 +26,9 @@ struct ArchRun {
 
 struct SimReport {
   SimResult result;
-  EnergyBreakdown energy;                    // whole model
+  EnergyBreakdown energy;                     // whole model
   std::vector<EnergyBreakdown> layer_energy;  // per layer, same order as result.layers
-  std::string energy_table;                  // file the prices came from
+  std::string energy_table;                   // file the prices came from
   double total_time_ns() const;
   double offchip_energy_share() const;  // offchip_pj / total
 };
