@@ -21,3 +21,15 @@ fi
 here="$(cd "$(dirname "$0")/.." && pwd)"
 "$build/sieve" compress --model "$model" --recipe "$here/recipes/cambricon-s/lenet5.yaml" \
   --data fashion-mnist --out "$cache/lenet5-cambricon-s.sieve"
+
+# The accelerator: the compressed LeNet-5 on Sieve, DianNao and Cambricon-X with the real
+# activations of 100 Fashion-MNIST test images (performance and energy models), then the
+# functional model's accuracy (bit-exact with the 16-bit fixed-point reference) on 1,000.
+"$build/sieve" compare --archs sieve,diannao,cambricon-x --model "$cache/lenet5-cambricon-s.sieve" \
+  --data fashion-mnist --limit 100
+"$build/sieve" run --engine sieve-functional --model "$cache/lenet5-cambricon-s.sieve" \
+  --data fashion-mnist --limit 1000
+
+# The thesis' headline accelerator figures, recomputed beside the published values (seven
+# benchmarks with the published sparsity; synthetic activations: there is no ImageNet here).
+"$build/sieve" reproduce
