@@ -305,6 +305,9 @@ Status resolve_layer(ThesisLayer& l, const Spec& type, const Spec* over, const s
     return invalid_argument("{}: block [{}] for layer \"{}\" does not fit its weight {}", where,
                             fmt::join(block.value, ", "), l.node, shape_str(l.shape));
   }
+  // A block larger than the weight (a 16-row block on a 10-output classifier) is clipped to it:
+  // the whole dimension is one block.
+  for (size_t d = 0; d < b.size(); ++d) b[d] = std::min(b[d], l.shape[d]);
   l.block = b;
   l.region_rows = regions.value[0];
   l.region_cols = regions.value[1];
