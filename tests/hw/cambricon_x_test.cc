@@ -176,6 +176,27 @@ TEST(CambriconX, ZeroActivationsAreNotSkipped) {
   EXPECT_EQ(all.macs_skipped, all.macs_dense - all.macs_performed);
 }
 
+TEST(CambriconX, InputRowsWiderThanHalfAnNBinRunInColumnSegments) {
+  auto a = cambricon_x();
+  ASSERT_NE(a, nullptr);
+  // 1 × 3 × 1000 input, two 3×3 kernels, output 2 × 1 × 998. Half an NBin (8 KB) holds 2048
+  // neurons < 3 × 1000: the compiler cuts the output columns in two segments of 499, each
+  // reading 501 input columns (2 shared). Input loaded: 3 × 1002 neurons.
+  LayerWork l;
+  l.name = "wide";
+  l.kind = LayerKind::kConv;
+  l.in_c = 1, l.in_h = 3, l.in_w = 1000;
+  l.out_c = 2, l.out_h = 1, l.out_w = 998;
+  l.kh = l.kw = 3;
+  l.rows = 2;
+  l.cols = 9;
+  l.weight_mask = BitVec(l.rows * l.cols, true);
+  const LayerStats s = run(*a, l);
+  EXPECT_EQ(s.tiles, 2);
+  EXPECT_EQ(s.offchip.neurons, (3 * 1002 + 2 * 998) * 2);
+  EXPECT_EQ(s.macs_performed, 2 * 998 * 9);
+}
+
 TEST(CambriconX, UnknownModeIsRefusedListingTheKnownOnes) {
   auto a = cambricon_x();
   ASSERT_NE(a, nullptr);

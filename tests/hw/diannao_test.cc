@@ -147,6 +147,34 @@ TEST(DianNao, InputRowsWiderThanHalfAnNBinAreCutIntoColumnSegments) {
   EXPECT_GE(s.offchip.neurons, (3 * 700 + 16 * 698) * 2);
 }
 
+// 1 × 3 × 700 input, two 3×3 kernels, output 2 × 1 × 698 (no padding).
+LayerWork wide_conv(int64_t in_w) {
+  LayerWork l;
+  l.name = "wide";
+  l.kind = LayerKind::kConv;
+  l.in_c = 1, l.in_h = 3, l.in_w = in_w;
+  l.out_c = 2, l.out_h = 1, l.out_w = in_w - 2;
+  l.kh = l.kw = 3;
+  l.rows = 2;
+  l.cols = 9;
+  l.weight_mask = BitVec(l.rows * l.cols, true);
+  return l;
+}
+
+TEST(DianNao, ColumnSegmentsLoadTheirOverlappingInputColumnsExactly) {
+  auto a = diannao();
+  ASSERT_NE(a, nullptr);
+  // Half an NBin holds 512 neurons: 3 rows × 700 columns need the compiler's column cut into 8
+  // segments of 88 output columns (90 input columns, 3 × 90 = 270 neurons); the last segment
+  // has 82 outputs and reads 84 columns. Input loaded: 3 × (7 × 90 + 84) = 3 × 714 neurons —
+  // the 700 columns plus 2 shared columns at each of the 7 boundaries.
+  const LayerStats s = run(*a, wide_conv(700));
+  EXPECT_EQ(s.tiles, 8);
+  EXPECT_EQ(s.offchip.neurons, (3 * 714 + 2 * 698) * 2);
+  // One weight segment stays in SB across the column segments.
+  EXPECT_EQ(s.offchip.weights, 2 * 9 * 2);
+}
+
 TEST(DianNao, MaxPoolingTakesTnChannelsPerCycle) {
   auto a = diannao();
   ASSERT_NE(a, nullptr);

@@ -301,6 +301,44 @@ TEST(SievePerf, SingleTileFcComputeEqualsTheWalkExactly) {
   EXPECT_EQ(st.cycles, st.load_cycles + st.compute_cycles + st.store_cycles);
 }
 
+// 1 × 3 × in_w input, two dense 3×3 kernels, output 2 × 1 × (in_w − 2), no padding.
+LayerWork wide_conv(int64_t in_w, double in_density, uint64_t seed) {
+  SplitMix rng{seed};
+  LayerWork l;
+  l.name = "wide";
+  l.kind = LayerKind::kConv;
+  l.in_c = 1, l.in_h = 3, l.in_w = in_w;
+  l.out_c = 2, l.out_h = 1, l.out_w = in_w - 2;
+  l.kh = l.kw = 3;
+  l.rows = 2;
+  l.cols = 9;
+  l.weight_mask = BitVec(l.rows * l.cols, true);
+  l.input_nz.push_back(random_bits(l.input_size(), in_density, rng));
+  l.output_nz.push_back(random_bits(l.output_size(), 0.5, rng));
+  return l;
+}
+
+TEST(SievePerf, InputRowsWiderThanNBinRunInColumnSegmentsWithOverlappingColumns) {
+  // Dense mode: half an NBin holds 2048 16-bit neurons < 3 × 2500. The compiler cuts the 2498
+  // output columns into 4 segments of 625 (the last 623), reading 627, 627, 627 and 625 input
+  // columns: 2500 + 3 boundaries × 2 shared columns = 2506 columns of 3 rows.
+  const LayerWork l = wide_conv(2500, 1.0, 7);
+  const LayerStats d = sim(l, "dense");
+  EXPECT_EQ(d.tiles, 4);
+  EXPECT_EQ(d.offchip.neurons, (3 * 2506 + 2 * 2498) * 2);
+  EXPECT_EQ(d.macs_performed, 2 * 2498 * 9);
+  // Sparse mode walks every output pixel in its column segment: the MACs are the non-zero
+  // inputs under each 3×3 window, times two rows.
+  const LayerWork sp = wide_conv(2500, 0.3, 8);
+  const LayerStats s = sim(sp, "sparse");
+  EXPECT_GT(s.tiles, 1);
+  int64_t pairs = 0;
+  for (int64_t ox = 0; ox < sp.out_w; ++ox)
+    for (int64_t ky = 0; ky < 3; ++ky)
+      for (int64_t kx = 0; kx < 3; ++kx) pairs += sp.input_nz[0].get(ky * sp.in_w + ox + kx);
+  EXPECT_EQ(s.macs_performed, 2 * pairs);
+}
+
 TEST(SievePerf, ModesOrderDenseWeightSparseSparse) {
   const LayerWork l = conv_layer("conv", 64, 14, 64, 3, 0.35, 0.4, 0.4, 3);
   const LayerStats dense = sim(l, "dense"), ws = sim(l, "weight-sparse"), sp = sim(l, "sparse");

@@ -25,28 +25,43 @@ int64_t weight_segments(const Tiling& t) {
   return t.depthwise ? t.oc_seg_n : t.ic_seg_n * t.oc_seg_n;
 }
 
-// The loop dimensions and, per reuse, their order from outermost to innermost. The reused
-// operand's two dimensions are the outer loops; among the two possible orders we take the one
-// that keeps partial sums on chip when a dimension has a single segment (output-reuse: the one
-// that keeps weights, which are usually the larger operand).
-enum Dim { kOc = 0, kOh = 1, kIc = 2 };
-std::array<Dim, 3> loop_order(Reuse r) {
+// The loop dimensions and, per reuse, their order from outermost to innermost. The output
+// column segment (ow) is always the outermost loop. Inside it, the reused operand's two
+// dimensions are the outer loops; among the two possible orders we take the one that keeps
+// partial sums on chip when a dimension has a single segment (output-reuse: the one that keeps
+// weights, which are usually the larger operand).
+enum Dim { kOc = 0, kOh = 1, kIc = 2, kOw = 3 };
+std::array<Dim, 4> loop_order(Reuse r) {
   switch (r) {
     case Reuse::kInput:
-      return {kOh, kIc, kOc};
+      return {kOw, kOh, kIc, kOc};
     case Reuse::kOutput:
-      return {kOc, kOh, kIc};
+      return {kOw, kOc, kOh, kIc};
     case Reuse::kSynapse:
-      return {kOc, kIc, kOh};
+      return {kOw, kOc, kIc, kOh};
   }
   SIEVE_ASSERT(false, "unknown reuse");
-  return {kOc, kOh, kIc};
+  return {kOw, kOc, kOh, kIc};
+}
+
+int64_t dim_segments(const Tiling& t, Dim d) {
+  switch (d) {
+    case kOc:
+      return t.oc_seg_n;
+    case kOh:
+      return t.oh_seg_n;
+    case kIc:
+      return t.ic_seg_n;
+    case kOw:
+      return t.ow_seg_n;
+  }
+  return 1;
 }
 
 // Dimension masks of the three operands' segment keys.
-constexpr unsigned kInKey = (1u << kIc) | (1u << kOh);
+constexpr unsigned kInKey = (1u << kIc) | (1u << kOh) | (1u << kOw);
 constexpr unsigned kSynKey = (1u << kIc) | (1u << kOc);
-constexpr unsigned kOutKey = (1u << kOc) | (1u << kOh);
+constexpr unsigned kOutKey = (1u << kOc) | (1u << kOh) | (1u << kOw);
 
 // How many times the segment keyed by `key` changes along the loop nest (counting the first
 // load): the product of the segment counts from the outermost loop down to the innermost loop
@@ -57,13 +72,13 @@ double runs(const Tiling& t, Reuse r, unsigned key) {
     int64_t n;
     unsigned mask;
   };
-  std::array<Loop, 3> loops{};
+  std::array<Loop, 4> loops{};
   int nloops = 0;
   bool merged = false;
   for (Dim d : loop_order(r)) {
-    int64_t n = d == kOc ? t.oc_seg_n : d == kOh ? t.oh_seg_n : t.ic_seg_n;
+    int64_t n = dim_segments(t, d);
     unsigned mask = 1u << d;
-    if (t.depthwise && d != kOh) {
+    if (t.depthwise && (d == kOc || d == kIc)) {
       if (merged) continue;
       merged = true;
       n = t.oc_seg_n;
@@ -122,8 +137,13 @@ std::vector<int64_t> candidate_sizes(int64_t total) {
   return sizes;
 }
 
-Tiling make_tiling(const LayerGeometry& g, int64_t oc_size, int64_t oh_size, int64_t ic_size) {
+Tiling make_tiling(const LayerGeometry& g, int64_t oc_size, int64_t oh_size, int64_t ic_size,
+                   int64_t ow_n) {
   Tiling t;
+  if (ow_n > 1) {
+    t.ow_seg_size = ceil_div(g.out_w, ow_n);
+    t.ow_seg_n = ceil_div(g.out_w, t.ow_seg_size);
+  }
   t.oc_seg_size = oc_size;
   t.oc_seg_n = ceil_div(g.out_c, oc_size);
   t.oh_seg_size = oh_size;
@@ -154,19 +174,32 @@ const char* reuse_name(Reuse r) {
 }
 
 std::string Tiling::to_string() const {
-  return fmt::format("oc {}x{}, oh {}x{}, ic {}x{}{}", oc_seg_n, oc_seg_size, oh_seg_n,
-                     oh_seg_size, ic_seg_n, ic_seg_size, depthwise ? " (depthwise)" : "");
+  std::string s = fmt::format("oc {}x{}, oh {}x{}, ic {}x{}", oc_seg_n, oc_seg_size, oh_seg_n,
+                              oh_seg_size, ic_seg_n, ic_seg_size);
+  if (ow_seg_n > 1) s += fmt::format(", ow {}x{}", ow_seg_n, ow_seg_size);
+  if (depthwise) s += " (depthwise)";
+  return s;
+}
+
+int64_t segment_out_w(const LayerGeometry& g, const Tiling& t) {
+  return t.ow_seg_n > 1 ? t.ow_seg_size : g.out_w;
+}
+
+int64_t segment_in_w(const LayerGeometry& g, const Tiling& t) {
+  if (t.ow_seg_n <= 1) return g.in_w;
+  return std::min(g.in_w, (t.ow_seg_size - 1) * g.stride_w + g.kw);
 }
 
 SegmentSizes segment_sizes(const LayerGeometry& g, const Tiling& t) {
   SegmentSizes s;
   const double ic = static_cast<double>(t.ic_seg_size);
-  s.in = static_cast<double>(g.in_w * rows_in(g, t.oh_seg_size)) * ic * g.in_density;
+  s.in = static_cast<double>(segment_in_w(g, t) * rows_in(g, t.oh_seg_size)) * ic *
+         g.in_density;
   // A depthwise kernel has kh × kw weights per output channel.
   const double syn_ic = t.depthwise ? 1.0 : ic;
   s.syn = static_cast<double>(g.kh * g.kw) * syn_ic * static_cast<double>(t.oc_seg_size) *
           g.w_density;
-  s.out = static_cast<double>(g.out_w * t.oh_seg_size * t.oc_seg_size);
+  s.out = static_cast<double>(segment_out_w(g, t) * t.oh_seg_size * t.oc_seg_size);
   return s;
 }
 
@@ -196,13 +229,19 @@ Traffic offchip_traffic(const LayerGeometry& g, const Tiling& t) {
   tr.output_reuse = oc_n * oh_n * (s.out + s.in * icpo + s.syn * icpo) * b;
   tr.synapse_reuse =
       static_cast<double>(weight_segments(t)) * (s.syn + s.in * oh_n + s.out * oh_n * 2) * b;
+  if (t.ow_seg_n > 1) {  // every column segment runs the whole loop nest
+    const auto ow_n = static_cast<double>(t.ow_seg_n);
+    tr.input_reuse *= ow_n;
+    tr.output_reuse *= ow_n;
+    tr.synapse_reuse *= ow_n;
+  }
   return tr;
 }
 
 Traffic subop_traffic(const LayerGeometry& g, const Tiling& t) {
   const SegmentSizes s = segment_sizes(g, t);
   const double b = g.bytes_per_element;
-  const double outputs = static_cast<double>(t.oc_seg_n * t.oh_seg_n);
+  const double outputs = static_cast<double>(t.oc_seg_n * t.oh_seg_n * t.ow_seg_n);
   auto exact = [&](Reuse r) {
     const double out_runs = runs(t, r, kOutKey);
     return (s.in * runs(t, r, kInKey) + s.syn * runs(t, r, kSynKey) +
@@ -237,52 +276,66 @@ LayerPlan plan_with_tiling(const LayerGeometry& g, const Tiling& t) {
 }
 
 Result<LayerPlan> plan_layer(const LayerGeometry& g, const BufferCapacity& cap) {
-  return plan_layer(g, cap, nullptr);
+  return plan_layer(g, cap, nullptr, nullptr);
 }
 
 Result<LayerPlan> plan_layer(const LayerGeometry& g, const BufferCapacity& cap,
-                             const std::function<bool(const Tiling&)>& accept) {
+                             const TilingFilter& accept) {
+  return plan_layer(g, cap, accept, nullptr);
+}
+
+Result<LayerPlan> plan_layer(const LayerGeometry& g, const BufferCapacity& cap,
+                             const TilingFilter& accept, const PlanCost& cost) {
   SIEVE_RETURN_IF_ERROR(check_geometry(g));
   const std::vector<int64_t> oc_sizes = candidate_sizes(g.out_c);
   const std::vector<int64_t> oh_sizes = candidate_sizes(g.out_h);
   const std::vector<int64_t> ic_sizes =
       g.depthwise ? std::vector<int64_t>{1} : candidate_sizes(g.in_c);
   const double b = g.bytes_per_element;
-  bool found = false;
   bool refused = false;  // some tiling fit the value buffers but `accept` refused it
-  LayerPlan best;
-  double best_traffic = std::numeric_limits<double>::infinity();
-  for (int64_t oc : oc_sizes) {
-    for (int64_t oh : oh_sizes) {
-      // The output segment depends on oc and oh only.
-      if (static_cast<double>(g.out_w * oh * oc) * b > static_cast<double>(cap.nbout)) continue;
-      for (int64_t ic : ic_sizes) {
-        const Tiling t = make_tiling(g, oc, oh, ic);
-        if (!fits(g, t, cap)) continue;
-        if (accept && !accept(t)) {
-          refused = true;
-          continue;
-        }
-        LayerPlan p = plan_with_tiling(g, t);
-        const double traffic = p.traffic.of(p.reuse);
-        // Strictly less (with a relative margin against rounding) keeps the first found, which
-        // has the larger segments and so the fewer sub-operations.
-        if (!found || traffic < best_traffic * (1 - 1e-12)) {
-          found = true;
-          best = p;
-          best_traffic = traffic;
+  int64_t last_ow_n = 1;
+  for (int64_t ow_n = 1;; ow_n *= 2) {
+    const int64_t ow_size = ceil_div(g.out_w, ow_n);
+    last_ow_n = ow_n;
+    bool found = false;
+    LayerPlan best;
+    double best_cost = 0, best_traffic = 0;
+    for (int64_t oc : oc_sizes) {
+      for (int64_t oh : oh_sizes) {
+        // The output segment depends on oc, oh and the column cut only.
+        if (static_cast<double>(ow_size * oh * oc) * b > static_cast<double>(cap.nbout)) continue;
+        for (int64_t ic : ic_sizes) {
+          const Tiling t = make_tiling(g, oc, oh, ic, ow_n);
+          if (!fits(g, t, cap)) continue;
+          if (accept && !accept(t)) {
+            refused = true;
+            continue;
+          }
+          LayerPlan p = plan_with_tiling(g, t);
+          const double traffic = p.traffic.of(p.reuse);
+          const double c = cost ? cost(p) : traffic;
+          // Strictly less (with a relative margin against rounding) keeps the first found, which
+          // has the larger segments and so the fewer sub-operations.
+          if (!found || c < best_cost * (1 - 1e-12) ||
+              (c <= best_cost * (1 + 1e-12) && traffic < best_traffic * (1 - 1e-12))) {
+            found = true;
+            best = p;
+            best_cost = c;
+            best_traffic = traffic;
+          }
         }
       }
     }
+    if (found) return best;
+    if (ow_size <= 1) break;
   }
-  if (found) return best;
   if (refused) {
     return invalid_argument(
         "tiling: {}: every tiling that fits the value buffers (NBin {} B, NBout {} B, SB {} B) "
-        "is refused by the index buffers",
+        "is refused by the architecture's filter (index buffers or alignment)",
         geometry_string(g), cap.nbin, cap.nbout, cap.sb);
   }
-  const Tiling smallest = make_tiling(g, 1, 1, 1);
+  const Tiling smallest = make_tiling(g, 1, 1, 1, last_ow_n);
   const SegmentSizes s = segment_sizes(g, smallest);
   return invalid_argument(
       "tiling: {} does not fit the buffers (NBin {} B, NBout {} B, SB {} B) even at the "
@@ -295,42 +348,48 @@ Result<LayerPlan> plan_layer(const LayerGeometry& g, const BufferCapacity& cap,
 std::vector<SubOp> sub_ops(const Tiling& t, Reuse r) {
   SIEVE_ASSERT(t.oc_seg_n >= 1 && t.oh_seg_n >= 1 && t.ic_seg_n >= 1, "bad tiling");
   SIEVE_ASSERT(!t.depthwise || t.ic_seg_n == t.oc_seg_n, "depthwise tiling with ic != oc cut");
-  const std::array<Dim, 3> order = loop_order(r);
-  std::array<int64_t, 3> n{};
-  n[kOc] = t.oc_seg_n;
-  n[kOh] = t.oh_seg_n;
-  n[kIc] = t.ic_seg_n;
+  SIEVE_ASSERT(t.ow_seg_n >= 1, "bad column cut");
+  const std::array<Dim, 4> order = loop_order(r);
+  std::array<int64_t, 4> n{};
+  for (Dim d : order) n[d] = dim_segments(t, d);
 
   std::vector<SubOp> ops;
-  ops.reserve(static_cast<size_t>(t.depthwise ? t.oc_seg_n * t.oh_seg_n
-                                              : t.oc_seg_n * t.oh_seg_n * t.ic_seg_n));
-  std::array<int64_t, 3> i{};
+  ops.reserve(static_cast<size_t>(t.ow_seg_n * (t.depthwise
+                                                    ? t.oc_seg_n * t.oh_seg_n
+                                                    : t.oc_seg_n * t.oh_seg_n * t.ic_seg_n)));
+  std::array<int64_t, 4> i{};
   for (i[order[0]] = 0; i[order[0]] < n[order[0]]; ++i[order[0]]) {
     for (i[order[1]] = 0; i[order[1]] < n[order[1]]; ++i[order[1]]) {
       for (i[order[2]] = 0; i[order[2]] < n[order[2]]; ++i[order[2]]) {
-        if (t.depthwise && i[kIc] != i[kOc]) continue;
-        SubOp op;
-        op.oc_seg = i[kOc];
-        op.oh_seg = i[kOh];
-        op.ic_seg = i[kIc];
-        ops.push_back(op);
+        for (i[order[3]] = 0; i[order[3]] < n[order[3]]; ++i[order[3]]) {
+          if (t.depthwise && i[kIc] != i[kOc]) continue;
+          SubOp op;
+          op.oc_seg = i[kOc];
+          op.oh_seg = i[kOh];
+          op.ic_seg = i[kIc];
+          op.ow_seg = i[kOw];
+          ops.push_back(op);
+        }
       }
     }
   }
 
   // Flags from residency: NBin, SB and NBout each hold one segment.
   const int64_t ic_needed = ic_per_oc(t);
-  std::vector<int64_t> ic_done(static_cast<size_t>(t.oc_seg_n * t.oh_seg_n), 0);
+  std::vector<int64_t> ic_done(static_cast<size_t>(t.ow_seg_n * t.oc_seg_n * t.oh_seg_n), 0);
   for (size_t k = 0; k < ops.size(); ++k) {
     SubOp& op = ops[k];
     const SubOp* prev = k > 0 ? &ops[k - 1] : nullptr;
     const SubOp* next = k + 1 < ops.size() ? &ops[k + 1] : nullptr;
     auto same_out = [&](const SubOp* o) {
-      return o != nullptr && o->oc_seg == op.oc_seg && o->oh_seg == op.oh_seg;
+      return o != nullptr && o->oc_seg == op.oc_seg && o->oh_seg == op.oh_seg &&
+             o->ow_seg == op.ow_seg;
     };
-    op.load_input = prev == nullptr || prev->ic_seg != op.ic_seg || prev->oh_seg != op.oh_seg;
+    op.load_input = prev == nullptr || prev->ic_seg != op.ic_seg || prev->oh_seg != op.oh_seg ||
+                    prev->ow_seg != op.ow_seg;
     op.load_weights = prev == nullptr || prev->ic_seg != op.ic_seg || prev->oc_seg != op.oc_seg;
-    int64_t& done = ic_done[static_cast<size_t>(op.oc_seg * t.oh_seg_n + op.oh_seg)];
+    int64_t& done = ic_done[static_cast<size_t>(
+        (op.ow_seg * t.oc_seg_n + op.oc_seg) * t.oh_seg_n + op.oh_seg)];
     op.load_psum = !same_out(prev) && done > 0;
     ++done;
     op.store_output = done == ic_needed;

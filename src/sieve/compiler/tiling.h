@@ -1,11 +1,12 @@
 // Loop tiling and data-reuse choice (thesis §4.3.3, SPEC §5) — the first stage of the compiler,
 // kept apart from the simulators: it decides how a layer is cut into sub-operations that fit
-// the on-chip buffers and in which order they run; the performance models then count the
-// exact bytes and cycles of each sub-operation on the real masks and activations.
+// the on-chip buffers and in which order they run; the performance models of every
+// architecture (Sieve, DianNao, Cambricon-X) use these decisions and count the exact bytes and
+// cycles of each sub-operation on the real masks and activations.
 //
 // A layer is a (padded) input in_c × in_h × in_w, kernels kh × kw, an output out_c × out_h ×
 // out_w (FC: every spatial size 1). It is cut along output channels (oc), output rows (oh) and
-// input channels (ic). Segment sizes are in the thesis' units:
+// input channels (ic) — the thesis' three dimensions. Segment sizes are in the thesis' units:
 //   SegSize_in  = in_w × rows_in(oh_seg_size) × ic_seg_size × in_density        (elements)
 //   SegSize_syn = kh × kw × ic_seg_size × oc_seg_size × w_density              (elements)
 //   SegSize_out = out_w × oh_seg_size × oc_seg_size                           (elements)
@@ -16,6 +17,21 @@
 //   synapse-reuse: ic_n·oc_n · (Syn + In·oh_n + Out·oh_n·2) · bytes
 // VGG16 conv4_2 with tiles oc 4×128, oh 28×1, ic 16×32 gives 68.59, 47.85 and 30.03 MiB
 // (the thesis' "MB") and chooses synapse-reuse.
+//
+// Output-column cut (not in the thesis). When one input slab of kernel height is wider than
+// NBin allows (AlexNet conv1: 11 rows × 227 columns against a 2 KB half of DianNao's NBin), no
+// (oc, oh, ic) tiling fits. The search then cuts the output columns into ow_seg_n = 2, 4, 8, ...
+// segments (outermost loop; each column segment runs the whole (oc, oh, ic) loop nest as a layer
+// of out_w = ow_seg_size columns reading in_w = (ow_seg_size − 1) × stride_w + kw input columns,
+// so neighbouring segments re-load the kw − stride_w columns they share). With ow_seg_n = 1
+// (every layer that fits uncut) segment_sizes, offchip_traffic, subop_traffic, fits and sub_ops
+// are exactly the thesis' formulas above; with a cut, in_w/out_w in the formulas are those of one
+// column segment and the traffic formulas are multiplied by ow_seg_n.
+//
+// The search (plan_layer) takes the architecture's view as two optional functions: `accept`
+// (further buffers, e.g. the index buffers NIBin/SIB, or alignment) and `cost` (what to
+// minimise; default: the chosen reuse's off-chip traffic). The Sieve model passes its estimate
+// of time; DianNao/Cambricon-X use the default and an alignment `accept`.
 //
 // Pure functions; thread-safe.
 #pragma once
@@ -57,8 +73,17 @@ struct Tiling {
   int64_t oh_seg_n = 1, oh_seg_size = 1;
   int64_t ic_seg_n = 1, ic_seg_size = 1;
   bool depthwise = false;  // ic cut == oc cut; only the sub-ops with ic_seg == oc_seg exist
-  std::string to_string() const;  // "oc 4x128, oh 28x1, ic 16x32"
+  // Output columns: ow_seg_n segments of ow_seg_size columns (the last may be short), the
+  // outermost loop. ow_seg_n == 1: the whole width (ow_seg_size is then not read).
+  int64_t ow_seg_n = 1, ow_seg_size = 0;
+  // "oc 4x128, oh 28x1, ic 16x32"; with a column cut ", ow 4x57" is appended.
+  std::string to_string() const;
 };
+
+// Output and input columns of one column segment of `t` (the whole width when ow_seg_n == 1):
+// out_w = ow_seg_size, in_w = min(g.in_w, (ow_seg_size − 1) × stride_w + kw).
+int64_t segment_out_w(const LayerGeometry& g, const Tiling& t);
+int64_t segment_in_w(const LayerGeometry& g, const Tiling& t);
 
 struct SegmentSizes {
   double in = 0, syn = 0, out = 0;  // elements, density-scaled (see above)
@@ -89,24 +114,38 @@ struct LayerPlan {
 
 // The reuse with the least traffic for a given tiling (ties: output, synapse, input).
 LayerPlan plan_with_tiling(const LayerGeometry& g, const Tiling& t);
-// Searches tilings that fit and returns the one with least traffic (and its reuse). Fails with
-// a message naming the layer geometry when even the smallest tiling does not fit.
+
+using TilingFilter = std::function<bool(const Tiling&)>;
+// What the search minimises for a candidate (tiling, its least-traffic reuse and traffic).
+using PlanCost = std::function<double(const LayerPlan&)>;
+
+// The tiling search. For column cuts ow_seg_n = 1, 2, 4, ... (until one column per segment)
+// it enumerates, per dimension, the smallest segment size of every segment count (every
+// ceil(total / n)), keeps the tilings whose segments fit `cap` and that `accept` admits (when
+// given), and stops at the first column cut where any is kept: it returns the kept tiling of
+// least `cost` (default: traffic of its reuse); ties (relative 1e-12) go to less traffic, then to
+// the one found first (larger segments, fewer sub-operations). The reuse is plan_with_tiling's.
+// Fails with a message naming the layer geometry when even the smallest tiling does not fit, or
+// saying that `accept` refused every tiling that fits the value buffers.
 Result<LayerPlan> plan_layer(const LayerGeometry& g, const BufferCapacity& cap);
-// The same search over only the tilings `accept` admits as well (placement.h: the index
-// buffers NIBin and SIB); the error then says whether the value buffers or `accept` refused.
 Result<LayerPlan> plan_layer(const LayerGeometry& g, const BufferCapacity& cap,
-                             const std::function<bool(const Tiling&)>& accept);
+                             const TilingFilter& accept);
+Result<LayerPlan> plan_layer(const LayerGeometry& g, const BufferCapacity& cap,
+                             const TilingFilter& accept, const PlanCost& cost);
 
 // The sub-operations of a plan in execution order. Each names its segments and what moves
 // off chip around it: the perf models turn that into exact bytes from the masks.
 struct SubOp {
   int64_t oc_seg = 0, oh_seg = 0, ic_seg = 0;
-  bool load_input = false;    // input segment (ic, oh) loaded before this sub-op
+  int64_t ow_seg = 0;         // output-column segment (0 without a column cut)
+  bool load_input = false;    // input segment (ic, oh, ow) loaded before this sub-op
   bool load_weights = false;  // weight segment (ic, oc) loaded
-  bool load_psum = false;     // partial sums of (oc, oh) reloaded (not the first ic segment)
-  bool store_output = false;  // (oc, oh) finished: outputs stored
-  bool store_psum = false;    // (oc, oh) not finished: partial sums stored
+  bool load_psum = false;     // partial sums of (oc, oh, ow) reloaded (not the first ic seg)
+  bool store_output = false;  // (oc, oh, ow) finished: outputs stored
+  bool store_psum = false;    // (oc, oh, ow) not finished: partial sums stored
 };
+// The column segment is the outermost loop; inside it the reuse's (oc, oh, ic) order. A weight
+// segment still on chip when the next column segment starts is not reloaded.
 std::vector<SubOp> sub_ops(const Tiling& t, Reuse r);
 
 // The element ranges of segment i of a dimension cut into n segments of `size` (the last may

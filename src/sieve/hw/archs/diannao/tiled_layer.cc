@@ -1,7 +1,6 @@
 #include "sieve/hw/archs/diannao/tiled_layer.h"
 
 #include <algorithm>
-#include <functional>
 #include <vector>
 
 namespace sieve::hw::diannao_arch {
@@ -129,62 +128,45 @@ void run_other(const LayerWork& l, const TiledLayerModel& m, const DriverOptions
 }
 
 
-// Runs the sub-operations of one plan (every group, every output-column segment) into `acc`.
+// Runs the sub-operations of one plan (every group; the compiler's sub-ops include the
+// output-column segments) into `acc`.
 void run_plan(const LayerWork& layer, const TiledLayerModel& model, const DriverOptions& o,
-              const Dims& d, const compiler::LayerPlan& plan, int64_t ow_size, Acc& acc) {
+              const Dims& d, const compiler::LayerPlan& plan, Acc& acc) {
   const compiler::Tiling& t = plan.tiling;
   const std::vector<compiler::SubOp> subs = compiler::sub_ops(t, plan.reuse);
   acc.stats.reuse = compiler::reuse_name(plan.reuse);
-  const int64_t n_ow_segs = ceil_div(d.out_w, ow_size);
+  const int64_t ow_size = t.ow_seg_n > 1 ? t.ow_seg_size : d.out_w;
   for (int64_t grp = 0; grp < d.groups; ++grp) {
-    for (int64_t ows = 0; ows < n_ow_segs; ++ows) {
-      for (const compiler::SubOp& s : subs) {
-        TileRange r;
-        r.group = grp;
-        r.oc_begin = compiler::seg_begin(s.oc_seg, t.oc_seg_size);
-        r.oc_end = compiler::seg_end(s.oc_seg, t.oc_seg_size, d.out_c);
-        r.ic_begin = compiler::seg_begin(s.ic_seg, t.ic_seg_size);
-        r.ic_end = compiler::seg_end(s.ic_seg, t.ic_seg_size, d.in_c);
-        r.oh_begin = compiler::seg_begin(s.oh_seg, t.oh_seg_size);
-        r.oh_end = compiler::seg_end(s.oh_seg, t.oh_seg_size, d.out_h);
-        r.ow_begin = ows * ow_size;
-        r.ow_end = std::min(d.out_w, (ows + 1) * ow_size);
-        if (r.rows() <= 0 || r.channels() <= 0 || r.positions() <= 0) continue;
+    for (const compiler::SubOp& s : subs) {
+      TileRange r;
+      r.group = grp;
+      r.oc_begin = compiler::seg_begin(s.oc_seg, t.oc_seg_size);
+      r.oc_end = compiler::seg_end(s.oc_seg, t.oc_seg_size, d.out_c);
+      r.ic_begin = compiler::seg_begin(s.ic_seg, t.ic_seg_size);
+      r.ic_end = compiler::seg_end(s.ic_seg, t.ic_seg_size, d.in_c);
+      r.oh_begin = compiler::seg_begin(s.oh_seg, t.oh_seg_size);
+      r.oh_end = compiler::seg_end(s.oh_seg, t.oh_seg_size, d.out_h);
+      r.ow_begin = compiler::seg_begin(s.ow_seg, ow_size);
+      r.ow_end = compiler::seg_end(s.ow_seg, ow_size, d.out_w);
+      if (r.rows() <= 0 || r.channels() <= 0 || r.positions() <= 0) continue;
 
-        int64_t input_bytes = 0;
-        if (s.load_input) {
-          const int64_t in_rows =
-              overlap(r.oh_begin * d.stride_h, (r.oh_end - 1) * d.stride_h + d.kh, d.pad_top,
-                      d.pad_top + d.in_h);
-          const int64_t in_cols =
-              overlap(r.ow_begin * d.stride_w, (r.ow_end - 1) * d.stride_w + d.kw, d.pad_left,
-                      d.pad_left + d.in_w);
-          input_bytes = r.channels() * in_rows * in_cols * o.neuron_bytes;
-        }
-        WeightBytes w;
-        if (s.load_weights && !o.weights_on_chip && layer.kind != LayerKind::kPool)
-          w = model.weight_bytes(r);
-        const int64_t outs = r.rows() * r.positions() * o.neuron_bytes;
-        record(acc, o, input_bytes, w, s.load_psum ? outs : 0, s.store_output ? outs : 0,
-               s.store_psum ? outs : 0, model.compute(r));
+      int64_t input_bytes = 0;
+      if (s.load_input) {
+        const int64_t in_rows =
+            overlap(r.oh_begin * d.stride_h, (r.oh_end - 1) * d.stride_h + d.kh, d.pad_top,
+                    d.pad_top + d.in_h);
+        const int64_t in_cols =
+            overlap(r.ow_begin * d.stride_w, (r.ow_end - 1) * d.stride_w + d.kw, d.pad_left,
+                    d.pad_left + d.in_w);
+        input_bytes = r.channels() * in_rows * in_cols * o.neuron_bytes;
       }
+      WeightBytes w;
+      if (s.load_weights && !o.weights_on_chip && layer.kind != LayerKind::kPool)
+        w = model.weight_bytes(r);
+      const int64_t outs = r.rows() * r.positions() * o.neuron_bytes;
+      record(acc, o, input_bytes, w, s.load_psum ? outs : 0, s.store_output ? outs : 0,
+             s.store_psum ? outs : 0, model.compute(r));
     }
-  }
-}
-
-// The first plan the compiler finds when output columns are cut into 1, 2, 4, ... segments
-// (only tilings `accept` admits, when given); its column-segment width in `ow_size`.
-Result<compiler::LayerPlan> first_plan(compiler::LayerGeometry g, const Dims& d,
-                                       const compiler::BufferCapacity& cap,
-                                       const std::function<bool(const compiler::Tiling&)>& accept,
-                                       int64_t& ow_size) {
-  for (int64_t n_ow = 1;; n_ow *= 2) {
-    ow_size = ceil_div(d.out_w, n_ow);
-    g.out_w = ow_size;
-    g.in_w = (ow_size - 1) * d.stride_w + d.kw;
-    Result<compiler::LayerPlan> plan =
-        accept ? compiler::plan_layer(g, cap, accept) : compiler::plan_layer(g, cap);
-    if (plan.ok() || ow_size == 1) return plan;
   }
 }
 
@@ -212,6 +194,9 @@ Result<LayerStats> run_tiled_layer(const LayerWork& layer, const TiledLayerModel
                            ? layer.pad_top + layer.pad_bottom
                            : 0);
     g.out_h = d.out_h;
+    // The input columns the output columns read (the padded width less unread columns).
+    g.out_w = d.out_w;
+    g.in_w = (d.out_w - 1) * d.stride_w + d.kw;
     g.kh = d.kh;
     g.kw = d.kw;
     g.stride_h = d.stride_h;
@@ -225,25 +210,24 @@ Result<LayerStats> run_tiled_layer(const LayerWork& layer, const TiledLayerModel
     g.bytes_per_element = static_cast<double>(o.neuron_bytes);
     g.depthwise = d.depthwise;
 
-    // Two candidates: the least-traffic plan at the first column cut that fits, and the
-    // least-traffic aligned plan at the first column cut where one fits; the faster one runs.
+    // Two candidates from the compiler's search (which cuts output columns when needed): the
+    // least-traffic plan, and the least-traffic aligned plan; the faster one runs.
     const int64_t cpc = cols_per_channel(layer);
     auto aligned = [&](const compiler::Tiling& t) {
       return (t.oc_seg_n == 1 || t.oc_seg_size % o.oc_align == 0) &&
              (t.ic_seg_n == 1 || (t.ic_seg_size * cpc) % o.ic_align == 0);
     };
-    int64_t ow_any = 0, ow_aligned = 0;
-    Result<compiler::LayerPlan> any = first_plan(g, d, cap, nullptr, ow_any);
+    Result<compiler::LayerPlan> any = compiler::plan_layer(g, cap);
     if (!any.ok())
       return any.status().with_context(
           fmt::format("layer {}: no tiling fits NBin {} B, NBout {} B, SB {} B", layer.name,
                       cap.nbin, cap.nbout, cap.sb));
-    Result<compiler::LayerPlan> al = first_plan(g, d, cap, aligned, ow_aligned);
+    Result<compiler::LayerPlan> al = compiler::plan_layer(g, cap, aligned);
     Acc best = acc;
-    run_plan(layer, model, o, d, *any, ow_any, best);
+    run_plan(layer, model, o, d, *any, best);
     if (al.ok()) {
       Acc other = acc;
-      run_plan(layer, model, o, d, *al, ow_aligned, other);
+      run_plan(layer, model, o, d, *al, other);
       if (total_cycles(other) < total_cycles(best)) best = std::move(other);
     }
     acc = std::move(best);

@@ -17,10 +17,11 @@
 //    dense layer) the SB capacity is divided by it instead, which admits the same tilings.
 //  * Output-column cut. The thesis' tiling cuts output channels, output rows and input channels
 //    only; an input row wider than half an NBin (DianNao: 1 KB = 512 neurons, e.g. AlexNet
-//    conv1's 227-wide rows) cannot fit at all. When plan_layer() refuses the layer, the driver
-//    cuts the output columns into 2, 4, 8, ... segments (each planned as a layer whose input is
-//    the columns that segment reads; overlapping input columns are loaded once per segment)
-//    until a plan fits.
+//    conv1's 227-wide rows) cannot fit at all. compiler::plan_layer then cuts the output columns
+//    into 2, 4, 8, ... segments until a plan fits (tiling.h); the driver runs the compiler's
+//    sub-operations, whose ow_seg names the column segment, and counts the input columns each
+//    segment reads (overlapping columns are loaded once per segment). There is no tiling logic
+//    here beyond the choice between two compiler plans below.
 //  * Bytes, exactly: a loaded input segment counts the real (unpadded) input neurons it covers
 //    (padding is generated on chip); weight segments are priced by the model (dense 16-bit for
 //    DianNao, values + step index for Cambricon-X); partial sums and outputs are
@@ -29,10 +30,10 @@
 //    (actions "nbin_fill", "sb_fill", "nbout_fill" for partial sums reloaded, "nbout_drain" for
 //    outputs and partial sums stored), ceil(bytes / line_bytes) per event.
 //  * Alignment. Two candidate plans are simulated and the faster runs: the compiler's
-//    least-traffic plan at the first column cut that fits, and its least-traffic ALIGNED plan
-//    (plan_layer's `accept` filter: segments multiples of the datapath widths
+//    least-traffic plan (compiler::plan_layer with the default cost) and its least-traffic
+//    ALIGNED plan (plan_layer's `accept` filter: segments multiples of the datapath widths
 //    DriverOptions::oc_align rows and ic_align weight columns, so that no sub-operation wastes
-//    a partial row group or input chunk) at the first column cut where one fits.
+//    a partial row group or input chunk), each at the first column cut where one fits.
 //  * The model gives each sub-operation's compute cycles, its MACs performed and its on-chip
 //    actions; the driver adds `pipeline_fill` cycles once per layer (the NFU's drain).
 //

@@ -154,8 +154,13 @@ struct LayerCtx {
   std::vector<std::vector<int64_t>> groups_of_cg;  // conv group → indices into groups
 };
 
-int64_t cell_index(const compiler::Tiling& t, int64_t o, int64_t h, int64_t i) {
-  return (o * t.oh_seg_n + h) * t.ic_seg_n + i;
+int64_t cell_index(const compiler::Tiling& t, int64_t o, int64_t h, int64_t i, int64_t w) {
+  return ((w * t.oc_seg_n + o) * t.oh_seg_n + h) * t.ic_seg_n + i;
+}
+
+// Output-column segment width of a conv layer's tiling (the whole row without a column cut).
+int64_t ow_size_of(const LayerCtx& c) {
+  return c.t.ow_seg_n > 1 ? c.t.ow_seg_size : c.l->out_w;
 }
 
 // Matrix-walk limits of the encoder: window encoder_window, select encoder_select.
@@ -264,22 +269,27 @@ void static_cells(const LayerCtx& c, std::vector<Cell>& cells) {
                                                                  ? c.cg_in
                                                                  : l.cols) * ksz;
       const WalkResult w = walk(s, nullptr, cb, ce, c.lim);
-      for (int64_t h = 0; h < t.oh_seg_n; ++h) {
-        const int64_t pix = (compiler::seg_end(h, t.oh_seg_size, out_h) -
-                             compiler::seg_begin(h, t.oh_seg_size)) * out_w;
-        Cell& cell = cells[static_cast<size_t>(cell_index(t, g.oc_seg, h, i))];
-        cell.cycles += w.cycles * pix;
-        cell.macs += w.pairs * (g.r1 - g.r0) * pix;
-        cell.results += pix;
+      const int64_t ow_size = t.ow_seg_n > 1 ? t.ow_seg_size : out_w;
+      for (int64_t x = 0; x < t.ow_seg_n; ++x) {
+        const int64_t cols =
+            compiler::seg_end(x, ow_size, out_w) - compiler::seg_begin(x, ow_size);
+        for (int64_t h = 0; h < t.oh_seg_n; ++h) {
+          const int64_t pix = (compiler::seg_end(h, t.oh_seg_size, out_h) -
+                               compiler::seg_begin(h, t.oh_seg_size)) * cols;
+          Cell& cell = cells[static_cast<size_t>(cell_index(t, g.oc_seg, h, i, x))];
+          cell.cycles += w.cycles * pix;
+          cell.macs += w.pairs * (g.r1 - g.r0) * pix;
+          cell.results += pix;
+        }
       }
     }
   }
 }
 
 // Walks every (group, ic segment) on one input vector (cols bits at `vec`) of output row
-// segment h.
-void vector_cells(const LayerCtx& c, const uint64_t* vec, int64_t h, int64_t conv_group,
-                  std::vector<Cell>& cells) {
+// segment h and output column segment x.
+void vector_cells(const LayerCtx& c, const uint64_t* vec, int64_t h, int64_t x,
+                  int64_t conv_group, std::vector<Cell>& cells) {
   const compiler::Tiling& t = c.t;
   const LayerWork& l = *c.l;
   const bool conv = l.kind == LayerKind::kConv;
@@ -292,7 +302,7 @@ void vector_cells(const LayerCtx& c, const uint64_t* vec, int64_t h, int64_t con
       const int64_t cb = compiler::seg_begin(i, t.ic_seg_size) * ksz;
       const int64_t ce = compiler::seg_end(i, t.ic_seg_size, in_total) * ksz;
       const WalkResult w = walk(s, vec, cb, ce, c.lim);
-      Cell& cell = cells[static_cast<size_t>(cell_index(t, g.oc_seg, h, i))];
+      Cell& cell = cells[static_cast<size_t>(cell_index(t, g.oc_seg, h, i, x))];
       cell.cycles += w.cycles;
       cell.macs += w.pairs * (g.r1 - g.r0);
       cell.results += 1;
@@ -335,9 +345,11 @@ void gather_conv(const LayerCtx& c, const uint64_t* in, int64_t oy, int64_t ox, 
   }
 }
 
-// Input bytes of segment (ic seg i, oh seg h) for the conv groups of oc segment o.
+// Input bytes of segment (ic seg i, oh seg h, ow seg x) for the conv groups of oc segment o.
+// Without a column cut whole input rows are counted; with one, the columns [col0, col1) that
+// the column segment reads (neighbouring segments share kw − stride_w of them).
 void input_bytes(const LayerCtx& c, const uint64_t* in, int64_t in_bit0, int64_t o, int64_t h,
-                 int64_t i, Counters& k, int64_t& bytes) {
+                 int64_t i, int64_t x, Counters& k, int64_t& bytes) {
   const LayerWork& l = *c.l;
   const Spec& sp = *c.spec;
   int64_t positions = 0, nz = 0;
@@ -352,13 +364,29 @@ void input_bytes(const LayerCtx& c, const uint64_t* in, int64_t in_bit0, int64_t
     const int64_t r1 = std::min(l.in_h, (ohe - 1) * l.stride_h - l.pad_top + c.eff_kh);
     const int64_t icb = compiler::seg_begin(i, c.t.ic_seg_size);
     const int64_t ice = compiler::seg_end(i, c.t.ic_seg_size, c.cg_in);
-    if (r1 > r0) {
+    int64_t col0 = 0, col1 = l.in_w;
+    if (c.t.ow_seg_n > 1) {
+      const int64_t ows = ow_size_of(c);
+      const int64_t owb = compiler::seg_begin(x, ows);
+      const int64_t owe = compiler::seg_end(x, ows, l.out_w);
+      col0 = std::max<int64_t>(0, owb * l.stride_w - l.pad_left);
+      col1 = std::min(l.in_w, (owe - 1) * l.stride_w - l.pad_left + c.eff_kw);
+    }
+    if (r1 > r0 && col1 > col0) {
       for (int64_t cg = cg0; cg <= cg1; ++cg) {
         for (int64_t ci = icb; ci < ice; ++ci) {
           const int64_t ch = cg * c.cg_in + ci;
-          const int64_t b = (ch * l.in_h + r0) * l.in_w, e = (ch * l.in_h + r1) * l.in_w;
-          positions += e - b;
-          if (c.sw.neuron_index) nz += count_and(in, nullptr, b, e);
+          if (col0 == 0 && col1 == l.in_w) {  // whole rows: one contiguous range
+            const int64_t b = (ch * l.in_h + r0) * l.in_w, e = (ch * l.in_h + r1) * l.in_w;
+            positions += e - b;
+            if (c.sw.neuron_index) nz += count_and(in, nullptr, b, e);
+            continue;
+          }
+          for (int64_t row = r0; row < r1; ++row) {
+            const int64_t b = (ch * l.in_h + row) * l.in_w + col0;
+            positions += col1 - col0;
+            if (c.sw.neuron_index) nz += count_and(in, nullptr, b, b + col1 - col0);
+          }
         }
       }
     }
@@ -401,10 +429,10 @@ void weight_bytes(const LayerCtx& c, int64_t o, int64_t i, Counters& k, int64_t&
   bytes += wb + xb;
 }
 
-// Output elements of (oc seg o, oh seg h): stores through the Encoder (or dense) and returns
-// the Encoder cycles.
+// Output elements of (oc seg o, oh seg h, ow seg x): stores through the Encoder (or dense) and
+// returns the Encoder cycles.
 int64_t output_bytes(const LayerCtx& c, const uint64_t* out, int64_t out_bit0, int64_t o,
-                     int64_t h, Counters& k, int64_t& bytes) {
+                     int64_t h, int64_t x, Counters& k, int64_t& bytes) {
   const LayerWork& l = *c.l;
   const Spec& sp = *c.spec;
   const int64_t ob = compiler::seg_begin(o, c.t.oc_seg_size);
@@ -414,13 +442,21 @@ int64_t output_bytes(const LayerCtx& c, const uint64_t* out, int64_t out_bit0, i
   if (l.kind == LayerKind::kConv) {
     const int64_t ohb = compiler::seg_begin(h, c.t.oh_seg_size);
     const int64_t ohe = compiler::seg_end(h, c.t.oh_seg_size, l.out_h);
+    const int64_t ows = ow_size_of(c);
+    const int64_t owb = compiler::seg_begin(x, ows), owe = compiler::seg_end(x, ows, l.out_w);
+    // Whole rows form one range per channel; a column segment one range per row.
+    const bool whole = owb == 0 && owe == l.out_w;
     for (int64_t m = ob; m < oe; ++m) {
-      const int64_t b = (m * l.out_h + ohb) * l.out_w, e = (m * l.out_h + ohe) * l.out_w;
-      positions += e - b;
-      if (c.sw.encoder) {
-        const WalkResult w = walk(nullptr, out, b, e, el);
-        nz += w.pairs;
-        enc += w.cycles;
+      for (int64_t row = ohb; row < (whole ? ohb + 1 : ohe); ++row) {
+        const int64_t row0 = (m * l.out_h + row) * l.out_w;
+        const int64_t b = whole ? (m * l.out_h + ohb) * l.out_w : row0 + owb;
+        const int64_t e = whole ? (m * l.out_h + ohe) * l.out_w : row0 + owe;
+        positions += e - b;
+        if (c.sw.encoder) {
+          const WalkResult w = walk(nullptr, out, b, e, el);
+          nz += w.pairs;
+          enc += w.cycles;
+        }
       }
     }
   } else {
@@ -444,13 +480,15 @@ int64_t output_bytes(const LayerCtx& c, const uint64_t* out, int64_t out_bit0, i
   return enc;
 }
 
-int64_t psum_elems(const LayerCtx& c, int64_t o, int64_t h) {
+int64_t psum_elems(const LayerCtx& c, int64_t o, int64_t h, int64_t x) {
   const LayerWork& l = *c.l;
   const int64_t n_oc = compiler::seg_end(o, c.t.oc_seg_size, l.rows) -
                        compiler::seg_begin(o, c.t.oc_seg_size);
   if (l.kind != LayerKind::kConv) return n_oc;
+  const int64_t ows = ow_size_of(c);
   return n_oc * (compiler::seg_end(h, c.t.oh_seg_size, l.out_h) -
-                 compiler::seg_begin(h, c.t.oh_seg_size)) * l.out_w;
+                 compiler::seg_begin(h, c.t.oh_seg_size)) *
+         (compiler::seg_end(x, ows, l.out_w) - compiler::seg_begin(x, ows));
 }
 
 // The tile events of one pass given its compute cells. `in`/`out` are the sample's bit
@@ -465,7 +503,8 @@ std::vector<TileEvents> pass_events(const LayerCtx& c, const std::vector<Cell>& 
   for (const compiler::SubOp& so : c.subs) {
     TileEvents te;
     int64_t load = 0, store = 0;
-    if (so.load_input) input_bytes(c, in, in_bit0, so.oc_seg, so.oh_seg, so.ic_seg, k, load);
+    if (so.load_input)
+      input_bytes(c, in, in_bit0, so.oc_seg, so.oh_seg, so.ic_seg, so.ow_seg, k, load);
     if (so.load_weights && !c.opt.weights_on_chip) {
       weight_bytes(c, so.oc_seg, so.ic_seg, k, load);
       if (first_weights && c.quantized && !c.opt.dense_weight_traffic) {
@@ -475,7 +514,7 @@ std::vector<TileEvents> pass_events(const LayerCtx& c, const std::vector<Cell>& 
       }
       first_weights = false;
     }
-    const int64_t pe = psum_elems(c, so.oc_seg, so.oh_seg);
+    const int64_t pe = psum_elems(c, so.oc_seg, so.oh_seg, so.ow_seg);
     if (so.load_psum) {
       const int64_t b = bytes_of_bits(pe * sp.psum_bits);
       k.psum_bytes += b;
@@ -489,7 +528,7 @@ std::vector<TileEvents> pass_events(const LayerCtx& c, const std::vector<Cell>& 
     }
     if (so.store_output) {
       if (output_through_matrix) {
-        enc = output_bytes(c, out, out_bit0, so.oc_seg, so.oh_seg, k, store);
+        enc = output_bytes(c, out, out_bit0, so.oc_seg, so.oh_seg, so.ow_seg, k, store);
       } else {  // LSTM gate rows: stored dense for the cell-update tile
         const int64_t b = bytes_of_bits(pe * sp.psum_bits);
         k.psum_bytes += b;
@@ -497,7 +536,7 @@ std::vector<TileEvents> pass_events(const LayerCtx& c, const std::vector<Cell>& 
       }
     }
     const Cell& cell =
-        cells[static_cast<size_t>(cell_index(c.t, so.oc_seg, so.oh_seg, so.ic_seg))];
+        cells[static_cast<size_t>(cell_index(c.t, so.oc_seg, so.oh_seg, so.ic_seg, so.ow_seg))];
     te.load = load_cycles(load, sp.dram);
     te.store = store_cycles(store, sp.dram);
     te.compute = std::max(cell.cycles, enc);
@@ -642,88 +681,6 @@ std::vector<TileEvents> vector_layer_events(const Spec& sp, const ModeSwitches& 
 }
 
 
-// The tiling search. compiler::plan_layer minimises off-chip traffic only; with a cycle-level
-// walk that restarts at every input-channel segment, traffic-optimal tilings can cut the
-// columns so thin that compute dominates (a 4096-wide FC layer in 64-column slices). So the
-// Sieve compiler picks, among the tilings that fit every buffer (NBin, NBout, SB and the index
-// buffers NIBin, SIB), the least estimated time max(traffic / load bandwidth + sub-ops ×
-// t_start, compute), where
-// compute = groups × pixels × ic segments × ceil(segment columns / rate) and rate = positions
-// the walk advances a cycle at the average densities; ties go to less traffic, then to larger
-// segments. The reuse for a tiling is compiler::plan_with_tiling's.
-struct TilingCost {
-  compiler::LayerGeometry g;
-  compiler::BufferCapacity cap;
-  int64_t kernel = 1;   // columns per input channel (kh·kw)
-  int64_t pixels = 1;   // output pixels
-  int64_t tn = 16;
-  int64_t nibin_bits = 0;  // 0 = no neuron index
-  int64_t sib_bits = 0;    // 0 = no synapse index
-  double load_bw = 1;
-  int64_t startup = 0;  // t_start of a transfer
-  double rate = 1;
-};
-
-std::vector<int64_t> ceil_sizes(int64_t total) {  // every distinct ceil(total / n), largest first
-  std::vector<int64_t> out;
-  for (int64_t n = 1; n <= total;) {
-    const int64_t s = ceil_div(total, n);
-    out.push_back(s);
-    if (s == 1) break;
-    n = std::max(n + 1, ceil_div(total, s - 1));
-  }
-  return out;
-}
-
-Result<compiler::LayerPlan> plan_tiling(const TilingCost& c) {
-  const compiler::LayerGeometry& g = c.g;
-  bool found = false;
-  compiler::LayerPlan best;
-  double best_time = 0, best_traffic = 0;
-  for (int64_t oc : ceil_sizes(g.out_c)) {
-    const int64_t oc_n = ceil_div(g.out_c, oc);
-    const int64_t groups = oc_n * ceil_div(oc, c.tn);
-    for (int64_t oh : ceil_sizes(g.out_h)) {
-      if (static_cast<double>(g.out_w * oh * oc) * g.bytes_per_element >
-          static_cast<double>(c.cap.nbout))
-        continue;
-      const int64_t rows_in = std::min(g.in_h, (oh - 1) * g.stride_h + g.kh);
-      for (int64_t ic : ceil_sizes(g.in_c)) {
-        if (c.nibin_bits > 0 && g.in_w * rows_in * ic > c.nibin_bits) continue;
-        if (c.sib_bits > 0 && ceil_div(oc, c.tn) * ic * c.kernel > c.sib_bits) continue;
-        compiler::Tiling t;
-        t.oc_seg_size = oc;
-        t.oc_seg_n = oc_n;
-        t.oh_seg_size = oh;
-        t.oh_seg_n = ceil_div(g.out_h, oh);
-        t.ic_seg_size = ic;
-        t.ic_seg_n = ceil_div(g.in_c, ic);
-        if (!compiler::fits(g, t, c.cap)) continue;
-        const compiler::LayerPlan p = compiler::plan_with_tiling(g, t);
-        const double traffic = p.traffic.of(p.reuse);
-        const double compute =
-            static_cast<double>(groups * c.pixels * t.ic_seg_n) *
-            std::ceil(static_cast<double>(ic * c.kernel) / c.rate);
-        const double subops = static_cast<double>(oc_n * t.oh_seg_n * t.ic_seg_n);
-        const double time =
-            std::max(traffic / c.load_bw + subops * static_cast<double>(c.startup), compute);
-        if (!found || time < best_time * (1 - 1e-12) ||
-            (time <= best_time * (1 + 1e-12) && traffic < best_traffic * (1 - 1e-12))) {
-          found = true;
-          best = p;
-          best_time = time;
-          best_traffic = traffic;
-        }
-      }
-    }
-  }
-  if (!found)
-    return invalid_argument(
-        "no tiling fits the buffers: input {}x{}x{}, output {}x{}x{}, kernel {}x{}", g.in_c,
-        g.in_h, g.in_w, g.out_c, g.out_h, g.out_w, g.kh, g.kw);
-  return best;
-}
-
 }  // namespace
 
 Result<LayerStats> simulate_layer(const Spec& spec, Mode mode, const SimOptions& opt,
@@ -826,28 +783,44 @@ Result<LayerStats> simulate_layer(const Spec& spec, Mode mode, const SimOptions&
     cap.nbin = spec.nbin_bytes / 2;
     cap.nbout = spec.nbout_bytes / 2;
     cap.sb = opt.weights_on_chip ? std::numeric_limits<int64_t>::max() / 4 : spec.sb_bytes / 2;
-    TilingCost cost;
-    cost.g = g;
-    cost.cap = cap;
-    cost.kernel = conv ? c.k : 1;
-    cost.pixels = conv ? l.out_h * l.out_w : 1;
-    cost.tn = spec.tn;
-    cost.nibin_bits = sw.neuron_index ? spec.nibin_bytes / 2 * 8 : 0;
-    cost.sib_bits = sw.synapse_index && !opt.dense_weight_traffic && !opt.weights_on_chip
-                        ? spec.sib_bytes / 2 * 8
-                        : 0;
-    cost.load_bw = spec.dram.load_bytes_per_cycle;
-    cost.startup = spec.dram.startup_cycles;
+    // The tiling: compiler::plan_layer over the tilings that fit every buffer — the value
+    // buffers in `cap`, the index buffers NIBin and SIB in `accept` — with this model's estimate
+    // of time as the cost (see perf.h).
+    const int64_t kernel = conv ? c.k : 1;
+    const int64_t pixels = conv ? l.out_h * l.out_w : 1;
+    const int64_t nibin_bits = sw.neuron_index ? spec.nibin_bytes / 2 * 8 : 0;
+    const int64_t sib_bits = sw.synapse_index && !opt.dense_weight_traffic && !opt.weights_on_chip
+                                 ? spec.sib_bytes / 2 * 8
+                                 : 0;
+    auto accept = [&](const compiler::Tiling& t) {
+      // NIBin: one bit per input position of the segment; SIB: one bit per weight column per
+      // group of T_n rows (shared by the group's PEs).
+      const int64_t rows_in = std::min(g.in_h, (t.oh_seg_size - 1) * g.stride_h + g.kh);
+      if (nibin_bits > 0 && compiler::segment_in_w(g, t) * rows_in * t.ic_seg_size > nibin_bits)
+        return false;
+      return !(sib_bits > 0 &&
+               ceil_div(t.oc_seg_size, spec.tn) * t.ic_seg_size * kernel > sib_bits);
+    };
     // Positions the walk advances per cycle at the layer's average densities.
     const double s_d =
         sw.synapse_index
             ? std::max(union_density, 1.0 / static_cast<double>(l.rows * l.cols))
             : 1.0;
     const double n_d = sw.neuron_index ? in_density : 1.0;
-    cost.rate = std::min({static_cast<double>(c.lim.window),
-                          static_cast<double>(c.lim.stored) / s_d,
-                          static_cast<double>(c.lim.pairs) / (s_d * n_d)});
-    Result<compiler::LayerPlan> plan = plan_tiling(cost);
+    const double rate = std::min({static_cast<double>(c.lim.window),
+                                  static_cast<double>(c.lim.stored) / s_d,
+                                  static_cast<double>(c.lim.pairs) / (s_d * n_d)});
+    const double load_bw = spec.dram.load_bytes_per_cycle;
+    const auto startup = static_cast<double>(spec.dram.startup_cycles);
+    auto estimated_time = [&](const compiler::LayerPlan& p) {
+      const compiler::Tiling& t = p.tiling;
+      const int64_t groups = t.oc_seg_n * ceil_div(t.oc_seg_size, spec.tn);
+      const double compute = static_cast<double>(groups * pixels * t.ic_seg_n) *
+                             std::ceil(static_cast<double>(t.ic_seg_size * kernel) / rate);
+      const auto subops = static_cast<double>(t.oc_seg_n * t.oh_seg_n * t.ic_seg_n * t.ow_seg_n);
+      return std::max(p.traffic.of(p.reuse) / load_bw + subops * startup, compute);
+    };
+    Result<compiler::LayerPlan> plan = compiler::plan_layer(g, cap, accept, estimated_time);
     if (!plan.ok()) return plan.status().with_context("sieve: layer " + l.name);
     c.t = plan->tiling;
     c.reuse = plan->reuse;
@@ -859,7 +832,8 @@ Result<LayerStats> simulate_layer(const Spec& spec, Mode mode, const SimOptions&
           static_cast<int64_t>(gi));
     st.reuse = compiler::reuse_name(c.reuse);
 
-    const size_t ncells = static_cast<size_t>(c.t.oc_seg_n * c.t.oh_seg_n * c.t.ic_seg_n);
+    const size_t ncells =
+        static_cast<size_t>(c.t.ow_seg_n * c.t.oc_seg_n * c.t.oh_seg_n * c.t.ic_seg_n);
     std::vector<Cell> static_c;
     if (!sw.neuron_index) {
       static_c.assign(ncells, Cell{});
@@ -879,18 +853,19 @@ Result<LayerStats> simulate_layer(const Spec& spec, Mode mode, const SimOptions&
           if (conv) {
             for (int64_t oy = 0; oy < l.out_h; ++oy) {
               const int64_t h = oy / c.t.oh_seg_size;
+              const int64_t ows = ow_size_of(c);
               for (int64_t ox = 0; ox < l.out_w; ++ox)
                 for (int64_t cg = 0; cg < l.group; ++cg) {
                   gather_conv(c, in, oy, ox, cg, vec);
-                  vector_cells(c, vec.data(), h, cg, cells);
+                  vector_cells(c, vec.data(), h, ox / ows, cg, cells);
                 }
             }
           } else if (l.kind == LayerKind::kLstm) {
             std::fill(vec.begin(), vec.end(), 0);
             or_range(vec.data(), in, pass * l.cols, l.cols);
-            vector_cells(c, vec.data(), 0, 0, cells);
+            vector_cells(c, vec.data(), 0, 0, 0, cells);
           } else {
-            vector_cells(c, in, 0, 0, cells);
+            vector_cells(c, in, 0, 0, 0, cells);
           }
         }
         const bool lstm = l.kind == LayerKind::kLstm;

@@ -35,22 +35,30 @@
 // Encoder: each output channel's rows of a stored segment are walked with window
 // encoder_window and select encoder_select (non-zeros); it runs beside the PEs.
 //
-// Tiling. compiler::plan_layer chooses the tiling and reuse with half of each ping-pong buffer
-// (NBin/2, NBout/2, SB/2) and the layer's measured densities: input density = non-zero
-// fraction when the neuron index is on (else 1); weight density = union-stored fraction × aligned
-// code bits / 16 (16-bit elements, as the thesis' formulas count them). The NIBin and SIB halves
-// bound NBin and SB further: NBin ≤ NIBin bits × in_density × 2 B and SB ≤ SIB bits × T_n ×
-// w_density × 2 B. compiler::sub_ops gives the execution order. Each sub-operation then counts
-// EXACT bytes from the masks and activations in its ranges:
+// Tiling. The compiler decides (compiler/tiling.h): compiler::plan_layer searches the tilings
+// (output channels, rows, input channels; output columns too when an uncut input slab does not
+// fit NBin) with half of each ping-pong buffer (NBin/2, NBout/2, SB/2) and the layer's measured
+// densities: input density = non-zero fraction when the neuron index is on (else 1); weight
+// density = union-stored fraction × aligned code bits / 16 (16-bit elements, as the thesis'
+// formulas count them). This model supplies only two functions: `accept`, the index buffers'
+// bound (NIBin half ≥ one bit per input position of the segment; SIB half ≥ one bit per weight
+// column per T_n-row group), and `cost`, its estimate of a tiling's time,
+//   max(traffic / load bandwidth + sub-ops × t_start, groups × pixels × ic segments ×
+//       ceil(segment columns / rate)),
+// rate = positions the walk advances a cycle at the average densities (traffic alone would cut
+// a 4096-wide FC layer into 64-column slices whose walks restart at every slice).
+// compiler::sub_ops gives the execution order (column segment outermost). Each sub-operation
+// then counts EXACT bytes from the masks and activations in its ranges:
 //   input      neuron index on: non-zeros × neuron_bits/8 + positions/8 (bit string);
-//              off: positions × neuron_bits/8 (padding is generated on chip, never loaded)
+//              off: positions × neuron_bits/8 (padding is generated on chip, never loaded);
+//              whole input rows, or with a column cut the columns the segment reads
 //   weights    per group: rows × union-stored × aligned bits/8 + columns/8 (index); dense
 //              weights: rows × columns × 2 B; SimOptions::dense_weight_traffic loads the dense
 //              form while computing sparse; SimOptions::weights_on_chip loads none
 //   psums      psum_bits/8 per output element, stored and reloaded across input segments
 //   outputs    Encoder on: non-zeros × neuron_bits/8 + positions/8; off: positions × 2 B
 // Load i = load_cycles(bytes), Store i = store_cycles(bytes), Compute i = max(Σ walks over
-// (groups in the oc segment) × (pixels in the oh segment) on the ic segment's columns, vector
+// (groups in the oc segment) × (pixels in the oh, ow segments) on the ic segment's columns, vector
 // events, Encoder); hw::schedule_steps gives the layer time (N + 2 steps). Batch: samples run one
 // after another, each with its own tiles (no weight reuse across samples); per-layer numbers are
 // totals over the batch.
