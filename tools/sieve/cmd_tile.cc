@@ -163,7 +163,7 @@ int run_tile(const TileArgs& a) {
     r.plan = *plan;
     r.moved = compiler::subop_traffic(r.spec.geometry, r.plan.tiling);
     const compiler::Tiling& t = r.plan.tiling;
-    r.sub_ops = t.oc_seg_n * t.oh_seg_n * (t.depthwise ? 1 : t.ic_seg_n);
+    r.sub_ops = static_cast<int64_t>(compiler::sub_ops(t, r.plan.reuse).size());
     r.use = compiler::place(r.spec.geometry, t, r.spec.index, share);
     rows.push_back(std::move(r));
   }
