@@ -1,7 +1,5 @@
 // Cambricon-X (Zhang et al., MICRO 2016) behind the Accelerator interface: the weight-sparse
 // baseline. Mechanics and action keys: perf.h; tiling and event steps: diannao/tiled_layer.h.
-#include <filesystem>
-
 #include "sieve/hw/archs/archs.h"
 #include "sieve/hw/archs/cambricon_x/perf.h"
 #include "sieve/hw/archs/cambricon_x/spec.h"
@@ -23,26 +21,13 @@ class CambriconX : public Accelerator {
       return invalid_argument("cambricon-x: unknown mode \"{}\"; known: weight-sparse, dense",
                               o.mode);
     const bool dense = mode == "dense";
-    SimResult res;
-    res.arch = arch();
-    res.preset = std::filesystem::path(params().file).stem().string();
-    res.mode = mode;
-    res.model = w.model;
-    res.freq_ghz = spec_.freq_ghz;
-    res.batch = std::max<int64_t>(1, w.batch);
-    res.multipliers = multipliers();
-    const diannao_arch::DriverOptions opt = driver_options(spec_, o.weights_on_chip);
-    for (const LayerWork& l : w.layers) {
-      CambriconXLayer model(spec_, l, dense, o.dense_weight_traffic && !dense);
-      SIEVE_ASSIGN_OR_RETURN(
-          LayerStats s, diannao_arch::run_tiled_layer(l, model, opt, spec_.freq_ghz));
-      s.actions["control_cycle"] = s.cycles;
-      diannao_arch::scale_by_batch(s, res.batch);
-      if (s.cycles > 0)
-        s.utilization = static_cast<double>(s.macs_performed) /
-                        (static_cast<double>(multipliers()) * static_cast<double>(s.cycles));
-      res.layers.push_back(std::move(s));
-    }
+    SimResult res = diannao_arch::result_header(*this, w, mode);
+    SIEVE_RETURN_IF_ERROR(diannao_arch::run_tiled_workload(
+        w, driver_options(spec_, o.weights_on_chip), spec_.freq_ghz,
+        [&](const LayerWork& l) {
+          return CambriconXLayer(spec_, l, dense, o.dense_weight_traffic && !dense);
+        },
+        res));
     return res;
   }
 

@@ -1,7 +1,5 @@
 // DianNao (Chen et al., ASPLOS 2014) behind the Accelerator interface: the dense baseline.
 // Mechanics and action keys: perf.h; tiling and event steps: tiled_layer.h.
-#include <filesystem>
-
 #include "sieve/hw/archs/archs.h"
 #include "sieve/hw/archs/diannao/perf.h"
 #include "sieve/hw/archs/diannao/spec.h"
@@ -20,26 +18,10 @@ class DianNao : public Accelerator {
   Result<SimResult> simulate(const Workload& w, const SimOptions& o) const override {
     if (!o.mode.empty() && o.mode != "dense")
       return invalid_argument("diannao: unknown mode \"{}\"; known: dense", o.mode);
-    SimResult res;
-    res.arch = arch();
-    res.preset = std::filesystem::path(params().file).stem().string();
-    res.mode = "dense";
-    res.model = w.model;
-    res.freq_ghz = spec_.freq_ghz;
-    res.batch = std::max<int64_t>(1, w.batch);
-    res.multipliers = multipliers();
-    const DriverOptions opt = driver_options(spec_, o.weights_on_chip);
-    for (const LayerWork& l : w.layers) {
-      DianNaoLayer model(spec_, l);
-      SIEVE_ASSIGN_OR_RETURN(LayerStats s,
-                             run_tiled_layer(l, model, opt, spec_.freq_ghz));
-      s.actions["control_cycle"] = s.cycles;
-      scale_by_batch(s, res.batch);
-      if (s.cycles > 0)
-        s.utilization = static_cast<double>(s.macs_performed) /
-                        (static_cast<double>(multipliers()) * static_cast<double>(s.cycles));
-      res.layers.push_back(std::move(s));
-    }
+    SimResult res = result_header(*this, w, "dense");
+    SIEVE_RETURN_IF_ERROR(run_tiled_workload(
+        w, driver_options(spec_, o.weights_on_chip), spec_.freq_ghz,
+        [&](const LayerWork& l) { return DianNaoLayer(spec_, l); }, res));
     return res;
   }
 

@@ -1,6 +1,7 @@
 #include "sieve/hw/archs/diannao/tiled_layer.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <vector>
 
 namespace sieve::hw::diannao_arch {
@@ -263,6 +264,18 @@ void scale_by_batch(LayerStats& s, int64_t batch) {
   s.store_cycles *= batch;
   s.stall_cycles *= batch;
   s.tiles *= batch;
+}
+
+SimResult result_header(const Accelerator& acc, const Workload& w, const std::string& mode) {
+  SimResult res;
+  res.arch = acc.arch();
+  res.preset = std::filesystem::path(acc.params().file).stem().string();
+  res.mode = mode;
+  res.model = w.model;
+  res.freq_ghz = acc.freq_ghz();
+  res.batch = std::max<int64_t>(1, w.batch);
+  res.multipliers = acc.multipliers();
+  return res;
 }
 
 }  // namespace sieve::hw::diannao_arch

@@ -47,6 +47,7 @@
 #include "sieve/compiler/tiling.h"
 #include "sieve/core/assert.h"
 #include "sieve/core/status.h"
+#include "sieve/hw/core/arch.h"
 #include "sieve/hw/core/events.h"
 #include "sieve/hw/core/stats.h"
 #include "sieve/hw/core/workload.h"
@@ -112,6 +113,28 @@ Result<LayerStats> run_tiled_layer(const LayerWork& layer, const TiledLayerModel
 
 // Multiplies every count of a one-sample LayerStats by `batch` (samples run one after another).
 void scale_by_batch(LayerStats& s, int64_t batch);
+
+// A SimResult's header for `acc` running `w` in `mode` (preset stem, batch ≥ 1, multipliers).
+SimResult result_header(const Accelerator& acc, const Workload& w, const std::string& mode);
+
+// Every layer of `w` through run_tiled_layer with the model `make_model(layer)` returns; each
+// layer's control unit runs every cycle ("control_cycle"), counts are scaled by the batch and
+// utilisation is set. Appends to res.layers.
+template <typename MakeModel>
+Status run_tiled_workload(const Workload& w, const DriverOptions& options, double freq_ghz,
+                          MakeModel make_model, SimResult& res) {
+  for (const LayerWork& l : w.layers) {
+    const auto model = make_model(l);
+    SIEVE_ASSIGN_OR_RETURN(LayerStats s, run_tiled_layer(l, model, options, freq_ghz));
+    s.actions["control_cycle"] = s.cycles;
+    scale_by_batch(s, res.batch);
+    if (s.cycles > 0)
+      s.utilization = static_cast<double>(s.macs_performed) /
+                      (static_cast<double>(res.multipliers) * static_cast<double>(s.cycles));
+    res.layers.push_back(std::move(s));
+  }
+  return ok_status();
+}
 
 // Weight-matrix columns per input channel: kh·kw for conv (cols are [c, ky, kx] row-major, so
 // input channels [a, b) are the contiguous columns [a·kh·kw, b·kh·kw)), 1 otherwise.
