@@ -8,41 +8,16 @@
 #include "sieve/hw/archs/cambricon_x/perf.h"
 #include "sieve/hw/core/arch.h"
 #include "sieve/hw/energy/energy.h"
+#include "layer_builders.h"
 
 namespace sieve::hw {
 namespace {
 
 constexpr int64_t kFill = 3;  // configs/archs/cambricon-x-65nm.yaml: 4 pipeline stages
 
-LayerWork fc(int64_t rows, int64_t cols, const std::function<bool(int64_t, int64_t)>& keep) {
-  LayerWork l;
-  l.name = "fc";
-  l.kind = LayerKind::kFullyConnected;
-  l.in_c = cols;
-  l.out_c = rows;
-  l.rows = rows;
-  l.cols = cols;
-  l.weight_mask = BitVec(rows * cols);
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < cols; ++c)
-      if (keep(r, c)) l.weight_mask.set(r * cols + c);
-  l.pruned = true;
-  l.input_nz = {BitVec(cols, true)};
-  l.output_nz = {BitVec(rows, true)};
-  return l;
-}
-
-LayerWork dense_fc(int64_t rows, int64_t cols) {
-  return fc(rows, cols, [](int64_t, int64_t) { return true; });
-}
-
-Workload one(LayerWork l) {
-  Workload w;
-  w.model = "test";
-  w.batch = 1;
-  w.layers.push_back(std::move(l));
-  return w;
-}
+using testing::dense_fc;
+using testing::fc;
+using testing::one;
 
 std::unique_ptr<Accelerator> cambricon_x(const std::vector<std::string>& overrides = {}) {
   Result<std::unique_ptr<Accelerator>> a = make_accelerator("cambricon-x", overrides);

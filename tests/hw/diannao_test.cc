@@ -7,41 +7,16 @@
 #include "sieve/hw/archs/diannao/perf.h"
 #include "sieve/hw/core/arch.h"
 #include "sieve/hw/energy/energy.h"
+#include "layer_builders.h"
 
 namespace sieve::hw {
 namespace {
 
 constexpr int64_t kFill = 2;  // configs/archs/diannao-65nm.yaml: 3 pipeline stages
 
-LayerWork fc(int64_t rows, int64_t cols, const std::function<bool(int64_t, int64_t)>& keep) {
-  LayerWork l;
-  l.name = "fc";
-  l.kind = LayerKind::kFullyConnected;
-  l.in_c = cols;
-  l.out_c = rows;
-  l.rows = rows;
-  l.cols = cols;
-  l.weight_mask = BitVec(rows * cols);
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < cols; ++c)
-      if (keep(r, c)) l.weight_mask.set(r * cols + c);
-  l.pruned = true;
-  l.input_nz = {BitVec(cols, true)};
-  l.output_nz = {BitVec(rows, true)};
-  return l;
-}
-
-LayerWork dense_fc(int64_t rows, int64_t cols) {
-  return fc(rows, cols, [](int64_t, int64_t) { return true; });
-}
-
-Workload one(LayerWork l, int64_t batch = 1) {
-  Workload w;
-  w.model = "test";
-  w.batch = batch;
-  w.layers.push_back(std::move(l));
-  return w;
-}
+using testing::dense_fc;
+using testing::fc;
+using testing::one;
 
 // The expected event times below assume a 100-cycle DRAM start-up; pin it so the shared DRAM
 // assumption of the preset can change without moving them.
