@@ -269,27 +269,7 @@ Result<Shape> output_shape(const ir::Graph& g, const ir::Node& n,
 
 namespace {
 
-struct PoolGeometry {
-  ir::WindowGeometry geo;
-  size_t k = 0;
-  int64_t planes = 0;
-  Shape in_spatial, out_spatial;
-  std::vector<int64_t> in_strides;
-  int64_t in_plane = 0, out_plane = 0;
-};
-
-Result<PoolGeometry> pool_geometry(const ir::Node& n, const Tensor& x, const Shape& out_shape) {
-  PoolGeometry p;
-  SIEVE_ASSIGN_OR_RETURN(p.geo, ir::window_geometry(n, x.shape(), nullptr));
-  p.k = static_cast<size_t>(x.rank()) - 2;
-  p.planes = x.dim(0) * x.dim(1);
-  p.in_spatial.assign(x.shape().begin() + 2, x.shape().end());
-  p.out_spatial.assign(out_shape.begin() + 2, out_shape.end());
-  p.in_strides = ref::strides_of(p.in_spatial);
-  p.in_plane = shape_numel(p.in_spatial);
-  p.out_plane = shape_numel(p.out_spatial);
-  return p;
-}
+using PoolGeometry = ref::PoolShape;
 
 struct Tap {
   int64_t offset;
@@ -326,7 +306,7 @@ int64_t div_round(__int128 num, __int128 den) {
 }  // namespace
 
 Result<Tensor> max_pool(const ir::Node& n, const Tensor& x, const Shape& out_shape) {
-  SIEVE_ASSIGN_OR_RETURN(PoolGeometry p, pool_geometry(n, x, out_shape));
+  SIEVE_ASSIGN_OR_RETURN(PoolGeometry p, ref::pool_shape(n, x, out_shape));
   Tensor y(DType::kI16, out_shape);
   y.set_frac_bits(x.frac_bits());
   const int16_t* xd = x.data<int16_t>();
@@ -351,7 +331,7 @@ Result<Tensor> max_pool(const ir::Node& n, const Tensor& x, const Shape& out_sha
 
 Result<Tensor> average_pool(const ir::Node& n, const Tensor& x, const Shape& out_shape,
                             int out_frac) {
-  SIEVE_ASSIGN_OR_RETURN(PoolGeometry p, pool_geometry(n, x, out_shape));
+  SIEVE_ASSIGN_OR_RETURN(PoolGeometry p, ref::pool_shape(n, x, out_shape));
   const bool include_pad = n.attr_int("count_include_pad", 0) == 1;
   Tensor y(DType::kI16, out_shape);
   y.set_frac_bits(out_frac);

@@ -13,6 +13,7 @@
 #include "sieve/core/status.h"
 #include "sieve/core/tensor.h"
 #include "sieve/ir/graph.h"
+#include "sieve/ir/shape_inference.h"
 
 namespace sieve::runtime::ref {
 
@@ -66,5 +67,30 @@ class MultiIndex {
   std::vector<int64_t> idx_;
   bool done_ = false;
 };
+
+// The geometry of a pooling node over input x (N, C, spatial...) and output shape y_shape:
+// the window (ir::window_geometry), N·C planes, spatial extents and strides. Shared by the float
+// pooling kernels and the 16-bit fixed-point reference.
+struct PoolShape {
+  ir::WindowGeometry geo;
+  size_t k = 0;
+  int64_t planes = 0;  // N * C
+  Shape in_spatial, out_spatial;
+  std::vector<int64_t> in_strides;
+  int64_t in_plane = 0, out_plane = 0;
+};
+
+inline Result<PoolShape> pool_shape(const ir::Node& n, const Tensor& x, const Shape& y_shape) {
+  PoolShape p;
+  SIEVE_ASSIGN_OR_RETURN(p.geo, ir::window_geometry(n, x.shape(), nullptr));
+  p.k = static_cast<size_t>(x.rank()) - 2;
+  p.planes = x.dim(0) * x.dim(1);
+  p.in_spatial.assign(x.shape().begin() + 2, x.shape().end());
+  p.out_spatial.assign(y_shape.begin() + 2, y_shape.end());
+  p.in_strides = strides_of(p.in_spatial);
+  p.in_plane = shape_numel(p.in_spatial);
+  p.out_plane = shape_numel(p.out_spatial);
+  return p;
+}
 
 }  // namespace sieve::runtime::ref
