@@ -171,6 +171,18 @@ WalkLimits encoder_limits(const Spec& s) {
 // Bytes of `bits` rounded up.
 inline int64_t bytes_of_bits(int64_t bits) { return ceil_div(bits, 8); }
 
+// Off-chip bytes of `positions` neurons of which `nz` are non-zero: with a bit string (neuron
+// index or Encoder on) the non-zero values plus one bit per position, else every value. Adds
+// them to *values and *index and returns their sum.
+int64_t neuron_bytes(bool indexed, int64_t nz, int64_t positions, int neuron_bits,
+                     int64_t* values, int64_t* index) {
+  const int64_t v = bytes_of_bits((indexed ? nz : positions) * neuron_bits);
+  const int64_t x = indexed ? bytes_of_bits(positions) : 0;
+  *values += v;
+  *index += x;
+  return v + x;
+}
+
 }  // namespace
 
 int select_bit_portable(uint64_t w, int k) {
@@ -396,16 +408,8 @@ void input_bytes(const LayerCtx& c, const uint64_t* in, int64_t in_bit0, int64_t
     positions = e - b;
     if (c.sw.neuron_index) nz = count_and(in, nullptr, in_bit0 + b, in_bit0 + e);
   }
-  if (c.sw.neuron_index) {
-    const int64_t v = bytes_of_bits(nz * sp.neuron_bits), x = bytes_of_bits(positions);
-    k.in_bytes += v;
-    k.in_index_bytes += x;
-    bytes += v + x;
-  } else {
-    const int64_t v = bytes_of_bits(positions * sp.neuron_bits);
-    k.in_bytes += v;
-    bytes += v;
-  }
+  bytes += neuron_bytes(c.sw.neuron_index, nz, positions, sp.neuron_bits, &k.in_bytes,
+                        &k.in_index_bytes);
 }
 
 void weight_bytes(const LayerCtx& c, int64_t o, int64_t i, Counters& k, int64_t& bytes) {
@@ -467,16 +471,8 @@ int64_t output_bytes(const LayerCtx& c, const uint64_t* out, int64_t out_bit0, i
       enc = w.cycles;
     }
   }
-  if (c.sw.encoder) {
-    const int64_t v = bytes_of_bits(nz * sp.neuron_bits), x = bytes_of_bits(positions);
-    k.out_bytes += v;
-    k.out_index_bytes += x;
-    bytes += v + x;
-  } else {
-    const int64_t v = bytes_of_bits(positions * sp.neuron_bits);
-    k.out_bytes += v;
-    bytes += v;
-  }
+  bytes += neuron_bytes(c.sw.encoder, nz, positions, sp.neuron_bits, &k.out_bytes,
+                        &k.out_index_bytes);
   return enc;
 }
 
@@ -642,15 +638,8 @@ std::vector<TileEvents> vector_layer_events(const Spec& sp, const ModeSwitches& 
         }
       }
       int64_t load = 0, store = 0, enc = 0;
-      if (sw.neuron_index) {
-        const int64_t v = bytes_of_bits(nz * sp.neuron_bits), x = bytes_of_bits(positions);
-        k.in_bytes += v;
-        k.in_index_bytes += x;
-        load = v + x;
-      } else {
-        load = bytes_of_bits(positions * sp.neuron_bits);
-        k.in_bytes += load;
-      }
+      load = neuron_bytes(sw.neuron_index, nz, positions, sp.neuron_bits, &k.in_bytes,
+                          &k.in_index_bytes);
       int64_t outs = 0, onz = 0;
       for (int64_t ch = c0; ch < c1; ++ch) {
         const int64_t b = ch * out_hw + oy * l.out_w, e = ch * out_hw + oy1 * l.out_w;
@@ -661,15 +650,8 @@ std::vector<TileEvents> vector_layer_events(const Spec& sp, const ModeSwitches& 
           enc += w.cycles;
         }
       }
-      if (sw.encoder) {
-        const int64_t v = bytes_of_bits(onz * sp.neuron_bits), x = bytes_of_bits(outs);
-        k.out_bytes += v;
-        k.out_index_bytes += x;
-        store = v + x;
-      } else {
-        store = bytes_of_bits(outs * sp.neuron_bits);
-        k.out_bytes += store;
-      }
+      store = neuron_bytes(sw.encoder, onz, outs, sp.neuron_bits, &k.out_bytes,
+                           &k.out_index_bytes);
       const int64_t vec = ceil_div(outs * window, sp.vector_lanes);
       k.vector_cycles += vec;
       k.encoder_cycles += enc;
@@ -882,20 +864,15 @@ Result<LayerStats> simulate_layer(const Spec& spec, Mode mode, const SimOptions&
           int64_t store = bytes_of_bits(hidden * spec.psum_bits);  // c_t
           k.psum_bytes += store;
           int64_t enc = 0;
+          int64_t nz = hidden;
           if (sw.encoder) {
             const WalkResult w =
                 walk(nullptr, out, pass * hidden, (pass + 1) * hidden, encoder_limits(spec));
             enc = w.cycles;
-            const int64_t v = bytes_of_bits(w.pairs * spec.neuron_bits);
-            const int64_t x = bytes_of_bits(hidden);
-            k.out_bytes += v;
-            k.out_index_bytes += x;
-            store += v + x;
-          } else {
-            const int64_t v = bytes_of_bits(hidden * spec.neuron_bits);
-            k.out_bytes += v;
-            store += v;
+            nz = w.pairs;
           }
+          store += neuron_bytes(sw.encoder, nz, hidden, spec.neuron_bits, &k.out_bytes,
+                                &k.out_index_bytes);
           // c = f⊙c + i⊙g (2 mul + 1 add), tanh(c), h = o⊙tanh(c): 5 operations per unit.
           constexpr int64_t kCellOpsPerUnit = 5;
           const int64_t vecc = ceil_div(kCellOpsPerUnit * hidden, spec.vector_lanes);
