@@ -13,6 +13,12 @@ int64_t transfer(int64_t bytes, double bw, int64_t startup) {
 
 }  // namespace
 
+Status read_memory_spec(ParamReader& r, MemorySpec& m) {
+  SIEVE_RETURN_IF_ERROR(r.get("dram_load_bytes_per_cycle", m.load_bytes_per_cycle, 1e-6, 1e9));
+  SIEVE_RETURN_IF_ERROR(r.get("dram_store_bytes_per_cycle", m.store_bytes_per_cycle, 1e-6, 1e9));
+  return r.get("dram_startup_cycles", m.startup_cycles, int64_t{0}, int64_t{1000000000});
+}
+
 int64_t load_cycles(int64_t bytes, const MemorySpec& m) {
   return transfer(bytes, m.load_bytes_per_cycle, m.startup_cycles);
 }

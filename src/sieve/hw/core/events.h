@@ -10,6 +10,9 @@
 #include <cstdint>
 #include <span>
 
+#include "sieve/core/status.h"
+#include "sieve/hw/core/params.h"
+
 namespace sieve::hw {
 
 struct MemorySpec {
@@ -17,6 +20,10 @@ struct MemorySpec {
   double store_bytes_per_cycle = 0;  // off-chip store bandwidth (dual-port memory)
   int64_t startup_cycles = 0;        // t_start of every transfer
 };
+
+// Reads the shared off-chip memory keys of a preset: dram_load_bytes_per_cycle,
+// dram_store_bytes_per_cycle, dram_startup_cycles.
+Status read_memory_spec(ParamReader& r, MemorySpec& m);
 
 // t_start + ceil(bytes / bw); 0 when bytes == 0.
 int64_t load_cycles(int64_t bytes, const MemorySpec& m);

@@ -1,5 +1,7 @@
 #include "sieve/hw/archs/cambricon_x/spec.h"
 
+#include "sieve/hw/core/events.h"
+
 namespace sieve::hw::cambricon_x_arch {
 
 Result<CambriconXSpec> parse_spec(const ParamSet& ps) {
@@ -17,11 +19,7 @@ Result<CambriconXSpec> parse_spec(const ParamSet& ps) {
   SIEVE_RETURN_IF_ERROR(r.get("weight_bits", s.weight_bits, 1, 64));
   SIEVE_RETURN_IF_ERROR(r.get("step_index_bits", s.step_index_bits, 1, 32));
   SIEVE_RETURN_IF_ERROR(r.get("im_window", s.im_window, 1, int64_t{1} << 30));
-  SIEVE_RETURN_IF_ERROR(
-      r.get("dram_load_bytes_per_cycle", s.memory.load_bytes_per_cycle, 1e-6, 1e9));
-  SIEVE_RETURN_IF_ERROR(
-      r.get("dram_store_bytes_per_cycle", s.memory.store_bytes_per_cycle, 1e-6, 1e9));
-  SIEVE_RETURN_IF_ERROR(r.get("dram_startup_cycles", s.memory.startup_cycles, 0, 1000000000));
+  SIEVE_RETURN_IF_ERROR(read_memory_spec(r, s.memory));
   SIEVE_RETURN_IF_ERROR(r.finish());
   if (s.neuron_bits % 8 != 0)
     return invalid_argument("{}: neuron_bits = {} must be a whole number of bytes", ps.file,

@@ -1,5 +1,7 @@
 #include "sieve/hw/archs/diannao/spec.h"
 
+#include "sieve/hw/core/events.h"
+
 namespace sieve::hw::diannao_arch {
 
 Result<DianNaoSpec> parse_spec(const ParamSet& ps) {
@@ -14,11 +16,7 @@ Result<DianNaoSpec> parse_spec(const ParamSet& ps) {
   SIEVE_RETURN_IF_ERROR(r.get("ping_pong", s.ping_pong));
   SIEVE_RETURN_IF_ERROR(r.get("neuron_bits", s.neuron_bits, 8, 64));
   SIEVE_RETURN_IF_ERROR(r.get("weight_bits", s.weight_bits, 1, 64));
-  SIEVE_RETURN_IF_ERROR(
-      r.get("dram_load_bytes_per_cycle", s.memory.load_bytes_per_cycle, 1e-6, 1e9));
-  SIEVE_RETURN_IF_ERROR(
-      r.get("dram_store_bytes_per_cycle", s.memory.store_bytes_per_cycle, 1e-6, 1e9));
-  SIEVE_RETURN_IF_ERROR(r.get("dram_startup_cycles", s.memory.startup_cycles, 0, 1000000000));
+  SIEVE_RETURN_IF_ERROR(read_memory_spec(r, s.memory));
   SIEVE_RETURN_IF_ERROR(r.finish());
   if (s.neuron_bits % 8 != 0)
     return invalid_argument("{}: neuron_bits = {} must be a whole number of bytes", ps.file,

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "sieve/hw/core/events.h"
+
 namespace sieve::hw::sieve_arch {
 
 int64_t Spec::pairs_per_cycle() const { return std::min({tm, nsm_select, ssm_select}); }
@@ -35,11 +37,7 @@ Result<Spec> parse_spec(const ParamSet& ps) {
   SIEVE_RETURN_IF_ERROR(r.get("psum_bits", s.psum_bits, 1, 64));
   SIEVE_RETURN_IF_ERROR(r.get("weight_align_bits", s.weight_align_bits, 1, 16));
   SIEVE_RETURN_IF_ERROR(r.get("vector_lanes", s.vector_lanes, 1, 1 << 20));
-  SIEVE_RETURN_IF_ERROR(
-      r.get("dram_load_bytes_per_cycle", s.dram.load_bytes_per_cycle, 1e-6, 1e9));
-  SIEVE_RETURN_IF_ERROR(
-      r.get("dram_store_bytes_per_cycle", s.dram.store_bytes_per_cycle, 1e-6, 1e9));
-  SIEVE_RETURN_IF_ERROR(r.get("dram_startup_cycles", s.dram.startup_cycles, 0, kBig));
+  SIEVE_RETURN_IF_ERROR(read_memory_spec(r, s.dram));
   SIEVE_RETURN_IF_ERROR(r.finish());
   if (s.nsm_select > s.nsm_window)
     return invalid_argument("{}: nsm_select = {} exceeds nsm_window = {}", ps.file, s.nsm_select,
