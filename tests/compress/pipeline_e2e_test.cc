@@ -140,6 +140,42 @@ TEST_F(PipelineE2e, BlockPruneLocalQuantHuffmanAndContainer) {
   EXPECT_EQ(again->report.file_bytes, -1);
 }
 
+TEST_F(PipelineE2e, ValidationSplitIsHeldOutAndReported) {
+  Result<Recipe> recipe = parse_recipe(
+      "dense: {epochs: 1}\nvalidation: 16\nretrain: {steps: 1, epochs: 1}\n"
+      "prune: {fc: {method: magnitude, sparsity: 0.8}}\nquant: {finetune: {epochs: 0}}\n",
+      "val.yaml");
+  ASSERT_TRUE(recipe.ok()) << recipe.status().to_string();
+  opt_.out.clear();
+  Result<PipelineResult> r = run_pipeline(*recipe, opt_);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  const Report& rep = r->report;
+  EXPECT_EQ(rep.validation_examples, 16);
+  EXPECT_GE(rep.accuracy_val_dense, 0.0);
+  EXPECT_LE(rep.accuracy_val_dense, 1.0);
+  EXPECT_GE(rep.accuracy_val, 0.0);
+  EXPECT_GE(rep.accuracy, 0.0);
+  // The dense model trained on the 48 others, and is cached apart from a full-set model.
+  EXPECT_TRUE(logged("last 16 of the training examples held out (48 left"));
+  EXPECT_TRUE(logged("48 examples"));
+  EXPECT_TRUE(std::filesystem::exists(dense_cache_path(opt_, "lenet-300-100", 1, 1, 16)));
+  EXPECT_FALSE(std::filesystem::exists(dense_cache_path(opt_, "lenet-300-100", 1, 1)));
+  EXPECT_TRUE(logged("pruned: validation accuracy"));
+  const nlohmann::json j = report_json(rep);
+  EXPECT_EQ(j.at("validation_examples"), 16);
+  EXPECT_TRUE(j.at("accuracy_val").is_number());
+  EXPECT_NE(format_report(rep).find("validation accuracy (16 examples held out"),
+            std::string::npos);
+
+  // The option overrides the recipe; a split that leaves nothing to train on is refused.
+  opt_.validation = 64;
+  Result<PipelineResult> bad = run_pipeline(*recipe, opt_);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("val.yaml: validation"), std::string::npos)
+      << bad.status().message();
+  EXPECT_NE(bad.status().message().find("64"), std::string::npos) << bad.status().message();
+}
+
 TEST_F(PipelineE2e, UnknownLayerNameIsRefused) {
   Result<Recipe> recipe =
       parse_recipe("prune:\n  layers:\n    fc9: {method: magnitude, sparsity: 0.5}\n", "x.yaml");

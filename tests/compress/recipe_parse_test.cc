@@ -134,6 +134,60 @@ std::string error_of(const std::string& yaml) {
   return r.ok() ? "" : r.status().message();
 }
 
+TEST(RecipeParse, ValidationKey) {
+  Result<Recipe> r = parse_recipe("validation: 10000\n", "v.yaml");
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->validation, 10000);
+  Result<Recipe> d = parse_recipe("name: x\n", "v.yaml");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->validation, 0);
+  const std::string m = error_of("validation: -5\n");
+  EXPECT_NE(m.find("bad.yaml: validation: value -5 is negative"), std::string::npos) << m;
+}
+
+TEST(RecipeParse, OverridesAreAppliedBeforeChecking) {
+  const std::string base =
+      "prune:\n  fc: {method: block, block: [4, 4], sparsity: 0.9}\n"
+      "retrain: {steps: 4}\n";
+  Result<Recipe> r = parse_recipe(base, "o.yaml",
+                                  {"prune.fc.sparsity=0.85", "prune.layers.ip2.block=[8, 1]",
+                                   "retrain.epochs=3", "validation=5000", "quant.fc.bits=3"});
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_DOUBLE_EQ(r->prune_fc.sparsity, 0.85);
+  EXPECT_EQ(r->prune_fc.block, (std::vector<int64_t>{4, 4}));  // untouched keys stay
+  const PruneSettings ip2 = r->prune_for("ip2", OpKind::kFullyConnected);
+  EXPECT_EQ(ip2.block, (std::vector<int64_t>{8, 1}));
+  EXPECT_DOUBLE_EQ(ip2.sparsity, 0.85);
+  EXPECT_EQ(r->steps, 4);
+  EXPECT_EQ(r->retrain_epochs, 3);
+  EXPECT_EQ(r->validation, 5000);
+  EXPECT_EQ(r->quant_fc.bits, 3);
+  // An overridden key is checked as if written in the file.
+  Result<Recipe> typo = parse_recipe(base, "o.yaml", {"prune.fc.sparsty=0.5"});
+  ASSERT_FALSE(typo.ok());
+  EXPECT_NE(typo.status().message().find("o.yaml: prune.fc.sparsty: unknown key"),
+            std::string::npos)
+      << typo.status().message();
+  Result<Recipe> range = parse_recipe(base, "o.yaml", {"prune.fc.sparsity=1.5"});
+  ASSERT_FALSE(range.ok());
+  EXPECT_NE(range.status().message().find("prune.fc.sparsity"), std::string::npos)
+      << range.status().message();
+  // Malformed overrides name themselves.
+  for (const char* bad : {"prune.fc.sparsity", "=0.5", "prune..fc=1", "retrain.steps.x=2",
+                          "prune.fc.block=[4, 4"}) {
+    Result<Recipe> b = parse_recipe(base, "o.yaml", {bad});
+    ASSERT_FALSE(b.ok()) << bad;
+    EXPECT_NE(b.status().message().find("o.yaml"), std::string::npos) << b.status().message();
+    EXPECT_NE(b.status().message().find(std::string("override \"") + bad + "\""),
+              std::string::npos)
+        << b.status().message();
+  }
+  // An empty recipe plus overrides is a recipe.
+  Result<Recipe> empty = parse_recipe("", "e.yaml", {"retrain.steps=2"});
+  ASSERT_TRUE(empty.ok()) << empty.status().to_string();
+  EXPECT_EQ(empty->steps, 2);
+}
+
 TEST(RecipeParse, UnknownTopLevelKeyListsValidKeys) {
   const std::string m = error_of("name: x\nprunning: {}\n");
   EXPECT_NE(m.find("bad.yaml"), std::string::npos) << m;

@@ -86,6 +86,36 @@ TEST(FashionMnist, LimitKeepsFirstItems) {
   EXPECT_EQ(more->labels.size(), 64u);
 }
 
+TEST(FashionMnist, SplitValidationHoldsOutTheTail) {
+  auto all = load_fashion_mnist("train", kTiny);
+  ASSERT_TRUE(all.ok()) << all.status().to_string();
+  Dataset train = *all;
+  auto val = split_validation(train, 16);
+  ASSERT_TRUE(val.ok()) << val.status().to_string();
+  EXPECT_EQ(train.images.shape(), (Shape{48, 1, 28, 28}));
+  EXPECT_EQ(val->images.shape(), (Shape{16, 1, 28, 28}));
+  ASSERT_EQ(train.labels.size(), 48u);
+  ASSERT_EQ(val->labels.size(), 16u);
+  EXPECT_EQ(val->num_classes, all->num_classes);
+  // The two parts are the head and the tail of the original, pixel for pixel.
+  const auto px = all->images.span<float>();
+  const size_t per = 28 * 28;
+  for (size_t i = 0; i < 48 * per; ++i) ASSERT_EQ(train.images.span<float>()[i], px[i]);
+  for (size_t i = 0; i < 16 * per; ++i) ASSERT_EQ(val->images.span<float>()[i], px[48 * per + i]);
+  for (size_t i = 0; i < 16; ++i) EXPECT_EQ(val->labels[i], all->labels[48 + i]);
+  for (size_t i = 0; i < 48; ++i) EXPECT_EQ(train.labels[i], all->labels[i]);
+  // Nothing left to train on, or nothing held out: refused, naming the numbers.
+  for (int64_t n : {int64_t{0}, int64_t{-3}, int64_t{48}, int64_t{100}}) {
+    Dataset d = train;
+    auto bad = split_validation(d, n);
+    ASSERT_FALSE(bad.ok()) << n;
+    EXPECT_NE(bad.status().message().find(std::to_string(n)), std::string::npos)
+        << bad.status().message();
+    EXPECT_NE(bad.status().message().find("48"), std::string::npos) << bad.status().message();
+    EXPECT_EQ(d.labels.size(), 48u);  // untouched
+  }
+}
+
 TEST(FashionMnist, ReadIdxGzGivesRawDimsAndBytes) {
   auto f = read_idx_gz(kTiny + "/t10k-images-idx3-ubyte.gz");
   ASSERT_TRUE(f.ok()) << f.status().to_string();

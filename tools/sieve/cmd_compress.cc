@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "command.h"
 #include "sieve/compress/pipeline.h"
@@ -25,6 +26,8 @@ struct CompressArgs {
   std::string out;
   std::string cache_dir;
   int64_t limit = -1;
+  int64_t validation = -1;
+  std::vector<std::string> set;
   int threads = 0;
   bool no_cache = false;
   bool json = false;
@@ -46,7 +49,8 @@ int run_compress(const CompressArgs& a) {
       return fail(not_found("--out {}: folder {} does not exist", a.out, parent.string()));
     }
   }
-  Result<compress::Recipe> recipe = compress::load_recipe(a.recipe);
+  if (a.validation < -1) return fail(invalid_argument("--validation {} is negative", a.validation));
+  Result<compress::Recipe> recipe = compress::load_recipe(a.recipe, a.set);
   if (!recipe.ok()) return fail(recipe.status());
 
   compress::PipelineOptions o;
@@ -54,6 +58,7 @@ int run_compress(const CompressArgs& a) {
   o.data = a.data;
   o.data_dir = a.data_dir;
   o.limit = a.limit;
+  o.validation = a.validation;
   o.cache_dir = a.cache_dir;
   o.use_cache = !a.no_cache;
   o.out = a.out;
@@ -123,6 +128,12 @@ void add_compress_command(CLI::App& app) {
                   "folder of the dataset files (default: the Debian package's)");
   sub->add_option("--out", a->out, ".sieve file to write (atomically)");
   sub->add_option("--limit", a->limit, "use only the first N training and N test examples");
+  sub->add_option("--validation", a->validation,
+                  "hold out the last N training examples as a validation set (0 = none; "
+                  "default: the recipe's `validation:`)");
+  sub->add_option("--set", a->set,
+                  "override a recipe key, KEY.PATH=VALUE (repeatable), e.g. "
+                  "--set prune.fc.sparsity=0.85 --set prune.layers.ip2.block=[8,1]");
   sub->add_option("--threads", a->threads, "trainer threads (default: up to 2)");
   sub->add_option("--cache-dir", a->cache_dir,
                   "cache of trained dense models (default: $SIEVE_CACHE_DIR or ~/.cache/sieve)");

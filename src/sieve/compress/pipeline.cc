@@ -15,6 +15,7 @@
 #include "sieve/compress/schedule/iterative.h"
 #include "sieve/compress/schedule/sensitivity.h"
 #include "sieve/io/container/container.h"
+#include "sieve/io/datasets/fashion_mnist.h"
 #include "sieve/io/model_loader.h"
 #include "sieve/io/onnx/onnx.h"
 #include "sieve/train/recipes.h"
@@ -44,6 +45,7 @@ struct Ctx {
   const Recipe& recipe;
   const PipelineOptions& opt;
   Report& report;
+  int64_t validation = 0;  // examples held out of the training set (0 = none)
   template <typename... A>
   void log(fmt::format_string<A...> f, A&&... a) const {
     if (opt.log) opt.log(fmt::format(f, std::forward<A>(a)...));
@@ -83,7 +85,8 @@ Result<ir::Graph> dense_model(const Ctx& c, const io::Dataset& train_set,
   if (c.recipe.dense_epochs > 0) fit.epochs = c.recipe.dense_epochs;
   if (c.recipe.dense_lr > 0) fit.lr.base_lr = c.recipe.dense_lr;
   fit.seed = c.recipe.seed;
-  const std::string cache = dense_cache_path(o, o.model, c.recipe.seed, fit.epochs);
+  const std::string cache =
+      dense_cache_path(o, o.model, c.recipe.seed, fit.epochs, c.validation);
   std::error_code ec;
   if (o.use_cache && std::filesystem::exists(cache, ec)) {
     Result<ir::Graph> g = io::load_model(cache);
@@ -171,10 +174,11 @@ Result<double> irregularity_of(const Ctx& c, const CompressedModel& model,
 }  // namespace
 
 std::string dense_cache_path(const PipelineOptions& o, const std::string& model, uint64_t seed,
-                             int epochs) {
+                             int epochs, int64_t validation) {
   const std::string dir = o.cache_dir.empty() ? default_cache_dir() : o.cache_dir;
   std::string name = fmt::format("{}-{}-seed{}-e{}", model, o.data, seed, epochs);
   if (o.limit >= 0) name += fmt::format("-limit{}", o.limit);
+  if (validation > 0) name += fmt::format("-val{}", validation);
   return (std::filesystem::path(dir) / (name + ".onnx")).string();
 }
 
@@ -182,12 +186,13 @@ Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions&
   const auto t0 = Clock::now();
   PipelineResult result;
   Report& report = result.report;
-  const Ctx c{recipe, o, report};
+  const int64_t validation = o.validation >= 0 ? o.validation : recipe.validation;
+  const Ctx c{recipe, o, report, validation};
 
   // Data, then the dense model. Without data (bookkeeping only): the model's own (synthetic)
   // weights, one-shot pruning to the targets, no training and no accuracy.
   const bool no_data = o.data == "none";
-  io::Dataset train_set, test_set;
+  io::Dataset train_set, test_set, val_set;
   ir::Graph graph;
   if (no_data) {
     SIEVE_ASSIGN_OR_RETURN(graph, io::load_model(o.model, {.batch = 1,
@@ -198,11 +203,30 @@ Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions&
   } else {
     SIEVE_ASSIGN_OR_RETURN(train_set, train::load_dataset(o.data, "train", o.data_dir, o.limit));
     SIEVE_ASSIGN_OR_RETURN(test_set, train::load_dataset(o.data, "test", o.data_dir, o.limit));
+    if (validation > 0) {
+      Result<io::Dataset> v = io::split_validation(train_set, validation);
+      if (!v.ok()) {
+        return v.status().with_context(fmt::format("{}: validation", recipe.path.empty()
+                                                                         ? recipe.name
+                                                                         : recipe.path));
+      }
+      val_set = std::move(*v);
+      c.log("validation: the last {} of the training examples held out ({} left to train on)",
+            val_set.labels.size(), train_set.labels.size());
+    }
     SIEVE_ASSIGN_OR_RETURN(graph, dense_model(c, train_set, test_set));
     SIEVE_ASSIGN_OR_RETURN(report.accuracy_dense, evaluate(graph, test_set, o.threads));
     c.log("dense accuracy {:.2f} % ({} test examples, {:.0f}s so far)",
           100.0 * report.accuracy_dense, test_set.labels.size(), since(t0));
+    if (validation > 0) {
+      SIEVE_ASSIGN_OR_RETURN(report.accuracy_val_dense, evaluate(graph, val_set, o.threads));
+      c.log("dense validation accuracy {:.2f} %", 100.0 * report.accuracy_val_dense);
+    }
   }
+  // The set the schedule measures itself on (pruning steps, DSD, sensitivity, quantization):
+  // the validation set when there is one, else the test set.
+  const io::Dataset& score_set = validation > 0 ? val_set : test_set;
+  const char* score_name = validation > 0 ? "validation" : "test";
   const ir::Graph dense = graph.clone();
 
   // Per-layer pruning specs; the recipe's layer names must exist.
@@ -258,9 +282,9 @@ Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions&
     so.per_layer = specs;
     so.trainer = ro.trainer;
     Result<std::vector<SensitivityPoint>> pts = sensitivity_sweep(
-        graph, so, test_set, [&](const SensitivityPoint& p) {
-          c.log("sensitivity {} sparsity {:.2f}: accuracy {:.2f} %", p.layer, p.achieved,
-                100.0 * p.accuracy);
+        graph, so, score_set, [&](const SensitivityPoint& p) {
+          c.log("sensitivity {} sparsity {:.2f}: {} accuracy {:.2f} %", p.layer, p.achieved,
+                score_name, 100.0 * p.accuracy);
         });
     if (!pts.ok()) {
       if (!c.skipped(pts.status(), "sensitivity sweep")) return pts.status();
@@ -285,23 +309,24 @@ Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions&
       d.redense_epochs = recipe.dsd_dense_epochs;
       d.redense = retrain;
       d.redense.lr.base_lr = recipe.dsd_lr;
-      Result<DsdResult> dr = dense_sparse_dense(graph, specs, d, train_set, test_set, on_schedule);
+      Result<DsdResult> dr = dense_sparse_dense(graph, specs, d, train_set, score_set, on_schedule);
       if (!dr.ok()) {
         if (!c.skipped(dr.status(), "DSD")) return dr.status();
       } else {
-        c.log("DSD: sparse {:.2f} %, re-dense {:.2f} %", 100.0 * dr->accuracy_sparse,
-              100.0 * dr->accuracy_redense);
+        c.log("DSD: {} accuracy sparse {:.2f} %, re-dense {:.2f} %", score_name,
+              100.0 * dr->accuracy_sparse, 100.0 * dr->accuracy_redense);
       }
     }
     c.log("pruning: {} steps (AGP from {:.2f}), {} retraining epoch(s) per step at lr {}",
           ro.iterations, ro.initial_sparsity, ro.epochs_per_iteration, recipe.retrain_lr);
     for (const auto& [w, s] : specs) c.log("  {}: {}", w, s.to_string());
-    Result<PruneResult> pr = prune_and_retrain(graph, specs, ro, train_set, test_set, on_schedule);
+    Result<PruneResult> pr = prune_and_retrain(graph, specs, ro, train_set, score_set, on_schedule);
     if (!pr.ok()) {
       if (!c.skipped(pr.status(), "pruning")) return pr.status();
     } else {
       masks = pr->masks;
-      c.log("pruned: accuracy {:.2f} % ({:.0f}s so far)", 100.0 * pr->accuracy, since(t0));
+      c.log("pruned: {} accuracy {:.2f} % ({:.0f}s so far)", score_name, 100.0 * pr->accuracy,
+            since(t0));
     }
   }
 
@@ -350,8 +375,8 @@ Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions&
   }
   SIEVE_RETURN_IF_ERROR(decode(model));
   if ((any_quantized || any_ttq) && !no_data) {
-    SIEVE_ASSIGN_OR_RETURN(double acc_q, evaluate(model.graph, test_set, o.threads));
-    c.log("quantized: accuracy {:.2f} % before fine-tuning", 100.0 * acc_q);
+    SIEVE_ASSIGN_OR_RETURN(double acc_q, evaluate(model.graph, score_set, o.threads));
+    c.log("quantized: {} accuracy {:.2f} % before fine-tuning", score_name, 100.0 * acc_q);
     if (recipe.finetune_epochs > 0) {
       quant::FinetuneOptions fo;
       fo.fit = retrain;
@@ -374,8 +399,13 @@ Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions&
   }
   if (!no_data) {
     SIEVE_ASSIGN_OR_RETURN(report.accuracy, evaluate(model.graph, test_set, o.threads));
-    c.log("compressed: accuracy {:.2f} % (dense {:.2f} %)", 100.0 * report.accuracy,
+    c.log("compressed: test accuracy {:.2f} % (dense {:.2f} %)", 100.0 * report.accuracy,
           100.0 * report.accuracy_dense);
+    if (validation > 0) {
+      SIEVE_ASSIGN_OR_RETURN(report.accuracy_val, evaluate(model.graph, val_set, o.threads));
+      c.log("compressed: validation accuracy {:.2f} % (dense {:.2f} %)",
+            100.0 * report.accuracy_val, 100.0 * report.accuracy_val_dense);
+    }
   }
 
   // Activation Q formats.
@@ -390,6 +420,11 @@ Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions&
   model.metadata["dataset"] = o.data;
   model.metadata["accuracy_dense"] = fmt::format("{:.6f}", report.accuracy_dense);
   model.metadata["accuracy"] = fmt::format("{:.6f}", report.accuracy);
+  if (validation > 0) {
+    model.metadata["validation_examples"] = std::to_string(validation);
+    model.metadata["accuracy_val_dense"] = fmt::format("{:.6f}", report.accuracy_val_dense);
+    model.metadata["accuracy_val"] = fmt::format("{:.6f}", report.accuracy_val);
+  }
 
   // The report.
   Result<Report> made = make_report(model, recipe.huffman);
@@ -398,6 +433,9 @@ Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions&
   } else {
     made->accuracy_dense = report.accuracy_dense;
     made->accuracy = report.accuracy;
+    made->accuracy_val_dense = report.accuracy_val_dense;
+    made->accuracy_val = report.accuracy_val;
+    made->validation_examples = validation;
     made->notes = report.notes;
     report = *made;
   }

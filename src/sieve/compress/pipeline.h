@@ -30,6 +30,9 @@ struct PipelineOptions {
   std::string data = "fashion-mnist";
   std::string data_dir;  // "" = the dataset's default folder
   int64_t limit = -1;    // first N train and N test examples (tests, quick runs)
+  // Validation examples held out from the end of the training set; -1 = the recipe's
+  // `validation:` (Recipe::validation), 0 = none.
+  int64_t validation = -1;
   std::string cache_dir;  // "" = $SIEVE_CACHE_DIR, else $XDG_CACHE_HOME/sieve, else ~/.cache/sieve
   bool use_cache = true;
   std::string out;       // .sieve file to write ("" = write nothing)
@@ -49,8 +52,10 @@ struct PipelineResult {
 
 Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions& options);
 
-// The cache file of a trained zoo model: <cache>/<model>-<data>-seed<seed>-e<epochs>.onnx.
+// The cache file of a trained zoo model:
+// <cache>/<model>-<data>-seed<seed>-e<epochs>[-limit<n>][-val<n>].onnx (a model trained with a
+// validation split held out has not seen those examples, and is cached apart).
 std::string dense_cache_path(const PipelineOptions& options, const std::string& model,
-                             uint64_t seed, int epochs);
+                             uint64_t seed, int epochs, int64_t validation = 0);
 
 }  // namespace sieve::compress

@@ -241,7 +241,7 @@ Status parse_top(const Ctx& c, const YAML::Node& root, Recipe& r) {
   SIEVE_RETURN_IF_ERROR(check_map(c, root, "",
                                   {"name", "model", "description", "seed", "dense", "retrain",
                                    "prune", "quant", "coding", "dsd", "sensitivity",
-                                   "irregularity"}));
+                                   "irregularity", "validation"}));
   for (const auto& kv : root) {
     const std::string key = kv.first.as<std::string>();
     const YAML::Node& v = kv.second;
@@ -255,6 +255,9 @@ Status parse_top(const Ctx& c, const YAML::Node& root, Recipe& r) {
       SIEVE_ASSIGN_OR_RETURN(int64_t s, get_int(c, v, key));
       if (s < 0) return c.error(key, "seed {} is negative", s);
       r.seed = static_cast<uint64_t>(s);
+    } else if (key == "validation") {
+      SIEVE_ASSIGN_OR_RETURN(r.validation, get_int(c, v, key));
+      if (r.validation < 0) return c.error(key, "value {} is negative", r.validation);
     } else if (key == "dense") {
       SIEVE_RETURN_IF_ERROR(check_map(c, v, key, {"epochs", "lr"}));
       if (v["epochs"]) {
@@ -453,7 +456,56 @@ const std::vector<std::string>& prune_methods() {
   return kMethods;
 }
 
-Result<Recipe> parse_recipe(const std::string& yaml, const std::string& origin) {
+namespace {
+
+// Applies one "a.b.c=value" override to the recipe's YAML tree.
+Status apply_override(YAML::Node& root, const std::string& origin, const std::string& text) {
+  const size_t eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    return invalid_argument("{}: override \"{}\": expected KEY.PATH=VALUE", origin, text);
+  }
+  const std::string path = text.substr(0, eq);
+  std::vector<std::string> keys;
+  for (size_t b = 0;;) {
+    const size_t e = path.find('.', b);
+    keys.push_back(path.substr(b, e == std::string::npos ? std::string::npos : e - b));
+    if (keys.back().empty()) {
+      return invalid_argument("{}: override \"{}\": empty key in \"{}\"", origin, text, path);
+    }
+    if (e == std::string::npos) break;
+    b = e + 1;
+  }
+  YAML::Node value;
+  try {
+    value = YAML::Load(text.substr(eq + 1));
+  } catch (const YAML::Exception& e) {
+    return invalid_argument("{}: override \"{}\": the value is not YAML: {}", origin, text,
+                            e.msg);
+  }
+  // Node assignment copies values in yaml-cpp; reset() moves the cursor instead.
+  YAML::Node cur;
+  cur.reset(root);
+  std::string walked;
+  for (size_t i = 0; i + 1 < keys.size(); ++i) {
+    walked = join_path(walked, keys[i]);
+    YAML::Node next = cur[keys[i]];
+    if (!next || next.IsNull()) {
+      cur[keys[i]] = YAML::Node(YAML::NodeType::Map);
+      next.reset(cur[keys[i]]);
+    } else if (!next.IsMap()) {
+      return invalid_argument("{}: override \"{}\": {} is {}, not a map", origin, text, walked,
+                              node_text(next));
+    }
+    cur.reset(next);
+  }
+  cur[keys.back()] = value;
+  return ok_status();
+}
+
+}  // namespace
+
+Result<Recipe> parse_recipe(const std::string& yaml, const std::string& origin,
+                            const std::vector<std::string>& overrides) {
   const Ctx c{origin};
   YAML::Node root;
   try {
@@ -461,6 +513,17 @@ Result<Recipe> parse_recipe(const std::string& yaml, const std::string& origin) 
   } catch (const YAML::Exception& e) {
     return invalid_argument("{}: line {}, column {}: YAML syntax error: {}", origin,
                             e.mark.line + 1, e.mark.column + 1, e.msg);
+  }
+  if (!overrides.empty() && (!root || root.IsNull())) root = YAML::Node(YAML::NodeType::Map);
+  if (!overrides.empty() && !root.IsMap()) {
+    return invalid_argument("{}: the recipe is not a map of keys", origin);
+  }
+  for (const std::string& ov : overrides) {
+    try {
+      SIEVE_RETURN_IF_ERROR(apply_override(root, origin, ov));
+    } catch (const YAML::Exception& e) {
+      return invalid_argument("{}: override \"{}\": {}", origin, ov, e.msg);
+    }
   }
   if (!root || root.IsNull()) return invalid_argument("{}: the recipe is empty", origin);
   Recipe r;
@@ -476,12 +539,12 @@ Result<Recipe> parse_recipe(const std::string& yaml, const std::string& origin) 
   return r;
 }
 
-Result<Recipe> load_recipe(const std::string& path) {
+Result<Recipe> load_recipe(const std::string& path, const std::vector<std::string>& overrides) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return not_found("recipe {}: cannot open the file", path);
   std::stringstream ss;
   ss << in.rdbuf();
-  return parse_recipe(ss.str(), path);
+  return parse_recipe(ss.str(), path, overrides);
 }
 
 }  // namespace sieve::compress

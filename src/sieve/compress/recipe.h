@@ -67,6 +67,11 @@ struct Recipe {
   int dense_epochs = 0;
   double dense_lr = 0.0;
   uint64_t seed = 1;
+  // Examples held out from the end of the training set as a validation set (0 = none): the
+  // dense model, retraining, fine-tuning and calibration use the rest; every accuracy the
+  // recipe's schedule measures (pruning steps, DSD, sensitivity) is taken on it, so a recipe
+  // can be chosen without looking at the test set. `sieve compress --validation N` overrides.
+  int64_t validation = 0;
 
   // Prune -> retrain schedule (one for all layers): `steps` pruning steps on the cubic AGP
   // ramp of Zhu & Gupta from `initial_sparsity` to each layer's target, `retrain_epochs`
@@ -129,8 +134,14 @@ struct Recipe {
 const std::vector<std::string>& prune_methods();
 
 // Parses a recipe from YAML text; `origin` names it in messages (a path or "<string>").
-Result<Recipe> parse_recipe(const std::string& yaml, const std::string& origin = "<string>");
-// Reads and parses a recipe file.
-Result<Recipe> load_recipe(const std::string& path);
+// `overrides` are "key.path=value" assignments (`sieve compress --set`) applied to the YAML
+// tree before it is checked, so an overridden key is validated like one written in the file:
+// "prune.fc.sparsity=0.85", "prune.layers.ip2.block=[8, 1]", "retrain.epochs=2". The path is
+// split at dots; missing maps on the way are created; the value is parsed as YAML.
+Result<Recipe> parse_recipe(const std::string& yaml, const std::string& origin = "<string>",
+                            const std::vector<std::string>& overrides = {});
+// Reads and parses a recipe file (with optional overrides, as parse_recipe).
+Result<Recipe> load_recipe(const std::string& path,
+                           const std::vector<std::string>& overrides = {});
 
 }  // namespace sieve::compress

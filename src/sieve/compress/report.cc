@@ -145,6 +145,15 @@ std::string format_report(const Report& r) {
     out += fmt::format("  ({:+.2f} points)", 100.0 * (r.accuracy - r.accuracy_dense));
   }
   out += "\n";
+  if (r.accuracy_val_dense >= 0 || r.accuracy_val >= 0) {
+    out += fmt::format("validation accuracy ({} examples held out of training): dense {}  ->  "
+                       "compressed {}",
+                       r.validation_examples, pct(r.accuracy_val_dense), pct(r.accuracy_val));
+    if (r.accuracy_val_dense >= 0 && r.accuracy_val >= 0) {
+      out += fmt::format("  ({:+.2f} points)", 100.0 * (r.accuracy_val - r.accuracy_val_dense));
+    }
+    out += "\n";
+  }
   out += fmt::format("dense weights {} ({:.0f} bytes); biases and other parameters {} (f32, "
                      "outside the ratios)\n",
                      kbytes(r.dense_bytes), r.dense_bytes, kbytes(r.bias_bytes));
@@ -217,6 +226,9 @@ nlohmann::json report_json(const Report& r) {
           {"r_irr", r.r_irr > 0 ? nlohmann::json(r.r_irr) : nlohmann::json(nullptr)},
           {"accuracy_dense", opt(r.accuracy_dense)},
           {"accuracy", opt(r.accuracy)},
+          {"validation_examples", r.validation_examples},
+          {"accuracy_val_dense", opt(r.accuracy_val_dense)},
+          {"accuracy_val", opt(r.accuracy_val)},
           {"file_bytes", r.file_bytes >= 0 ? nlohmann::json(r.file_bytes)
                                            : nlohmann::json(nullptr)},
           {"dense_bytes", r.dense_bytes},

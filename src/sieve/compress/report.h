@@ -73,6 +73,10 @@ struct Report {
   double r_irr = -1;           // -1: not computed
   double accuracy_dense = -1;  // in [0, 1]; -1: not measured
   double accuracy = -1;
+  // On the validation examples held out of the training set (Recipe::validation); -1: none.
+  int64_t validation_examples = 0;
+  double accuracy_val_dense = -1;
+  double accuracy_val = -1;
   int64_t file_bytes = -1;     // size of the written .sieve file; -1: none written
   double seconds = 0;          // wall time of the whole pipeline
   std::vector<std::string> notes;  // stages skipped or not available, with the reason

@@ -54,4 +54,9 @@ Result<std::string> default_fashion_mnist_dir();
 Result<Dataset> load_fashion_mnist(const std::string& split, const std::string& dir = "",
                                    int64_t limit = -1);
 
+// Holds out the last `n` examples of `d` as a validation set: returns them and leaves the
+// first size - n in `d`. 0 < n < size, else an error naming both numbers. (Fashion-MNIST's
+// training file is not ordered by class; the tail is a fair sample of it.)
+Result<Dataset> split_validation(Dataset& d, int64_t n);
+
 }  // namespace sieve::io
