@@ -176,6 +176,19 @@ TEST_F(PipelineE2e, ValidationSplitIsHeldOutAndReported) {
   EXPECT_NE(bad.status().message().find("64"), std::string::npos) << bad.status().message();
 }
 
+TEST_F(PipelineE2e, DistillationTeachesTheRetraining) {
+  Result<Recipe> recipe = parse_recipe(
+      "dense: {epochs: 1}\ndistill: {alpha: 0.5, temperature: 4}\n"
+      "retrain: {steps: 1, epochs: 1}\nprune: {fc: {method: magnitude, sparsity: 0.8}}\n",
+      "kd.yaml");
+  ASSERT_TRUE(recipe.ok()) << recipe.status().to_string();
+  opt_.out.clear();
+  Result<PipelineResult> r = run_pipeline(*recipe, opt_);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_TRUE(logged("distillation: the dense model teaches every retraining"));
+  EXPECT_GE(r->report.accuracy, 0.0);
+}
+
 TEST_F(PipelineE2e, UnknownLayerNameIsRefused) {
   Result<Recipe> recipe =
       parse_recipe("prune:\n  layers:\n    fc9: {method: magnitude, sparsity: 0.5}\n", "x.yaml");

@@ -145,6 +145,26 @@ TEST(RecipeParse, ValidationKey) {
   EXPECT_NE(m.find("bad.yaml: validation: value -5 is negative"), std::string::npos) << m;
 }
 
+TEST(RecipeParse, DistillSection) {
+  Result<Recipe> off = parse_recipe("name: x\n", "d.yaml");
+  ASSERT_TRUE(off.ok());
+  EXPECT_FALSE(off->distill);
+  Result<Recipe> on = parse_recipe("distill: {alpha: 0.7, temperature: 3}\n", "d.yaml");
+  ASSERT_TRUE(on.ok()) << on.status().to_string();
+  EXPECT_TRUE(on->distill);
+  EXPECT_DOUBLE_EQ(on->distill_alpha, 0.7);
+  EXPECT_DOUBLE_EQ(on->distill_temperature, 3.0);
+  Result<Recipe> no = parse_recipe("distill: {enabled: false}\n", "d.yaml");
+  ASSERT_TRUE(no.ok());
+  EXPECT_FALSE(no->distill);
+  EXPECT_NE(error_of("distill: {alpha: 1.5}\n").find("bad.yaml: distill.alpha: value 1.5"),
+            std::string::npos);
+  EXPECT_NE(error_of("distill: {temperature: 0}\n").find("distill.temperature"),
+            std::string::npos);
+  EXPECT_NE(error_of("distill: {alfa: 0.5}\n").find("valid keys: enabled, alpha, temperature"),
+            std::string::npos);
+}
+
 TEST(RecipeParse, OverridesAreAppliedBeforeChecking) {
   const std::string base =
       "prune:\n  fc: {method: block, block: [4, 4], sparsity: 0.9}\n"

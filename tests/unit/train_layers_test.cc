@@ -232,6 +232,47 @@ TEST(TrainLoss, SoftmaxCrossEntropyGradientAndValue) {
   EXPECT_NEAR(softmax_cross_entropy(big.data(), &l, 1, 2, nullptr, nullptr), 2000.0, 1e-6);
 }
 
+TEST(TrainLoss, DistillationLossValueAndGradient) {
+  const int64_t n = 3, c = 4;
+  std::vector<float> z = {1.0f, 2.0f, 0.5f, -1.0f, 0.0f, 0.0f, 3.0f, 1.0f, -2.0f, 4.0f, 1.0f, 0.0f};
+  const std::vector<float> t = {2.0f, 1.0f, 0.0f, 0.0f, 1.0f, -1.0f, 2.5f, 0.0f,
+                                0.0f, 3.0f, 3.0f, -1.0f};
+  for (double temp : {1.0, 4.0}) {
+    std::vector<float> dz(z.size());
+    const double loss = distillation_loss(z.data(), t.data(), n, c, temp, dz.data());
+    // By hand: T² · Σ q log(q / p) with q, p the softmaxes of t / T and z / T.
+    double expect = 0.0;
+    for (int64_t i = 0; i < n; ++i) {
+      double sz = 0.0, st = 0.0;
+      for (int64_t k = 0; k < c; ++k) {
+        sz += std::exp(z[i * c + k] / temp);
+        st += std::exp(t[i * c + k] / temp);
+      }
+      for (int64_t k = 0; k < c; ++k) {
+        const double q = std::exp(t[i * c + k] / temp) / st;
+        const double p = std::exp(z[i * c + k] / temp) / sz;
+        expect += temp * temp * q * std::log(q / p);
+      }
+    }
+    EXPECT_NEAR(loss, expect / n, 1e-9) << "T " << temp;
+    EXPECT_GT(loss, 0.0);
+    const float eps = 1e-3f;
+    for (size_t i = 0; i < z.size(); ++i) {
+      const float saved = z[i];
+      z[i] = saved + eps;
+      const double lp = distillation_loss(z.data(), t.data(), n, c, temp, nullptr);
+      z[i] = saved - eps;
+      const double lm = distillation_loss(z.data(), t.data(), n, c, temp, nullptr);
+      z[i] = saved;
+      EXPECT_NEAR(dz[i], (lp - lm) / (2 * eps), 1e-4) << "T " << temp << " logit " << i;
+    }
+  }
+  // A student equal to its teacher has nothing to learn.
+  std::vector<float> d(t.size(), 1.0f);
+  EXPECT_NEAR(distillation_loss(t.data(), t.data(), n, c, 2.0, d.data()), 0.0, 1e-12);
+  for (float v : d) EXPECT_NEAR(v, 0.0f, 1e-7f);
+}
+
 // ---- forward checks against direct loops
 
 float direct_conv(const std::vector<float>& x, const std::vector<float>& w, const ConvGeometry& g,

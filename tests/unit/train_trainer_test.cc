@@ -166,6 +166,54 @@ TEST(TrainTrainer, LearnsSeparableToyProblem) {
   EXPECT_EQ(logits->shape(), (Shape{300, 3}));
 }
 
+// A student given only wrong labels still learns the task when alpha = 1 hands the loss to a
+// trained teacher's logits; with alpha = 0 it learns the wrong labels.
+TEST(TrainTrainer, DistillationFollowsTheTeacher) {
+  ToyData train = toy_data(600, 1);
+  ToyData test = toy_data(300, 2);
+  auto teacher = Trainer::create(toy_mlp());
+  ASSERT_TRUE(teacher.ok());
+  FitOptions opt;
+  opt.epochs = 8;
+  opt.batch = 32;
+  opt.lr.base_lr = 0.05;
+  ASSERT_TRUE((*teacher)->fit(train.x, train.y, opt).ok());
+  ASSERT_GT(*(*teacher)->evaluate(test.x, test.y), 0.95);
+  auto logits = (*teacher)->predict(train.x);
+  ASSERT_TRUE(logits.ok());
+  std::vector<uint8_t> wrong(train.y.size());
+  for (size_t i = 0; i < wrong.size(); ++i) wrong[i] = static_cast<uint8_t>((train.y[i] + 1) % 3);
+
+  FitOptions kd = opt;
+  kd.teacher_logits = std::make_shared<const Tensor>(*logits);
+  kd.distill_alpha = 1.0;
+  kd.distill_temperature = 2.0;
+  auto student = Trainer::create(toy_mlp());
+  ASSERT_TRUE(student.ok());
+  ASSERT_TRUE((*student)->fit(train.x, wrong, kd).ok());
+  EXPECT_GT(*(*student)->evaluate(test.x, test.y), 0.9);
+
+  kd.distill_alpha = 0.0;
+  auto plain = Trainer::create(toy_mlp());
+  ASSERT_TRUE((*plain)->fit(train.x, wrong, kd).ok());
+  EXPECT_LT(*(*plain)->evaluate(test.x, test.y), 0.2);
+
+  // Teacher logits must cover every training image; alpha and T are checked.
+  FitOptions bad = opt;
+  bad.teacher_logits = std::make_shared<const Tensor>(Tensor(DType::kF32, {10, 3}));
+  auto r = (*plain)->fit(train.x, train.y, bad);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("teacher logits: shape [10, 3], expected [600, 3]"),
+            std::string::npos)
+      << r.status().message();
+  bad.teacher_logits = kd.teacher_logits;
+  bad.distill_alpha = 1.5;
+  EXPECT_FALSE((*plain)->fit(train.x, train.y, bad).ok());
+  bad.distill_alpha = 0.5;
+  bad.distill_temperature = 0.0;
+  EXPECT_FALSE((*plain)->fit(train.x, train.y, bad).ok());
+}
+
 TEST(TrainTrainer, ProgressIsReportedPerBatch) {
   ToyData train = toy_data(100, 1);
   auto t = Trainer::create(toy_mlp());

@@ -262,6 +262,17 @@ Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions&
   retrain.sgd.momentum = recipe.momentum;
   retrain.sgd.weight_decay = recipe.weight_decay;
   retrain.seed = recipe.seed;
+  if (recipe.distill && !no_data) {
+    // The dense model's logits on the training images, once: the teacher of every retraining.
+    SIEVE_ASSIGN_OR_RETURN(auto teacher,
+                           train::Trainer::create(graph, trainer_options(train_set, o.threads)));
+    SIEVE_ASSIGN_OR_RETURN(Tensor logits, teacher->predict(train_set.images));
+    retrain.teacher_logits = std::make_shared<const Tensor>(std::move(logits));
+    retrain.distill_alpha = recipe.distill_alpha;
+    retrain.distill_temperature = recipe.distill_temperature;
+    c.log("distillation: the dense model teaches every retraining (alpha {}, temperature {})",
+          recipe.distill_alpha, recipe.distill_temperature);
+  }
   RetrainOptions ro;
   ro.iterations = recipe.steps;
   ro.initial_sparsity = recipe.initial_sparsity;

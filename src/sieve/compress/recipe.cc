@@ -241,7 +241,7 @@ Status parse_top(const Ctx& c, const YAML::Node& root, Recipe& r) {
   SIEVE_RETURN_IF_ERROR(check_map(c, root, "",
                                   {"name", "model", "description", "seed", "dense", "retrain",
                                    "prune", "quant", "coding", "dsd", "sensitivity",
-                                   "irregularity", "validation"}));
+                                   "irregularity", "validation", "distill"}));
   for (const auto& kv : root) {
     const std::string key = kv.first.as<std::string>();
     const YAML::Node& v = kv.second;
@@ -379,6 +379,24 @@ Status parse_top(const Ctx& c, const YAML::Node& root, Recipe& r) {
       SIEVE_RETURN_IF_ERROR(check_map(c, v, key, {"huffman"}));
       if (v["huffman"]) {
         SIEVE_ASSIGN_OR_RETURN(r.huffman, get_bool(c, v["huffman"], "coding.huffman"));
+      }
+    } else if (key == "distill") {
+      SIEVE_RETURN_IF_ERROR(check_map(c, v, key, {"enabled", "alpha", "temperature"}));
+      r.distill = true;  // a distill: section turns it on unless it says enabled: false
+      if (v["enabled"]) {
+        SIEVE_ASSIGN_OR_RETURN(r.distill, get_bool(c, v["enabled"], "distill.enabled"));
+      }
+      if (v["alpha"]) {
+        SIEVE_ASSIGN_OR_RETURN(r.distill_alpha, get_double(c, v["alpha"], "distill.alpha"));
+        SIEVE_RETURN_IF_ERROR(check_range(c, "distill.alpha", r.distill_alpha, 0.0, 1.0, false));
+      }
+      if (v["temperature"]) {
+        SIEVE_ASSIGN_OR_RETURN(r.distill_temperature,
+                               get_double(c, v["temperature"], "distill.temperature"));
+        if (!(r.distill_temperature > 0)) {
+          return c.error("distill.temperature", "value {} must be positive",
+                         r.distill_temperature);
+        }
       }
     } else if (key == "dsd") {
       SIEVE_RETURN_IF_ERROR(check_map(c, v, key, {"enabled", "dense_epochs", "lr"}));

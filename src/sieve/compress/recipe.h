@@ -105,6 +105,13 @@ struct Recipe {
   // Coding.
   bool huffman = true;
 
+  // Knowledge distillation (Hinton et al. 2015) in every retraining run (pruning steps, DSD,
+  // centroid fine-tuning): the dense model is the teacher; the loss mixes the cross-entropy
+  // with the labels and T² · KL to the teacher's softened outputs (train/trainer.h).
+  bool distill = false;
+  double distill_alpha = 0.5;
+  double distill_temperature = 4.0;
+
   // Dense-sparse-dense (Han et al. 2017): after the sparse stage, retrain without masks for
   // dsd_dense_epochs at dsd_lr, then re-prune and retrain.
   bool dsd = false;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 #include "sieve/core/assert.h"
 #include "sieve/runtime/kernels/blas/blas.h"
@@ -565,6 +566,49 @@ double softmax_cross_entropy(const float* logits, const uint8_t* labels, int64_t
       for (int64_t k = 0; k < classes; ++k) {
         const double p = std::exp(static_cast<double>(z[k]) - log_sum);
         d[k] = static_cast<float>((p - (k == label ? 1.0 : 0.0)) * inv_n);
+      }
+    }
+  }
+  return total * inv_n;
+}
+
+double distillation_loss(const float* logits, const float* teacher, int64_t n, int64_t classes,
+                         double temperature, float* dlogits) {
+  SIEVE_ASSERT(temperature > 0, "distillation temperature {} is not positive", temperature);
+  const double inv_n = n > 0 ? 1.0 / static_cast<double>(n) : 0.0;
+  const double inv_t = 1.0 / temperature;
+  std::vector<double> ps(static_cast<size_t>(classes)), pt(static_cast<size_t>(classes));
+  // Softmax of z / T into p; returns log of its normaliser (of z / T).
+  auto soft = [&](const float* z, std::vector<double>& p) {
+    double zmax = z[0];
+    for (int64_t k = 1; k < classes; ++k) zmax = std::max(zmax, static_cast<double>(z[k]));
+    double sum = 0.0;
+    for (int64_t k = 0; k < classes; ++k) {
+      p[static_cast<size_t>(k)] = std::exp((static_cast<double>(z[k]) - zmax) * inv_t);
+      sum += p[static_cast<size_t>(k)];
+    }
+    for (double& v : p) v /= sum;
+    return std::log(sum) + zmax * inv_t;
+  };
+  double total = 0.0;
+  for (int64_t i = 0; i < n; ++i) {
+    const float* z = logits + i * classes;
+    const float* t = teacher + i * classes;
+    const double ls = soft(z, ps);
+    const double lt = soft(t, pt);
+    double kl = 0.0;
+    for (int64_t k = 0; k < classes; ++k) {
+      const double q = pt[static_cast<size_t>(k)];
+      if (q <= 0.0) continue;
+      // log q - log p_s, each as (z / T) - log-normaliser.
+      kl += q * ((static_cast<double>(t[k]) * inv_t - lt) - (static_cast<double>(z[k]) * inv_t - ls));
+    }
+    total += temperature * temperature * kl;
+    if (dlogits != nullptr) {
+      float* d = dlogits + i * classes;
+      for (int64_t k = 0; k < classes; ++k) {
+        d[k] = static_cast<float>(temperature *
+                                  (ps[static_cast<size_t>(k)] - pt[static_cast<size_t>(k)]) * inv_n);
       }
     }
   }

@@ -101,4 +101,11 @@ void dropout_apply(const float* x, const uint8_t* mask, float scale, int64_t cou
 double softmax_cross_entropy(const float* logits, const uint8_t* labels, int64_t n, int64_t classes,
                              float* dlogits, int64_t* correct);
 
+// ---- Knowledge distillation (Hinton, Vinyals & Dean 2015), mean over the batch: the loss
+// T² · KL(softmax(teacher / T) || softmax(logits / T)) per example, whose gradient is
+// T · (softmax(logits / T) - softmax(teacher / T)); the T² keeps its gradient on the scale of
+// the cross-entropy's as T changes. Writes dlogits = that gradient / n when not nullptr.
+double distillation_loss(const float* logits, const float* teacher, int64_t n, int64_t classes,
+                         double temperature, float* dlogits);
+
 }  // namespace sieve::train

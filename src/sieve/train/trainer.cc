@@ -188,6 +188,21 @@ Result<FitSummary> Trainer::fit(const Tensor& images, std::span<const uint8_t> l
   const int64_t n = images.dim(0);
   const int64_t per = nets_[0]->input_numel();
   const int64_t classes = nets_[0]->output_shape()[0];
+  const Tensor* teacher = opt.teacher_logits.get();
+  if (teacher != nullptr) {
+    if (teacher->dtype() != DType::kF32 || teacher->shape() != Shape{n, classes}) {
+      return invalid_argument("teacher logits: shape [{}], expected [{}, {}] (f32, one row per "
+                              "training image)",
+                              fmt::join(teacher->shape(), ", "), n, classes);
+    }
+    if (!(opt.distill_alpha >= 0.0 && opt.distill_alpha <= 1.0)) {
+      return invalid_argument("distillation alpha {} outside [0, 1]", opt.distill_alpha);
+    }
+    if (!(opt.distill_temperature > 0.0)) {
+      return invalid_argument("distillation temperature {} is not positive",
+                              opt.distill_temperature);
+    }
+  }
   const int64_t batch = std::min(opt.batch, n);
   const int64_t batches = (n + batch - 1) / batch;
   const int64_t total_steps = batches * opt.epochs;
@@ -212,6 +227,8 @@ Result<FitSummary> Trainer::fit(const Tensor& images, std::span<const uint8_t> l
   std::vector<float> xb(static_cast<size_t>(batch * per));
   std::vector<uint8_t> yb(static_cast<size_t>(batch));
   std::vector<float> dlogits(static_cast<size_t>(batch * classes));
+  std::vector<float> tb(teacher != nullptr ? static_cast<size_t>(batch * classes) : 0);
+  std::vector<float> dkd(tb.size());
   std::vector<double> shard_loss(static_cast<size_t>(shards));
   std::vector<int64_t> shard_correct(static_cast<size_t>(shards));
   std::vector<Parameter>& params = nets_[0]->parameters();
@@ -239,6 +256,10 @@ Result<FitSummary> Trainer::fit(const Tensor& images, std::span<const uint8_t> l
         const int64_t idx = order[static_cast<size_t>(start + i)];
         std::memcpy(xb.data() + i * per, src + idx * per, sizeof(float) * static_cast<size_t>(per));
         yb[static_cast<size_t>(i)] = labels[static_cast<size_t>(idx)];
+        if (teacher != nullptr) {
+          std::memcpy(tb.data() + i * classes, teacher->data<float>() + idx * classes,
+                      sizeof(float) * static_cast<size_t>(classes));
+        }
       }
       for_each_shard([&](int k) {
         const int64_t s0 = shard_start(m, shards, k);
@@ -250,9 +271,19 @@ Result<FitSummary> Trainer::fit(const Tensor& images, std::span<const uint8_t> l
         Network& net = *nets_[ks];
         const float* logits = net.forward(xb.data() + s0 * per, ms, /*training=*/true);
         float* dl = dlogits.data() + s0 * classes;
-        shard_loss[ks] =
-            softmax_cross_entropy(logits, yb.data() + s0, ms, classes, dl, &shard_correct[ks]) *
-            static_cast<double>(ms);
+        double shard_mean =
+            softmax_cross_entropy(logits, yb.data() + s0, ms, classes, dl, &shard_correct[ks]);
+        if (teacher != nullptr) {
+          const double a = opt.distill_alpha;
+          float* dk = dkd.data() + s0 * classes;
+          const double kd = distillation_loss(logits, tb.data() + s0 * classes, ms, classes,
+                                              opt.distill_temperature, dk);
+          shard_mean = (1.0 - a) * shard_mean + a * kd;
+          for (int64_t i = 0; i < ms * classes; ++i) {
+            dl[i] = static_cast<float>((1.0 - a) * dl[i] + a * dk[i]);
+          }
+        }
+        shard_loss[ks] = shard_mean * static_cast<double>(ms);
         // The loss is the mean over the whole minibatch, not over the shard.
         const float scale = static_cast<float>(ms) / static_cast<float>(m);
         for (int64_t i = 0; i < ms * classes; ++i) dl[i] *= scale;

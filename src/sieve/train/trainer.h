@@ -58,6 +58,13 @@ struct FitOptions {
   // e.g. fine-tuning the shared centroids of quantized layers. The keep-masks are re-applied
   // after it, so pruned weights stay exactly zero.
   std::function<void(std::vector<Parameter>& params, double lr)> after_step;
+  // Knowledge distillation (Hinton et al. 2015): with a teacher's logits [N, classes] for the
+  // training images (same order as the images given to fit), the loss is
+  // (1 - distill_alpha) · cross-entropy(labels) + distill_alpha · T² · KL(softmax(teacher / T)
+  // || softmax(student / T)), T = distill_temperature (train/layers.h, distillation_loss).
+  std::shared_ptr<const Tensor> teacher_logits;
+  double distill_alpha = 0.5;
+  double distill_temperature = 4.0;
 };
 
 // Reported after every minibatch.
