@@ -3,6 +3,8 @@
 // degenerate shapes and the error when nothing fits.
 #include "sieve/compiler/tiling.h"
 
+#include "cli_util.h"
+
 #include "sieve/compiler/placement.h"
 #include "sieve/compress/model.h"
 #include "sieve/hw/core/workload.h"
@@ -491,24 +493,8 @@ TEST(TilingPlacement, LayerSpecMapsPoolGroupsFcAndLstm) {
 
 // ---- sieve tile ----
 
-struct CliRun {
-  int rc = -1;
-  std::string out;
-};
-
-// Runs the CLI; stderr goes to stdout so error messages can be checked.
-CliRun run_sieve(const std::string& args) {
-  const std::string cmd = std::string(SIEVE_BINARY) + " " + args + " 2>&1";
-  CliRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n = 0;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
-  const int st = pclose(p);
-  r.rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+using sieve_test::CliRun;
+using sieve_test::run_sieve;
 
 TEST(TilingCli, Vgg16Conv4_2JsonChoosesSynapseReuseNoWorseThanThesis) {
   const CliRun r = run_sieve("tile --model vgg16 --layer conv4_2 --json --input-density 0.4052");

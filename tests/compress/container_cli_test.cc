@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "cli_util.h"
 #include "compress/container_test_util.h"
 #include "sieve/core/atomic_file.h"
 #include "sieve/io/container/container.h"
@@ -13,23 +14,8 @@
 namespace sieve {
 namespace {
 
-struct CliRun {
-  int rc = -1;
-  std::string out;
-};
-
-CliRun run_sieve(const std::string& args) {
-  CliRun r;
-  const std::string cmd = std::string(SIEVE_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using sieve_test::CliRun;
+using sieve_test::run_sieve;
 
 TEST(ContainerCli, InspectListsSectionsLayersAndGraph) {
   onnx_test::ScratchDir dir;

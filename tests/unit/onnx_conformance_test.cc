@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "onnx_test_util.h"
+#include "cli_util.h"
 #include "sieve/core/atomic_file.h"
 #include "sieve/io/onnx/conformance.h"
 #include "sieve/io/onnx/onnx.h"
@@ -173,15 +174,8 @@ struct CliRun {
 };
 
 CliRun run_cli(const std::string& args) {
-  CliRun r;
-  std::string cmd = std::string(SIEVE_BINARY) + " onnx-test " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  while (std::fgets(buf, sizeof(buf), p) != nullptr) r.out += buf;
-  int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
+  const sieve_test::CliRun r = sieve_test::run_sieve("onnx-test " + args);
+  return {r.rc, r.out};
 }
 
 TEST(OnnxConformance, CommandLinePrintsOneLinePerCaseAndASummary) {

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "cli_util.h"
 #include "sieve/io/model_loader.h"
 #include "sieve/io/onnx/onnx.h"
 #include "sieve/zoo/zoo.h"
@@ -17,16 +18,12 @@
 namespace sieve {
 namespace {
 
+// out = stdout, err = stderr (kept apart: --json output must parse).
 struct CliRun {
   int rc;
-  std::string out;  // stdout
-  std::string err;  // stderr
+  std::string out;
+  std::string err;
 };
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path);
-  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
 
 // ctest runs each test in its own process, several at once: every scratch file carries the pid.
 std::string scratch(const std::string& name) {
@@ -34,18 +31,8 @@ std::string scratch(const std::string& name) {
 }
 
 CliRun run_sieve(const std::string& args) {
-  const std::string err_path = scratch("stderr.txt");
-  const std::string cmd = std::string(SIEVE_BINARY) + " " + args + " 2>" + err_path;
-  CliRun r{-1, "", ""};
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
-  int status = pclose(p);
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = slurp(err_path);
-  return r;
+  const sieve_test::CliRun r = sieve_test::run_sieve(args);
+  return {r.rc, r.stdout_only, r.stderr_only};
 }
 
 TEST(ZooCli, ListTable) {

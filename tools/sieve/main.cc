@@ -2,7 +2,9 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <exception>
 #include <memory>
+#include <new>
 
 #include "command.h"
 #include "sieve/runtime/kernels/blas/coretype.h"
@@ -35,10 +37,27 @@ int main(int argc, char** argv) {
 #define SIEVE_COMMAND(name, fn) sieve::cli::fn(app);
 #include "commands.def"
 #undef SIEVE_COMMAND
+  // Exit codes: 0 success, 1 bad input (a file, a value, a model: the message names it),
+  // 2 usage (an unknown flag, a missing argument; CLI11's own codes are folded into 2).
+  // Commands report bad input as Status values; the catch-alls below are a safety net, so that
+  // an exception that escapes a command is still a one-line error and exit 1, never an abort.
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
+  } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);  // prints the message and the usage hint
+    return 2;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "sieve: error: out of memory\n");
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "sieve: error: %s\n", e.what());
+    return 1;
   }
   return sieve::cli::g_exit_code;
 }
