@@ -3,6 +3,7 @@
 // then "N passed, M failed[, K skipped]". Exit status 1 if any case failed (with --strict, if
 // any was skipped too), 77 if cases were named but the ONNX test data is not installed (ctest
 // reports that as skipped), 0 otherwise.
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -66,6 +67,12 @@ int run_onnx_test(const OnnxTestArgs& a) {
   auto cases = io::expand_cases(paths);
   if (!cases.ok()) return fail(cases.status());
 
+  // !(in range) so that NaN fails too.
+  for (const auto& [name, v] : {std::pair{"--rtol", a.rtol}, std::pair{"--atol", a.atol}}) {
+    if (!(v >= 0 && std::isfinite(v))) {
+      return fail(invalid_argument("{} {} must be a finite number >= 0", name, v));
+    }
+  }
   io::ConformanceOptions opts;
   opts.rtol = a.rtol;
   opts.atol = a.atol;

@@ -37,10 +37,14 @@ struct RunArgs {
   int64_t batch = 250;
   std::string dump;
   bool json = false;
+  CLI::Option* dump_opt = nullptr;  // given at all (an explicit "" is refused)
 };
 
 int run_run(const RunArgs& a) {
   const auto t0 = std::chrono::steady_clock::now();
+  if (a.dump_opt != nullptr && a.dump_opt->count() > 0 && a.dump.empty()) {
+    return fail(invalid_argument("--dump-outputs \"\": the path is empty"));
+  }
   Result<compress::CompressedModel> model = hw::load_compressed_model(a.model);
   if (!model.ok()) return fail(model.status().with_context("--model"));
   Result<hw::EngineRun> run =
@@ -100,7 +104,7 @@ void add_run_command(CLI::App& app) {
                   "folder of the dataset files (default: the Debian package's)");
   sub->add_option("--limit", a->limit, "use only the first N test examples");
   sub->add_option("--batch", a->batch, "examples per engine call")->capture_default_str();
-  sub->add_option("--dump-outputs", a->dump,
+  a->dump_opt = sub->add_option("--dump-outputs", a->dump,
                   "write the final-layer outputs (docs/formats/outputs.md) to this file");
   sub->add_flag("--json", a->json, "print a JSON object");
   on_run(sub, [a] { return run_run(*a); });

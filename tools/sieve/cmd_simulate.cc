@@ -31,6 +31,10 @@ struct SimArgs {
   bool functional = false;
   std::string dump_outputs;
   bool json = false;
+  // Whether the option was given at all: an explicit "" or NaN must be refused, not mistaken
+  // for "not given".
+  CLI::Option* input_density_opt = nullptr;
+  CLI::Option* dump_outputs_opt = nullptr;
 };
 
 void add_workload_options(CLI::App* sub, SimArgs& a) {
@@ -42,7 +46,7 @@ void add_workload_options(CLI::App* sub, SimArgs& a) {
   sub->add_option("--data-dir", a.req.data_dir, "folder of the dataset files");
   sub->add_option("--limit", a.req.limit, "with --data: the first N test images")
       ->capture_default_str();
-  sub->add_option("--input-density", a.input_density,
+  a.input_density_opt = sub->add_option("--input-density", a.input_density,
                   "synthetic activations: fraction of non-zero neurons at every layer input");
   sub->add_option("--batch", a.req.batch, "synthetic activations: samples")->capture_default_str();
   sub->add_option("--seed", a.req.seed, "seed of synthetic masks and activations")
@@ -56,7 +60,10 @@ void add_workload_options(CLI::App* sub, SimArgs& a) {
 }
 
 Result<hw::Workload> workload_for(SimArgs& a, compress::CompressedModel* model) {
-  if (a.input_density >= 0) a.req.input_density = a.input_density;
+  // make_workload checks the range (NaN included).
+  if (a.input_density_opt != nullptr && a.input_density_opt->count() > 0) {
+    a.req.input_density = a.input_density;
+  }
   Result<hw::Workload> w = hw::make_workload(a.req, model);
   if (!w.ok()) return w.status().with_context("--model " + a.req.model);
   return w;
@@ -64,6 +71,9 @@ Result<hw::Workload> workload_for(SimArgs& a, compress::CompressedModel* model) 
 
 int run_simulate(SimArgs& a) {
   compress::CompressedModel model;
+  if (a.dump_outputs_opt != nullptr && a.dump_outputs_opt->count() > 0 && a.dump_outputs.empty()) {
+    return fail(invalid_argument("--dump-outputs \"\": the path is empty"));
+  }
   if (a.functional) {
     if (a.arch != "sieve")
       return fail(invalid_argument("--functional needs --arch sieve (got \"{}\")", a.arch));
@@ -164,7 +174,7 @@ void add_simulate_command(CLI::App& app) {
   add_workload_options(sub, *a);
   sub->add_flag("--functional", a->functional,
                 "also run the bit-exact functional model (sieve) on the --data inputs");
-  sub->add_option("--dump-outputs", a->dump_outputs,
+  a->dump_outputs_opt = sub->add_option("--dump-outputs", a->dump_outputs,
                   "with --functional: write the final-layer outputs (docs/formats/outputs.md)");
   on_run(sub, [a] { return run_simulate(*a); });
 }

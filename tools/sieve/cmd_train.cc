@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -98,8 +99,14 @@ int run_train(TrainArgs a) {
   opt.seed = a.seed;
   if (opt.epochs <= 0) return fail(invalid_argument("--epochs {} must be positive", opt.epochs));
   if (opt.batch <= 0) return fail(invalid_argument("--batch {} must be positive", opt.batch));
-  if (!(opt.lr.base_lr > 0))
-    return fail(invalid_argument("--lr {} must be positive", opt.lr.base_lr));
+  // Written as !(in range) so that NaN fails as well; Inf is refused explicitly.
+  if (!(opt.lr.base_lr > 0 && std::isfinite(opt.lr.base_lr)))
+    return fail(invalid_argument("--lr {} must be a positive number", opt.lr.base_lr));
+  if (!(opt.sgd.momentum >= 0 && opt.sgd.momentum < 1))
+    return fail(invalid_argument("--momentum {} must be in [0, 1)", opt.sgd.momentum));
+  if (!(opt.sgd.weight_decay >= 0 && std::isfinite(opt.sgd.weight_decay)))
+    return fail(
+        invalid_argument("--weight-decay {} must be a number >= 0", opt.sgd.weight_decay));
 
   // Data first (a missing dataset should fail before any work), then the model.
   Result<io::Dataset> train_set = train::load_dataset(a.data, "train", a.data_dir, a.limit);

@@ -35,7 +35,11 @@ size_t dtype_size(DType t) {
 
 int64_t shape_numel(const Shape& s) {
   int64_t n = 1;
-  for (int64_t d : s) n *= d;
+  for (int64_t d : s) {
+    // Wrapping would be undefined and silent; sizes from input are checked before they get here.
+    SIEVE_ASSERT(!__builtin_mul_overflow(n, d, &n), "element count of {} overflows int64",
+                 shape_str(s));
+  }
   return n;
 }
 

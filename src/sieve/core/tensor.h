@@ -33,6 +33,8 @@ template <> constexpr DType dtype_of<int64_t>() { return DType::kI64; }
 
 // A shape: dimension sizes, outermost first. Scalars have rank 0 and one element.
 using Shape = std::vector<int64_t>;
+// The element count. An overflowing product is a broken invariant (it aborts): sizes that come
+// from input are checked first with checked_numel (core/checked.h).
 int64_t shape_numel(const Shape& s);
 std::string shape_str(const Shape& s);  // "[1,3,224,224]"
 

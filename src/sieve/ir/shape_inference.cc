@@ -9,6 +9,8 @@
 #include <string_view>
 #include <utility>
 
+#include "sieve/core/checked.h"
+
 namespace sieve::ir {
 
 namespace {
@@ -1180,7 +1182,18 @@ Status infer_shapes(Graph& g) {
     SIEVE_ASSERT(outs.size() == n.outputs.size(), "{}: {} output infos for {} outputs", label(n),
                  outs.size(), n.outputs.size());
     for (size_t j = 0; j < n.outputs.size(); ++j) {
-      if (!n.outputs[j].empty()) g.values[n.outputs[j]] = outs[j];
+      if (n.outputs[j].empty()) continue;
+      // A shape from input (a --batch, a graph input's dims) may describe a tensor no machine
+      // holds: refuse it here, with the numbers, before anything allocates or counts it.
+      const Shape& s = outs[j].shape;
+      if (std::all_of(s.begin(), s.end(), [](int64_t d) { return d >= 0; })) {
+        const std::string what =
+            fmt::format("{}: output \"{}\"", describe_node(n, idx), n.outputs[j]);
+        SIEVE_ASSIGN_OR_RETURN(int64_t bytes, checked_bytes(s, outs[j].dtype, what));
+        SIEVE_RETURN_IF_ERROR(
+            check_memory(bytes, fmt::format("{} of shape {}", what, shape_str(s))));
+      }
+      g.values[n.outputs[j]] = outs[j];
     }
   }
   for (const std::string& out : g.outputs) {

@@ -5,7 +5,9 @@
 // A dimension of -1 is unknown (an Input declared with -1, or a shape operand computed at run
 // time) and propagates as -1; with every operand's value at hand (the executor) all dims are
 // known.
-// infer_shapes fills Graph::values for every value in topological order. verify checks the
+// infer_shapes fills Graph::values for every value in topological order, and refuses a value
+// whose size cannot be computed (more than 2^63 bytes) or exceeds the memory limit
+// (core/checked.h), naming the node, the value, its shape and the numbers. verify checks the
 // structure (unique names, every input defined before use, operand counts, no unknown
 // attribute names) and then infers shapes, which checks attribute kinds and values; its messages
 // name the node, the field and the value. Thread-safety: pure functions; infer_shapes and

@@ -1,6 +1,7 @@
 // Per-node parameter and multiply-accumulate counts (zoo.h: layer_stats, total_macs).
 #include <set>
 
+#include "sieve/core/checked.h"
 #include "sieve/ir/shape_inference.h"
 #include "sieve/zoo/zoo.h"
 
@@ -25,11 +26,20 @@ const Shape* shape_of(const ir::Graph& g, const std::string& value) {
   return s;
 }
 
+// Products of shapes from input (a --batch, a model file) are checked: an overflow (or an
+// unknown operand, -1) counts as unknown (-1) instead of a wrapped number.
+int64_t mul(int64_t a, int64_t b) {
+  if (a < 0 || b < 0) return -1;
+  return checked_mul(a, b).value_or(-1);
+}
+
 int64_t product(const Shape& s, size_t from) {
   int64_t p = 1;
-  for (size_t i = from; i < s.size(); ++i) p *= s[i];
+  for (size_t i = from; i < s.size(); ++i) p = mul(p, s[i]);
   return p;
 }
+
+int64_t numel(const Shape& s) { return product(s, 0); }
 
 // Operand indices that hold parameters (the rule of ir::Graph::num_parameters).
 std::vector<size_t> param_operands(ir::OpKind op) {
@@ -84,14 +94,19 @@ int64_t rnn_macs(const ir::Graph& g, const ir::Node& n, int64_t gates) {
   const int64_t dirs = (*w)[0];
   const int64_t rows = (*w)[1];  // gates · H
   const int64_t h = rows / gates;
-  int64_t per_step = rows * ((*w)[2] + (*r)[2]);
-  if (gates == 4 && n.has_input(7)) per_step += 3 * h;
+  int64_t per_step = mul(rows, checked_add((*w)[2], (*r)[2]).value_or(-1));  // dims are >= 0
+  // add(): -1 (unknown) stays unknown.
+  auto add = [](int64_t a, int64_t b) -> int64_t {
+    return a < 0 || b < 0 ? -1 : checked_add(a, b).value_or(-1);
+  };
+  if (gates == 4 && n.has_input(7)) per_step = add(per_step, mul(3, h));
   if (gates == 4 && n.has_input(8)) {
     const Shape* p = shape_of(g, n.input(8));
     if (p == nullptr || p->size() != 3) return -1;
-    per_step += (*p)[1] * (*p)[2];
+    per_step = add(per_step, mul((*p)[1], (*p)[2]));
   }
-  return seq * batch * dirs * per_step;
+  if (per_step < 0) return -1;
+  return mul(mul(mul(seq, batch), dirs), per_step);
 }
 
 int64_t node_macs(const ir::Graph& g, const ir::Node& n) {
@@ -101,20 +116,20 @@ int64_t node_macs(const ir::Graph& g, const ir::Node& n) {
       const Shape* w = shape_of(g, n.input(1));
       if (y == nullptr || w == nullptr || w->size() < 2) return -1;
       // Each output element reads C/group · prod(kernel) inputs.
-      return shape_numel(*y) * product(*w, 1);
+      return mul(numel(*y), product(*w, 1));
     }
     case ir::OpKind::kFullyConnected: {
       const Shape* y = n.outputs.empty() ? nullptr : shape_of(g, n.outputs[0]);
       const Shape* w = shape_of(g, n.input(1));
       if (y == nullptr || w == nullptr || w->size() != 2) return -1;
       const int64_t k = n.attr_int("trans_b", 1) != 0 ? (*w)[1] : (*w)[0];
-      return shape_numel(*y) * k;
+      return mul(numel(*y), k);
     }
     case ir::OpKind::kMatMul: {
       const Shape* y = n.outputs.empty() ? nullptr : shape_of(g, n.outputs[0]);
       const Shape* a = shape_of(g, n.input(0));
       if (y == nullptr || a == nullptr || a->empty()) return -1;
-      return shape_numel(*y) * a->back();
+      return mul(numel(*y), a->back());
     }
     case ir::OpKind::kLSTM: return rnn_macs(g, n, 4);
     case ir::OpKind::kGRU: return rnn_macs(g, n, 3);
@@ -189,7 +204,7 @@ std::vector<LayerStats> layer_stats(const ir::Graph& g) {
 int64_t total_macs(const ir::Graph& g) {
   int64_t total = 0;
   for (const LayerStats& s : layer_stats(g)) {
-    if (s.macs > 0) total += s.macs;
+    if (s.macs > 0) total = checked_add(total, s.macs).value_or(INT64_MAX);
   }
   return total;
 }

@@ -310,7 +310,7 @@ Status validate_prune_spec(const PruneSpec& spec, const Shape& shape, const std:
                             known_methods());
   }
   const bool has_s = spec.sparsity >= 0.0, has_q = spec.quality >= 0.0;
-  if (spec.sparsity > 1.0) {
+  if (std::isnan(spec.sparsity) || spec.sparsity > 1.0 || std::isnan(spec.quality)) {
     return invalid_argument("layer {}: sparsity = {} is outside [0, 1]", layer, spec.sparsity);
   }
   if (mth == "magnitude" || mth == "block") {

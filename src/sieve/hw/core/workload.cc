@@ -28,6 +28,7 @@
 #include <set>
 
 #include "sieve/compress/model.h"
+#include "sieve/core/checked.h"
 #include "sieve/ir/shape_inference.h"
 #include "sieve/runtime/executor.h"
 
@@ -618,8 +619,9 @@ Result<Workload> build_workload(const compress::CompressedModel& model,
       }
     }
   } else {
-    if (options.synthetic_batch < 1) {
-      return invalid_argument("synthetic_batch={} (expected >= 1)", options.synthetic_batch);
+    if (options.synthetic_batch < 1 || options.synthetic_batch > kMaxSyntheticBatch) {
+      return invalid_argument("batch {} outside 1..{}", options.synthetic_batch,
+                              kMaxSyntheticBatch);
     }
     SIEVE_RETURN_IF_ERROR(check_density(options.default_input_density, "default_input_density"));
     SIEVE_RETURN_IF_ERROR(check_density(options.default_output_density, "default_output_density"));
@@ -643,6 +645,17 @@ Result<Workload> build_workload(const compress::CompressedModel& model,
                     options.samples.size());
   } else {
     w.batch = options.synthetic_batch;
+    // The activation bits of every sample are drawn up front: refuse, with the numbers, a batch
+    // whose bits would not fit in memory before drawing any.
+    int64_t bits_per_sample = 0;
+    for (const Pending& p : layers) {
+      bits_per_sample += p.work.input_size() + p.work.output_size();
+    }
+    const std::optional<int64_t> bytes = checked_mul(bits_per_sample / 8 + 1, w.batch);
+    SIEVE_RETURN_IF_ERROR(check_memory(
+        bytes.value_or(INT64_MAX),
+        fmt::format("synthetic activations of \"{}\" ({} bits per sample) at batch {}", g.name,
+                    bits_per_sample, w.batch)));
     std::set<std::string> names;
     for (const Pending& p : layers) names.insert(p.work.name);
     for (const auto& [name, d] : options.input_density) {

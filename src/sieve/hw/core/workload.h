@@ -101,6 +101,10 @@ struct Workload {
   std::map<std::string, std::string> notes;  // e.g. "activations": "synthetic (Table 3.2 DNS)"
 };
 
+// The largest synthetic batch (samples). Simulation time grows with it; the published figures
+// use single samples, and no study here needs more than a few thousand.
+inline constexpr int64_t kMaxSyntheticBatch = int64_t{1} << 16;
+
 struct WorkloadOptions {
   // Computed activations: inputs for the graph's first input, one per sample (shape of the
   // graph input with batch 1). Leave empty for synthetic activations.
@@ -111,7 +115,7 @@ struct WorkloadOptions {
   std::map<std::string, double> input_density;
   double default_input_density = 1.0;
   double default_output_density = 1.0;
-  int64_t synthetic_batch = 1;
+  int64_t synthetic_batch = 1;  // 1..kMaxSyntheticBatch, and its bits must fit in memory
   uint64_t seed = 1;
 };
 

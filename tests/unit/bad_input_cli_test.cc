@@ -1,0 +1,79 @@
+// The CLI against the bad inputs of issue 8 that are options rather than files: an absurd
+// --batch, NaN and Inf in range-checked options, an empty --dump-outputs path, and a model
+// whose work exceeds the memory limit. Each exits 1 with a message naming the option and value.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "cli_util.h"
+#include "sieve/core/checked.h"
+
+namespace {
+
+using sieve_test::CliRun;
+using sieve_test::run_sieve;
+
+void expect_refused(const std::string& args, const std::string& want, const std::string& env = "") {
+  const CliRun r = run_sieve(args, env);
+  EXPECT_FALSE(r.signaled) << args << ": " << r.out;
+  EXPECT_EQ(r.rc, 1) << args << ": " << r.out;
+  EXPECT_NE(r.stderr_only.find(want), std::string::npos) << args << ": " << r.out;
+}
+
+TEST(BadInputCli, InspectWithAnAbsurdBatchIsRefusedWithTheNumbers) {
+  // 2^62 x 1 x 28 x 28 overflows int64 (it used to print "0 MACs").
+  expect_refused("inspect lenet5 --batch 4611686018427387904",
+                 "of shape [4611686018427387904,1,28,28] has more than 2^63 elements");
+}
+
+TEST(BadInputCli, AModelPastTheMemoryLimitIsRefusedBeforeAllocating) {
+  // lenet5 at batch 10^6: its first activation alone is 10^6 x 20 x 24 x 24 f32 (43 GiB).
+  expect_refused("inspect lenet5 --batch 1000000", "more than the memory limit of 64.0 MiB",
+                 "SIEVE_MEMORY_LIMIT=64M");
+  // The same model at a batch that fits is still fine.
+  const CliRun ok = run_sieve("inspect lenet5 --batch 2", "SIEVE_MEMORY_LIMIT=64M");
+  EXPECT_EQ(ok.rc, 0) << ok.out;
+}
+
+TEST(BadInputCli, SimulateBatchHasAnUpperBound) {
+  expect_refused("simulate --model lenet5 --batch 4611686018427387904",
+                 "batch 4611686018427387904 outside 1..65536");
+}
+
+TEST(BadInputCli, NanAndInfFailRangeChecks) {
+  expect_refused("simulate --model lenet5 --input-density nan",
+                 "--input-density nan must be in (0, 1]");
+  expect_refused("simulate --model lenet5 --input-density inf",
+                 "--input-density inf must be in (0, 1]");
+  // Refused before anything is trained or written.
+  const std::string out =
+      (std::filesystem::temp_directory_path() / "sieve_bad_input_never_written.onnx").string();
+  expect_refused("train --model lenet5 --out " + out + " --momentum inf",
+                 "--momentum inf must be in [0, 1)");
+  expect_refused("train --model lenet5 --out " + out + " --momentum nan",
+                 "--momentum nan must be in [0, 1)");
+  expect_refused("train --model lenet5 --out " + out + " --lr inf", "--lr inf must be a positive");
+  expect_refused("train --model lenet5 --out " + out + " --weight-decay nan",
+                 "--weight-decay nan must be a number >= 0");
+}
+
+TEST(BadInputCli, EmptyDumpOutputsPathIsRefused) {
+  expect_refused("run --model lenet5 --dump-outputs \"\"", "--dump-outputs \"\": the path is empty");
+  expect_refused("simulate --model lenet5 --functional --data fashion-mnist --dump-outputs \"\"",
+                 "--dump-outputs \"\": the path is empty");
+}
+
+TEST(CheckedArithmetic, MultiplyAndNumel) {
+  EXPECT_EQ(sieve::checked_mul(int64_t{1} << 31, int64_t{1} << 31), int64_t{1} << 62);
+  EXPECT_FALSE(sieve::checked_mul(int64_t{1} << 32, int64_t{1} << 31).has_value());
+  EXPECT_FALSE(sieve::checked_add(INT64_MAX, 1).has_value());
+  EXPECT_EQ(sieve::checked_numel({2, 3, 4}), 24);
+  EXPECT_FALSE(sieve::checked_numel({int64_t{1} << 62, 784}).has_value());
+  EXPECT_FALSE(sieve::checked_numel({-1, 3}).has_value());
+  auto b = sieve::checked_bytes({int64_t{1} << 62}, sieve::DType::kF32, "x");
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.status().message(), "x of shape [4611686018427387904] has more than 2^63 bytes");
+}
+
+}  // namespace
