@@ -171,6 +171,64 @@ Result<double> irregularity_of(const Ctx& c, const CompressedModel& model,
   return irr.r_irr;
 }
 
+// The recipe key a layer's setting comes from: the layer's own override if it gives the key,
+// else the op-kind default ("prune.layers.fc1.block" or "prune.fc.block").
+std::string recipe_key(const std::set<std::string>* layer_given, const std::string& section,
+                       const std::string& node, ir::OpKind op, const std::string& key) {
+  if (layer_given != nullptr && layer_given->count(key) != 0) {
+    return fmt::format("{}.layers.{}.{}", section, node, key);
+  }
+  return fmt::format("{}.{}.{}", section, op == ir::OpKind::kConv ? "conv" : "fc", key);
+}
+
+// Checks the recipe's per-layer settings against the model's weight shapes before any data is
+// loaded or trained on, so that a block, stride, pes or region grid too large for a layer is
+// refused at once and named as the recipe file and key the user wrote.
+Status check_recipe_fits(const Recipe& recipe, const ir::Graph& graph) {
+  const std::string file = recipe.path.empty() ? recipe.name : recipe.path;
+  for (const auto& [w, n] : prunable_weights(graph)) {
+    const ir::Node* node = graph.find_node(n);
+    const Tensor* weight = graph.initializer(w);
+    if (node == nullptr || weight == nullptr) continue;
+    const PruneSettings p = recipe.prune_for(n, node->op);
+    auto pl = recipe.prune_layers.find(n);
+    const std::set<std::string>* pgiven = pl == recipe.prune_layers.end() ? nullptr
+                                                                         : &pl->second.given;
+    if (p.method != "none") {
+      Status st = validate_prune_spec(to_spec(p), weight->shape(), w);
+      if (!st.ok()) {
+        // The message names the field; map it to the recipe key.
+        std::string key = "method";
+        for (const char* k : {"block", "stride", "pes", "sparsity", "quality"}) {
+          if (st.message().find(std::string(k)) != std::string::npos) {
+            key = k;
+            break;
+          }
+        }
+        if (st.message().find("n:m") != std::string::npos) key = "n";
+        return invalid_argument("recipe {}: {}: {}", file,
+                                recipe_key(pgiven, "prune", n, node->op, key), st.message());
+      }
+    }
+    const QuantSettings q = recipe.quant_for(n, node->op);
+    if (recipe.quant_enabled && q.bits > 0 && !q.ttq && !weight->shape().empty()) {
+      const int64_t rows = weight->shape()[0];
+      const int64_t cols = rows > 0 ? weight->numel() / rows : 0;
+      if (q.region_rows > std::max<int64_t>(rows, 1) || q.region_cols > std::max<int64_t>(cols, 1)) {
+        auto ql = recipe.quant_layers.find(n);
+        const std::set<std::string>* qgiven =
+            ql == recipe.quant_layers.end() ? nullptr : &ql->second.given;
+        return invalid_argument(
+            "recipe {}: {}: region grid [{}, {}] does not fit layer {} (weight {}, a {} x {} "
+            "2-D view)",
+            file, recipe_key(qgiven, "quant", n, node->op, "regions"), q.region_rows,
+            q.region_cols, n, shape_str(weight->shape()), rows, cols);
+      }
+    }
+  }
+  return ok_status();
+}
+
 }  // namespace
 
 std::string dense_cache_path(const PipelineOptions& o, const std::string& model, uint64_t seed,
@@ -188,6 +246,15 @@ Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions&
   Report& report = result.report;
   const int64_t validation = o.validation >= 0 ? o.validation : recipe.validation;
   const Ctx c{recipe, o, report, validation};
+
+  // The recipe against the model's shapes first (no weights needed): a setting that cannot fit
+  // is refused before any data is read or any epoch trained.
+  {
+    SIEVE_ASSIGN_OR_RETURN(ir::Graph shapes, io::load_model(o.model, {.batch = 1,
+                                                                      .init_weights = false,
+                                                                      .seed = recipe.seed}));
+    SIEVE_RETURN_IF_ERROR(check_recipe_fits(recipe, shapes));
+  }
 
   // Data, then the dense model. Without data (bookkeeping only): the model's own (synthetic)
   // weights, one-shot pruning to the targets, no training and no accuracy.

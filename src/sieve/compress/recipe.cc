@@ -7,7 +7,11 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
+
+#include "sieve/core/atomic_file.h"
+#include "sieve/io/yaml/yaml.h"
 
 namespace sieve::compress {
 
@@ -42,7 +46,7 @@ Status check_map(const Ctx& c, const YAML::Node& n, const std::string& path,
                    node_text(n));
   }
   for (const auto& kv : n) {
-    const std::string key = kv.first.as<std::string>();
+    const std::string key = kv.first.Scalar();
     if (std::find(valid.begin(), valid.end(), key) == valid.end()) {
       return c.error(join_path(path, key), "unknown key \"{}\"; valid keys: {}", key,
                      fmt::join(valid, ", "));
@@ -82,6 +86,9 @@ Result<int64_t> get_int(const Ctx& c, const YAML::Node& n, const std::string& pa
   }
 }
 
+// Counts stored as int are refused past INT_MAX instead of wrapping.
+constexpr int64_t kIntMax = std::numeric_limits<int>::max();
+
 Result<bool> get_bool(const Ctx& c, const YAML::Node& n, const std::string& path) {
   if (n.IsScalar()) {
     const std::string& s = n.Scalar();
@@ -120,7 +127,8 @@ Result<std::vector<int64_t>> get_sizes(const Ctx& c, const YAML::Node& n,
 
 Status check_range(const Ctx& c, const std::string& path, double v, double lo, double hi,
                    bool hi_open) {
-  if (v < lo || v > hi || (hi_open && v == hi)) {
+  // Written so that NaN fails too (get_double already refuses it; overrides and callers may not).
+  if (!(v >= lo && v <= hi) || (hi_open && v == hi)) {
     return c.error(path, "value {} outside {}{}, {}{}", v, "[", lo, hi, hi_open ? ")" : "]");
   }
   return ok_status();
@@ -133,7 +141,7 @@ Status parse_prune(const Ctx& c, const YAML::Node& n, const std::string& path,
                    PruneSettings& p) {
   SIEVE_RETURN_IF_ERROR(check_map(c, n, path, kPruneKeys));
   for (const auto& kv : n) {
-    const std::string key = kv.first.as<std::string>();
+    const std::string key = kv.first.Scalar();
     const std::string kp = join_path(path, key);
     const YAML::Node& v = kv.second;
     if (key == "method") {
@@ -180,7 +188,7 @@ Status parse_quant_layer(const Ctx& c, const YAML::Node& n, const std::string& p
                          QuantSettings& q) {
   SIEVE_RETURN_IF_ERROR(check_map(c, n, path, kQuantLayerKeys));
   for (const auto& kv : n) {
-    const std::string key = kv.first.as<std::string>();
+    const std::string key = kv.first.Scalar();
     const std::string kp = join_path(path, key);
     if (key == "bits") {
       SIEVE_ASSIGN_OR_RETURN(int64_t b, get_int(c, kv.second, kp));
@@ -243,7 +251,7 @@ Status parse_top(const Ctx& c, const YAML::Node& root, Recipe& r) {
                                    "prune", "quant", "coding", "dsd", "sensitivity",
                                    "irregularity", "validation", "distill"}));
   for (const auto& kv : root) {
-    const std::string key = kv.first.as<std::string>();
+    const std::string key = kv.first.Scalar();
     const YAML::Node& v = kv.second;
     if (key == "name") {
       SIEVE_ASSIGN_OR_RETURN(r.name, get_string(c, v, key));
@@ -263,6 +271,7 @@ Status parse_top(const Ctx& c, const YAML::Node& root, Recipe& r) {
       if (v["epochs"]) {
         SIEVE_ASSIGN_OR_RETURN(int64_t e, get_int(c, v["epochs"], "dense.epochs"));
         if (e < 0) return c.error("dense.epochs", "value {} is negative", e);
+        if (e > kIntMax) return c.error("dense.epochs", "value {} outside 0..{}", e, kIntMax);
         r.dense_epochs = static_cast<int>(e);
       }
       if (v["lr"]) {
@@ -274,7 +283,7 @@ Status parse_top(const Ctx& c, const YAML::Node& root, Recipe& r) {
                                       {"steps", "initial_sparsity", "epochs", "final_epochs",
                                        "lr", "schedule", "batch", "momentum", "weight_decay"}));
       for (const auto& e : v) {
-        const std::string k = e.first.as<std::string>();
+        const std::string k = e.first.Scalar();
         const std::string kp = "retrain." + k;
         if (k == "schedule") {
           SIEVE_ASSIGN_OR_RETURN(r.retrain_schedule, get_string(c, e.second, kp));
@@ -286,6 +295,9 @@ Status parse_top(const Ctx& c, const YAML::Node& root, Recipe& r) {
           SIEVE_ASSIGN_OR_RETURN(int64_t x, get_int(c, e.second, kp));
           if (x < (k == "steps" || k == "batch" ? 1 : 0)) {
             return c.error(kp, "value {} too small", x);
+          }
+          if (k != "batch" && x > kIntMax) {
+            return c.error(kp, "value {} outside {}..{}", x, k == "steps" ? 1 : 0, kIntMax);
           }
           if (k == "steps") r.steps = static_cast<int>(x);
           if (k == "epochs") r.retrain_epochs = static_cast<int>(x);
@@ -322,7 +334,7 @@ Status parse_top(const Ctx& c, const YAML::Node& root, Recipe& r) {
                          node_text(v["layers"]));
         }
         for (const auto& l : v["layers"]) {
-          const std::string name = l.first.as<std::string>();
+          const std::string name = l.first.Scalar();
           PruneSettings p;
           SIEVE_RETURN_IF_ERROR(parse_prune(c, l.second, "prune.layers." + name, p));
           r.prune_layers[name] = p;
@@ -346,7 +358,7 @@ Status parse_top(const Ctx& c, const YAML::Node& root, Recipe& r) {
                          node_text(v["layers"]));
         }
         for (const auto& l : v["layers"]) {
-          const std::string name = l.first.as<std::string>();
+          const std::string name = l.first.Scalar();
           QuantSettings q;
           SIEVE_RETURN_IF_ERROR(parse_quant_layer(c, l.second, "quant.layers." + name, q));
           r.quant_layers[name] = q;
@@ -358,6 +370,9 @@ Status parse_top(const Ctx& c, const YAML::Node& root, Recipe& r) {
         if (f["epochs"]) {
           SIEVE_ASSIGN_OR_RETURN(int64_t e, get_int(c, f["epochs"], "quant.finetune.epochs"));
           if (e < 0) return c.error("quant.finetune.epochs", "value {} is negative", e);
+          if (e > kIntMax) {
+            return c.error("quant.finetune.epochs", "value {} outside 0..{}", e, kIntMax);
+          }
           r.finetune_epochs = static_cast<int>(e);
         }
         if (f["lr"]) {
@@ -406,6 +421,7 @@ Status parse_top(const Ctx& c, const YAML::Node& root, Recipe& r) {
       if (v["dense_epochs"]) {
         SIEVE_ASSIGN_OR_RETURN(int64_t e, get_int(c, v["dense_epochs"], "dsd.dense_epochs"));
         if (e < 1) return c.error("dsd.dense_epochs", "value {} must be >= 1", e);
+        if (e > kIntMax) return c.error("dsd.dense_epochs", "value {} outside 1..{}", e, kIntMax);
         r.dsd_dense_epochs = static_cast<int>(e);
       }
       if (v["lr"]) {
@@ -525,13 +541,9 @@ Status apply_override(YAML::Node& root, const std::string& origin, const std::st
 Result<Recipe> parse_recipe(const std::string& yaml, const std::string& origin,
                             const std::vector<std::string>& overrides) {
   const Ctx c{origin};
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml);
-  } catch (const YAML::Exception& e) {
-    return invalid_argument("{}: line {}, column {}: YAML syntax error: {}", origin,
-                            e.mark.line + 1, e.mark.column + 1, e.msg);
-  }
+  // load_yaml refuses duplicate keys, keys that are maps or lists, and absurd nesting, so every
+  // key below is a scalar (.Scalar() cannot throw).
+  SIEVE_ASSIGN_OR_RETURN(YAML::Node root, io::load_yaml(yaml, origin));
   if (!overrides.empty() && (!root || root.IsNull())) root = YAML::Node(YAML::NodeType::Map);
   if (!overrides.empty() && !root.IsMap()) {
     return invalid_argument("{}: the recipe is not a map of keys", origin);
@@ -543,6 +555,7 @@ Result<Recipe> parse_recipe(const std::string& yaml, const std::string& origin,
       return invalid_argument("{}: override \"{}\": {}", origin, ov, e.msg);
     }
   }
+  if (!overrides.empty()) SIEVE_RETURN_IF_ERROR(io::check_yaml_tree(root, origin));
   if (!root || root.IsNull()) return invalid_argument("{}: the recipe is empty", origin);
   Recipe r;
   r.path = origin == "<string>" ? "" : origin;
@@ -558,11 +571,10 @@ Result<Recipe> parse_recipe(const std::string& yaml, const std::string& origin,
 }
 
 Result<Recipe> load_recipe(const std::string& path, const std::vector<std::string>& overrides) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return not_found("recipe {}: cannot open the file", path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_recipe(ss.str(), path, overrides);
+  // read_file refuses a directory by name (an ifstream reads it as an empty recipe).
+  Result<std::string> text = read_file(path);
+  if (!text.ok()) return text.status().with_context("recipe");
+  return parse_recipe(*text, path, overrides);
 }
 
 }  // namespace sieve::compress

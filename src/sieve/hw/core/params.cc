@@ -4,8 +4,10 @@
 
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
 #include <sstream>
+
+#include "sieve/core/atomic_file.h"
+#include "sieve/io/yaml/yaml.h"
 
 namespace sieve::hw {
 namespace {
@@ -35,22 +37,23 @@ const Param* ParamSet::find(const std::string& name) const {
 }
 
 Result<ParamSet> parse_params(const std::string& yaml, const std::string& file) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml);
-  } catch (const YAML::Exception& e) {
-    return invalid_argument("{}: YAML error: {}", file, e.what());
+  // load_yaml refuses keys that are maps or lists and duplicate keys, so the .Scalar() calls on
+  // keys below cannot throw.
+  SIEVE_ASSIGN_OR_RETURN(YAML::Node root, io::load_yaml(yaml, file));
+  if (!root.IsMap()) {
+    return invalid_argument("{}: expected a mapping at the top level, got {}", file,
+                            io::yaml_node_text(root));
   }
-  if (!root.IsMap()) return invalid_argument("{}: expected a mapping at the top level", file);
   ParamSet ps;
   ps.file = file;
   bool have_params = false;
   for (const auto& kv : root) {
-    const std::string key = kv.first.as<std::string>();
+    const std::string key = kv.first.Scalar();
     if (key == "arch") {
-      ps.arch = kv.second.as<std::string>();
+      SIEVE_ASSIGN_OR_RETURN(ps.arch, io::yaml_scalar(kv.second, file, "arch", "an arch name"));
     } else if (key == "description") {
-      ps.description = kv.second.as<std::string>();
+      SIEVE_ASSIGN_OR_RETURN(ps.description,
+                             io::yaml_scalar(kv.second, file, "description", "text"));
     } else if (key == "params") {
       have_params = true;
       if (!kv.second.IsMap())
@@ -58,24 +61,28 @@ Result<ParamSet> parse_params(const std::string& yaml, const std::string& file) 
                                 file);
       for (const auto& e : kv.second) {
         Param p;
-        p.name = e.first.as<std::string>();
+        p.name = e.first.Scalar();
         const std::string where = fmt::format("{}: params.{}", file, p.name);
         if (ps.find(p.name) != nullptr) return invalid_argument("{}: defined twice", where);
         if (!e.second.IsMap())
           return invalid_argument("{}: expected {{value: V, source: \"...\"}}", where);
         bool have_value = false;
         for (const auto& f : e.second) {
-          const std::string fk = f.first.as<std::string>();
+          const std::string fk = f.first.Scalar();
           if (fk == "value") {
-            if (!f.second.IsScalar()) return invalid_argument("{}.value: not a number", where);
-            Result<double> v = parse_number(f.second.as<std::string>());
+            if (!f.second.IsScalar()) {
+              return invalid_argument("{}.value: expected a number, got {}", where,
+                                      io::yaml_node_text(f.second));
+            }
+            Result<double> v = parse_number(f.second.Scalar());
             if (!v.ok())
               return invalid_argument("{}.value: \"{}\" is not a number", where,
-                                      f.second.as<std::string>());
+                                      f.second.Scalar());
             p.value = *v;
             have_value = true;
           } else if (fk == "source") {
-            p.source = f.second.as<std::string>();
+            SIEVE_ASSIGN_OR_RETURN(
+                p.source, io::yaml_scalar(f.second, file, "params." + p.name + ".source", "text"));
           } else {
             return invalid_argument("{}: unknown field \"{}\"; known: value, source", where, fk);
           }
@@ -96,11 +103,9 @@ Result<ParamSet> parse_params(const std::string& yaml, const std::string& file) 
 }
 
 Result<ParamSet> read_params(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) return Status(StatusCode::kNotFound, path + ": no such file");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return parse_params(ss.str(), path);
+  // read_file refuses a directory by name (an ifstream would read it as an empty file).
+  SIEVE_ASSIGN_OR_RETURN(std::string text, read_file(path));
+  return parse_params(text, path);
 }
 
 Status apply_overrides(ParamSet& ps, const std::vector<std::string>& overrides) {

@@ -19,7 +19,9 @@
 #include <set>
 #include <sstream>
 
+#include "sieve/core/atomic_file.h"
 #include "sieve/hw/core/params.h"
+#include "sieve/io/yaml/yaml.h"
 #include "sieve/ir/graph.h"
 #include "sieve/zoo/zoo.h"
 
@@ -84,7 +86,7 @@ Status check_keys(const YAML::Node& n, std::initializer_list<const char*> keys,
                   const std::string& where) {
   if (!n.IsMap()) return invalid_argument("{}: expected a mapping", where);
   for (const auto& kv : n) {
-    const std::string k = kv.first.as<std::string>();
+    const std::string k = kv.first.Scalar();  // load_yaml checked every key is a scalar
     if (std::none_of(keys.begin(), keys.end(), [&](const char* x) { return k == x; })) {
       return invalid_argument("{}: unknown key \"{}\"; known: {}", where, k, keys_of(keys));
     }
@@ -92,12 +94,20 @@ Status check_keys(const YAML::Node& n, std::initializer_list<const char*> keys,
   return ok_status();
 }
 
+// A scalar's text; `where` already names the file and the key.
+Result<std::string> scalar(const YAML::Node& n, const std::string& where) {
+  if (!n.IsScalar()) {
+    return invalid_argument("{}: expected text, got {}", where, io::yaml_node_text(n));
+  }
+  return n.Scalar();
+}
+
 Result<std::string> source_of(const YAML::Node& n, const std::string& where) {
   SIEVE_RETURN_IF_ERROR(check_keys(n, {"value", "source"}, where));
   if (!n["value"] || !n["source"]) {
     return invalid_argument("{}: expected {{value: V, source: \"...\"}}", where);
   }
-  std::string src = n["source"].as<std::string>();
+  SIEVE_ASSIGN_OR_RETURN(std::string src, scalar(n["source"], where + ".source"));
   if (src.empty()) return invalid_argument("{}: empty source", where);
   return src;
 }
@@ -184,23 +194,16 @@ Result<Spec> parse_spec(const YAML::Node& n, const std::string& where, bool eie)
 Result<Config> load_config() {
   Config c;
   c.file = thesis_config_path();
-  std::ifstream in(c.file);
-  if (!in) return not_found("cannot open {}", c.file);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  YAML::Node root;
-  try {
-    root = YAML::Load(ss.str());
-  } catch (const YAML::Exception& e) {
-    return invalid_argument("{}: YAML error: {}", c.file, e.what());
-  }
+  SIEVE_ASSIGN_OR_RETURN(std::string text, read_file(c.file));
+  // Refuses duplicate keys and keys that are maps or lists, so .Scalar() on keys is safe below.
+  SIEVE_ASSIGN_OR_RETURN(YAML::Node root, io::load_yaml(text, c.file));
   try {
     SIEVE_RETURN_IF_ERROR(check_keys(root, {"description", "networks", "eie_fc"}, c.file));
     if (!root["networks"] || !root["networks"].IsMap()) {
       return invalid_argument("{}: \"networks\" must be a mapping", c.file);
     }
     for (const auto& kv : root["networks"]) {
-      const std::string name = kv.first.as<std::string>();
+      const std::string name = kv.first.Scalar();
       const std::string where = c.file + ": networks." + name;
       const YAML::Node& n = kv.second;
       SIEVE_RETURN_IF_ERROR(check_keys(
@@ -210,8 +213,11 @@ Result<Config> load_config() {
       if (!n["zoo"] || !n["first_input_density"]) {
         return invalid_argument("{}: needs \"zoo\" and \"first_input_density\"", where);
       }
-      net.zoo = n["zoo"].as<std::string>();
-      if (n["description"]) net.description = n["description"].as<std::string>();
+      SIEVE_ASSIGN_OR_RETURN(net.zoo, scalar(n["zoo"], where + ".zoo"));
+      if (n["description"]) {
+        SIEVE_ASSIGN_OR_RETURN(net.description,
+                               scalar(n["description"], where + ".description"));
+      }
       SIEVE_ASSIGN_OR_RETURN(net.first_input_density,
                              parse_num(n["first_input_density"], where + ".first_input_density"));
       for (const char* t : {"conv", "fc", "lstm", "pool"}) {
@@ -221,7 +227,7 @@ Result<Config> load_config() {
       if (n["layers"]) {
         if (!n["layers"].IsMap()) return invalid_argument("{}.layers: expected a mapping", where);
         for (const auto& l : n["layers"]) {
-          const std::string ln = l.first.as<std::string>();
+          const std::string ln = l.first.Scalar();
           SIEVE_ASSIGN_OR_RETURN(net.layers[ln],
                                  parse_spec(l.second, where + ".layers." + ln, false));
         }
@@ -233,11 +239,12 @@ Result<Config> load_config() {
         return invalid_argument("{}: eie_fc: expected a mapping", c.file);
       for (const auto& kv : root["eie_fc"]) {
         EieEntry e;
-        e.name = kv.first.as<std::string>();
+        e.name = kv.first.Scalar();
         const std::string where = c.file + ": eie_fc." + e.name;
         SIEVE_ASSIGN_OR_RETURN(e.spec, parse_spec(kv.second, where, true));
         if (!kv.second["zoo"]) return invalid_argument("{}: needs \"zoo\"", where);
-        e.zoo = kv.second["zoo"].as<std::string>();
+        SIEVE_ASSIGN_OR_RETURN(e.zoo,
+                               scalar(kv.second["zoo"], where + ".zoo"));
         if (!e.spec.sparsity || !e.spec.block || !e.spec.bits || !e.spec.input_density ||
             !e.spec.output_density) {
           return invalid_argument(
