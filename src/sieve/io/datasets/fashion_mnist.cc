@@ -1,6 +1,7 @@
 #include "sieve/io/datasets/fashion_mnist.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -21,22 +22,70 @@ constexpr const char* kDebianDir = "/usr/share/datasets/fashion-mnist";
 constexpr const char* kProbeFile = "t10k-images-idx3-ubyte.gz";
 constexpr int kImageSide = 28;  // Fashion-MNIST images are 28x28 (Xiao et al. 2017)
 constexpr int kNumClasses = 10;
-// Larger than any IDX file we read (train images: 47,040,016 bytes); guards against a
-// corrupt or hostile gzip stream that would expand without bound.
-constexpr size_t kMaxDecompressedBytes = size_t{1} << 30;
+// The most data an IDX header may declare (elements × element size): 256 MiB, over five times
+// the largest Fashion-MNIST file (train images: 60,000 × 28 × 28 = 47,040,000 bytes). The gzip
+// stream is inflated only as far as the header declares, so a small file that claims or expands
+// to more is refused before the memory is taken.
+constexpr uint64_t kMaxIdxDataBytes = uint64_t{1} << 28;
+// An IDX header is at most 4 + 4 × 255 bytes; inflating this much first always yields it.
+constexpr size_t kHeaderProbeBytes = 1024;
+// Inflated past the declared size so that parse_idx can count a little trailing data exactly.
+constexpr size_t kTrailingSlack = size_t{1} << 16;
+
+size_t idx_element_size(uint8_t type_code);
 
 Result<std::vector<uint8_t>> read_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return invalid_argument("{}: is a directory, expected a gzip IDX file", path);
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return not_found("{}: cannot open ({})", path, std::strerror(errno));
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                             std::istreambuf_iterator<char>());
-  if (in.bad()) return io_error("{}: read error", path);
-  return bytes;
+  try {
+    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                               std::istreambuf_iterator<char>());
+    if (in.bad()) return io_error("{}: read error", path);
+    return bytes;
+  } catch (const std::ios_base::failure& e) {  // libstdc++'s filebuf throws on read errors
+    return io_error("{}: read error: {}", path, e.what());
+  }
+}
+
+constexpr uint64_t kMalformedHeader = UINT64_MAX;
+
+// The total size (header + data) an IDX prefix declares, once `prefix` holds the whole header;
+// 0 while it does not yet; kMalformedHeader if the magic is not an IDX one (parse_idx names
+// what is wrong). Declarations past kMaxIdxDataBytes are refused here, before any more is
+// inflated.
+Result<uint64_t> idx_declared_size(const std::string& path, std::span<const uint8_t> prefix) {
+  if (prefix.size() < 4) return uint64_t{0};
+  const size_t elem = idx_element_size(prefix[2]);
+  const size_t rank = prefix[3];
+  const size_t header = 4 + 4 * rank;
+  // parse_idx names a bad magic, type or rank; here only the size matters.
+  if (prefix[0] != 0 || prefix[1] != 0 || elem == 0 || rank == 0) return kMalformedHeader;
+  if (prefix.size() < header) return uint64_t{0};
+  unsigned __int128 need = elem;
+  std::vector<uint32_t> dims;
+  for (size_t i = 0; i < rank; ++i) {
+    const uint8_t* p = prefix.data() + 4 + 4 * i;
+    dims.push_back(uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3]);
+    // Clamped after each step, so the product stays below 2^61 and cannot overflow.
+    need = std::min<unsigned __int128>(need * dims.back(), kMaxIdxDataBytes + 1);
+  }
+  if (need > kMaxIdxDataBytes) {
+    return data_loss("{}: header declares dims {} of {}-byte elements, more than the {} bytes an "
+                     "IDX dataset file may hold",
+                     path, fmt::join(dims, "x"), elem, kMaxIdxDataBytes);
+  }
+  return static_cast<uint64_t>(header) + static_cast<uint64_t>(need);
 }
 
 // Decompresses a whole gzip file (one or more members) in memory. inflate() is used rather than
 // gzread() because gzread() passes non-gzip input through unchanged and reports a truncated
-// stream only as a short read.
+// stream only as a short read. It inflates the IDX header first, then at most kTrailingSlack
+// bytes more than the header declares, so a gzip bomb costs no more memory than its header
+// admits.
 Result<std::vector<uint8_t>> gunzip(const std::string& path, std::span<const uint8_t> gz) {
   if (gz.size() < 2 || gz[0] != 0x1f || gz[1] != 0x8b) {
     return data_loss("{}: not a gzip file (starts with {}, expected 0x1f 0x8b)", path,
@@ -55,26 +104,26 @@ Result<std::vector<uint8_t>> gunzip(const std::string& path, std::span<const uin
     ~Closer() { inflateEnd(z); }
   } closer{&zs};
 
-  std::vector<uint8_t> out;
-  // The gzip trailer's ISIZE (length mod 2^32) is a good first guess for one member; deflate
-  // expands at most 1032:1, so a larger ISIZE is not a trailer (garbage, several members).
-  if (gz.size() >= 18) {
-    const size_t n = gz.size();
-    const size_t isize = size_t{gz[n - 4]} | size_t{gz[n - 3]} << 8 | size_t{gz[n - 2]} << 16 |
-                         size_t{gz[n - 1]} << 24;
-    if (isize > 0 && isize <= kMaxDecompressedBytes && isize <= 1032 * n) out.reserve(isize);
-  }
+  std::vector<uint8_t> out(kHeaderProbeBytes);
+  // Until the header is in, only kHeaderProbeBytes; then the declared size + kTrailingSlack.
+  uint64_t limit = 0;
   zs.next_in = const_cast<Bytef*>(gz.data());
   zs.avail_in = static_cast<uInt>(gz.size());
   size_t produced = 0;
   for (;;) {
-    if (produced == out.size()) {  // grow: first to the reserved guess, then doubling
-      if (out.size() >= kMaxDecompressedBytes) {
-        return data_loss("{}: decompresses to more than {} bytes", path, kMaxDecompressedBytes);
+    if (limit == 0 && produced >= 4) {
+      SIEVE_ASSIGN_OR_RETURN(limit, idx_declared_size(path, {out.data(), produced}));
+      if (limit == kMalformedHeader) break;  // parse_idx names the bad magic, type or rank
+      if (limit != 0) out.resize(std::max<size_t>(produced, limit + kTrailingSlack));
+    }
+    if (produced == out.size()) {
+      if (limit != 0) {
+        return data_loss(
+            "{}: decompresses to more than {} bytes, but its IDX header declares {} (refused "
+            "without inflating the rest)",
+            path, produced, limit);
       }
-      const size_t want =
-          out.empty() ? std::max<size_t>(out.capacity(), size_t{1} << 16) : 2 * out.size();
-      out.resize(std::min(want, kMaxDecompressedBytes));
+      out.resize(out.size() + kHeaderProbeBytes);
     }
     zs.next_out = out.data() + produced;
     zs.avail_out = static_cast<uInt>(
