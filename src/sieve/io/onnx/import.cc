@@ -3,8 +3,11 @@
 #include <fmt/ranges.h>
 #include <onnx/onnx_pb.h>
 
+#include <google/protobuf/io/coded_stream.h>
+
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <set>
 #include <string>
@@ -17,6 +20,24 @@
 namespace sieve::io {
 
 namespace {
+
+// The newest default-domain opset accepted. The op mappings below follow the ONNX operator
+// changelog up to opset 21 (ONNX 1.16); a later opset may change an op's meaning, so it is
+// refused rather than guessed at.
+constexpr int64_t kMaxOpset = 21;
+// Protobuf nesting accepted when parsing (messages within messages). A model is 3 levels, each
+// subgraph (If/Loop bodies) adds 3 more; the importer takes no subgraph ops at all, and
+// protobuf's own default is 100. Deeper input is refused, not recursed into.
+constexpr int kMaxProtoNesting = 64;
+
+// ParseFromString with kMaxProtoNesting as the recursion limit.
+bool parse_limited(google::protobuf::MessageLite& m, const std::string& bytes) {
+  if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max())) return false;
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  in.SetRecursionLimit(kMaxProtoNesting);
+  return m.ParseFromCodedStream(&in) && in.ConsumedEntireMessage();
+}
 
 using ir::Attr;
 using ir::OpKind;
@@ -150,6 +171,10 @@ Status Importer::read_opsets() {
     opset_ = 1;
   }
   if (opset_ < 1) return data_loss("{}: opset_import version {} is invalid", origin_, opset_);
+  if (opset_ > kMaxOpset) {
+    return unimplemented("{}: opset_import version {} is newer than the newest supported ({})",
+                         origin_, opset_, kMaxOpset);
+  }
   return ok_status();
 }
 
@@ -200,7 +225,17 @@ Status Importer::read_inputs() {
     if (tt.has_shape()) {
       std::vector<int64_t> shape;
       for (const auto& d : tt.shape().dim()) {
-        shape.push_back(d.has_dim_value() && d.dim_value() >= 0 ? d.dim_value() : -1);
+        if (d.has_dim_value() && d.dim_value() < 0) {
+          std::vector<std::string> dims;
+          for (const auto& e : tt.shape().dim()) {
+            dims.push_back(e.has_dim_value() ? std::to_string(e.dim_value())
+                                             : e.has_dim_param() ? e.dim_param() : "?");
+          }
+          return data_loss("{}: dims [{}]: dimension {} is negative ({}); ONNX marks an unknown "
+                           "size with dim_param or no value, not a negative one",
+                           where, fmt::join(dims, ","), shape.size(), d.dim_value());
+        }
+        shape.push_back(d.has_dim_value() ? d.dim_value() : -1);
       }
       ranks_[vi.name()] = static_cast<int64_t>(shape.size());
       n.attrs["shape"] = std::move(shape);
@@ -772,6 +807,10 @@ Result<ir::Graph> Importer::run() {
   if (!model_.has_ir_version()) {
     return data_loss("{}: not an ONNX model (no ir_version in the ModelProto)", origin_);
   }
+  if (model_.ir_version() < 1) {
+    return data_loss("{}: ir_version {} is invalid (ONNX IR versions start at 1)", origin_,
+                     model_.ir_version());
+  }
   const auto& graph = model_.graph();
   g_.name = graph.name();
   SIEVE_RETURN_IF_ERROR(read_opsets());
@@ -804,11 +843,11 @@ std::string supported_onnx_ops_str() {
 Result<ir::Graph> import_onnx_bytes(const std::string& bytes, const std::string& origin) {
   if (bytes.empty()) return data_loss("{}: empty file, not an ONNX model", origin);
   onnx::ModelProto model;
-  if (!model.ParseFromString(bytes)) {
+  if (!parse_limited(model, bytes)) {
     return data_loss(
-        "{}: not a valid ONNX model (protobuf parse failed: the file is "
-        "truncated, corrupt or not an ONNX ModelProto; {} bytes)",
-        origin, bytes.size());
+        "{}: not a valid ONNX model (protobuf parse failed: the file is truncated, corrupt, not "
+        "an ONNX ModelProto, or nested more than {} messages deep; {} bytes)",
+        origin, kMaxProtoNesting, bytes.size());
   }
   return Importer(model, origin).run();
 }
@@ -820,11 +859,11 @@ Result<ir::Graph> import_onnx(const std::string& path) {
 
 Result<Tensor> parse_tensor_pb(const std::string& bytes, const std::string& origin) {
   onnx::TensorProto p;
-  if (!p.ParseFromString(bytes)) {
+  if (!parse_limited(p, bytes)) {
     return data_loss(
-        "{}: not a valid TensorProto (protobuf parse failed: truncated or corrupt; "
-        "{} bytes)",
-        origin, bytes.size());
+        "{}: not a valid TensorProto (protobuf parse failed: truncated, corrupt or nested more "
+        "than {} messages deep; {} bytes)",
+        origin, kMaxProtoNesting, bytes.size());
   }
   return detail::tensor_from_proto(p, origin);
 }

@@ -3,6 +3,9 @@
 #include <bit>
 #include <cstring>
 #include <limits>
+#include <optional>
+
+#include "sieve/core/checked.h"
 
 namespace sieve::io::detail {
 
@@ -95,26 +98,44 @@ Result<Tensor> tensor_from_proto(const onnx::TensorProto& p, const std::string& 
     }
     shape.push_back(d);
   }
-  // Guard the allocation against absurd dims in a corrupt file.
-  long double total = 1;
-  for (int64_t d : shape) total *= static_cast<long double>(d);
-  if (total > static_cast<long double>(int64_t{1} << 40)) {
-    return data_loss("{}: tensor \"{}\" dims {} are implausibly large", where, p.name(),
-                     shape_str(shape));
-  }
-  Tensor t(dtype, shape);
   const std::string tname =
       p.name().empty() ? where : fmt::format("{}: tensor \"{}\"", where, p.name());
+  // The data must match the dims before anything is allocated: dims are only a claim, the
+  // data is what the file holds, so a file can never make us allocate more than it carries.
+  const std::optional<int64_t> numel = checked_numel(shape);
+  const size_t elem = dtype_size(dtype);  // BOOL is one byte per element, like UINT8
+  if (!numel || *numel > std::numeric_limits<int64_t>::max() / static_cast<int64_t>(elem)) {
+    return data_loss("{}: dims {} have more than 2^63 bytes of elements", tname,
+                     shape_str(shape));
+  }
   if (p.has_raw_data()) {
-    // BOOL is one byte per element in raw_data, like UINT8.
-    const size_t want = t.nbytes();
+    const uint64_t want = static_cast<uint64_t>(*numel) * elem;
     if (p.raw_data().size() != want) {
       return data_loss("{}: raw_data has {} bytes, dims {} of {} need {}", tname,
                        p.raw_data().size(), shape_str(shape), onnx_dtype_name(p.data_type()), want);
     }
+    Tensor t(dtype, shape);
     if (want > 0) std::memcpy(t.raw(), p.raw_data().data(), want);
     return t;
   }
+  int64_t have = 0;
+  const char* field = "int32_data";
+  switch (p.data_type()) {
+    case onnx::TensorProto_DataType_FLOAT:
+      have = p.float_data_size();
+      field = "float_data";
+      break;
+    case onnx::TensorProto_DataType_INT64:
+      have = p.int64_data_size();
+      field = "int64_data";
+      break;
+    default: have = p.int32_data_size(); break;
+  }
+  if (have != *numel) {
+    return data_loss("{}: {} has {} values, dims {} need {}", tname, field, have,
+                     shape_str(shape), *numel);
+  }
+  Tensor t(dtype, shape);
   switch (p.data_type()) {
     case onnx::TensorProto_DataType_FLOAT:
       SIEVE_RETURN_IF_ERROR(copy_field<float>(p.float_data(), t, tname, "float_data"));
