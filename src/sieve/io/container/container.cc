@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <map>
@@ -17,6 +18,7 @@
 #include "sieve/compress/coding/huffman.h"
 #include "sieve/compress/coding/index.h"
 #include "sieve/core/atomic_file.h"
+#include "sieve/core/checked.h"
 #include "sieve/io/onnx/onnx.h"
 
 namespace sieve::io {
@@ -29,6 +31,15 @@ constexpr uint32_t kMaxSections = 64;
 constexpr int kMaxRank = 8;
 // Largest weight a file may describe (elements); bounds allocations driven by file contents.
 constexpr int64_t kMaxNumel = int64_t{1} << 32;
+// Reading a model allocates about 13 bytes per declared weight element (the u8 mask, the f32
+// zeros the graph is restored with, the imported and the decoded f32 weights), and a block
+// bitmask can declare many elements with few bits. So the elements a file declares in all are
+// bounded by its size: at most kMaxElementsPerByte per byte of file (a 4096:1 compression of
+// f32 weights, past any real pruned model), or kElementFloor, whichever is larger (every model
+// of up to 16 Mi weights is always accepted).
+constexpr int64_t kMaxElementsPerByte = 1024;
+constexpr int64_t kElementFloor = int64_t{1} << 24;
+constexpr int64_t kReadBytesPerElement = 13;
 
 constexpr SectionType kRequired[] = {
     SectionType::kMeta,      SectionType::kGraph, SectionType::kLayers, SectionType::kMasks,
@@ -487,10 +498,12 @@ Result<std::vector<LayerRecord>> parse_layers(std::string_view sec, const std::s
     int64_t numel = 1;
     for (uint8_t d = 0; d < rank && r.ok(); ++d) {
       const int64_t v = r.i64("shape");
-      if (r.ok() && (v < 1 || v > kMaxNumel || numel * v > kMaxNumel)) {
+      // Divided, not multiplied: numel * v could overflow before the comparison.
+      if (r.ok() && (v < 1 || v > kMaxNumel || numel > kMaxNumel / v)) {
         r.fail("{}: shape dimension {} = {} invalid (or the weight exceeds {} elements)", lw, d, v,
                kMaxNumel);
       }
+      if (!r.ok()) break;
       l.shape.push_back(v);
       numel *= v;
     }
@@ -508,7 +521,8 @@ Result<std::vector<LayerRecord>> parse_layers(std::string_view sec, const std::s
     l.bits = r.u8("bits");
     const uint8_t mf = r.u8("mask_format");
     const uint8_t cf = r.u8("code_format");
-    r.u8("reserved");
+    const uint8_t reserved = r.u8("reserved");
+    if (r.ok() && reserved != 0) r.fail("{}: reserved = {} (must be 0)", lw, reserved);
     l.region_rows = r.i64("region_rows");
     l.region_cols = r.i64("region_cols");
     const int64_t kept = r.i64("kept");
@@ -619,6 +633,7 @@ Status parse_kv(std::string_view sec, const std::string& where,
                 std::map<std::string, std::string>* meta, std::map<std::string, int>* actq) {
   Reader r(sec, where);
   const uint32_t count = r.u32("count");
+  std::string prev;
   for (uint32_t i = 0; i < count && r.ok(); ++i) {
     std::string key = r.str("key");
     if (meta != nullptr) {
@@ -626,6 +641,11 @@ Status parse_kv(std::string_view sec, const std::string& where,
       if (r.ok() && !meta->emplace(key, std::move(v)).second) {
         r.fail("key '{}' appears twice", key);
       }
+      // The spec orders META keys (byte-wise, as the writer's std::map does).
+      if (r.ok() && i > 0 && !(prev < key)) {
+        r.fail("key {} '{}' is not after key {} '{}' (keys must be sorted)", i, key, i - 1, prev);
+      }
+      prev = key;
     } else {
       const int32_t v = r.i32("frac_bits");
       if (r.ok() && (v < -64 || v > 64)) r.fail("'{}': frac_bits = {} outside -64..64", key, v);
@@ -650,10 +670,13 @@ Result<Parsed> parse(std::string_view bytes, const std::string& origin, bool wan
   }
   p.info.version = h.u16("version");
   const uint32_t count = h.u32("section_count");
-  h.u32("reserved");
+  const uint32_t reserved = h.u32("reserved");
   if (!h.ok()) {
     return data_loss("{}: truncated header: {} bytes, the header has {}", origin, bytes.size(),
                      kHeaderBytes);
+  }
+  if (reserved != 0) {
+    return data_loss("{}: header field reserved (offset 12) = {}, must be 0", origin, reserved);
   }
   if (p.info.version != kSieveFormatVersion) {
     return data_loss("{}: format version {} is not supported (this build reads version {})", origin,
@@ -747,6 +770,23 @@ Result<Parsed> parse(std::string_view bytes, const std::string& origin, bool wan
                        secs[t].size(), want);
     }
   }
+  // Before anything is allocated per element: the declared elements must fit the file's size.
+  const int64_t budget =
+      std::max(kElementFloor, kMaxElementsPerByte * static_cast<int64_t>(bytes.size()));
+  int64_t declared = 0;
+  for (const LayerRecord& rec : recs) {
+    declared += rec.layer.numel();  // each <= 2^32; stops past the budget, so no overflow
+    if (declared > budget) break;
+  }
+  if (declared > budget) {
+    return data_loss(
+        "{}: the layers declare {} weight elements in all, more than a file of {} bytes may "
+        "(at most max({}, {} per byte) = {})",
+        where(SectionType::kLayers), declared, bytes.size(), kElementFloor, kMaxElementsPerByte,
+        budget);
+  }
+  SIEVE_RETURN_IF_ERROR(check_memory(declared * kReadBytesPerElement,
+                                     fmt::format("{}: {} weight elements", origin, declared)));
   for (const LayerRecord& rec : recs) p.info.layers.push_back(rec.info);
   if (!want_model) return p;
 
@@ -775,9 +815,15 @@ Result<Parsed> parse(std::string_view bytes, const std::string& origin, bool wan
                          where(SectionType::kMasks), lw, l.kept(), rec.info.kept);
       }
     }
-    for (uint32_t sz : rec.book_sizes) {
-      std::vector<float> book(sz);
-      for (float& v : book) v = books.f32("centroid");
+    for (size_t b = 0; b < rec.book_sizes.size(); ++b) {
+      std::vector<float> book(rec.book_sizes[b]);
+      for (size_t k = 0; k < book.size(); ++k) {
+        book[k] = books.f32("centroid");
+        if (books.ok() && !std::isfinite(book[k])) {
+          return data_loss("{}: {}: codebook {} entry {} = {} (centroids must be finite)",
+                           where(SectionType::kCodebooks), lw, b, k, book[k]);
+        }
+      }
       l.codebooks.push_back(std::move(book));
     }
     if (l.bits != 0) {
