@@ -46,7 +46,7 @@ for t in "${targets[@]}"; do
   [ -d "$seeds" ] && extra=("$seeds")
   echo "fuzz: $t for ${seconds}s ($bin $corpus ${extra[*]})"
   "$bin" -max_total_time="$seconds" -timeout="$timeout" -rss_limit_mb="$rss" \
-    -malloc_limit_mb="$malloc" -print_final_stats=1 -jobs=1 -workers=1 "${maxlen[@]}" \
+    -malloc_limit_mb="$malloc" -print_final_stats=1 "${maxlen[@]}" \
     -artifact_prefix="$art/" "$corpus" "${extra[@]}" > "$log" 2>&1
   rc=$?
   execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)"
