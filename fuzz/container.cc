@@ -70,7 +70,10 @@ Status container(std::string_view input) {
   (void)ir::verify(g);
   (void)ir::dump(g);
   // Writing it again exercises the decoders and the ONNX export on what the reader accepted.
-  (void)io::serialize_sieve(model.value());
+  // Only for small files: the writer visits every weight, which takes about a second for
+  // LeNet-5 (431k weights) in the instrumented build, over the 1 s hang limit.
+  constexpr size_t kMaxReserialize = 64 << 10;
+  if (input.size() <= kMaxReserialize) (void)io::serialize_sieve(model.value());
   return ok_status();
 }
 

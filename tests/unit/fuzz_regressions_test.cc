@@ -43,7 +43,9 @@ void replay(const std::string& target, Status (*body)(std::string_view)) {
   for (const fs::path& f : files) {
     SCOPED_TRACE(f.string());
     const Status st = body(read_bytes(f));
-    if (!st.ok()) EXPECT_FALSE(st.message().empty()) << "refused without a message";
+    if (!st.ok()) {
+      EXPECT_FALSE(st.message().empty()) << "refused without a message";
+    }
   }
 }
 
