@@ -191,12 +191,11 @@ Result<Spec> parse_spec(const YAML::Node& n, const std::string& where, bool eie)
   return s;
 }
 
-Result<Config> load_config() {
+Result<Config> parse_config(const std::string& yaml, const std::string& file) {
   Config c;
-  c.file = thesis_config_path();
-  SIEVE_ASSIGN_OR_RETURN(std::string text, read_file(c.file));
+  c.file = file;
   // Refuses duplicate keys and keys that are maps or lists, so .Scalar() on keys is safe below.
-  SIEVE_ASSIGN_OR_RETURN(YAML::Node root, io::load_yaml(text, c.file));
+  SIEVE_ASSIGN_OR_RETURN(YAML::Node root, io::load_yaml(yaml, c.file));
   try {
     SIEVE_RETURN_IF_ERROR(check_keys(root, {"description", "networks", "eie_fc"}, c.file));
     if (!root["networks"] || !root["networks"].IsMap()) {
@@ -265,6 +264,12 @@ Result<Config> load_config() {
     }
   }
   return c;
+}
+
+Result<Config> load_config() {
+  const std::string file = thesis_config_path();
+  SIEVE_ASSIGN_OR_RETURN(std::string text, read_file(file));  // a directory is refused as one
+  return parse_config(text, file);
 }
 
 // ---- Plans --------------------------------------------------------------------------------
@@ -555,6 +560,10 @@ std::vector<std::string> thesis_benchmarks() {
 
 std::string thesis_config_path() {
   return config_dir() + "/benchmarks/thesis.yaml";
+}
+
+Status check_thesis_config(const std::string& yaml, const std::string& file) {
+  return parse_config(yaml, file).status();
 }
 
 Result<ThesisBenchmark> thesis_benchmark(const std::string& name) {
