@@ -309,38 +309,42 @@ TEST_F(SignalCleanup, TrainAndCompressLeaveOldOutputOrNoneOrAWholeFile) {
       cases.size(), finished, handled, raw);
 }
 
-// The registry itself, in this process: a write paused mid-way (by the hook) has its temporary
-// file listed, and remove_temp_files_on_signal() deletes it; later writes then refuse to start.
-// Runs in a child process (fork), since the registry stays in "stopping" state afterwards.
+// The registry itself, in a forked child (the registry stays in its "stopping" state after the
+// cleanup): a write held half done by the hook has its temporary file listed, and
+// remove_temp_files_on_signal() deletes it while the writer still sleeps; the writer's rename
+// then fails, and later writes refuse to start. The child waits for the hook's message, not for
+// a time; the 1 s pause is only the window in which it must act.
 TEST_F(SignalCleanup, RegistryDeletesTheTemporaryFileOfAWriteInFlight) {
   const fs::path out = root_ / "x.bin";
-  int pipefd[2];
-  ASSERT_EQ(::pipe(pipefd), 0);
   const pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
-    ::close(pipefd[0]);
-    ::dup2(pipefd[1], 2);  // the hook's message goes to the parent
-    ::setenv(sieve::kPauseWriteEnv, "400", 1);
+    int pipefd[2];
+    if (::pipe(pipefd) != 0 || ::dup2(pipefd[1], 2) < 0) ::_exit(10);
+    ::setenv(sieve::kPauseWriteEnv, "1000", 1);
     std::thread writer(
         [&] { (void)sieve::write_file_atomic(out.string(), std::string(4096, 'x')); });
-    std::this_thread::sleep_for(std::chrono::milliseconds(150));  // the writer is paused
+    std::string msg;
+    char ch = 0;
+    while (msg.find('\n') == std::string::npos && ::read(pipefd[0], &ch, 1) == 1) msg += ch;
+    const std::string mark = "sieve: paused writing " + out.string() + ".tmp.";
+    if (msg.rfind(mark, 0) != 0) ::_exit(11);
+    const std::string tmp = msg.substr(22, msg.size() - 23);
+    if (!fs::exists(tmp)) ::_exit(12);
     sieve::remove_temp_files_on_signal();
-    writer.join();  // its rename then fails: the file is gone
+    if (fs::exists(tmp)) ::_exit(13);  // the writer is still asleep: the cleanup did it
+    writer.join();
+    if (fs::exists(out) || fs::exists(tmp)) ::_exit(14);
     ::unsetenv(sieve::kPauseWriteEnv);
-    const bool refused = !sieve::write_file_atomic(out.string(), "late").ok();
-    ::_exit(refused ? 0 : 3);
+    if (sieve::write_file_atomic(out.string(), "late").ok()) ::_exit(15);
+    ::_exit(0);
   }
-  ::close(pipefd[1]);
   int st = 0;
   ASSERT_EQ(::waitpid(pid, &st, 0), pid);
-  std::string msg(4096, '\0');
-  const ssize_t n = ::read(pipefd[0], msg.data(), msg.size());
-  ::close(pipefd[0]);
-  msg.resize(n > 0 ? static_cast<size_t>(n) : 0);
-  ASSERT_TRUE(WIFEXITED(st));
-  EXPECT_EQ(WEXITSTATUS(st), 0) << "a write after the cleanup was not refused";
-  EXPECT_NE(msg.find("sieve: paused writing " + out.string() + ".tmp."), std::string::npos) << msg;
+  ASSERT_TRUE(WIFEXITED(st)) << st;
+  // 11: no pause message; 12: no temporary file; 13: not deleted; 14: the write still landed;
+  // 15: a write after the cleanup was not refused.
+  EXPECT_EQ(WEXITSTATUS(st), 0);
   EXPECT_FALSE(fs::exists(out));
   EXPECT_TRUE(temp_files(root_).empty());
 }
