@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian packages listed in deps/debian-packages.txt that are missing.
+# Installs the Debian packages listed in deps/debian-packages.txt (or in the list file given as
+# the first argument, e.g. deps/debian-packages-fuzz.txt for `make fuzz`) that are missing.
 # As root: apt-get install them. Otherwise: print the exact command and fail.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-list="$here/deps/debian-packages.txt"
+list="${1:-$here/deps/debian-packages.txt}"
 missing=()
 while read -r pkg; do
   pkg="${pkg%%#*}"; pkg="${pkg//[[:space:]]/}"

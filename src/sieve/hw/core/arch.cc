@@ -50,6 +50,11 @@ Result<std::unique_ptr<Accelerator>> make_accelerator(const std::string& name,
     }
   }
   SIEVE_ASSIGN_OR_RETURN(ParamSet ps, read_params(path));
+  return make_accelerator_from(std::move(ps), overrides);
+}
+
+Result<std::unique_ptr<Accelerator>> make_accelerator_from(
+    ParamSet ps, const std::vector<std::string>& overrides) {
   SIEVE_RETURN_IF_ERROR(apply_overrides(ps, overrides));
   for (const ArchInfo& a : archs()) {
     if (a.name != ps.arch) continue;
@@ -59,8 +64,8 @@ Result<std::unique_ptr<Accelerator>> make_accelerator(const std::string& name,
   }
   std::string known;
   for (const ArchInfo& a : archs()) known += (known.empty() ? "" : ", ") + a.name;
-  return invalid_argument("{}: arch \"{}\" is not a known architecture; known: {}", path, ps.arch,
-                          known);
+  return invalid_argument("{}: arch \"{}\" is not a known architecture; known: {}", ps.file,
+                          ps.arch, known);
 }
 
 }  // namespace sieve::hw

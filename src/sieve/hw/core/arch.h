@@ -66,5 +66,10 @@ const std::vector<ArchInfo>& archs();  // from archs.def, in list order
 // to a .yaml preset. Unknown names are refused listing the known archs and presets.
 Result<std::unique_ptr<Accelerator>> make_accelerator(const std::string& name,
                                                       const std::vector<std::string>& overrides);
+// The same from a parsed preset (parse_params; its `file` names it in errors): `overrides`
+// applied, then the model its `arch:` names created, which checks every parameter's range and
+// refuses unused ones.
+Result<std::unique_ptr<Accelerator>> make_accelerator_from(
+    ParamSet ps, const std::vector<std::string>& overrides);
 
 }  // namespace sieve::hw

@@ -181,16 +181,12 @@ Result<Spec> parse_spec(const YAML::Node& n, const std::string& where, bool eie)
   return s;
 }
 
-Result<Config> load_config() {
+Result<Config> parse_config(const std::string& yaml, const std::string& file) {
   Config c;
-  c.file = thesis_config_path();
-  std::ifstream in(c.file);
-  if (!in) return not_found("cannot open {}", c.file);
-  std::stringstream ss;
-  ss << in.rdbuf();
+  c.file = file;
   YAML::Node root;
   try {
-    root = YAML::Load(ss.str());
+    root = YAML::Load(yaml);
   } catch (const YAML::Exception& e) {
     return invalid_argument("{}: YAML error: {}", c.file, e.what());
   }
@@ -258,6 +254,15 @@ Result<Config> load_config() {
     }
   }
   return c;
+}
+
+Result<Config> load_config() {
+  const std::string file = thesis_config_path();
+  std::ifstream in(file);
+  if (!in) return not_found("cannot open {}", file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_config(ss.str(), file);
 }
 
 // ---- Plans --------------------------------------------------------------------------------
@@ -548,6 +553,10 @@ std::vector<std::string> thesis_benchmarks() {
 
 std::string thesis_config_path() {
   return config_dir() + "/benchmarks/thesis.yaml";
+}
+
+Status check_thesis_config(const std::string& yaml, const std::string& file) {
+  return parse_config(yaml, file).status();
 }
 
 Result<ThesisBenchmark> thesis_benchmark(const std::string& name) {

@@ -66,6 +66,9 @@ std::vector<std::string> thesis_benchmarks();
 // configs/benchmarks/thesis.yaml under hw::config_dir().
 std::string thesis_config_path();
 
+// Checks a benchmark config given as text, as every function below checks the file: keys,
+// values, sources and an entry for every benchmark. `file` names it in errors.
+Status check_thesis_config(const std::string& yaml, const std::string& file);
 // The plan of a benchmark (figures resolved per layer; nothing drawn yet). Unknown names are
 // refused listing the valid ones; config errors name the file, the field and the value.
 Result<ThesisBenchmark> thesis_benchmark(const std::string& name);

@@ -239,6 +239,12 @@ Result<Dataset> load_fashion_mnist(const std::string& split, const std::string& 
       (std::filesystem::path(folder) / (prefix + "-labels-idx1-ubyte.gz")).string();
   SIEVE_ASSIGN_OR_RETURN(IdxFile images, read_idx_gz(images_path));
   SIEVE_ASSIGN_OR_RETURN(IdxFile labels, read_idx_gz(labels_path));
+  return fashion_mnist_from_idx(images, images_path, labels, labels_path, limit);
+}
+
+Result<Dataset> fashion_mnist_from_idx(const IdxFile& images, const std::string& images_path,
+                                       const IdxFile& labels, const std::string& labels_path,
+                                       int64_t limit) {
   if (images.magic() != 0x00000803) {
     return data_loss("{}: magic 0x{:08x}, expected 0x00000803 (images)", images_path,
                      images.magic());

@@ -54,6 +54,13 @@ Result<std::string> default_fashion_mnist_dir();
 Result<Dataset> load_fashion_mnist(const std::string& split, const std::string& dir = "",
                                    int64_t limit = -1);
 
+// The Dataset of two parsed IDX files, with the checks load_fashion_mnist makes: images of magic
+// 0x00000803 and 28x28, labels of magic 0x00000801, as many labels as images, each < 10.
+// `images_path`/`labels_path` name them in errors. `limit` as in load_fashion_mnist.
+Result<Dataset> fashion_mnist_from_idx(const IdxFile& images, const std::string& images_path,
+                                       const IdxFile& labels, const std::string& labels_path,
+                                       int64_t limit = -1);
+
 // Holds out the last `n` examples of `d` as a validation set: returns them and leaves the
 // first size - n in `d`. 0 < n < size, else an error naming both numbers. (Fashion-MNIST's
 // training file is not ordered by class; the tail is a fair sample of it.)

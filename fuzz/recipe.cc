@@ -1,0 +1,59 @@
+// Fuzz target: the compression recipe parser with `--set` overrides (compress/recipe.h), as
+// `sieve compress --recipe R --set K=V ...` uses it (load_recipe reads the file and calls
+// parse_recipe). The input is a YAML document and up to eight overrides (fuzz.h split_parts:
+// NUL-separated after the document). An accepted recipe then has its per-layer settings
+// resolved (prune_for / quant_for, as the pipeline does for each named layer and each op kind)
+// and each pruning spec checked against a small weight of its kind (validate_prune_spec, the
+// pipeline's shape checks).
+#include "fuzz/fuzz.h"
+#include "sieve/compress/prune/prune.h"
+#include "sieve/compress/recipe.h"
+
+namespace sieve::fuzz {
+namespace {
+
+// The pipeline's PruneSettings -> PruneSpec (compress/pipeline.cc to_spec).
+compress::PruneSpec to_spec(const compress::PruneSettings& p) {
+  compress::PruneSpec s;
+  s.method = p.method;
+  s.sparsity = p.sparsity;
+  s.quality = p.quality;
+  if (s.sparsity < 0 && s.quality < 0) s.sparsity = 0.0;
+  if (p.method == "block") {
+    s.block = p.block;
+    s.stride = p.stride;
+  }
+  s.criterion = p.criterion == "max" ? compress::BlockCriterion::kMax
+                                     : compress::BlockCriterion::kMean;
+  s.n = p.n;
+  s.m = p.m;
+  s.pes = p.pes;
+  return s;
+}
+
+void check_layer(const compress::Recipe& r, const std::string& node, ir::OpKind op,
+                 const Shape& shape) {
+  const compress::PruneSettings p = r.prune_for(node, op);
+  (void)r.quant_for(node, op);
+  if (p.method != "none") (void)compress::validate_prune_spec(to_spec(p), shape, node);
+}
+
+}  // namespace
+
+Status recipe(std::string_view input) {
+  const Parts parts = split_parts(input);
+  Result<compress::Recipe> r = compress::parse_recipe(parts.document, "fuzz.yaml", parts.overrides);
+  if (!r.ok()) return r.status();
+  // LeNet-5's classifier and first conv shapes.
+  check_layer(r.value(), "fc", ir::OpKind::kFullyConnected, {10, 84});
+  check_layer(r.value(), "conv", ir::OpKind::kConv, {6, 1, 5, 5});
+  for (const std::string& name : r.value().named_layers()) {
+    check_layer(r.value(), name, ir::OpKind::kFullyConnected, {10, 84});
+    check_layer(r.value(), name, ir::OpKind::kConv, {6, 1, 5, 5});
+  }
+  return ok_status();
+}
+
+}  // namespace sieve::fuzz
+
+SIEVE_FUZZ_ENTRY(recipe)

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Runs the libFuzzer targets of fuzz/ one after the other (one process, one core), each for
+# SECONDS, and prints per target: executions, exec/s, coverage (cov = edges, ft = features),
+# corpus size and findings. Exits non-zero if any target crashed, leaked, hung (> 1 s per
+# input), hit a sanitizer report or exceeded the memory caps.
+#
+#   scripts/fuzz.sh BUILD_FUZZ_DIR SECONDS [TARGET...]     (default: every line of targets.def)
+#
+# Corpora: BUILD_FUZZ_DIR/corpus/<target> (written by scripts/fuzz_corpus.sh; libFuzzer adds
+# the new inputs it finds there), plus tests/data/fuzz-regressions/<target> read as seeds.
+# Findings: BUILD_FUZZ_DIR/artifacts/<target>/ (crash-*, leak-*, timeout-*, oom-*); logs:
+# BUILD_FUZZ_DIR/logs/<target>.log. Environment: FUZZ_RSS_MB (2048), FUZZ_MALLOC_MB (512: one
+# allocation larger than this is a finding), FUZZ_TIMEOUT (1 s), FUZZ_MAX_LEN (libFuzzer's
+# default when unset).
+set -uo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+dir="${1:?usage: scripts/fuzz.sh BUILD_FUZZ_DIR SECONDS [TARGET...]}"
+seconds="${2:?usage: scripts/fuzz.sh BUILD_FUZZ_DIR SECONDS [TARGET...]}"
+shift 2
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  mapfile -t targets < <(sed -n 's/^SIEVE_FUZZ_TARGET(\([a-z0-9_]*\)).*/\1/p' "$here/fuzz/targets.def")
+fi
+rss="${FUZZ_RSS_MB:-2048}"
+malloc="${FUZZ_MALLOC_MB:-512}"
+timeout="${FUZZ_TIMEOUT:-1}"
+maxlen=()
+[ -n "${FUZZ_MAX_LEN:-}" ] && maxlen=(-max_len="$FUZZ_MAX_LEN")
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+
+failed=0
+rows=()
+for t in "${targets[@]}"; do
+  bin="$dir/fuzz_$t"
+  if [ ! -x "$bin" ]; then
+    echo "fuzz: $bin is missing (build with -DSIEVE_FUZZ=ON)" >&2
+    failed=1
+    continue
+  fi
+  corpus="$dir/corpus/$t"
+  seeds="$here/tests/data/fuzz-regressions/$t"
+  art="$dir/artifacts/$t"
+  log="$dir/logs/$t.log"
+  mkdir -p "$corpus" "$art" "$dir/logs"
+  extra=()
+  [ -d "$seeds" ] && extra=("$seeds")
+  echo "fuzz: $t for ${seconds}s ($bin $corpus ${extra[*]})"
+  "$bin" -max_total_time="$seconds" -timeout="$timeout" -rss_limit_mb="$rss" \
+    -malloc_limit_mb="$malloc" -print_final_stats=1 "${maxlen[@]}" \
+    -artifact_prefix="$art/" "$corpus" "${extra[@]}" > "$log" 2>&1
+  rc=$?
+  execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)"
+  rate="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)"
+  last="$(grep -E '^#[0-9]+' "$log" | grep -E 'cov: ' | tail -1)"
+  cov="$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<< "$last")"
+  ft="$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<< "$last")"
+  corp="$(sed -n 's/.* corp: \([0-9]*\/[0-9a-zA-Z]*\).*/\1/p' <<< "$last")"
+  findings="$(find "$art" -type f | wc -l)"
+  status=ok
+  if [ "$rc" -ne 0 ] || [ "$findings" -ne 0 ] ||
+     grep -qE 'ERROR: (libFuzzer|AddressSanitizer|LeakSanitizer)|runtime error:' "$log"; then
+    status="FAIL (exit $rc; see $log)"
+    failed=1
+  fi
+  rows+=("$(printf '%-10s %8s %12s %9s %7s %7s %14s %9s  %s' "$t" "$seconds" "${execs:-?}" \
+    "${rate:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$findings" "$status")")
+done
+
+echo
+printf '%-10s %8s %12s %9s %7s %7s %14s %9s  %s\n' target seconds executions exec/s cov ft \
+  corpus findings status
+for r in "${rows[@]}"; do echo "$r"; done
+echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
+exit $failed
