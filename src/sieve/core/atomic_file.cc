@@ -44,6 +44,8 @@ std::atomic<uint64_t> g_counter{0};
 // Dekker-style handshake with the handler: the writer stores kOpening and then reads g_dying;
 // the handler stores g_dying and then reads the slots (all sequentially consistent), so either
 // the writer sees g_dying and creates nothing, or the handler sees the slot and deletes the file.
+// The same handshake at claim time (kClaimed, then g_dying) keeps a writer from rewriting a
+// slot's path while the handler may still be reading it.
 enum SlotState : int { kFree = 0, kClaimed = 1, kOpening = 2, kExists = 3 };
 constexpr int kSlots = 32;
 constexpr size_t kMaxTempPath = 4096;
@@ -70,6 +72,12 @@ class TempRegistration {
     for (int i = 0; i < kSlots; ++i) {
       int expected = kFree;
       if (g_slots[i].state.compare_exchange_strong(expected, kClaimed)) {
+        // A handler that is cleaning up may be reading this slot's previous path: do not
+        // overwrite it (begin_open() then refuses the write).
+        if (g_dying.load()) {
+          g_slots[i].state.store(kFree);
+          return;
+        }
         slot_ = &g_slots[i];
         std::memcpy(slot_->path, tmp.c_str(), tmp.size() + 1);
         slot_->tid.store(this_tid());
