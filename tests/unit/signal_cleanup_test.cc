@@ -7,12 +7,14 @@
 // The processes run concurrently (each in its own folder) so that the whole matrix takes a few
 // seconds; a mid-write kill uses the SIEVE_TEST_PAUSE_WRITE_MS hook of write_file_atomic.
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -348,6 +350,42 @@ TEST_F(SignalCleanup, RegistryDeletesTheTemporaryFileOfAWriteInFlight) {
   EXPECT_EQ(WEXITSTATUS(st), 0);
   EXPECT_FALSE(fs::exists(out));
   EXPECT_TRUE(temp_files(root_).empty());
+}
+
+// Writers on four threads while the cleanup runs (in a forked child): no temporary file
+// survives, whichever step each write was at, and every write after the cleanup is refused.
+TEST_F(SignalCleanup, CleanupRacesConcurrentWritersAndLeavesNoTemporary) {
+  const fs::path dir = root_ / "race";
+  fs::create_directories(dir);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    std::atomic<bool> go{true};
+    std::atomic<int> written{0};
+    std::vector<std::thread> writers;
+    for (int t = 0; t < 4; ++t) {
+      writers.emplace_back([&, t] {
+        for (int i = 0; go.load(); ++i) {
+          const fs::path f = dir / fmt::format("f{}_{}", t, i % 4);
+          if (sieve::write_file_atomic(f.string(), std::string(2000 + i, 'x')).ok()) ++written;
+        }
+      });
+    }
+    while (written.load() < 40) std::this_thread::yield();  // writes are under way
+    sieve::remove_temp_files_on_signal();
+    const int at_cleanup = written.load();
+    go = false;
+    for (std::thread& w : writers) w.join();
+    // Writes that had renamed before the cleanup count; at most the four in flight finish.
+    if (written.load() > at_cleanup + 4) ::_exit(21);
+    if (!temp_files(dir).empty()) ::_exit(22);
+    ::_exit(0);
+  }
+  int st = 0;
+  ASSERT_EQ(::waitpid(pid, &st, 0), pid);
+  ASSERT_TRUE(WIFEXITED(st)) << st;
+  EXPECT_EQ(WEXITSTATUS(st), 0) << "21: writes went on after the cleanup; 22: a temporary file";
+  EXPECT_TRUE(temp_files(dir).empty());
 }
 
 }  // namespace
