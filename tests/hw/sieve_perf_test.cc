@@ -156,6 +156,23 @@ TEST(SieveWalk, SelectBitPortableAndDispatchedAgreeWithNaive) {
   }
 }
 
+// Both select-bit versions, whatever this CPU would pick: the BMI2 PDEP one (when the CPU has
+// BMI2) and the portable one agree on every bit of random words; select_bit uses one of them.
+TEST(SieveWalk, SelectBitPdepAndPortableAgree) {
+  if (!select_bit_pdep_available()) {
+    GTEST_SKIP() << "this CPU (or build) has no BMI2 PDEP; the portable version is tested above";
+  }
+  SplitMix rng{11};
+  for (int t = 0; t < 5000; ++t) {
+    uint64_t w = rng.next();
+    if (t % 2 == 0) w &= rng.next();
+    if (t % 5 == 0) w = ~uint64_t{0} << (t % 64);
+    for (int k = 0; k < std::popcount(w); ++k) {
+      ASSERT_EQ(select_bit_pdep(w, k), select_bit_portable(w, k)) << std::hex << w << " k=" << k;
+    }
+  }
+}
+
 TEST(SieveWalk, EqualsPerPositionReferenceOnRandomMasks) {
   for (uint64_t seed = 1; seed <= 300; ++seed) {
     SplitMix rng{seed};

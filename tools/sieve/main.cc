@@ -1,4 +1,5 @@
 // build/sieve: the command-line front end. Subcommands are listed in commands.def.
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -7,13 +8,36 @@
 #include <new>
 
 #include "command.h"
+#include "sieve/core/atomic_file.h"
 #include "sieve/runtime/kernels/blas/coretype.h"
 
 namespace sieve::cli {
 
 namespace {
 int g_exit_code = 0;
+
+// SIGINT, SIGTERM, SIGHUP: delete this process's temporary files (an output being written is
+// left as it was: the old file or none), then exit with 128 + the signal number, as a shell
+// reports a process killed by it. Async-signal-safe calls only.
+void on_stop_signal(int sig) {
+  sieve::remove_temp_files_on_signal();
+  _exit(128 + sig);
 }
+
+void install_stop_signal_handlers() {
+  struct sigaction sa = {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&sa.sa_mask, s);
+  for (int s : {SIGINT, SIGTERM, SIGHUP}) {
+    struct sigaction old = {};
+    // A signal ignored by whoever started us (nohup, `cmd &` in a non-interactive shell) stays
+    // ignored.
+    if (sigaction(s, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) continue;
+    sigaction(s, &sa, nullptr);
+  }
+}
+}  // namespace
 
 void on_run(CLI::App* sub, std::function<int()> fn) {
   sub->callback([fn = std::move(fn)]() { g_exit_code = fn(); });
@@ -31,9 +55,16 @@ bool stdout_is_tty() { return isatty(STDOUT_FILENO) != 0; }
 int main(int argc, char** argv) {
   // May re-execute the process with OPENBLAS_CORETYPE set (see coretype.h).
   sieve::runtime::blas::ensure_fast_coretype();
+  sieve::cli::install_stop_signal_handlers();
   CLI::App app{"sieve: compress, run, compile and simulate sparse neural networks"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every subcommand");
+  app.footer(
+      "Environment: SIEVE_CACHE_DIR (dense-model cache), SIEVE_FASHION_MNIST_DIR (dataset "
+      "folder), SIEVE_ISA=native|avx512|avx2|generic (use at most these CPU features, OpenBLAS "
+      "included), OPENBLAS_CORETYPE, SIEVE_OPENBLAS_FIX=0.\n"
+      "Output files are replaced atomically; on SIGINT/SIGTERM/SIGHUP sieve deletes its "
+      "temporary files and exits with 128 + the signal number.");
 #define SIEVE_COMMAND(name, fn) sieve::cli::fn(app);
 #include "commands.def"
 #undef SIEVE_COMMAND

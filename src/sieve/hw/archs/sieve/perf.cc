@@ -17,6 +17,7 @@
 
 #include "sieve/compiler/tiling.h"
 #include "sieve/core/assert.h"
+#include "sieve/core/cpu.h"
 #include "sieve/hw/core/events.h"
 
 namespace sieve::hw::sieve_arch {
@@ -36,11 +37,12 @@ constexpr std::array<std::array<uint8_t, 8>, 256> make_select_table() {
 constexpr auto kSelectInByte = make_select_table();
 
 #ifdef SIEVE_HAVE_PDEP_DISPATCH
-__attribute__((target("bmi2"))) int select_bit_pdep(uint64_t w, int k) {
+__attribute__((target("bmi2"))) int select_bit_pdep_impl(uint64_t w, int k) {
   return std::countr_zero(_pdep_u64(uint64_t{1} << k, w));
 }
+// BMI2 as Sieve sees it (core/cpu.h: SIEVE_ISA=generic turns it off), read once.
 bool cpu_has_bmi2() {
-  static const bool has = __builtin_cpu_supports("bmi2");
+  static const bool has = ::sieve::cpu_features().bmi2;
   return has;
 }
 #endif
@@ -197,9 +199,35 @@ int select_bit_portable(uint64_t w, int k) {
 
 int select_bit(uint64_t w, int k) {
 #ifdef SIEVE_HAVE_PDEP_DISPATCH
-  if (cpu_has_bmi2()) return select_bit_pdep(w, k);
+  if (cpu_has_bmi2()) return select_bit_pdep_impl(w, k);
 #endif
   return select_bit_portable(w, k);
+}
+
+bool select_bit_pdep_available() {
+#ifdef SIEVE_HAVE_PDEP_DISPATCH
+  return ::sieve::detected_cpu_features().bmi2;
+#else
+  return false;
+#endif
+}
+
+int select_bit_pdep(uint64_t w, int k) {
+#ifdef SIEVE_HAVE_PDEP_DISPATCH
+  SIEVE_ASSERT(select_bit_pdep_available());
+  return select_bit_pdep_impl(w, k);
+#else
+  SIEVE_ASSERT(false);
+  return 64;
+#endif
+}
+
+bool select_bit_uses_pdep() {
+#ifdef SIEVE_HAVE_PDEP_DISPATCH
+  return cpu_has_bmi2();
+#else
+  return false;
+#endif
 }
 
 WalkLimits matrix_limits(const Spec& spec) {
@@ -226,7 +254,7 @@ WalkResult walk(const uint64_t* s, const uint64_t* n, int64_t b, int64_t e, cons
 #endif
   auto sel = [&](uint64_t w, int64_t k) {
 #ifdef SIEVE_HAVE_PDEP_DISPATCH
-    if (pdep) return select_bit_pdep(w, static_cast<int>(k));
+    if (pdep) return select_bit_pdep_impl(w, static_cast<int>(k));
 #endif
     return select_bit_portable(w, static_cast<int>(k));
   };

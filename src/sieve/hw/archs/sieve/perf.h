@@ -106,10 +106,17 @@ struct WalkResult {
 // i = word i/64, bit i%64; nullptr stands for all ones. Limits must be >= 1.
 WalkResult walk(const uint64_t* s, const uint64_t* n, int64_t b, int64_t e, const WalkLimits& l);
 
-// Index (0..63) of the k-th (0-based) set bit of w; k < popcount(w). select_bit uses BMI2 PDEP
-// when the CPU has it (checked at run time), else the portable byte-table version.
+// Index (0..63) of the k-th (0-based) set bit of w; k < popcount(w). select_bit (and walk) use
+// BMI2 PDEP when the CPU has it (checked at run time through core/cpu.h, so SIEVE_ISA=generic
+// turns it off), else the portable byte-table version; both give the same answers.
 int select_bit(uint64_t w, int k);
 int select_bit_portable(uint64_t w, int k);
+// The PDEP version, callable only when select_bit_pdep_available() (the CPU has BMI2, whatever
+// SIEVE_ISA says); lets a test compare both versions on one machine.
+bool select_bit_pdep_available();
+int select_bit_pdep(uint64_t w, int k);
+// Whether select_bit and walk use PDEP in this process.
+bool select_bit_uses_pdep();
 
 // Limits of the matrix walk in a mode: window nsm_window, stored ssm_window, pairs
 // pairs_per_cycle().

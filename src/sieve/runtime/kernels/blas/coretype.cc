@@ -52,13 +52,7 @@ std::vector<std::string> own_argv() {
 }  // namespace
 
 CpuFeatures detect_cpu_features() {
-  CpuFeatures f;
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_cpu_init();
-  f.avx512f = __builtin_cpu_supports("avx512f") != 0;
-  f.avx2 = __builtin_cpu_supports("avx2") != 0;
-#endif
-  return f;
+  return ::sieve::cpu_features();
 }
 
 std::string recommended_coretype(std::string_view detected, const CpuFeatures& cpu) {
@@ -69,13 +63,21 @@ std::string recommended_coretype(std::string_view detected, const CpuFeatures& c
   return "";
 }
 
+std::string capped_coretype(const CpuFeatures& capped) {
+  if (capped.avx512f) return "";
+  return capped.avx2 ? "Haswell" : "Prescott";
+}
+
 void ensure_fast_coretype() {
   if (env_set(kCoretypeVar) || env_set(kReexecVar)) return;
   const char* disable = std::getenv(kDisableVar);
   if (disable != nullptr && std::string_view(disable) == "0") return;
   const std::string detected = detected_corename();
-  const std::string want = recommended_coretype(detected, detect_cpu_features());
-  if (want.empty()) return;
+  const CpuFeatures cpu = detect_cpu_features();
+  std::string want = recommended_coretype(detected, cpu);
+  // SIEVE_ISA took features away: OpenBLAS must not use them either.
+  if (want.empty() && ::sieve::cpu_features_capped()) want = capped_coretype(cpu);
+  if (want.empty() || want == detected) return;
   std::vector<std::string> args = own_argv();
   if (args.empty()) return;
   std::vector<char*> argv;
@@ -98,8 +100,11 @@ std::string core_report() {
   const char* reexec = std::getenv(kReexecVar);
   const char* coretype = std::getenv(kCoretypeVar);
   if (reexec != nullptr && reexec[0] != '\0' && coretype != nullptr) {
-    return fmt::format("{} ({}={} set by sieve; OpenBLAS had picked {})", name, kCoretypeVar,
-                       coretype, reexec);
+    const char* isa = std::getenv(::sieve::kIsaEnv);
+    const std::string why =
+        isa != nullptr && isa[0] != '\0' ? fmt::format("; {}={}", ::sieve::kIsaEnv, isa) : "";
+    return fmt::format("{} ({}={} set by sieve; OpenBLAS had picked {}{})", name, kCoretypeVar,
+                       coretype, reexec, why);
   }
   if (coretype != nullptr && coretype[0] != '\0') {
     return fmt::format("{} ({}={} from environment)", name, kCoretypeVar, coretype);

@@ -16,24 +16,33 @@
 //                                 against loops and lets core_report() say what happened.
 //   SIEVE_OPENBLAS_ASSUME_CORENAME  testing hook: decide as if OpenBLAS had picked this core
 //                                 (lets a test exercise the re-exec on any machine).
+//   SIEVE_ISA=avx2|generic        (core/cpu.h) run as on a CPU without AVX-512 (or without AVX2
+//                                 either): the CPU features below are capped, and OpenBLAS is
+//                                 switched to its Haswell (or Prescott) kernels by the same
+//                                 re-exec, so that the AVX2-only code paths can be tested on an
+//                                 AVX-512 machine.
 // Thread-safety: call ensure_fast_coretype() before any thread is started.
 #pragma once
 
 #include <string>
 #include <string_view>
 
+#include "sieve/core/cpu.h"
+
 namespace sieve::runtime::blas {
 
-struct CpuFeatures {
-  bool avx512f = false;
-  bool avx2 = false;
-};
+using CpuFeatures = ::sieve::CpuFeatures;
 
+// The CPU's features as Sieve uses them: sieve::cpu_features(), i.e. capped by $SIEVE_ISA.
 CpuFeatures detect_cpu_features();
 
 // The OPENBLAS_CORETYPE value to use when OpenBLAS picked `detected` on a CPU with `cpu`, or ""
 // when the detected core is fine: Prescott on AVX-512F -> "SkylakeX", on AVX2 -> "Haswell".
 std::string recommended_coretype(std::string_view detected, const CpuFeatures& cpu);
+
+// The OPENBLAS_CORETYPE that matches features capped by SIEVE_ISA: "Haswell" with AVX2 and no
+// AVX-512F, "Prescott" without AVX2, "" with AVX-512F (no change).
+std::string capped_coretype(const CpuFeatures& capped);
 
 // Sets OPENBLAS_CORETYPE and re-executes the process when recommended_coretype() says so and
 // the variable is unset. Returns only when no re-exec is needed or it failed (then it prints a

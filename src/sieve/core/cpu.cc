@@ -1,0 +1,70 @@
+#include "sieve/core/cpu.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+namespace sieve {
+
+CpuFeatures detected_cpu_features() {
+  CpuFeatures f;
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  f.avx512f = __builtin_cpu_supports("avx512f") != 0;
+  f.avx2 = __builtin_cpu_supports("avx2") != 0;
+  f.bmi2 = __builtin_cpu_supports("bmi2") != 0;
+#endif
+  return f;
+}
+
+Result<CpuFeatures> cap_cpu_features(const CpuFeatures& cpu, std::string_view isa) {
+  CpuFeatures f = cpu;
+  if (isa.empty() || isa == "native") return f;
+  if (isa == "avx512") return f;
+  if (isa == "avx2") {
+    f.avx512f = false;
+    return f;
+  }
+  if (isa == "generic") return CpuFeatures{};
+  return invalid_argument("{}={}: unknown value; valid: native, avx512, avx2, generic", kIsaEnv,
+                          isa);
+}
+
+namespace {
+
+// The environment is read once: the answer must not change while code relies on it.
+struct Resolved {
+  CpuFeatures features;
+  bool capped = false;
+};
+
+const Resolved& resolved() {
+  static const Resolved r = [] {
+    const CpuFeatures cpu = detected_cpu_features();
+    const char* v = std::getenv(kIsaEnv);
+    Result<CpuFeatures> f = cap_cpu_features(cpu, v != nullptr ? v : "");
+    Resolved out;
+    if (f.ok()) {
+      out.features = *f;
+    } else {
+      std::fprintf(stderr, "sieve: warning: %s; using generic\n", f.status().message().c_str());
+      out.features = CpuFeatures{};
+    }
+    out.capped = out.features.avx512f != cpu.avx512f || out.features.avx2 != cpu.avx2 ||
+                 out.features.bmi2 != cpu.bmi2;
+    return out;
+  }();
+  return r;
+}
+
+}  // namespace
+
+CpuFeatures cpu_features() {
+  return resolved().features;
+}
+
+bool cpu_features_capped() {
+  return resolved().capped;
+}
+
+}  // namespace sieve
