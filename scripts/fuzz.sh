@@ -10,8 +10,13 @@
 # the new inputs it finds there), plus tests/data/fuzz-regressions/<target> read as seeds.
 # Findings: BUILD_FUZZ_DIR/artifacts/<target>/ (crash-*, leak-*, timeout-*, oom-*); logs:
 # BUILD_FUZZ_DIR/logs/<target>.log. Environment: FUZZ_RSS_MB (2048), FUZZ_MALLOC_MB (512: one
-# allocation larger than this is a finding), FUZZ_TIMEOUT (1 s), FUZZ_MAX_LEN (libFuzzer's
-# default when unset).
+# allocation larger than this is a finding), FUZZ_TIMEOUT (1 s), FUZZ_MAX_LEN (every target;
+# when unset, the per-target default below, else libFuzzer's: the largest seed).
+#
+# Per-target -max_len (docs/fuzzing.md, "Throughput"): container 32768 (the tiny-MLP seeds
+# and the 24 KB LeNet-5 one stay whole; mutants of the 40-150 KB seeds are cut to 32 KB),
+# recipe and params 4096 (the short seeds of scripts/fuzz_corpus.sh; a cut 17 KB thesis.yaml
+# is still a valid input).
 set -uo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 dir="${1:?usage: scripts/fuzz.sh BUILD_FUZZ_DIR SECONDS [TARGET...]}"
@@ -24,8 +29,12 @@ fi
 rss="${FUZZ_RSS_MB:-2048}"
 malloc="${FUZZ_MALLOC_MB:-512}"
 timeout="${FUZZ_TIMEOUT:-1}"
-maxlen=()
-[ -n "${FUZZ_MAX_LEN:-}" ] && maxlen=(-max_len="$FUZZ_MAX_LEN")
+default_max_len() {
+  case "$1" in
+    container) echo 32768 ;;
+    recipe | params) echo 4096 ;;
+  esac
+}
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
 failed=0
@@ -44,7 +53,10 @@ for t in "${targets[@]}"; do
   mkdir -p "$corpus" "$art" "$dir/logs"
   extra=()
   [ -d "$seeds" ] && extra=("$seeds")
-  echo "fuzz: $t for ${seconds}s ($bin $corpus ${extra[*]})"
+  maxlen=()
+  len="${FUZZ_MAX_LEN:-$(default_max_len "$t")}"
+  [ -n "$len" ] && maxlen=(-max_len="$len")
+  echo "fuzz: $t for ${seconds}s ($bin ${maxlen[*]} $corpus ${extra[*]})"
   "$bin" -max_total_time="$seconds" -timeout="$timeout" -rss_limit_mb="$rss" \
     -malloc_limit_mb="$malloc" -print_final_stats=1 "${maxlen[@]}" \
     -artifact_prefix="$art/" "$corpus" "${extra[@]}" > "$log" 2>&1

@@ -46,6 +46,40 @@ make_once "$out/container/lenet5-noquant-nohuffman.sieve" \
   --set quant.enabled=false --set coding.huffman=false \
   --out "$out/container/lenet5-noquant-nohuffman.sieve"
 
+# .sieve of a tiny MLP (scripts/tiny_mlp_onnx.py: 32-16-10, 512 + 160 weights), 1.4-3.7 KB
+# each, one per layer form: dense values, block mask + local quantization + Huffman, bitmask +
+# local quantization, relative indices + one codebook + Huffman, 2x2 blocks without
+# quantization, 16x1 blocks + Huffman. The LeNet-5 files above decode 431k weights per run
+# (41 exec/s under ASan); these decode 672 and keep the fuzzer's mutants small.
+python3 "$here/scripts/tiny_mlp_onnx.py" "$work/tiny-mlp.onnx"
+cat > "$work/tiny.yaml" <<'YAML'
+name: fuzz/tiny-mlp
+model: tiny-mlp
+prune:
+  fc: {method: block, block: [4, 1], criterion: mean, sparsity: 0.75}
+quant:
+  fc: {bits: 4, regions: [2, 2]}
+coding: {huffman: true}
+YAML
+tiny_sieve() {
+  local name="$1"
+  shift
+  make_once "$out/container/tiny-mlp-$name.sieve" \
+    "$sieve" compress --model "$work/tiny-mlp.onnx" --data none --recipe "$work/tiny.yaml" \
+    --out "$out/container/tiny-mlp-$name.sieve" "$@"
+}
+tiny_sieve dense-values --set prune.fc.sparsity=0 --set quant.enabled=false \
+  --set coding.huffman=false
+tiny_sieve block4x1-q4-local-huffman
+tiny_sieve bitmask-q3-local --set prune.fc.method=magnitude --set prune.fc.sparsity=0.6 \
+  --set quant.fc.bits=3 --set coding.huffman=false
+tiny_sieve relative-q6-huffman --set prune.fc.method=magnitude --set prune.fc.sparsity=0.9 \
+  --set quant.fc.bits=6 "--set" "quant.fc.regions=[1, 1]"
+tiny_sieve block2x2-noquant "--set" "prune.fc.block=[2, 2]" --set prune.fc.sparsity=0.5 \
+  --set quant.enabled=false --set coding.huffman=false
+tiny_sieve block16x1-q4-huffman "--set" "prune.fc.block=[16, 1]" \
+  "--set" "prune.layers.ip2.block=[10, 1]" --set prune.fc.sparsity=0.5
+
 # ONNX: LeNet-5 trained for one epoch on 16 fixture images, as `sieve train` exports it, and
 # small conformance models (and their input tensors, for the TensorProto reader).
 make_once "$out/onnx/lenet5.onnx" \
@@ -77,6 +111,21 @@ done
 for f in "$here"/recipes/*/*.yaml; do
   cp -n "$f" "$out/recipe/$(basename "$(dirname "$f")")-$(basename "$f")"
 done
+# Small seeds beside them (the fuzzer runs with -max_len=4096, scripts/fuzz.sh): each recipe
+# without its comments (1.7 KB -> 0.4 KB), and short recipes of one or two sections.
+strip_comments() { sed -e 's/[[:space:]]*#.*$//' -e '/^[[:space:]]*$/d' "$1"; }
+for f in "$here"/recipes/*/*.yaml; do
+  strip_comments "$f" > "$out/recipe/short-$(basename "$(dirname "$f")")-$(basename "$f")"
+done
+printf 'prune:\n  fc: {method: block, block: [4, 1], sparsity: 0.9}\n' > "$out/recipe/short-prune.yaml"
+printf 'prune:\n  conv: {method: nm, n: 2, m: 4}\n  layers:\n    ip1: {sparsity: 0.5}\n' \
+  > "$out/recipe/short-nm.yaml"
+printf 'quant:\n  fc: {bits: 4, regions: [2, 2]}\ncoding: {huffman: true}\n' \
+  > "$out/recipe/short-quant.yaml"
+printf 'retrain: {steps: 2, epochs: 1, schedule: cosine}\ndistill: {alpha: 0.5}\n' \
+  > "$out/recipe/short-retrain.yaml"
+with_overrides "$out/recipe/short-prune.yaml" "$out/recipe/short-set.yaml" \
+  prune.fc.sparsity=0.5 "prune.layers.ip2.block=[2, 2]" quant.fc.bits=3
 with_overrides "$here/recipes/cambricon-s/lenet5.yaml" "$out/recipe/set-lenet5.yaml" \
   prune.fc.sparsity=0.85 "prune.layers.ip2.block=[8, 1]" retrain.epochs=2 quant.fc.bits=5
 with_overrides "$here/recipes/deep-compression/lenet-300-100.yaml" \
@@ -86,6 +135,22 @@ with_overrides "$here/recipes/deep-compression/lenet-300-100.yaml" \
 for f in "$here"/configs/*/*.yaml; do
   cp -n "$f" "$out/params/$(basename "$(dirname "$f")")-$(basename "$f")"
 done
+# Small seeds (-max_len=4096): each file without comments, each benchmark network of
+# thesis.yaml (17 KB) alone, an arch preset reduced to a few keys.
+for f in "$here"/configs/*/*.yaml; do
+  strip_comments "$f" > "$out/params/short-$(basename "$(dirname "$f")")-$(basename "$f")"
+done
+strip_comments "$here/configs/benchmarks/thesis.yaml" | awk -v dir="$out/params" '
+  /^networks:/ { in_nets = 1; next }
+  in_nets && /^  [A-Za-z0-9_.-]+:/ { n++; f = sprintf("%s/short-benchmarks-network-%02d.yaml", dir, n);
+    print "networks:" > f }
+  in_nets && /^[^ ]/ { in_nets = 0 }
+  in_nets && f { print >> f }
+'
+printf 'arch: sieve\nsource: fuzz\ntn: 16\ntm: 16\n' > "$out/params/short-arch-sieve.yaml"
+printf 'arch: diannao\nsource: fuzz\n' > "$out/params/short-arch-diannao.yaml"
+with_overrides "$out/params/short-arch-sieve.yaml" "$out/params/short-set-arch-sieve.yaml" \
+  tn=8 freq_ghz=0.5
 with_overrides "$here/configs/archs/sieve-65nm.yaml" "$out/params/set-sieve-65nm.yaml" tn=8 tm=8
 with_overrides "$here/configs/archs/diannao-65nm.yaml" "$out/params/set-diannao-65nm.yaml" \
   freq_ghz=0.5
