@@ -5,37 +5,20 @@
 // resolved (prune_for / quant_for, as the pipeline does for each named layer and each op kind)
 // and each pruning spec checked against a small weight of its kind (validate_prune_spec, the
 // pipeline's shape checks).
+#include "sieve/compress/recipe.h"
+
 #include "fuzz/fuzz.h"
 #include "sieve/compress/prune/prune.h"
-#include "sieve/compress/recipe.h"
 
 namespace sieve::fuzz {
 namespace {
-
-// The pipeline's PruneSettings -> PruneSpec (compress/pipeline.cc to_spec).
-compress::PruneSpec to_spec(const compress::PruneSettings& p) {
-  compress::PruneSpec s;
-  s.method = p.method;
-  s.sparsity = p.sparsity;
-  s.quality = p.quality;
-  if (s.sparsity < 0 && s.quality < 0) s.sparsity = 0.0;
-  if (p.method == "block") {
-    s.block = p.block;
-    s.stride = p.stride;
-  }
-  s.criterion = p.criterion == "max" ? compress::BlockCriterion::kMax
-                                     : compress::BlockCriterion::kMean;
-  s.n = p.n;
-  s.m = p.m;
-  s.pes = p.pes;
-  return s;
-}
 
 void check_layer(const compress::Recipe& r, const std::string& node, ir::OpKind op,
                  const Shape& shape) {
   const compress::PruneSettings p = r.prune_for(node, op);
   (void)r.quant_for(node, op);
-  if (p.method != "none") (void)compress::validate_prune_spec(to_spec(p), shape, node);
+  if (p.method != "none")
+    (void)compress::validate_prune_spec(compress::to_prune_spec(p), shape, node);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 // Thread-safety: scratch files carry the pid and a counter; one test process at a time each.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,10 +38,10 @@ inline std::string slurp_file(const std::string& path) {
 // Runs any command line under sh (with the same capture as run_sieve).
 inline CliRun run_command(const std::string& command) {
   static std::atomic<int> counter{0};
-  const std::string base = (std::filesystem::temp_directory_path() /
-                            ("sieve_cli_" + std::to_string(::getpid()) + "_" +
-                             std::to_string(counter.fetch_add(1))))
-                               .string();
+  const std::string base =
+      (std::filesystem::temp_directory_path() /
+       ("sieve_cli_" + std::to_string(::getpid()) + "_" + std::to_string(counter.fetch_add(1))))
+          .string();
   const std::string out_path = base + ".out", err_path = base + ".err";
   const std::string cmd = command + " </dev/null >" + out_path + " 2>" + err_path;
   CliRun r;
@@ -66,5 +67,24 @@ inline CliRun run_command(const std::string& command) {
 inline CliRun run_sieve(const std::string& args, const std::string& env = "") {
   return run_command("exec env " + env + " " + std::string(SIEVE_BINARY) + " " + args);
 }
+
+// A test fixture with a fresh scratch folder per test, "<tmp>/sieve_<test name>_<pid>", removed
+// afterwards (ctest runs tests in parallel processes: the pid keeps them apart).
+class ScratchDirTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ =
+        std::filesystem::temp_directory_path() /
+        ("sieve_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
+         "_" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  std::filesystem::path dir_;
+};
 
 }  // namespace sieve_test

@@ -57,21 +57,7 @@ nlohmann::json parse_json(const CliRun& r) {
   return j;
 }
 
-class Determinism : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("sieve_determinism_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  fs::path dir_;
-};
+class Determinism : public sieve_test::ScratchDirTest {};
 
 TEST(DeterminismKeys, TimingListIsStrippedAndUnlistedTimingsAreCaught) {
   const nlohmann::json j = {{"seconds", 1.5}, {"a", {{"train_seconds", 2.0}, {"b", 1}}}};

@@ -21,25 +21,13 @@ using sieve_test::run_sieve;
 
 const std::string kTiny = std::string(SIEVE_TEST_DATA_DIR) + "/fashion-mnist-tiny";
 
-class Environment : public ::testing::Test {
+class Environment : public sieve_test::ScratchDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("sieve_environment_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
   std::string compress_args(const std::string& out) const {
     return "compress --model lenet-300-100 --recipe " + std::string(SIEVE_SOURCE_DIR) +
            "/recipes/cambricon-s/lenet-300-100.yaml --data-dir " + kTiny +
            " --set retrain.steps=1 --set retrain.final_epochs=0 --validation 16 --out " + out;
   }
-  fs::path dir_;
 };
 
 // No $HOME (and no cache variables): the dense-model cache goes under the temp folder.

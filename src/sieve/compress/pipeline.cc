@@ -127,24 +127,6 @@ Result<ir::Graph> dense_model(const Ctx& c, const io::Dataset& train_set,
   return trained;
 }
 
-PruneSpec to_spec(const PruneSettings& p) {
-  PruneSpec s;
-  s.method = p.method;
-  s.sparsity = p.sparsity;
-  s.quality = p.quality;
-  if (s.sparsity < 0 && s.quality < 0) s.sparsity = 0.0;
-  // Block and stride belong to block pruning (a per-layer override may switch the method).
-  if (p.method == "block") {
-    s.block = p.block;
-    s.stride = p.stride;
-  }
-  s.criterion = p.criterion == "max" ? BlockCriterion::kMax : BlockCriterion::kMean;
-  s.n = p.n;
-  s.m = p.m;
-  s.pes = p.pes;
-  return s;
-}
-
 // R(Irr) against fine-grained masks at the same per-layer sparsity (magnitude pruning of the
 // dense weights), or against the layers of a reference .sieve file.
 Result<double> irregularity_of(const Ctx& c, const CompressedModel& model,
@@ -195,7 +177,7 @@ Status check_recipe_fits(const Recipe& recipe, const ir::Graph& graph) {
     const std::set<std::string>* pgiven = pl == recipe.prune_layers.end() ? nullptr
                                                                          : &pl->second.given;
     if (p.method != "none") {
-      Status st = validate_prune_spec(to_spec(p), weight->shape(), w);
+      Status st = validate_prune_spec(to_prune_spec(p), weight->shape(), w);
       if (!st.ok()) {
         // The message names the field; map it to the recipe key.
         std::string key = "method";
@@ -317,7 +299,7 @@ Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions&
     const ir::Node* node = graph.find_node(n);
     const PruneSettings p = recipe.prune_for(n, node->op);
     settings[w] = p;
-    if (p.method != "none") specs[w] = to_spec(p);
+    if (p.method != "none") specs[w] = to_prune_spec(p);
   }
 
   train::FitOptions retrain = train::default_fit_options(o.model);
@@ -424,7 +406,7 @@ Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions&
     if (mit != masks.end()) {
       l.mask = mit->second;
       const PruneSettings& p = settings[w];
-      if (p.method == "block") l.block = full_block(to_spec(p), l.shape);
+      if (p.method == "block") l.block = full_block(to_prune_spec(p), l.shape);
     }
     const QuantSettings q = recipe.quant_for(n, graph.find_node(n)->op);
     Status st;

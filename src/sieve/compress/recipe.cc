@@ -577,4 +577,21 @@ Result<Recipe> load_recipe(const std::string& path, const std::vector<std::strin
   return parse_recipe(*text, path, overrides);
 }
 
+PruneSpec to_prune_spec(const PruneSettings& p) {
+  PruneSpec s;
+  s.method = p.method;
+  s.sparsity = p.sparsity;
+  s.quality = p.quality;
+  if (s.sparsity < 0 && s.quality < 0) s.sparsity = 0.0;
+  if (p.method == "block") {
+    s.block = p.block;
+    s.stride = p.stride;
+  }
+  s.criterion = p.criterion == "max" ? BlockCriterion::kMax : BlockCriterion::kMean;
+  s.n = p.n;
+  s.m = p.m;
+  s.pes = p.pes;
+  return s;
+}
+
 }  // namespace sieve::compress

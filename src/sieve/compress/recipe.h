@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "sieve/compress/prune/prune.h"
 #include "sieve/core/status.h"
 #include "sieve/ir/op.h"
 
@@ -41,12 +42,17 @@ struct PruneSettings {
   std::set<std::string> given;
 };
 
+// The pruner's spec for these settings: block and stride only for block pruning (a per-layer
+// override may switch the method), sparsity 0 when neither sparsity nor quality is set. What
+// the pipeline prunes with, and what every check of a recipe against a layer checks.
+PruneSpec to_prune_spec(const PruneSettings& p);
+
 // Quantization of one layer: bits == 0 leaves the kept values f32.
 struct QuantSettings {
   int bits = 0;
   int64_t region_rows = 1;  // local quantization grid over the 2-D view (1×1 = per layer)
   int64_t region_cols = 1;
-  bool ttq = false;         // trained ternary quantization instead of k-means
+  bool ttq = false;  // trained ternary quantization instead of k-means
   std::set<std::string> given;
 };
 
@@ -57,8 +63,8 @@ inline QuantSettings quant_with_bits(int bits) {
 }
 
 struct Recipe {
-  std::string path;  // the file it came from ("" when parsed from a string)
-  std::string name;  // `name:` or the file stem
+  std::string path;         // the file it came from ("" when parsed from a string)
+  std::string name;         // `name:` or the file stem
   std::string model;        // informative: the model it was written for ("" = any)
   std::string description;  // free text
 
@@ -98,7 +104,7 @@ struct Recipe {
   QuantSettings quant_fc = quant_with_bits(4);
   QuantSettings quant_conv = quant_with_bits(8);
   std::map<std::string, QuantSettings> quant_layers;
-  int finetune_epochs = 1;     // centroid fine-tuning (summed gradients per centroid)
+  int finetune_epochs = 1;  // centroid fine-tuning (summed gradients per centroid)
   double finetune_lr = 0.001;
   int64_t calibration_examples = 256;  // 16-bit activation Q formats; 0 = skip
 
@@ -148,7 +154,6 @@ const std::vector<std::string>& prune_methods();
 Result<Recipe> parse_recipe(const std::string& yaml, const std::string& origin = "<string>",
                             const std::vector<std::string>& overrides = {});
 // Reads and parses a recipe file (with optional overrides, as parse_recipe).
-Result<Recipe> load_recipe(const std::string& path,
-                           const std::vector<std::string>& overrides = {});
+Result<Recipe> load_recipe(const std::string& path, const std::vector<std::string>& overrides = {});
 
 }  // namespace sieve::compress
