@@ -30,6 +30,10 @@ struct CliRun {
   std::string out;  // stdout then stderr
 };
 
+// The 64-image Fashion-MNIST fixture, for CLI runs that need real data quickly.
+inline const std::string kTinyFashionMnistDir =
+    std::string(SIEVE_TEST_DATA_DIR) + "/fashion-mnist-tiny";
+
 inline std::string slurp_file(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};

@@ -36,6 +36,9 @@ TEST(CpuFeatures, IsaCapTakesFeaturesAwayNeverAddsThem) {
     Result<CpuFeatures> g = cap_cpu_features(cpu, "generic");
     ASSERT_TRUE(g.ok());
     EXPECT_TRUE(same(*g, kNone));
+    Result<CpuFeatures> sc = cap_cpu_features(cpu, "scalar");  // a synonym of generic
+    ASSERT_TRUE(sc.ok());
+    EXPECT_TRUE(same(*sc, kNone));
   }
   Result<CpuFeatures> bad = cap_cpu_features(kAvx512, "avx3");
   ASSERT_FALSE(bad.ok());

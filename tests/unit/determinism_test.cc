@@ -21,7 +21,7 @@ using sieve_test::CliRun;
 using sieve_test::run_sieve;
 using sieve_test::slurp_file;
 
-const std::string kTiny = std::string(SIEVE_TEST_DATA_DIR) + "/fashion-mnist-tiny";
+const std::string& kTiny = sieve_test::kTinyFashionMnistDir;
 
 bool is_timing_key(const std::string& k) {
   for (std::string_view t : sieve::kTimingJsonKeys) {

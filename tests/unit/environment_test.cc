@@ -19,7 +19,7 @@ using sieve_test::CliRun;
 using sieve_test::run_command;
 using sieve_test::run_sieve;
 
-const std::string kTiny = std::string(SIEVE_TEST_DATA_DIR) + "/fashion-mnist-tiny";
+const std::string& kTiny = sieve_test::kTinyFashionMnistDir;
 
 class Environment : public sieve_test::ScratchDirTest {
  protected:

@@ -35,7 +35,7 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-const std::string kTiny = std::string(SIEVE_TEST_DATA_DIR) + "/fashion-mnist-tiny";
+const std::string& kTiny = sieve_test::kTinyFashionMnistDir;
 const std::string kOld = "old output: must survive an interrupted run\n";
 
 // A started `sieve` with stdout and stderr in files.

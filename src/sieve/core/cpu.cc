@@ -25,8 +25,8 @@ Result<CpuFeatures> cap_cpu_features(const CpuFeatures& cpu, std::string_view is
     f.avx512f = false;
     return f;
   }
-  if (isa == "generic") return CpuFeatures{};
-  return invalid_argument("{}={}: unknown value; valid: native, avx512, avx2, generic", kIsaEnv,
+  if (isa == "generic" || isa == "scalar") return CpuFeatures{};
+  return invalid_argument("{}={}: unknown value; valid: native, avx512, avx2, generic (or scalar)", kIsaEnv,
                           isa);
 }
 

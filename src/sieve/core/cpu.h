@@ -5,7 +5,7 @@
 //   SIEVE_ISA=native   (or unset) what the CPU reports (cpuid via __builtin_cpu_supports).
 //   SIEVE_ISA=avx512   at most AVX-512F, AVX2 and BMI2 (each only if the CPU has it).
 //   SIEVE_ISA=avx2     at most AVX2 and BMI2: no AVX-512 code paths.
-//   SIEVE_ISA=generic  none of them: x86-64 baseline code paths only.
+//   SIEVE_ISA=generic  none of them: x86-64 baseline code paths only ("scalar" is the same).
 // The override can only take features away (a feature the CPU lacks is never reported), so any
 // value is safe on any machine. Who reads it: the Sieve perf model's select-bit (BMI2 PDEP or a
 // byte table) and the OpenBLAS core-type choice (runtime/kernels/blas/coretype.h: with avx2 or
