@@ -11,7 +11,8 @@
 # Findings: BUILD_FUZZ_DIR/artifacts/<target>/ (crash-*, leak-*, timeout-*, oom-*); logs:
 # BUILD_FUZZ_DIR/logs/<target>.log. Environment: FUZZ_RSS_MB (2048), FUZZ_MALLOC_MB (512: one
 # allocation larger than this is a finding), FUZZ_TIMEOUT (1 s), FUZZ_MAX_LEN (every target;
-# when unset, the per-target default below, else libFuzzer's: the largest seed).
+# when unset, the per-target default below, else libFuzzer's: the largest seed), FUZZ_RUNS
+# (stop each target after this many executions, or at SECONDS, whichever comes first).
 #
 # Per-target -max_len (docs/fuzzing.md, "Throughput"): container 32768 (the tiny-MLP seeds
 # and the 24 KB LeNet-5 one stay whole; mutants of the 40-150 KB seeds are cut to 32 KB),
@@ -66,6 +67,7 @@ for t in "${targets[@]}"; do
   [ -n "$len" ] && maxlen=(-max_len="$len")
   read -r -a flags <<< "$(extra_flags "$t")"
   maxlen+=("${flags[@]}")
+  [ -n "${FUZZ_RUNS:-}" ] && maxlen+=(-runs="$FUZZ_RUNS")
   echo "fuzz: $t for ${seconds}s ($bin ${maxlen[*]} $corpus ${extra[*]})"
   "$bin" -max_total_time="$seconds" -timeout="$timeout" -rss_limit_mb="$rss" \
     -malloc_limit_mb="$malloc" -print_final_stats=1 "${maxlen[@]}" \

@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "sieve/hw/core/workload.h"
+#include "sieve/compiler/workload.h"
 
 namespace sieve::compiler {
 
@@ -102,7 +102,7 @@ Result<LayerPlan> plan_placed(const LayerGeometry& g, const IndexModel& ix,
                     [&](const Tiling& t) { return fits_all(g, t, ix, share); });
 }
 
-Result<LayerSpec> layer_spec(const hw::LayerWork& w, double in_density,
+Result<LayerSpec> layer_spec(const LayerWork& w, double in_density,
                              double bytes_per_element) {
   LayerSpec s;
   LayerGeometry& g = s.geometry;
@@ -115,8 +115,8 @@ Result<LayerSpec> layer_spec(const hw::LayerWork& w, double in_density,
   int64_t block = 1;
   for (int64_t d : w.block) block *= d;
   switch (w.kind) {
-    case hw::LayerKind::kConv:
-    case hw::LayerKind::kPool: {
+    case LayerKind::kConv:
+    case LayerKind::kPool: {
       g.in_c = w.in_c;
       g.out_c = w.out_c;
       g.in_h = w.in_h + w.pad_top + w.pad_bottom;
@@ -132,7 +132,7 @@ Result<LayerSpec> layer_spec(const hw::LayerWork& w, double in_density,
         s.note = fmt::format("dilation {}x{}: planned as a {}x{} kernel", w.dilation_h,
                              w.dilation_w, g.kh, g.kw);
       }
-      if (w.kind == hw::LayerKind::kPool) {
+      if (w.kind == LayerKind::kPool) {
         g.depthwise = true;
         g.w_density = 0;
         if (g.in_c != g.out_c) {
@@ -154,11 +154,11 @@ Result<LayerSpec> layer_spec(const hw::LayerWork& w, double in_density,
       }
       break;
     }
-    case hw::LayerKind::kFullyConnected:
+    case LayerKind::kFullyConnected:
       g.in_c = w.cols;
       g.out_c = w.rows;
       break;
-    case hw::LayerKind::kLstm:
+    case LayerKind::kLstm:
       // Per time step the gates are one FC layer over [x_t; h_{t-1}].
       g.in_c = w.cols;
       g.out_c = w.rows;
@@ -166,7 +166,7 @@ Result<LayerSpec> layer_spec(const hw::LayerWork& w, double in_density,
       s.note = fmt::format("LSTM: one step of the {}x{} gate matrix, run {} times", w.rows,
                            w.cols, w.timesteps);
       break;
-    case hw::LayerKind::kOther:
+    case LayerKind::kOther:
       return unimplemented("layer \"{}\": the tiler handles conv, pooling, FC and LSTM layers",
                            w.name);
   }

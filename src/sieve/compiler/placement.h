@@ -20,12 +20,9 @@
 #include <vector>
 
 #include "sieve/compiler/tiling.h"
+#include "sieve/compiler/workload.h"
 #include "sieve/core/status.h"
 #include "sieve/hw/core/params.h"
-
-namespace sieve::hw {
-struct LayerWork;
-}
 
 namespace sieve::compiler {
 
@@ -81,6 +78,6 @@ struct LayerSpec {
 // Conv (padded input; groups: one group repeated, group == in_c == out_c: depthwise), pooling
 // (depthwise, no weights), FC, LSTM (one step of the gate matrix, repeated per time step).
 // Weight density = kept / positions of the mask. Other layers: unimplemented.
-Result<LayerSpec> layer_spec(const hw::LayerWork& w, double in_density, double bytes_per_element);
+Result<LayerSpec> layer_spec(const LayerWork& w, double in_density, double bytes_per_element);
 
 }  // namespace sieve::compiler

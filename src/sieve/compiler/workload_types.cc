@@ -1,9 +1,9 @@
 // BitVec and LayerWork helpers (the builder is in workload.cc).
 #include <bit>
 
-#include "sieve/hw/core/workload.h"
+#include "sieve/compiler/workload.h"
 
-namespace sieve::hw {
+namespace sieve::compiler {
 
 BitVec::BitVec(int64_t n, bool value)
     : n_(n), words_(static_cast<size_t>((n + 63) / 64), value ? ~uint64_t{0} : 0) {
@@ -61,4 +61,4 @@ int64_t LayerWork::output_size() const {
   return out_c * out_h * out_w;
 }
 
-}  // namespace sieve::hw
+}  // namespace sieve::compiler

@@ -18,7 +18,7 @@
 //    a layer's bits do not depend on the batch size or on the other layers. When the next layer
 //    reads as many neurons as a layer writes, the two share one bit string (the encoder's
 //    output is the next layer's input).
-#include "sieve/hw/core/workload.h"
+#include "sieve/compiler/workload.h"
 
 #include <fmt/format.h>
 
@@ -32,7 +32,7 @@
 #include "sieve/ir/shape_inference.h"
 #include "sieve/runtime/executor.h"
 
-namespace sieve::hw {
+namespace sieve::compiler {
 namespace {
 
 // SplitMix64 (Steele, Lea and Flood, OOPSLA 2014): a tiny, well-mixed deterministic generator.
@@ -704,4 +704,4 @@ Result<Workload> build_workload(const compress::CompressedModel& model,
   return w;
 }
 
-}  // namespace sieve::hw
+}  // namespace sieve::compiler
