@@ -26,7 +26,9 @@ LayerGeometry alexnet_conv1() {
 
 // Half of each of Sieve's ping-pong buffers (configs/archs/sieve-65nm.yaml: NBin 8 KB, NBout
 // 8 KB, SB 32 KB).
-BufferCapacity sieve_halves() { return {4096, 4096, 16384}; }
+BufferCapacity sieve_halves() {
+  return {4096, 4096, 16384};
+}
 
 Tiling cut(int64_t oc_n, int64_t oc, int64_t oh_n, int64_t oh, int64_t ic_n, int64_t ic,
            int64_t ow_n, int64_t ow) {
@@ -57,7 +59,7 @@ TEST(TilingColumnCut, AlexNetConv1FitsSieveBuffersOnlyWithTheCut) {
   const Tiling uncut = cut(96, 1, 55, 1, 3, 1, 1, 0);
   EXPECT_DOUBLE_EQ(segment_sizes(g, uncut).in, 11.0 * 227);
   EXPECT_FALSE(fits(g, uncut, sieve_halves()));
-  const Result<LayerPlan> p = plan_layer(g, sieve_halves());
+  const Result<TilingPlan> p = plan_layer(g, sieve_halves());
   ASSERT_TRUE(p.ok()) << p.status().to_string();
   // Two column segments of 28 output columns read (28 − 1) × 4 + 11 = 119 input columns.
   EXPECT_EQ(p->tiling.ow_seg_n, 2);
@@ -136,27 +138,27 @@ TEST(TilingColumnCut, SubOpsRunColumnSegmentsOutermostAndMatchSubopTraffic) {
 
 TEST(TilingSearchCost, CostPicksAmongFittingTilingsAndTiesGoToLessTraffic) {
   const LayerGeometry g = alexnet_conv1();
-  const Result<LayerPlan> by_traffic = plan_layer(g, sieve_halves());
+  const Result<TilingPlan> by_traffic = plan_layer(g, sieve_halves());
   ASSERT_TRUE(by_traffic.ok());
   // A constant cost ties everywhere: the least-traffic plan wins, as with no cost.
-  const Result<LayerPlan> flat =
-      plan_layer(g, sieve_halves(), nullptr, [](const LayerPlan&) { return 1.0; });
+  const Result<TilingPlan> flat =
+      plan_layer(g, sieve_halves(), nullptr, [](const TilingPlan&) { return 1.0; });
   ASSERT_TRUE(flat.ok());
   EXPECT_EQ(flat->tiling.to_string(), by_traffic->tiling.to_string());
   // Fewest sub-operations: no fitting tiling of the same column cut has fewer.
   auto subops = [](const Tiling& t) {
     return static_cast<double>(t.ow_seg_n * t.oc_seg_n * t.oh_seg_n * t.ic_seg_n);
   };
-  const Result<LayerPlan> few = plan_layer(g, sieve_halves(), nullptr,
-                                           [&](const LayerPlan& p) { return subops(p.tiling); });
+  const Result<TilingPlan> few =
+      plan_layer(g, sieve_halves(), nullptr, [&](const TilingPlan& p) { return subops(p.tiling); });
   ASSERT_TRUE(few.ok());
   EXPECT_TRUE(fits(g, few->tiling, sieve_halves()));
   EXPECT_LE(subops(few->tiling), subops(by_traffic->tiling));
   for (int64_t oc = 1; oc <= 96; ++oc)
     for (int64_t oh = 1; oh <= 55; ++oh)
       for (int64_t ic = 1; ic <= 3; ++ic) {
-        const Tiling t = cut((96 + oc - 1) / oc, oc, (55 + oh - 1) / oh, oh, (3 + ic - 1) / ic,
-                             ic, 2, 28);
+        const Tiling t =
+            cut((96 + oc - 1) / oc, oc, (55 + oh - 1) / oh, oh, (3 + ic - 1) / ic, ic, 2, 28);
         if (fits(g, t, sieve_halves())) {
           EXPECT_GE(subops(t), subops(few->tiling));
         }
@@ -164,12 +166,12 @@ TEST(TilingSearchCost, CostPicksAmongFittingTilingsAndTiesGoToLessTraffic) {
 }
 
 TEST(TilingSearchCost, FilterRefusingEverythingSaysSo) {
-  const Result<LayerPlan> p =
+  const Result<TilingPlan> p =
       plan_layer(alexnet_conv1(), sieve_halves(), [](const Tiling&) { return false; });
   ASSERT_FALSE(p.ok());
   EXPECT_NE(p.status().message().find("refused"), std::string::npos) << p.status().message();
   // Nothing fits even one output column wide: the error shows the smallest column cut.
-  const Result<LayerPlan> q = plan_layer(alexnet_conv1(), {100, 4096, 16384});
+  const Result<TilingPlan> q = plan_layer(alexnet_conv1(), {100, 4096, 16384});
   ASSERT_FALSE(q.ok());
   EXPECT_NE(q.status().message().find("ow 55x1"), std::string::npos) << q.status().message();
 }

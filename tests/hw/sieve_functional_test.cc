@@ -53,7 +53,7 @@ TEST(SieveNsm, WorkedExampleOfThesisFigure41) {
   EXPECT_EQ(digits(t->acc_synapse), "00122234");
   EXPECT_EQ(t->neuron_flags, (std::vector<int32_t>{3, 5}));
   EXPECT_EQ(t->synapse_flags, (std::vector<int32_t>{1, 3}));  // thesis text: "14" (see above)
-  EXPECT_EQ(t->selected, (std::vector<int16_t>{103, 107}));    // n3, n7
+  EXPECT_EQ(t->selected, (std::vector<int16_t>{103, 107}));   // n3, n7
 }
 
 TEST(SieveNsm, SelectOnPackedWordsEqualsTheTrace) {
@@ -88,8 +88,7 @@ TEST(SieveNsm, TraceRefusesMismatchedLengthsAndNeuronCounts) {
   Nsm nsm(8);
   EXPECT_FALSE(nsm.trace(bits_of("101"), bits_of("10"), std::vector<int16_t>{1, 2}).ok());
   EXPECT_FALSE(nsm.trace(bits_of("101"), bits_of("100"), std::vector<int16_t>{1}).ok());
-  EXPECT_FALSE(
-      nsm.trace(bits_of("000000000"), bits_of("000000000"), std::vector<int16_t>{}).ok());
+  EXPECT_FALSE(nsm.trace(bits_of("000000000"), bits_of("000000000"), std::vector<int16_t>{}).ok());
 }
 
 // ---- SSM ----
@@ -138,21 +137,21 @@ TEST(SieveWdm, DecodesThroughTheRegionLutAndZeroesInvalidPositions) {
   const std::vector<uint16_t> codes = {1, 0, 2, 1};
   const auto sb = pack_words(codes, 8);
   std::vector<int16_t> out(4);
-  ASSERT_TRUE(wdm->decode(sb, std::vector<int32_t>{0, 0, 1, 1},
-                          std::vector<uint8_t>{1, 1, 1, 0}, out)
-                  .ok());
+  ASSERT_TRUE(
+      wdm->decode(sb, std::vector<int32_t>{0, 0, 1, 1}, std::vector<uint8_t>{1, 1, 1, 0}, out)
+          .ok());
   EXPECT_EQ(out, (std::vector<int16_t>{4096, -8192, 2048, 0}));
   // A code beyond its region's LUT is an error.
-  EXPECT_FALSE(wdm->decode(sb, std::vector<int32_t>{0, 0, 0, 1},
-                           std::vector<uint8_t>{1, 1, 1, 1}, out)
-                   .ok());
+  EXPECT_FALSE(
+      wdm->decode(sb, std::vector<int32_t>{0, 0, 0, 1}, std::vector<uint8_t>{1, 1, 1, 1}, out)
+          .ok());
   // Bypass: the 16-bit words are the weights.
   const std::vector<uint16_t> raw = {static_cast<uint16_t>(-3), 7};
   std::vector<int16_t> out2(2);
-  ASSERT_TRUE(Wdm::bypass()
-                  .decode(pack_words(raw, 16), std::vector<int32_t>{0, 0},
-                          std::vector<uint8_t>{1, 1}, out2)
-                  .ok());
+  ASSERT_TRUE(
+      Wdm::bypass()
+          .decode(pack_words(raw, 16), std::vector<int32_t>{0, 0}, std::vector<uint8_t>{1, 1}, out2)
+          .ok());
   EXPECT_EQ(out2, (std::vector<int16_t>{-3, 7}));
 }
 
@@ -217,8 +216,8 @@ void uniform_quantize(compress::CompressedLayer& l, const Tensor& w, int bits, i
   for (int64_t r = 0; r < regions; ++r) {
     if (lo[r] > hi[r]) continue;
     for (int64_t j = 0; j < k; ++j) {
-      l.codebooks[r].push_back(lo[r] + (hi[r] - lo[r]) * static_cast<float>(j) /
-                                           static_cast<float>(k - 1));
+      l.codebooks[r].push_back(lo[r] +
+                               (hi[r] - lo[r]) * static_cast<float>(j) / static_cast<float>(k - 1));
     }
   }
   l.codes.clear();
@@ -233,18 +232,18 @@ void uniform_quantize(compress::CompressedLayer& l, const Tensor& w, int bits, i
   }
 }
 
-struct LayerPlan {
-  std::string prune;         // "block", "magnitude" or "" (dense)
+struct TilingPlan {
+  std::string prune;  // "block", "magnitude" or "" (dense)
   std::vector<int64_t> block;
   double sparsity = 0.0;
-  int bits = 0;              // 0 = unquantized
+  int bits = 0;  // 0 = unquantized
   int64_t rr = 1, rc = 1;
-  bool kmeans = false;       // the real k-means quantizer instead of uniform codes
+  bool kmeans = false;  // the real k-means quantizer instead of uniform codes
 };
 
-LayerPlan plan(std::string prune, std::vector<int64_t> block, double sparsity, int bits,
-               int64_t rr = 1, int64_t rc = 1, bool kmeans = false) {
-  LayerPlan p;
+TilingPlan plan(std::string prune, std::vector<int64_t> block, double sparsity, int bits,
+                int64_t rr = 1, int64_t rc = 1, bool kmeans = false) {
+  TilingPlan p;
   p.prune = std::move(prune);
   p.block = std::move(block);
   p.sparsity = sparsity;
@@ -265,7 +264,7 @@ FunctionalOptions tiles(int64_t tn, int64_t tm) {
 // A zoo model with random weights, each weight in `plans` compressed as planned, activation
 // formats calibrated on `calib`.
 compress::CompressedModel make_model(const std::string& name,
-                                     const std::map<std::string, LayerPlan>& plans,
+                                     const std::map<std::string, TilingPlan>& plans,
                                      const Tensor& calib) {
   auto g = zoo::build(name, {.batch = 1, .seed = 3});
   EXPECT_TRUE(g.ok()) << g.status().to_string();
@@ -320,8 +319,8 @@ Tensor random_input(Shape shape, uint64_t seed, float lo = 0.0f, float hi = 1.0f
 void expect_bit_exact(const compress::CompressedModel& m, const Tensor& input,
                       const FunctionalOptions& opts, const std::string& what) {
   std::map<std::string, Tensor> ref_values, fun_values;
-  auto ref = runtime::fixed16::run(m, input, opts.fixed,
-                                   [&](const std::string& v, const Tensor& t) { ref_values[v] = t; });
+  auto ref = runtime::fixed16::run(
+      m, input, opts.fixed, [&](const std::string& v, const Tensor& t) { ref_values[v] = t; });
   ASSERT_TRUE(ref.ok()) << what << ": " << ref.status().to_string();
   FunctionalStats stats;
   auto fun = run_functional(
@@ -360,24 +359,22 @@ void expect_bit_exact(const compress::CompressedModel& m, const Tensor& input,
 
 TEST(SieveFunctional, Lenet5BlockPrunedLocallyQuantizedEqualsReferenceOnEveryValue) {
   const Tensor calib = random_input({8, 1, 28, 28}, 1);
-  const auto m = make_model(
-      "lenet5",
-      {{"conv1.weight", plan("magnitude", {}, 0.5, 8)},
-       {"conv2.weight", plan("block", {4, 1, 1, 1}, 0.6, 6, 2, 3)},
-       {"ip1.weight", plan("block", {4, 8}, 0.85, 4, 4, 4)},
-       {"ip2.weight", plan("magnitude", {}, 0.3, 4, 1, 1, true)}},
-      calib);
+  const auto m = make_model("lenet5",
+                            {{"conv1.weight", plan("magnitude", {}, 0.5, 8)},
+                             {"conv2.weight", plan("block", {4, 1, 1, 1}, 0.6, 6, 2, 3)},
+                             {"ip1.weight", plan("block", {4, 8}, 0.85, 4, 4, 4)},
+                             {"ip2.weight", plan("magnitude", {}, 0.3, 4, 1, 1, true)}},
+                            calib);
   expect_bit_exact(m, random_input({3, 1, 28, 28}, 2), {}, "lenet5");
 }
 
 TEST(SieveFunctional, Lenet300100FineGrainedAndSixteenBitEqualsReferenceForSeveralTnTm) {
   const Tensor calib = random_input({8, 1, 28, 28}, 3);
-  const auto m = make_model(
-      "lenet-300-100",
-      {{"ip1.weight", plan("magnitude", {}, 0.9, 16)},
-       {"ip2.weight", plan("block", {16, 16}, 0.7, 0)},
-       {"ip3.weight", plan("", {}, 0, 6, 2, 2)}},
-      calib);
+  const auto m = make_model("lenet-300-100",
+                            {{"ip1.weight", plan("magnitude", {}, 0.9, 16)},
+                             {"ip2.weight", plan("block", {16, 16}, 0.7, 0)},
+                             {"ip3.weight", plan("", {}, 0, 6, 2, 2)}},
+                            calib);
   const Tensor x = random_input({2, 1, 28, 28}, 4);
   expect_bit_exact(m, x, {}, "mlp 16x16");
   expect_bit_exact(m, x, tiles(3, 2), "mlp tn=3 tm=2");  // 32-position windows
@@ -386,24 +383,22 @@ TEST(SieveFunctional, Lenet300100FineGrainedAndSixteenBitEqualsReferenceForSever
 
 TEST(SieveFunctional, Cifar10QuickWithAveragePoolsEqualsReference) {
   const Tensor calib = random_input({4, 3, 32, 32}, 5);
-  const auto m = make_model(
-      "cifar10-quick",
-      {{"conv1.weight", plan("", {}, 0, 8)},
-       {"conv2.weight", plan("block", {8, 2, 1, 1}, 0.7, 8, 2, 2)},
-       {"conv3.weight", plan("magnitude", {}, 0.8, 0)},
-       {"ip1.weight", plan("block", {16, 16}, 0.9, 4)}},
-      calib);
+  const auto m = make_model("cifar10-quick",
+                            {{"conv1.weight", plan("", {}, 0, 8)},
+                             {"conv2.weight", plan("block", {8, 2, 1, 1}, 0.7, 8, 2, 2)},
+                             {"conv3.weight", plan("magnitude", {}, 0.8, 0)},
+                             {"ip1.weight", plan("block", {16, 16}, 0.9, 4)}},
+                            calib);
   expect_bit_exact(m, random_input({1, 3, 32, 32}, 6), {}, "cifar10-quick");
 }
 
 TEST(SieveFunctional, LstmWithPeepholesAndProjectionEqualsReference) {
   const Tensor calib = random_input({4, 1, 153}, 7, -1.0f, 1.0f);
-  const auto m = make_model(
-      "lstm",
-      {{"lstm.W", plan("block", {1, 16, 16}, 0.8, 4, 1, 8)},
-       {"lstm.R", plan("magnitude", {}, 0.9, 6)},
-       {"lstm.W_proj", plan("block", {1, 4, 4}, 0.85, 0)}},
-      calib);
+  const auto m = make_model("lstm",
+                            {{"lstm.W", plan("block", {1, 16, 16}, 0.8, 4, 1, 8)},
+                             {"lstm.R", plan("magnitude", {}, 0.9, 6)},
+                             {"lstm.W_proj", plan("block", {1, 4, 4}, 0.85, 0)}},
+                            calib);
   // Three timesteps, batch 2: the recurrent state and the cell state flow through the steps.
   expect_bit_exact(m, random_input({3, 2, 153}, 8, -1.0f, 1.0f), {}, "lstm");
 }

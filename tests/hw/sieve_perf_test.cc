@@ -11,10 +11,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "sieve/hw/archs/sieve/perf.h"
 #include "sieve/hw/archs/sieve/spec.h"
@@ -197,8 +196,8 @@ TEST(SieveWalk, EqualsPerPositionReferenceOnRandomMasks) {
       const BitVec* np = variant == 2 ? nullptr : &nn;
       const WalkResult ref = reference_walk(sp, np, b, e, l);
       const WalkResult got = walk_bv(sp, np, b, e, l);
-      ASSERT_EQ(got.cycles, ref.cycles) << "seed " << seed << " variant " << variant << " n "
-                                        << n << " [" << b << ", " << e << ")";
+      ASSERT_EQ(got.cycles, ref.cycles) << "seed " << seed << " variant " << variant << " n " << n
+                                        << " [" << b << ", " << e << ")";
       ASSERT_EQ(got.pairs, ref.pairs) << "seed " << seed;
       ASSERT_EQ(got.stored, ref.stored) << "seed " << seed;
     }
@@ -224,9 +223,9 @@ BitVec random_bits(int64_t n, double density, SplitMix& rng) {
   return b;
 }
 
-LayerWork conv_layer(const std::string& name, int64_t in_c, int64_t hw, int64_t out_c,
-                     int64_t k, double w_density, double in_density, double out_density,
-                     uint64_t seed, int64_t batch = 1) {
+LayerWork conv_layer(const std::string& name, int64_t in_c, int64_t hw, int64_t out_c, int64_t k,
+                     double w_density, double in_density, double out_density, uint64_t seed,
+                     int64_t batch = 1) {
   SplitMix rng{seed};
   LayerWork l;
   l.name = name;
@@ -293,7 +292,9 @@ LayerStats sim(const LayerWork& l, const std::string& mode, bool on_chip = false
   o.dense_weight_traffic = dense_traffic;
   Result<Mode> m = parse_mode(mode);
   SIEVE_ASSERT(m.ok());
-  Result<LayerStats> st = simulate_layer(preset_spec(), *m, o, l, 1);
+  Result<compiler::LayerPlan> plan = plan_layer(preset_spec(), *m, o, l);
+  SIEVE_ASSERT(plan.ok(), "{}", plan.status().to_string());
+  Result<LayerStats> st = simulate_layer(preset_spec(), *m, o, l, *plan, 1);
   SIEVE_ASSERT(st.ok(), "{}", st.status().to_string());
   return *st;
 }
@@ -588,8 +589,8 @@ TEST(SievePerf, DISABLED_VggTiming) {
   uint64_t seed = 100;
   for (int s = 0; s < 5; ++s) {
     for (int i = 0; i < stages[s][1]; ++i) {
-      w.layers.push_back(conv_layer(fmt::format("conv{}_{}", s + 1, i + 1), c, hw, stages[s][0],
-                                    3, 0.3517, c == 3 ? 1.0 : 0.4052, 0.4052, ++seed));
+      w.layers.push_back(conv_layer(fmt::format("conv{}_{}", s + 1, i + 1), c, hw, stages[s][0], 3,
+                                    0.3517, c == 3 ? 1.0 : 0.4052, 0.4052, ++seed));
       c = stages[s][0];
     }
     w.layers.push_back(pool_layer(fmt::format("pool{}", s + 1), c, hw, 0.4052, ++seed));

@@ -16,60 +16,19 @@
 #include "sieve/hw/sim/inputs.h"
 #include "sieve/hw/sim/run.h"
 #include "sieve/io/outputs/outputs.h"
+#include "sim_args.h"
 
 namespace sieve::cli {
 namespace {
 
-struct SimArgs {
-  std::string arch = "sieve";
-  std::string archs = "sieve,diannao,cambricon-x";
-  std::vector<std::string> params;
-  std::string mode;
-  hw::WorkloadRequest req;
-  double input_density = -1;
-  bool weights_on_chip = false;
-  bool functional = false;
-  std::string dump_outputs;
-  bool json = false;
-  // Whether the option was given at all: an explicit "" or NaN must be refused, not mistaken
-  // for "not given".
-  CLI::Option* input_density_opt = nullptr;
-  CLI::Option* dump_outputs_opt = nullptr;
-};
-
-void add_workload_options(CLI::App* sub, SimArgs& a) {
-  sub->add_option("--model", a.req.model,
-                  ".sieve file, thesis:<benchmark> (alexnet, vgg16, lenet5, mlp, cifar10, "
-                  "resnet152, lstm), zoo name or .onnx (dense)")
-      ->required();
-  sub->add_option("--data", a.req.data, "real activations from this dataset: fashion-mnist");
-  sub->add_option("--data-dir", a.req.data_dir, "folder of the dataset files");
-  sub->add_option("--limit", a.req.limit, "with --data: the first N test images")
-      ->capture_default_str();
-  a.input_density_opt = sub->add_option("--input-density", a.input_density,
-                  "synthetic activations: fraction of non-zero neurons at every layer input");
-  sub->add_option("--batch", a.req.batch, "synthetic activations: samples")->capture_default_str();
-  sub->add_option("--seed", a.req.seed, "seed of synthetic masks and activations")
-      ->capture_default_str();
-  sub->add_option("--mode", a.mode,
-                  "operating mode (sieve: sparse, dense, weight-sparse, neuron-sparse, no-quant)");
-  sub->add_flag("--weights-on-chip", a.weights_on_chip,
-                "every weight already on chip (thesis Table 5.2 setting)");
-  sub->add_option("-p,--param", a.params, "override a preset parameter: key=value (repeatable)");
-  sub->add_flag("--json", a.json, "print JSON");
-}
-
-Result<hw::Workload> workload_for(SimArgs& a, compress::CompressedModel* model) {
-  // make_workload checks the range (NaN included).
-  if (a.input_density_opt != nullptr && a.input_density_opt->count() > 0) {
-    a.req.input_density = a.input_density;
-  }
-  Result<hw::Workload> w = hw::make_workload(a.req, model);
-  if (!w.ok()) return w.status().with_context("--model " + a.req.model);
-  return w;
-}
-
 int run_simulate(SimArgs& a) {
+  if (a.emit == "plan") {
+    if (a.functional) return fail(invalid_argument("--emit plan: --functional does not apply"));
+    return print_plans(a);
+  }
+  if (a.emit != "stats")
+    return fail(invalid_argument("--emit \"{}\": expected stats or plan", a.emit));
+  if (!a.layer.empty()) return fail(invalid_argument("--layer needs --emit plan"));
   compress::CompressedModel model;
   if (a.dump_outputs_opt != nullptr && a.dump_outputs_opt->count() > 0 && a.dump_outputs.empty()) {
     return fail(invalid_argument("--dump-outputs \"\": the path is empty"));
@@ -174,8 +133,14 @@ void add_simulate_command(CLI::App& app) {
   add_workload_options(sub, *a);
   sub->add_flag("--functional", a->functional,
                 "also run the bit-exact functional model (sieve) on the --data inputs");
-  a->dump_outputs_opt = sub->add_option("--dump-outputs", a->dump_outputs,
-                  "with --functional: write the final-layer outputs (docs/formats/outputs.md)");
+  a->dump_outputs_opt =
+      sub->add_option("--dump-outputs", a->dump_outputs,
+                      "with --functional: write the final-layer outputs (docs/formats/outputs.md)");
+  sub->add_option("--emit", a->emit,
+                  "what to print: stats (simulate), or plan (the layer plans the simulation "
+                  "runs, as sieve tile prints them)")
+      ->capture_default_str();
+  add_plan_options(sub, *a);
   on_run(sub, [a] { return run_simulate(*a); });
 }
 

@@ -6,12 +6,8 @@
 // coarse-grained (block-pruned) layer shares one SIB bit over a block of weights (thesis §3,
 // §5.3: index sharing), so its weight index shrinks by the block size.
 //
-// Also maps a workload layer (hw/core/workload.h: geometry, masks) to the LayerGeometry the
-// tiler needs: padded input, weight density from the mask, pooling as a depthwise layer without
-// weights, grouped convolution as one group repeated, LSTM as one FC step repeated.
-//
-// Buffer sizes come from the arch parameter file (configs/archs/sieve-65nm.yaml: nbin_bytes,
-// nibin_bytes, nbout_bytes, sb_bytes, sib_bytes); nothing here hard-codes them.
+// Buffer sizes come from the architecture's validated spec (plan.h BufferModel); nothing here
+// hard-codes them. The layer plan (plan.h) is built on these functions.
 // Pure functions and value types; thread-safe.
 #pragma once
 
@@ -22,7 +18,6 @@
 #include "sieve/compiler/tiling.h"
 #include "sieve/compiler/workload.h"
 #include "sieve/core/status.h"
-#include "sieve/hw/core/params.h"
 
 namespace sieve::compiler {
 
@@ -33,9 +28,6 @@ const char* buffer_name(Buffer b);  // "NBin", "NIBin", "NBout", "SB", "SIB"
 struct BufferSizes {
   int64_t nbin = 0, nibin = 0, nbout = 0, sb = 0, sib = 0;
 };
-// Reads nbin_bytes, nibin_bytes, nbout_bytes, sb_bytes and sib_bytes (each >= 0) from an arch
-// parameter set; a missing key is an error naming the file.
-Result<BufferSizes> read_buffer_sizes(const hw::ParamSet& ps);
 // What one sub-operation may use: every buffer whole, or half of each when the buffers are
 // double-buffered (ping-pong: the next sub-op's segments load into the other half).
 BufferSizes subop_share(const BufferSizes& whole, bool ping_pong);
@@ -43,13 +35,23 @@ BufferSizes subop_share(const BufferSizes& whole, bool ping_pong);
 BufferCapacity value_capacity(const BufferSizes& b);
 
 // Which segments carry an index.
+// The SIB holds one bit per block of rows_per_bit output rows × cols_per_bit weight columns
+// (the 2-D weight view: columns = kh·kw per input channel): bits of a weight segment =
+// ceil(oc_seg_size / rows_per_bit) × ceil(columns / cols_per_bit). Fine-grained: 1 × 1; a
+// coarse-grained 16×1 block: 16 × 1; Sieve shares one bit per column over its T_n PEs' rows
+// (rows_per_bit = T_n) whatever the block.
 struct IndexModel {
   bool input_index = false;   // sparse input neurons: NIBin, 1 bit per input position
-  bool weight_index = false;  // sparse weights: SIB, 1 bit per weights_per_bit weight positions
-  int64_t weights_per_bit = 1;  // 1 = fine-grained; coarse-grained: the pruning block's size
+  bool weight_index = false;  // sparse weights: SIB
+  int64_t rows_per_bit = 1;
+  int64_t cols_per_bit = 1;
 };
 // Index when a density is below 1 (a weightless layer has no weight index).
-IndexModel index_for(const LayerGeometry& g, int64_t weights_per_bit = 1);
+IndexModel index_for(const LayerGeometry& g, int64_t rows_per_bit = 1, int64_t cols_per_bit = 1);
+// Bits of the weight index of one segment of `t` (0 without a weight index).
+int64_t weight_index_bits(const LayerGeometry& g, const Tiling& t, const IndexModel& ix);
+// Bits of the input index of one segment of `t` (0 without an input index).
+int64_t input_index_bits(const LayerGeometry& g, const Tiling& t, const IndexModel& ix);
 
 // One buffer's occupancy by one segment.
 struct BufferUse {
@@ -65,19 +67,7 @@ std::vector<BufferUse> place(const LayerGeometry& g, const Tiling& t, const Inde
 bool fits_all(const LayerGeometry& g, const Tiling& t, const IndexModel& ix,
               const BufferSizes& share);
 // plan_layer() restricted to tilings whose index segments fit NIBin and SIB too.
-Result<LayerPlan> plan_placed(const LayerGeometry& g, const IndexModel& ix,
-                              const BufferSizes& share);
-
-// A workload layer as the tiler sees it.
-struct LayerSpec {
-  LayerGeometry geometry;
-  IndexModel index;
-  int64_t repeat = 1;  // the plan runs this many times (groups of a grouped conv, LSTM steps)
-  std::string note;    // how the layer was mapped when not one-to-one ("" otherwise)
-};
-// Conv (padded input; groups: one group repeated, group == in_c == out_c: depthwise), pooling
-// (depthwise, no weights), FC, LSTM (one step of the gate matrix, repeated per time step).
-// Weight density = kept / positions of the mask. Other layers: unimplemented.
-Result<LayerSpec> layer_spec(const LayerWork& w, double in_density, double bytes_per_element);
+Result<TilingPlan> plan_placed(const LayerGeometry& g, const IndexModel& ix,
+                               const BufferSizes& share);
 
 }  // namespace sieve::compiler

@@ -1,26 +1,34 @@
 // Loop tiling and data-reuse choice (thesis §4.3.3); see tiling.h and docs/compiler.md.
 #include "sieve/compiler/tiling.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
-
-#include <fmt/format.h>
 
 #include "sieve/core/assert.h"
 
 namespace sieve::compiler {
 namespace {
 
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t ceil_div(int64_t a, int64_t b) {
+  return (a + b - 1) / b;
+}
 
 // Input rows one output-row segment of `r` rows reads: (r − 1) × stride + kernel height.
-int64_t rows_in(const LayerGeometry& g, int64_t r) { return (r - 1) * g.stride_h + g.kh; }
+int64_t rows_in(const LayerGeometry& g, int64_t r) {
+  return (r - 1) * g.stride_h + g.kh;
+}
 
 // How many ic segments one oc segment meets, and how many oc segments one ic segment meets.
-int64_t ic_per_oc(const Tiling& t) { return t.depthwise ? 1 : t.ic_seg_n; }
-int64_t oc_per_ic(const Tiling& t) { return t.depthwise ? 1 : t.oc_seg_n; }
+int64_t ic_per_oc(const Tiling& t) {
+  return t.depthwise ? 1 : t.ic_seg_n;
+}
+int64_t oc_per_ic(const Tiling& t) {
+  return t.depthwise ? 1 : t.oc_seg_n;
+}
 int64_t weight_segments(const Tiling& t) {
   return t.depthwise ? t.oc_seg_n : t.ic_seg_n * t.oc_seg_n;
 }
@@ -33,12 +41,9 @@ int64_t weight_segments(const Tiling& t) {
 enum Dim { kOc = 0, kOh = 1, kIc = 2, kOw = 3 };
 std::array<Dim, 4> loop_order(Reuse r) {
   switch (r) {
-    case Reuse::kInput:
-      return {kOw, kOh, kIc, kOc};
-    case Reuse::kOutput:
-      return {kOw, kOc, kOh, kIc};
-    case Reuse::kSynapse:
-      return {kOw, kOc, kIc, kOh};
+    case Reuse::kInput: return {kOw, kOh, kIc, kOc};
+    case Reuse::kOutput: return {kOw, kOc, kOh, kIc};
+    case Reuse::kSynapse: return {kOw, kOc, kIc, kOh};
   }
   SIEVE_ASSERT(false, "unknown reuse");
   return {kOw, kOc, kOh, kIc};
@@ -46,14 +51,10 @@ std::array<Dim, 4> loop_order(Reuse r) {
 
 int64_t dim_segments(const Tiling& t, Dim d) {
   switch (d) {
-    case kOc:
-      return t.oc_seg_n;
-    case kOh:
-      return t.oh_seg_n;
-    case kIc:
-      return t.ic_seg_n;
-    case kOw:
-      return t.ow_seg_n;
+    case kOc: return t.oc_seg_n;
+    case kOh: return t.oh_seg_n;
+    case kIc: return t.ic_seg_n;
+    case kOw: return t.ow_seg_n;
   }
   return 1;
 }
@@ -163,12 +164,9 @@ Tiling make_tiling(const LayerGeometry& g, int64_t oc_size, int64_t oh_size, int
 
 const char* reuse_name(Reuse r) {
   switch (r) {
-    case Reuse::kInput:
-      return "input-reuse";
-    case Reuse::kOutput:
-      return "output-reuse";
-    case Reuse::kSynapse:
-      return "synapse-reuse";
+    case Reuse::kInput: return "input-reuse";
+    case Reuse::kOutput: return "output-reuse";
+    case Reuse::kSynapse: return "synapse-reuse";
   }
   return "?";
 }
@@ -193,24 +191,20 @@ int64_t segment_in_w(const LayerGeometry& g, const Tiling& t) {
 SegmentSizes segment_sizes(const LayerGeometry& g, const Tiling& t) {
   SegmentSizes s;
   const double ic = static_cast<double>(t.ic_seg_size);
-  s.in = static_cast<double>(segment_in_w(g, t) * rows_in(g, t.oh_seg_size)) * ic *
-         g.in_density;
+  s.in = static_cast<double>(segment_in_w(g, t) * rows_in(g, t.oh_seg_size)) * ic * g.in_density;
   // A depthwise kernel has kh × kw weights per output channel.
   const double syn_ic = t.depthwise ? 1.0 : ic;
-  s.syn = static_cast<double>(g.kh * g.kw) * syn_ic * static_cast<double>(t.oc_seg_size) *
-          g.w_density;
+  s.syn = static_cast<double>(g.weights_per_channel()) * syn_ic *
+          static_cast<double>(t.oc_seg_size) * g.w_density;
   s.out = static_cast<double>(segment_out_w(g, t) * t.oh_seg_size * t.oc_seg_size);
   return s;
 }
 
 double Traffic::of(Reuse r) const {
   switch (r) {
-    case Reuse::kInput:
-      return input_reuse;
-    case Reuse::kOutput:
-      return output_reuse;
-    case Reuse::kSynapse:
-      return synapse_reuse;
+    case Reuse::kInput: return input_reuse;
+    case Reuse::kOutput: return output_reuse;
+    case Reuse::kSynapse: return synapse_reuse;
   }
   return 0;
 }
@@ -258,13 +252,12 @@ Traffic subop_traffic(const LayerGeometry& g, const Tiling& t) {
 bool fits(const LayerGeometry& g, const Tiling& t, const BufferCapacity& cap) {
   const SegmentSizes s = segment_sizes(g, t);
   const double b = g.bytes_per_element;
-  return s.in * b <= static_cast<double>(cap.nbin) &&
-         s.out * b <= static_cast<double>(cap.nbout) &&
+  return s.in * b <= static_cast<double>(cap.nbin) && s.out * b <= static_cast<double>(cap.nbout) &&
          s.syn * b <= static_cast<double>(cap.sb);
 }
 
-LayerPlan plan_with_tiling(const LayerGeometry& g, const Tiling& t) {
-  LayerPlan p;
+TilingPlan plan_with_tiling(const LayerGeometry& g, const Tiling& t) {
+  TilingPlan p;
   p.tiling = t;
   p.traffic = offchip_traffic(g, t);
   p.reuse = Reuse::kOutput;
@@ -275,17 +268,17 @@ LayerPlan plan_with_tiling(const LayerGeometry& g, const Tiling& t) {
   return p;
 }
 
-Result<LayerPlan> plan_layer(const LayerGeometry& g, const BufferCapacity& cap) {
+Result<TilingPlan> plan_layer(const LayerGeometry& g, const BufferCapacity& cap) {
   return plan_layer(g, cap, nullptr, nullptr);
 }
 
-Result<LayerPlan> plan_layer(const LayerGeometry& g, const BufferCapacity& cap,
-                             const TilingFilter& accept) {
+Result<TilingPlan> plan_layer(const LayerGeometry& g, const BufferCapacity& cap,
+                              const TilingFilter& accept) {
   return plan_layer(g, cap, accept, nullptr);
 }
 
-Result<LayerPlan> plan_layer(const LayerGeometry& g, const BufferCapacity& cap,
-                             const TilingFilter& accept, const PlanCost& cost) {
+Result<TilingPlan> plan_layer(const LayerGeometry& g, const BufferCapacity& cap,
+                              const TilingFilter& accept, const PlanCost& cost) {
   SIEVE_RETURN_IF_ERROR(check_geometry(g));
   const std::vector<int64_t> oc_sizes = candidate_sizes(g.out_c);
   const std::vector<int64_t> oh_sizes = candidate_sizes(g.out_h);
@@ -298,7 +291,7 @@ Result<LayerPlan> plan_layer(const LayerGeometry& g, const BufferCapacity& cap,
     const int64_t ow_size = ceil_div(g.out_w, ow_n);
     last_ow_n = ow_n;
     bool found = false;
-    LayerPlan best;
+    TilingPlan best;
     double best_cost = 0, best_traffic = 0;
     for (int64_t oc : oc_sizes) {
       for (int64_t oh : oh_sizes) {
@@ -311,7 +304,7 @@ Result<LayerPlan> plan_layer(const LayerGeometry& g, const BufferCapacity& cap,
             refused = true;
             continue;
           }
-          LayerPlan p = plan_with_tiling(g, t);
+          TilingPlan p = plan_with_tiling(g, t);
           const double traffic = p.traffic.of(p.reuse);
           const double c = cost ? cost(p) : traffic;
           // Strictly less (with a relative margin against rounding) keeps the first found, which
@@ -354,9 +347,8 @@ std::vector<SubOp> sub_ops(const Tiling& t, Reuse r) {
   for (Dim d : order) n[d] = dim_segments(t, d);
 
   std::vector<SubOp> ops;
-  ops.reserve(static_cast<size_t>(t.ow_seg_n * (t.depthwise
-                                                    ? t.oc_seg_n * t.oh_seg_n
-                                                    : t.oc_seg_n * t.oh_seg_n * t.ic_seg_n)));
+  ops.reserve(static_cast<size_t>(
+      t.ow_seg_n * (t.depthwise ? t.oc_seg_n * t.oh_seg_n : t.oc_seg_n * t.oh_seg_n * t.ic_seg_n)));
   std::array<int64_t, 4> i{};
   for (i[order[0]] = 0; i[order[0]] < n[order[0]]; ++i[order[0]]) {
     for (i[order[1]] = 0; i[order[1]] < n[order[1]]; ++i[order[1]]) {
@@ -388,8 +380,8 @@ std::vector<SubOp> sub_ops(const Tiling& t, Reuse r) {
     op.load_input = prev == nullptr || prev->ic_seg != op.ic_seg || prev->oh_seg != op.oh_seg ||
                     prev->ow_seg != op.ow_seg;
     op.load_weights = prev == nullptr || prev->ic_seg != op.ic_seg || prev->oc_seg != op.oc_seg;
-    int64_t& done = ic_done[static_cast<size_t>(
-        (op.ow_seg * t.oc_seg_n + op.oc_seg) * t.oh_seg_n + op.oh_seg)];
+    int64_t& done =
+        ic_done[static_cast<size_t>((op.ow_seg * t.oc_seg_n + op.oc_seg) * t.oh_seg_n + op.oh_seg)];
     op.load_psum = !same_out(prev) && done > 0;
     ++done;
     op.store_output = done == ic_needed;

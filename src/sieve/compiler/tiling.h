@@ -52,8 +52,12 @@ struct LayerGeometry {
   int64_t in_c = 1, in_h = 1, in_w = 1;  // padded input
   int64_t out_c = 1, out_h = 1, out_w = 1;
   int64_t kh = 1, kw = 1, stride_h = 1, stride_w = 1;
-  double in_density = 1.0;  // fraction of input neurons stored (sparse neurons: non-zeros)
-  double w_density = 1.0;   // fraction of weights stored
+  // Weights per (output channel, input channel): kh·kw, or fewer when kh × kw is the extent of a
+  // dilated kernel ((k − 1)·d + 1 rows). 0 = kh·kw.
+  int64_t kernel_weights = 0;
+  int64_t weights_per_channel() const { return kernel_weights > 0 ? kernel_weights : kh * kw; }
+  double in_density = 1.0;         // fraction of input neurons stored (sparse neurons: non-zeros)
+  double w_density = 1.0;          // fraction of weights stored
   double bytes_per_element = 2.0;  // the thesis' formulas count 16-bit elements
   // Output channel c reads input channel c only (pooling, depthwise conv; in_c == out_c): the
   // input channels are cut with the output channels and each oc segment meets one ic segment.
@@ -106,18 +110,18 @@ Traffic subop_traffic(const LayerGeometry& g, const Tiling& t);
 // Whether every segment (density-scaled, × bytes_per_element) fits its buffer.
 bool fits(const LayerGeometry& g, const Tiling& t, const BufferCapacity& cap);
 
-struct LayerPlan {
+struct TilingPlan {
   Tiling tiling;
   Reuse reuse = Reuse::kOutput;
   Traffic traffic;
 };
 
 // The reuse with the least traffic for a given tiling (ties: output, synapse, input).
-LayerPlan plan_with_tiling(const LayerGeometry& g, const Tiling& t);
+TilingPlan plan_with_tiling(const LayerGeometry& g, const Tiling& t);
 
 using TilingFilter = std::function<bool(const Tiling&)>;
 // What the search minimises for a candidate (tiling, its least-traffic reuse and traffic).
-using PlanCost = std::function<double(const LayerPlan&)>;
+using PlanCost = std::function<double(const TilingPlan&)>;
 
 // The tiling search. For column cuts ow_seg_n = 1, 2, 4, ... (until one column per segment)
 // it enumerates, per dimension, the smallest segment size of every segment count (every
@@ -127,11 +131,11 @@ using PlanCost = std::function<double(const LayerPlan&)>;
 // the one found first (larger segments, fewer sub-operations). The reuse is plan_with_tiling's.
 // Fails with a message naming the layer geometry when even the smallest tiling does not fit, or
 // saying that `accept` refused every tiling that fits the value buffers.
-Result<LayerPlan> plan_layer(const LayerGeometry& g, const BufferCapacity& cap);
-Result<LayerPlan> plan_layer(const LayerGeometry& g, const BufferCapacity& cap,
-                             const TilingFilter& accept);
-Result<LayerPlan> plan_layer(const LayerGeometry& g, const BufferCapacity& cap,
-                             const TilingFilter& accept, const PlanCost& cost);
+Result<TilingPlan> plan_layer(const LayerGeometry& g, const BufferCapacity& cap);
+Result<TilingPlan> plan_layer(const LayerGeometry& g, const BufferCapacity& cap,
+                              const TilingFilter& accept);
+Result<TilingPlan> plan_layer(const LayerGeometry& g, const BufferCapacity& cap,
+                              const TilingFilter& accept, const PlanCost& cost);
 
 // The sub-operations of a plan in execution order. Each names its segments and what moves
 // off chip around it: the perf models turn that into exact bytes from the masks.
@@ -150,7 +154,9 @@ std::vector<SubOp> sub_ops(const Tiling& t, Reuse r);
 
 // The element ranges of segment i of a dimension cut into n segments of `size` (the last may
 // be short): [i·size, min((i+1)·size, total)).
-inline int64_t seg_begin(int64_t i, int64_t size) { return i * size; }
+inline int64_t seg_begin(int64_t i, int64_t size) {
+  return i * size;
+}
 inline int64_t seg_end(int64_t i, int64_t size, int64_t total) {
   return (i + 1) * size < total ? (i + 1) * size : total;
 }

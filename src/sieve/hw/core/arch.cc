@@ -7,6 +7,19 @@
 
 namespace sieve::hw {
 
+Result<SimResult> Accelerator::simulate(const Workload& w, const SimOptions& o) const {
+  SIEVE_ASSIGN_OR_RETURN(SimResult r, begin(w, o));
+  for (const LayerWork& l : w.layers) {
+    SIEVE_ASSIGN_OR_RETURN(compiler::LayerPlan p, plan(l, o));
+    SIEVE_ASSIGN_OR_RETURN(LayerStats st, run_layer(l, p, o, r.batch));
+    // What ran is the plan: its reuse and tiling, whatever the model filled in.
+    st.reuse = p.tiled ? compiler::reuse_name(p.choice.reuse) : "";
+    st.tiling = p.tiled ? p.choice.tiling.to_string() : "";
+    r.layers.push_back(std::move(st));
+  }
+  return r;
+}
+
 const std::vector<ArchInfo>& archs() {
   static const std::vector<ArchInfo> list = {
 #define SIEVE_ARCH(id, name, preset, desc) ArchInfo{name, preset, desc, &id##_arch::create},

@@ -4,6 +4,9 @@
 // names the model) plus `-p key=value` overrides, and simulates a Workload into per-layer
 // statistics (hw/core/stats.h). Energy is not computed here: see hw/energy/energy.h.
 //
+// simulate() plans each layer (plan()) and runs that plan (run_layer()), so every number an
+// architecture reports comes from the plan `sieve tile` and `sieve simulate --emit plan` print.
+//
 // Adding an architecture: a folder src/sieve/hw/archs/<name>/ with a create function, a preset
 // in configs/archs/, an energy table in configs/energy/, and one SIEVE_ARCH line in archs.def.
 //
@@ -14,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "sieve/compiler/plan.h"
 #include "sieve/core/status.h"
 #include "sieve/hw/core/params.h"
 #include "sieve/hw/core/stats.h"
@@ -42,8 +46,27 @@ class Accelerator {
   virtual std::vector<std::string> modes() const = 0;  // first = default
   virtual int64_t multipliers() const = 0;
   virtual double freq_ghz() const = 0;
-  virtual Result<SimResult> simulate(const Workload& w, const SimOptions& o) const = 0;
+  // The engines this model offers besides performance: "functional" when it also computes the
+  // outputs (run_functional). Default: none.
+  virtual std::vector<std::string> engines() const { return {}; }
 
+  // The plan of one layer: the compiler's make_plan (compiler/plan.h) under this
+  // architecture's buffer model, mapping rules, index model and cost, in the mode and setting of
+  // `o`. `sieve tile` prints it; simulate() runs exactly it.
+  virtual Result<compiler::LayerPlan> plan(const LayerWork& layer, const SimOptions& o) const = 0;
+
+  // Every layer of `w`, in order: plan(), then run_layer() on that plan.
+  Result<SimResult> simulate(const Workload& w, const SimOptions& o) const;
+
+ protected:
+  // The result's header for workload `w` in mode `o.mode` (an unknown mode is refused here,
+  // naming the known ones).
+  virtual Result<SimResult> begin(const Workload& w, const SimOptions& o) const = 0;
+  // One layer on its plan, all `batch` samples of the workload.
+  virtual Result<LayerStats> run_layer(const LayerWork& layer, const compiler::LayerPlan& plan,
+                                       const SimOptions& o, int64_t batch) const = 0;
+
+ public:
   const ParamSet& params() const { return params_; }
   void set_params(ParamSet p) { params_ = std::move(p); }
 

@@ -49,6 +49,7 @@ struct LayerStats {
   int64_t stall_cycles = 0;
   int64_t tiles = 0;       // sub-operations (events run in tiles + 2 steps)
   std::string reuse;       // data-reuse strategy the compiler chose ("" if none)
+  std::string tiling;      // the plan's tiling (compiler Tiling::to_string; "" when streamed)
   double utilization = 0;  // macs_performed / (multipliers × cycles)
 };
 

@@ -410,7 +410,7 @@ Result<std::vector<FigureResult>> reproduce(const std::vector<std::string>& name
     compiler::Tiling t;
     t.oc_seg_n = 4, t.oc_seg_size = 128, t.oh_seg_n = 28, t.oh_seg_size = 1;
     t.ic_seg_n = 16, t.ic_seg_size = 32;
-    const compiler::LayerPlan p = compiler::plan_with_tiling(g, t);
+    const compiler::TilingPlan p = compiler::plan_with_tiling(g, t);
     const double mib = 1024.0 * 1024.0;
     const std::string how = "compiler::offchip_traffic on the thesis' tiling " + t.to_string();
     set("tiling-mem-i", p.traffic.input_reuse / mib, how);
@@ -418,7 +418,7 @@ Result<std::vector<FigureResult>> reproduce(const std::vector<std::string>& name
     set("tiling-mem-s", p.traffic.synapse_reuse / mib, how);
     set("tiling-choice", compiler::reuse_name(p.reuse), how);
     compiler::BufferCapacity cap{8192, 8192, 32768};  // thesis §4.3.3's buffers
-    SIEVE_ASSIGN_OR_RETURN(compiler::LayerPlan best, compiler::plan_layer(g, cap));
+    SIEVE_ASSIGN_OR_RETURN(compiler::TilingPlan best, compiler::plan_layer(g, cap));
     set("tiling-search", best.traffic.of(best.reuse) / mib,
         "compiler::plan_layer search: " + best.tiling.to_string() + ", " +
             compiler::reuse_name(best.reuse) + " (no worse than the published means ≤)");

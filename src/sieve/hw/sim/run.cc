@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 namespace sieve::hw {
 
 double SimReport::total_time_ns() const {
@@ -13,6 +15,65 @@ double SimReport::total_time_ns() const {
 double SimReport::offchip_energy_share() const {
   const double total = energy.total_pj();
   return total > 0 ? energy.offchip_pj / total : 0.0;
+}
+
+Result<PlanReport> plan_workload(const Workload& w, const ArchRun& run, const std::string& layer) {
+  SIEVE_ASSIGN_OR_RETURN(std::unique_ptr<Accelerator> acc,
+                         make_accelerator(run.arch, run.overrides));
+  PlanReport r;
+  r.arch = acc->arch();
+  r.preset = std::filesystem::path(acc->params().file).stem().string();
+  r.mode = run.options.mode.empty() ? acc->modes().front() : run.options.mode;
+  r.model = w.model;
+  std::string known;
+  for (const LayerWork& l : w.layers) {
+    known += (known.empty() ? "" : ", ") + l.name;
+    if (!layer.empty() && l.name != layer) continue;
+    SIEVE_ASSIGN_OR_RETURN(compiler::LayerPlan p, acc->plan(l, run.options));
+    r.layers.push_back(std::move(p));
+  }
+  if (!layer.empty() && r.layers.empty())
+    return not_found("model \"{}\" has no layer \"{}\"; layers: {}", w.model, layer, known);
+  return r;
+}
+
+namespace {
+
+// Traffic of the chosen reuses over the tiled layers × their repeats: thesis formulas, sub-ops.
+std::pair<double, double> total_traffic(const PlanReport& r) {
+  double formula = 0, moved = 0;
+  for (const compiler::LayerPlan& p : r.layers) {
+    if (!p.tiled) continue;
+    const auto rep = static_cast<double>(p.lowered.repeat);
+    formula += p.choice.traffic.of(p.choice.reuse) * rep;
+    moved += p.moved.of(p.choice.reuse) * rep;
+  }
+  return {formula, moved};
+}
+
+}  // namespace
+
+std::string plans_text(const PlanReport& r, bool with_sub_ops) {
+  std::string s =
+      fmt::format("plans of {} on {} (preset {}, mode {})\n", r.model, r.arch, r.preset, r.mode);
+  for (const compiler::LayerPlan& p : r.layers) s += compiler::plan_text(p, with_sub_ops);
+  const auto [formula, moved] = total_traffic(r);
+  s += fmt::format(
+      "total off-chip traffic of the tiled layers (chosen reuse): thesis formulas "
+      "{:.3f} MiB, moved by the sub-ops {:.3f} MiB\n",
+      formula / (1024.0 * 1024.0), moved / (1024.0 * 1024.0));
+  return s;
+}
+
+nlohmann::json plans_json(const PlanReport& r, bool with_sub_ops) {
+  nlohmann::json layers = nlohmann::json::array();
+  for (const compiler::LayerPlan& p : r.layers)
+    layers.push_back(compiler::plan_json(p, with_sub_ops));
+  const auto [formula, moved] = total_traffic(r);
+  return {{"model", r.model},          {"arch", r.arch},
+          {"preset", r.preset},        {"mode", r.mode},
+          {"layers", layers},          {"total_traffic_bytes", formula},
+          {"total_moved_bytes", moved}};
 }
 
 Result<SimReport> run_sim(const Workload& w, const ArchRun& run) {
@@ -81,6 +142,7 @@ nlohmann::json layer_json(const LayerStats& l, const EnergyBreakdown& e) {
                       {"stall_cycles", l.stall_cycles},
                       {"tiles", l.tiles},
                       {"reuse", l.reuse},
+                      {"tiling", l.tiling},
                       {"utilization", l.utilization},
                       {"energy_pj",
                        {{"onchip", e.onchip_pj},

@@ -35,6 +35,21 @@ struct SimReport {
 
 Result<SimReport> run_sim(const Workload& w, const ArchRun& run);
 
+// The plans the architecture of `run` makes for the layers of `w` (every layer, or only the one
+// named `layer`: an unknown name is refused, listing the layers) — exactly the plans its
+// simulate() runs. `sieve tile` and `sieve simulate --emit plan` print them.
+struct PlanReport {
+  std::string arch, preset, mode, model;
+  std::vector<compiler::LayerPlan> layers;
+};
+Result<PlanReport> plan_workload(const Workload& w, const ArchRun& run,
+                                 const std::string& layer = "");
+// Text: a header line, then plan_text() of each layer; JSON: the header fields and
+// plan_json() of each layer (sub-operations when with_sub_ops), plus the total traffic of the
+// chosen reuses (thesis formulas and sub-op counts) over the tiled layers × their repeats.
+std::string plans_text(const PlanReport& r, bool with_sub_ops);
+nlohmann::json plans_json(const PlanReport& r, bool with_sub_ops);
+
 // Per-layer and total table: cycles, time, MACs performed/skipped, off-chip bytes by kind,
 // utilisation, stalls, energy (on/off chip).
 std::string report_text(const SimReport& r);

@@ -1,5 +1,6 @@
 // Cambricon-X (Zhang et al., MICRO 2016) behind the Accelerator interface: the weight-sparse
-// baseline. Mechanics and action keys: perf.h; tiling and event steps: diannao/tiled_layer.h.
+// baseline. Mechanics and action keys: perf.h; plan: compiler/plan.h; event steps:
+// hw/core/tiled_driver.h.
 #include "sieve/hw/archs/archs.h"
 #include "sieve/hw/archs/cambricon_x/perf.h"
 #include "sieve/hw/archs/cambricon_x/spec.h"
@@ -15,23 +16,40 @@ class CambriconX : public Accelerator {
   int64_t multipliers() const override { return spec_.multipliers(); }
   double freq_ghz() const override { return spec_.freq_ghz; }
 
-  Result<SimResult> simulate(const Workload& w, const SimOptions& o) const override {
+  Result<compiler::LayerPlan> plan(const LayerWork& l, const SimOptions& o) const override {
+    SIEVE_ASSIGN_OR_RETURN(const std::string mode, mode_of(o));
+    // Segments aligned to the PEs: one row per PE, dense stretches in chunks of the PE width.
+    return plan_faster(l, plan_request(spec_), spec_.n_pe, spec_.multipliers_per_pe,
+                       layer_model(l, mode, o), driver_options(spec_, o.weights_on_chip),
+                       spec_.freq_ghz);
+  }
+
+ protected:
+  Result<SimResult> begin(const Workload& w, const SimOptions& o) const override {
+    SIEVE_ASSIGN_OR_RETURN(const std::string mode, mode_of(o));
+    return result_header(*this, w, mode);
+  }
+  Result<LayerStats> run_layer(const LayerWork& l, const compiler::LayerPlan& p,
+                               const SimOptions& o, int64_t batch) const override {
+    SIEVE_ASSIGN_OR_RETURN(const std::string mode, mode_of(o));
+    return run_tiled_batch(l, p, layer_model(l, mode, o), driver_options(spec_, o.weights_on_chip),
+                           spec_.freq_ghz, batch, multipliers());
+  }
+
+ private:
+  static Result<std::string> mode_of(const SimOptions& o) {
     const std::string mode = o.mode.empty() ? "weight-sparse" : o.mode;
     if (mode != "weight-sparse" && mode != "dense")
       return invalid_argument("cambricon-x: unknown mode \"{}\"; known: weight-sparse, dense",
                               o.mode);
+    return mode;
+  }
+  CambriconXLayer layer_model(const LayerWork& l, const std::string& mode,
+                              const SimOptions& o) const {
     const bool dense = mode == "dense";
-    SimResult res = diannao_arch::result_header(*this, w, mode);
-    SIEVE_RETURN_IF_ERROR(diannao_arch::run_tiled_workload(
-        w, driver_options(spec_, o.weights_on_chip), spec_.freq_ghz,
-        [&](const LayerWork& l) {
-          return CambriconXLayer(spec_, l, dense, o.dense_weight_traffic && !dense);
-        },
-        res));
-    return res;
+    return CambriconXLayer(spec_, l, dense, o.dense_weight_traffic && !dense);
   }
 
- private:
   CambriconXSpec spec_;
 };
 

@@ -6,12 +6,9 @@
 namespace sieve::hw::cambricon_x_arch {
 namespace {
 
-using diannao_arch::cols_per_channel;
-using diannao_arch::TileCompute;
-using diannao_arch::TileRange;
-using diannao_arch::WeightBytes;
-
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t ceil_div(int64_t a, int64_t b) {
+  return (a + b - 1) / b;
+}
 
 // The IM slice's walk over a sorted stream of entry positions.
 class Walker {
@@ -164,21 +161,29 @@ TileCompute CambriconXLayer::compute(const TileRange& r) const {
   return c;
 }
 
-diannao_arch::DriverOptions driver_options(const CambriconXSpec& spec, bool weights_on_chip) {
-  diannao_arch::DriverOptions o;
-  o.nbin_bytes = spec.nbin_bytes;
-  o.nbout_bytes = spec.nbout_bytes;
-  o.sb_bytes = spec.sb_bytes;
-  o.ping_pong = spec.ping_pong;
+compiler::PlanRequest plan_request(const CambriconXSpec& spec) {
+  compiler::PlanRequest r;
+  r.buffers.whole.nbin = spec.nbin_bytes;
+  r.buffers.whole.nbout = spec.nbout_bytes;
+  r.buffers.whole.sb = spec.sb_bytes;
+  r.buffers.ping_pong = spec.ping_pong;
+  r.buffers.neuron_bits = spec.neuron_bits;
+  r.rules.groups = compiler::GroupMapping::kOneGroupRepeated;
+  r.rules.lstm = compiler::LstmMapping::kStepsAsRows;
+  r.rules.pool = compiler::PoolMapping::kTiledDepthwise;
+  r.rules.other = compiler::OtherMapping::kFlatChunks;
+  return r;
+}
+
+DriverOptions driver_options(const CambriconXSpec& spec, bool weights_on_chip) {
+  DriverOptions o;
   o.neuron_bytes = spec.neuron_bits / 8;
   o.nbin_line_bytes = spec.n_pe * o.neuron_bytes;
   o.nbout_line_bytes = spec.n_pe * o.neuron_bytes;
   // One PE's SB line: the entries of one cycle (values + step indexes).
-  o.sb_line_bytes = std::max<int64_t>(
-      1, spec.multipliers_per_pe * (spec.weight_bits + spec.step_index_bits) / 8);
+  o.sb_line_bytes =
+      std::max<int64_t>(1, spec.multipliers_per_pe * (spec.weight_bits + spec.step_index_bits) / 8);
   o.pipeline_fill = spec.pipeline_stages - 1;
-  o.oc_align = spec.n_pe;                // one row per PE
-  o.ic_align = spec.multipliers_per_pe;  // dense stretches in chunks of the PE width
   o.memory = spec.memory;
   o.weights_on_chip = weights_on_chip;
   return o;

@@ -44,8 +44,9 @@
 #include <tuple>
 #include <vector>
 
+#include "sieve/compiler/plan.h"
 #include "sieve/hw/archs/cambricon_x/spec.h"
-#include "sieve/hw/archs/diannao/tiled_layer.h"
+#include "sieve/hw/core/tiled_driver.h"
 #include "sieve/hw/core/workload.h"
 
 namespace sieve::hw::cambricon_x_arch {
@@ -53,25 +54,25 @@ namespace sieve::hw::cambricon_x_arch {
 struct RowWalk {
   int64_t entries = 0;  // non-zeros + fillers stored
   int64_t fillers = 0;
-  int64_t cycles = 0;   // IM/PE cycles for one output vector
+  int64_t cycles = 0;  // IM/PE cycles for one output vector
 };
 
 // Walks mask bits [begin, end) (one row's columns of one tile). `mask == nullptr`: every
 // position is a weight (dense mode, no fillers).
 RowWalk walk_row(const BitVec* mask, int64_t begin, int64_t end, const CambriconXSpec& spec);
 
-class CambriconXLayer : public diannao_arch::TiledLayerModel {
+class CambriconXLayer : public TiledLayerModel {
  public:
   // dense: ignore the mask (mode "dense"); dense_traffic: load weights as dense 16-bit with no
   // index (SimOptions::dense_weight_traffic) while computing sparse.
   CambriconXLayer(const CambriconXSpec& spec, const LayerWork& layer, bool dense,
                   bool dense_traffic);
   double weight_density() const override { return density_; }
-  diannao_arch::WeightBytes weight_bytes(const diannao_arch::TileRange& r) const override;
-  diannao_arch::TileCompute compute(const diannao_arch::TileRange& r) const override;
+  WeightBytes weight_bytes(const TileRange& r) const override;
+  TileCompute compute(const TileRange& r) const override;
 
  private:
-  const std::vector<RowWalk>& walks(const diannao_arch::TileRange& r) const;
+  const std::vector<RowWalk>& walks(const TileRange& r) const;
   int64_t rows_per_group() const;
 
   const CambriconXSpec& spec_;
@@ -81,6 +82,9 @@ class CambriconXLayer : public diannao_arch::TiledLayerModel {
   mutable std::map<std::tuple<int64_t, int64_t, int64_t>, std::vector<RowWalk>> cache_;
 };
 
-diannao_arch::DriverOptions driver_options(const CambriconXSpec& spec, bool weights_on_chip);
+DriverOptions driver_options(const CambriconXSpec& spec, bool weights_on_chip);
+// The buffers and mapping rules of the spec (DianNao's organisation: no index buffers; the step
+// indexes travel with the weights in the SB).
+compiler::PlanRequest plan_request(const CambriconXSpec& spec);
 
 }  // namespace sieve::hw::cambricon_x_arch

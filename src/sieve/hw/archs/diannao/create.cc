@@ -15,17 +15,31 @@ class DianNao : public Accelerator {
   int64_t multipliers() const override { return spec_.multipliers(); }
   double freq_ghz() const override { return spec_.freq_ghz; }
 
-  Result<SimResult> simulate(const Workload& w, const SimOptions& o) const override {
-    if (!o.mode.empty() && o.mode != "dense")
-      return invalid_argument("diannao: unknown mode \"{}\"; known: dense", o.mode);
-    SimResult res = result_header(*this, w, "dense");
-    SIEVE_RETURN_IF_ERROR(run_tiled_workload(
-        w, driver_options(spec_, o.weights_on_chip), spec_.freq_ghz,
-        [&](const LayerWork& l) { return DianNaoLayer(spec_, l); }, res));
-    return res;
+  Result<compiler::LayerPlan> plan(const LayerWork& l, const SimOptions& o) const override {
+    SIEVE_RETURN_IF_ERROR(check_mode(o));
+    // Segments aligned to the NFU: row groups of T_n, input chunks of T_n.
+    return plan_faster(l, plan_request(spec_), spec_.tn, spec_.tn, DianNaoLayer(spec_, l),
+                       driver_options(spec_, o.weights_on_chip), spec_.freq_ghz);
+  }
+
+ protected:
+  Result<SimResult> begin(const Workload& w, const SimOptions& o) const override {
+    SIEVE_RETURN_IF_ERROR(check_mode(o));
+    return result_header(*this, w, "dense");
+  }
+  Result<LayerStats> run_layer(const LayerWork& l, const compiler::LayerPlan& p,
+                               const SimOptions& o, int64_t batch) const override {
+    return run_tiled_batch(l, p, DianNaoLayer(spec_, l), driver_options(spec_, o.weights_on_chip),
+                           spec_.freq_ghz, batch, multipliers());
   }
 
  private:
+  static Status check_mode(const SimOptions& o) {
+    if (!o.mode.empty() && o.mode != "dense")
+      return invalid_argument("diannao: unknown mode \"{}\"; known: dense", o.mode);
+    return ok_status();
+  }
+
   DianNaoSpec spec_;
 };
 

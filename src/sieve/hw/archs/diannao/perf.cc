@@ -5,7 +5,9 @@
 namespace sieve::hw::diannao_arch {
 namespace {
 
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t ceil_div(int64_t a, int64_t b) {
+  return (a + b - 1) / b;
+}
 
 }  // namespace
 
@@ -40,9 +42,7 @@ TileCompute DianNaoLayer::compute(const TileRange& r) const {
     case LayerKind::kPool:
       c.cycles = ceil_div(r.rows(), tn) * r.positions() * layer_.kh * layer_.kw;
       break;
-    case LayerKind::kOther:
-      c.cycles = ceil_div(r.rows(), tn);
-      break;
+    case LayerKind::kOther: c.cycles = ceil_div(r.rows(), tn); break;
   }
   c.actions["nbin_read"] = c.cycles;
   c.actions["nbout_access"] = c.cycles;
@@ -50,19 +50,27 @@ TileCompute DianNaoLayer::compute(const TileRange& r) const {
   return c;
 }
 
+compiler::PlanRequest plan_request(const DianNaoSpec& spec) {
+  compiler::PlanRequest r;
+  r.buffers.whole.nbin = spec.nbin_bytes;
+  r.buffers.whole.nbout = spec.nbout_bytes;
+  r.buffers.whole.sb = spec.sb_bytes;
+  r.buffers.ping_pong = spec.ping_pong;
+  r.buffers.neuron_bits = spec.neuron_bits;
+  r.rules.groups = compiler::GroupMapping::kOneGroupRepeated;
+  r.rules.lstm = compiler::LstmMapping::kStepsAsRows;
+  r.rules.pool = compiler::PoolMapping::kTiledDepthwise;
+  r.rules.other = compiler::OtherMapping::kFlatChunks;
+  return r;
+}
+
 DriverOptions driver_options(const DianNaoSpec& spec, bool weights_on_chip) {
   DriverOptions o;
-  o.nbin_bytes = spec.nbin_bytes;
-  o.nbout_bytes = spec.nbout_bytes;
-  o.sb_bytes = spec.sb_bytes;
-  o.ping_pong = spec.ping_pong;
   o.neuron_bytes = spec.neuron_bits / 8;
   o.nbin_line_bytes = spec.tn * o.neuron_bytes;
   o.nbout_line_bytes = spec.tn * o.neuron_bytes;
   o.sb_line_bytes = std::max<int64_t>(1, spec.tn * spec.tn * spec.weight_bits / 8);
   o.pipeline_fill = spec.pipeline_stages - 1;
-  o.oc_align = spec.tn;  // row groups of T_n
-  o.ic_align = spec.tn;  // input chunks of T_n
   o.memory = spec.memory;
   o.weights_on_chip = weights_on_chip;
   return o;

@@ -15,8 +15,11 @@
 //    ceil(elements / T_n) cycles.
 //  * The NFU pipeline drains once per layer: pipeline_stages − 1 extra cycles.
 //  * Weights are dense 16-bit with no index; neurons are dense 16-bit in and out.
-//  * Buffers NBin, NBout, SB with ping-pong halves; the tiling, the event steps and the DRAM
-//    model are tiled_layer.h's.
+//  * Buffers NBin, NBout, SB with ping-pong halves; the plan comes from the compiler
+//  (compiler/plan.h:
+//    grouped conv one group repeated, LSTM steps as rows, pooling tiled depthwise, other layers
+//    in flat chunks; the faster of the least-traffic and the T_n-aligned plan), the event steps
+//    and the DRAM model are the shared tiled driver's (hw/core/tiled_driver.h).
 //
 // Action keys (priced by configs/energy/diannao.yaml):
 //   nbin_read     one T_n-neuron NBin read (every NFU cycle)
@@ -31,8 +34,9 @@
 
 #include <cstdint>
 
+#include "sieve/compiler/plan.h"
 #include "sieve/hw/archs/diannao/spec.h"
-#include "sieve/hw/archs/diannao/tiled_layer.h"
+#include "sieve/hw/core/tiled_driver.h"
 #include "sieve/hw/core/workload.h"
 
 namespace sieve::hw::diannao_arch {
@@ -55,5 +59,7 @@ class DianNaoLayer : public TiledLayerModel {
 };
 
 DriverOptions driver_options(const DianNaoSpec& spec, bool weights_on_chip);
+// The buffers and mapping rules of the spec (no index buffers).
+compiler::PlanRequest plan_request(const DianNaoSpec& spec);
 
 }  // namespace sieve::hw::diannao_arch

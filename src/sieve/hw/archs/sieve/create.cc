@@ -1,5 +1,6 @@
 // The Sieve accelerator as an hw::Accelerator: a validated Spec plus the performance model of
 // perf.h. Immutable after creation; simulate() is const and thread-safe.
+#include <algorithm>
 #include <filesystem>
 
 #include "sieve/hw/archs/archs.h"
@@ -16,10 +17,30 @@ class SieveAccelerator final : public Accelerator {
   std::vector<std::string> modes() const override { return mode_names(); }
   int64_t multipliers() const override { return spec_.tn * spec_.tm; }
   double freq_ghz() const override { return spec_.freq_ghz; }
-  Result<SimResult> simulate(const Workload& w, const SimOptions& o) const override {
-    SIEVE_ASSIGN_OR_RETURN(SimResult r, sieve_arch::simulate(spec_, o, w));
+  std::vector<std::string> engines() const override { return {"functional"}; }
+
+  Result<compiler::LayerPlan> plan(const LayerWork& l, const SimOptions& o) const override {
+    SIEVE_ASSIGN_OR_RETURN(Mode mode, parse_mode(o.mode));
+    return plan_layer(spec_, mode, o, l);
+  }
+
+ protected:
+  Result<SimResult> begin(const Workload& w, const SimOptions& o) const override {
+    SIEVE_ASSIGN_OR_RETURN(Mode mode, parse_mode(o.mode));
+    SimResult r;
+    r.arch = "sieve";
     r.preset = preset_;
+    r.mode = mode_name(mode);
+    r.model = w.model;
+    r.freq_ghz = spec_.freq_ghz;
+    r.batch = std::max<int64_t>(1, w.batch);
+    r.multipliers = spec_.tn * spec_.tm;
     return r;
+  }
+  Result<LayerStats> run_layer(const LayerWork& l, const compiler::LayerPlan& p,
+                               const SimOptions& o, int64_t batch) const override {
+    SIEVE_ASSIGN_OR_RETURN(Mode mode, parse_mode(o.mode));
+    return simulate_layer(spec_, mode, o, l, p, batch);
   }
 
  private:
@@ -31,8 +52,8 @@ class SieveAccelerator final : public Accelerator {
 
 Result<std::unique_ptr<Accelerator>> create(const ParamSet& params) {
   SIEVE_ASSIGN_OR_RETURN(Spec spec, parse_spec(params));
-  std::unique_ptr<Accelerator> acc = std::make_unique<SieveAccelerator>(
-      spec, std::filesystem::path(params.file).stem().string());
+  std::unique_ptr<Accelerator> acc =
+      std::make_unique<SieveAccelerator>(spec, std::filesystem::path(params.file).stem().string());
   acc->set_params(params);
   return acc;
 }

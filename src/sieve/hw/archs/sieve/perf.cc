@@ -66,7 +66,9 @@ int64_t count_and(const uint64_t* a, const uint64_t* b, int64_t begin, int64_t e
   return c;
 }
 
-inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+inline int64_t ceil_div(int64_t a, int64_t b) {
+  return (a + b - 1) / b;
+}
 
 // nbits (<= 64) bits of src starting at bit `off`.
 inline uint64_t extract_bits(const uint64_t* src, int64_t off, int64_t nbits) {
@@ -122,9 +124,9 @@ std::vector<Group> make_groups(const LayerWork& l, const Spec& spec, int64_t oc_
 
 // Accumulators of one pass (one application of the tiling: a sample, or an LSTM timestep).
 struct Cell {
-  int64_t cycles = 0;  // matrix walk cycles
-  int64_t macs = 0;    // multiplications performed (pairs × rows)
-  int64_t results = 0; // (group, vector) results written to NBout
+  int64_t cycles = 0;   // matrix walk cycles
+  int64_t macs = 0;     // multiplications performed (pairs × rows)
+  int64_t results = 0;  // (group, vector) results written to NBout
 };
 
 struct Counters {
@@ -171,13 +173,15 @@ WalkLimits encoder_limits(const Spec& s) {
 }
 
 // Bytes of `bits` rounded up.
-inline int64_t bytes_of_bits(int64_t bits) { return ceil_div(bits, 8); }
+inline int64_t bytes_of_bits(int64_t bits) {
+  return ceil_div(bits, 8);
+}
 
 // Off-chip bytes of `positions` neurons of which `nz` are non-zero: with a bit string (neuron
 // index or Encoder on) the non-zero values plus one bit per position, else every value. Adds
 // them to *values and *index and returns their sum.
-int64_t neuron_bytes(bool indexed, int64_t nz, int64_t positions, int neuron_bits,
-                     int64_t* values, int64_t* index) {
+int64_t neuron_bytes(bool indexed, int64_t nz, int64_t positions, int neuron_bits, int64_t* values,
+                     int64_t* index) {
   const int64_t v = bytes_of_bits((indexed ? nz : positions) * neuron_bits);
   const int64_t x = indexed ? bytes_of_bits(positions) : 0;
   *values += v;
@@ -305,17 +309,16 @@ void static_cells(const LayerCtx& c, std::vector<Cell>& cells) {
     const uint64_t* s = c.sw.synapse_index ? g.s.data() : nullptr;
     for (int64_t i = 0; i < t.ic_seg_n; ++i) {
       const int64_t cb = compiler::seg_begin(i, t.ic_seg_size) * ksz;
-      const int64_t ce = compiler::seg_end(i, t.ic_seg_size, l.kind == LayerKind::kConv
-                                                                 ? c.cg_in
-                                                                 : l.cols) * ksz;
+      const int64_t ce =
+          compiler::seg_end(i, t.ic_seg_size, l.kind == LayerKind::kConv ? c.cg_in : l.cols) * ksz;
       const WalkResult w = walk(s, nullptr, cb, ce, c.lim);
       const int64_t ow_size = t.ow_seg_n > 1 ? t.ow_seg_size : out_w;
       for (int64_t x = 0; x < t.ow_seg_n; ++x) {
-        const int64_t cols =
-            compiler::seg_end(x, ow_size, out_w) - compiler::seg_begin(x, ow_size);
+        const int64_t cols = compiler::seg_end(x, ow_size, out_w) - compiler::seg_begin(x, ow_size);
         for (int64_t h = 0; h < t.oh_seg_n; ++h) {
-          const int64_t pix = (compiler::seg_end(h, t.oh_seg_size, out_h) -
-                               compiler::seg_begin(h, t.oh_seg_size)) * cols;
+          const int64_t pix =
+              (compiler::seg_end(h, t.oh_seg_size, out_h) - compiler::seg_begin(h, t.oh_seg_size)) *
+              cols;
           Cell& cell = cells[static_cast<size_t>(cell_index(t, g.oc_seg, h, i, x))];
           cell.cycles += w.cycles * pix;
           cell.macs += w.pairs * (g.r1 - g.r0) * pix;
@@ -328,8 +331,8 @@ void static_cells(const LayerCtx& c, std::vector<Cell>& cells) {
 
 // Walks every (group, ic segment) on one input vector (cols bits at `vec`) of output row
 // segment h and output column segment x.
-void vector_cells(const LayerCtx& c, const uint64_t* vec, int64_t h, int64_t x,
-                  int64_t conv_group, std::vector<Cell>& cells) {
+void vector_cells(const LayerCtx& c, const uint64_t* vec, int64_t h, int64_t x, int64_t conv_group,
+                  std::vector<Cell>& cells) {
   const compiler::Tiling& t = c.t;
   const LayerWork& l = *c.l;
   const bool conv = l.kind == LayerKind::kConv;
@@ -368,8 +371,7 @@ void gather_conv(const LayerCtx& c, const uint64_t* in, int64_t oy, int64_t ox, 
       const int64_t col0 = (ci * l.kh + ky) * l.kw;
       if (fast) {
         if (lo < hi)
-          or_bits(vec.data(), col0 + (lo - ix0), extract_bits(in, row_bit + lo, hi - lo),
-                  hi - lo);
+          or_bits(vec.data(), col0 + (lo - ix0), extract_bits(in, row_bit + lo, hi - lo), hi - lo);
       } else {
         for (int64_t kx = 0; kx < l.kw; ++kx) {
           const int64_t ix = ix0 + kx * l.dilation_w;
@@ -463,8 +465,8 @@ void weight_bytes(const LayerCtx& c, int64_t o, int64_t i, Counters& k, int64_t&
 
 // Output elements of (oc seg o, oh seg h, ow seg x): stores through the Encoder (or dense) and
 // returns the Encoder cycles.
-int64_t output_bytes(const LayerCtx& c, const uint64_t* out, int64_t out_bit0, int64_t o,
-                     int64_t h, int64_t x, Counters& k, int64_t& bytes) {
+int64_t output_bytes(const LayerCtx& c, const uint64_t* out, int64_t out_bit0, int64_t o, int64_t h,
+                     int64_t x, Counters& k, int64_t& bytes) {
   const LayerWork& l = *c.l;
   const Spec& sp = *c.spec;
   const int64_t ob = compiler::seg_begin(o, c.t.oc_seg_size);
@@ -499,19 +501,20 @@ int64_t output_bytes(const LayerCtx& c, const uint64_t* out, int64_t out_bit0, i
       enc = w.cycles;
     }
   }
-  bytes += neuron_bytes(c.sw.encoder, nz, positions, sp.neuron_bits, &k.out_bytes,
-                        &k.out_index_bytes);
+  bytes +=
+      neuron_bytes(c.sw.encoder, nz, positions, sp.neuron_bits, &k.out_bytes, &k.out_index_bytes);
   return enc;
 }
 
 int64_t psum_elems(const LayerCtx& c, int64_t o, int64_t h, int64_t x) {
   const LayerWork& l = *c.l;
-  const int64_t n_oc = compiler::seg_end(o, c.t.oc_seg_size, l.rows) -
-                       compiler::seg_begin(o, c.t.oc_seg_size);
+  const int64_t n_oc =
+      compiler::seg_end(o, c.t.oc_seg_size, l.rows) - compiler::seg_begin(o, c.t.oc_seg_size);
   if (l.kind != LayerKind::kConv) return n_oc;
   const int64_t ows = ow_size_of(c);
-  return n_oc * (compiler::seg_end(h, c.t.oh_seg_size, l.out_h) -
-                 compiler::seg_begin(h, c.t.oh_seg_size)) *
+  return n_oc *
+         (compiler::seg_end(h, c.t.oh_seg_size, l.out_h) -
+          compiler::seg_begin(h, c.t.oh_seg_size)) *
          (compiler::seg_end(x, ows, l.out_w) - compiler::seg_begin(x, ows));
 }
 
@@ -610,14 +613,14 @@ void finish_stats(const Spec& spec, const ModeSwitches& sw, const Counters& k,
   st.macs_performed += k.macs;
   auto& a = st.actions;
   a["nbin_access"] += k.walk_cycles + ceil_div(k.in_bytes, spec.nbin_width_bytes());
-  a["nibin_access"] += (sw.neuron_index ? k.walk_cycles : 0) +
-                       ceil_div(k.in_index_bytes, spec.index_width_bytes());
-  a["sib_access"] += (sw.synapse_index ? k.walk_cycles : 0) +
-                     ceil_div(k.w_index_bytes, spec.index_width_bytes());
+  a["nibin_access"] +=
+      (sw.neuron_index ? k.walk_cycles : 0) + ceil_div(k.in_index_bytes, spec.index_width_bytes());
+  a["sib_access"] +=
+      (sw.synapse_index ? k.walk_cycles : 0) + ceil_div(k.w_index_bytes, spec.index_width_bytes());
   a["sb_access"] += k.walk_cycles + ceil_div(k.w_bytes, spec.sb_width_bytes());
-  a["nbout_access"] += k.nbout_rw + k.vector_cycles +
-                       ceil_div(k.psum_bytes + k.out_bytes + k.out_index_bytes,
-                                spec.nbout_width_bytes());
+  a["nbout_access"] +=
+      k.nbout_rw + k.vector_cycles +
+      ceil_div(k.psum_bytes + k.out_bytes + k.out_index_bytes, spec.nbout_width_bytes());
   a["cp_cycle"] += sched.cycles;
   a["nsm_cycle"] += sw.nsm ? k.walk_cycles : 0;
   a["ssm_cycle"] += sw.ssm ? k.walk_cycles : 0;
@@ -629,25 +632,16 @@ void finish_stats(const Spec& spec, const ModeSwitches& sw, const Counters& k,
 
 // Loads, vector compute and Encoder stores of a pooling / element-wise layer, one sample.
 std::vector<TileEvents> vector_layer_events(const Spec& sp, const ModeSwitches& sw,
-                                            const LayerWork& l, const uint64_t* in,
-                                            const uint64_t* out, Counters& k) {
+                                            const LayerWork& l,
+                                            const compiler::StreamedPlan& sp_plan,
+                                            const uint64_t* in, const uint64_t* out, Counters& k) {
   const int64_t kh = std::max<int64_t>(1, l.kh), kw = std::max<int64_t>(1, l.kw);
   const int64_t window = l.kind == LayerKind::kPool ? kh * kw : 1;
   const int64_t eff_kh = (kh - 1) * l.dilation_h + 1;
-  const int64_t nbin_elems = sp.nbin_bytes / 2 * 8 / sp.neuron_bits;
-  const int64_t nbout_elems = sp.nbout_bytes / 2 * 8 / sp.neuron_bits;
   const int64_t in_hw = l.in_h * l.in_w, out_hw = l.out_h * l.out_w;
-  // Output rows per tile: as many as fit (input rows they read in NBin, outputs in NBout).
-  int64_t rows = l.out_h;
-  auto in_rows = [&](int64_t r) {
-    return std::min(l.in_h, (r - 1) * l.stride_h + eff_kh);
-  };
-  while (rows > 1 && (in_rows(rows) * l.in_w > nbin_elems || rows * l.out_w > nbout_elems))
-    rows = ceil_div(rows, 2);
-  int64_t chans = 1;
-  if (rows == l.out_h)
-    chans = std::max<int64_t>(1, std::min(nbin_elems / std::max<int64_t>(1, in_hw),
-                                          nbout_elems / std::max<int64_t>(1, out_hw)));
+  // Output rows and channels per chunk: the plan's (compiler/plan.h, streamed-rows).
+  const int64_t rows = std::max<int64_t>(1, sp_plan.rows_per_chunk);
+  const int64_t chans = std::max<int64_t>(1, sp_plan.channels_per_chunk);
   const WalkLimits el = encoder_limits(sp);
   std::vector<TileEvents> ev;
   const bool same_geometry = l.in_c == l.out_c;
@@ -678,23 +672,110 @@ std::vector<TileEvents> vector_layer_events(const Spec& sp, const ModeSwitches& 
           enc += w.cycles;
         }
       }
-      store = neuron_bytes(sw.encoder, onz, outs, sp.neuron_bits, &k.out_bytes,
-                           &k.out_index_bytes);
+      store = neuron_bytes(sw.encoder, onz, outs, sp.neuron_bits, &k.out_bytes, &k.out_index_bytes);
       const int64_t vec = ceil_div(outs * window, sp.vector_lanes);
       k.vector_cycles += vec;
       k.encoder_cycles += enc;
-      ev.push_back(TileEvents{load_cycles(load, sp.dram), std::max(vec, enc),
-                              store_cycles(store, sp.dram)});
+      ev.push_back(
+          TileEvents{load_cycles(load, sp.dram), std::max(vec, enc), store_cycles(store, sp.dram)});
     }
   }
   return ev;
 }
 
+// Sieve's mapping rules: conv groups side by side (a T_n row group never straddles a conv group
+// and reads its own group's channels), LSTM one step at a time (h_t depends on the whole previous
+// step), pooling and element-wise layers streamed through the vector unit.
+compiler::MappingRules mapping_rules() {
+  compiler::MappingRules r;
+  r.groups = compiler::GroupMapping::kGroupsSideBySide;
+  r.lstm = compiler::LstmMapping::kOneStepRepeated;
+  r.pool = compiler::PoolMapping::kStreamedRows;
+  r.other = compiler::OtherMapping::kStreamedRows;
+  return r;
+}
 
 }  // namespace
 
+Result<compiler::LayerPlan> plan_layer(const Spec& spec, Mode mode, const SimOptions& opt,
+                                       const LayerWork& l) {
+  compiler::PlanRequest req;
+  req.buffers = spec.buffer_model();
+  req.buffers.sb_holds_all_weights = opt.weights_on_chip;
+  req.rules = mapping_rules();
+  if (l.kind == LayerKind::kPool || l.kind == LayerKind::kOther) return compiler::make_plan(l, req);
+  if (l.rows <= 0 || l.cols <= 0)
+    return invalid_argument("layer {}: no weights (rows {} cols {})", l.name, l.rows, l.cols);
+  const ModeSwitches sw = switches(mode);
+  const bool conv = l.kind == LayerKind::kConv;
+  if (conv && (l.group < 1 || l.in_c % l.group != 0 || l.rows % l.group != 0))
+    return invalid_argument("layer {}: group {} does not divide in_c {} and out_c {}", l.name,
+                            l.group, l.in_c, l.rows);
+  const int abits = sw.wdm
+                        ? spec.aligned_weight_bits(std::min(l.weight_bits, spec.weight_bits_dense))
+                        : spec.weight_bits_dense;
+  // Densities for the tiling (measured on the whole layer, every sample).
+  double in_density = 1.0;
+  if (sw.neuron_index && !l.input_nz.empty()) {
+    int64_t nz = 0;
+    for (const BitVec& b : l.input_nz) nz += b.count();
+    const double total =
+        static_cast<double>(l.input_size()) * static_cast<double>(l.input_nz.size());
+    in_density = std::max(static_cast<double>(nz) / total, 1.0 / total);
+  }
+  // Natural groups (aligned to T_n inside each conv group) give the union density.
+  const double positions = static_cast<double>(l.rows * l.cols);
+  double union_density = 1.0;
+  if (sw.synapse_index) {
+    const std::vector<Group> g0 = make_groups(l, spec, l.rows, 1);
+    int64_t stored = 0;
+    for (const Group& g : g0) stored += (g.r1 - g.r0) * count_and(g.s.data(), nullptr, 0, l.cols);
+    union_density = static_cast<double>(stored) / positions;
+  }
+  // Stored weight bytes per position in neuron units: aligned code bits × union-stored fraction.
+  double w_ratio = static_cast<double>(abits) / spec.neuron_bits;
+  if (sw.synapse_index && !opt.dense_weight_traffic) {
+    w_ratio *= std::max(union_density, 1.0 / positions);
+  } else if (opt.dense_weight_traffic) {
+    w_ratio = static_cast<double>(spec.weight_bits_dense) / spec.neuron_bits;
+  }
+  req.in_density = in_density;
+  req.weight_ratio = w_ratio;
+  // NIBin: one bit per input position of the segment; SIB: one bit per weight column per group
+  // of T_n rows (shared by the group's PEs).
+  req.index.input_index = sw.neuron_index;
+  req.index.weight_index = sw.synapse_index && !opt.dense_weight_traffic && !opt.weights_on_chip;
+  req.index.rows_per_bit = spec.tn;
+  req.index.cols_per_bit = 1;
+  // The cost: this model's estimate of a tiling's time (perf.h), with the positions the walk
+  // advances per cycle at the layer's average densities.
+  const WalkLimits lim = matrix_limits(spec);
+  const int64_t kernel = conv ? l.kh * l.kw : 1;
+  const int64_t pixels = conv ? l.out_h * l.out_w : 1;
+  const double s_d = sw.synapse_index ? std::max(union_density, 1.0 / positions) : 1.0;
+  const double n_d = sw.neuron_index ? in_density : 1.0;
+  const double rate =
+      std::min({static_cast<double>(lim.window), static_cast<double>(lim.stored) / s_d,
+                static_cast<double>(lim.pairs) / (s_d * n_d)});
+  const double load_bw = spec.dram.load_bytes_per_cycle;
+  const auto startup = static_cast<double>(spec.dram.startup_cycles);
+  const int64_t tn = spec.tn;
+  req.cost = [=](const compiler::TilingPlan& p) {
+    const compiler::Tiling& t = p.tiling;
+    const int64_t groups = t.oc_seg_n * ceil_div(t.oc_seg_size, tn);
+    const double compute = static_cast<double>(groups * pixels * t.ic_seg_n) *
+                           std::ceil(static_cast<double>(t.ic_seg_size * kernel) / rate);
+    const auto subops = static_cast<double>(t.oc_seg_n * t.oh_seg_n * t.ic_seg_n * t.ow_seg_n);
+    return std::max(p.traffic.of(p.reuse) / load_bw + subops * startup, compute);
+  };
+  Result<compiler::LayerPlan> plan = compiler::make_plan(l, req);
+  if (!plan.ok()) return plan.status().with_context("sieve");
+  return plan;
+}
+
 Result<LayerStats> simulate_layer(const Spec& spec, Mode mode, const SimOptions& opt,
-                                  const LayerWork& l, int64_t batch) {
+                                  const LayerWork& l, const compiler::LayerPlan& plan,
+                                  int64_t batch) {
   SIEVE_RETURN_IF_ERROR(check_layer(l, batch));
   LayerStats st;
   st.name = l.name;
@@ -715,7 +796,8 @@ Result<LayerStats> simulate_layer(const Spec& spec, Mode mode, const SimOptions&
   if (l.kind == LayerKind::kPool || l.kind == LayerKind::kOther) {
     for (int64_t s = 0; s < batch; ++s) {
       Counters k;
-      const std::vector<TileEvents> ev = vector_layer_events(spec, sw, l, in_of(s), out_of(s), k);
+      const std::vector<TileEvents> ev =
+          vector_layer_events(spec, sw, l, plan.streamed, in_of(s), out_of(s), k);
       finish_stats(spec, sw, k, schedule_steps(ev), st);
     }
   } else {
@@ -730,8 +812,8 @@ Result<LayerStats> simulate_layer(const Spec& spec, Mode mode, const SimOptions&
     const bool conv = l.kind == LayerKind::kConv;
     if (conv) {
       if (l.group < 1 || l.in_c % l.group != 0 || l.rows % l.group != 0)
-        return invalid_argument("layer {}: group {} does not divide in_c {} and out_c {}",
-                                l.name, l.group, l.in_c, l.rows);
+        return invalid_argument("layer {}: group {} does not divide in_c {} and out_c {}", l.name,
+                                l.group, l.in_c, l.rows);
       c.cg_in = l.in_c / l.group;
       c.k = l.kh * l.kw;
       if (c.cg_in * c.k != l.cols)
@@ -744,97 +826,13 @@ Result<LayerStats> simulate_layer(const Spec& spec, Mode mode, const SimOptions&
     c.abits = sw.wdm ? spec.aligned_weight_bits(std::min(l.weight_bits, spec.weight_bits_dense))
                      : spec.weight_bits_dense;
 
-    // Densities for the tiling (measured on the whole layer).
     const int64_t passes_per_sample = l.kind == LayerKind::kLstm ? l.timesteps : 1;
-    double in_density = 1.0;
-    if (sw.neuron_index && !l.input_nz.empty()) {
-      int64_t nz = 0;
-      for (const BitVec& b : l.input_nz) nz += b.count();
-      const double total = static_cast<double>(l.input_size()) * static_cast<double>(batch);
-      in_density = std::max(static_cast<double>(nz) / total, 1.0 / total);
-    }
-    // Natural groups (aligned to T_n inside each conv group) give the union density.
-    double w_density = static_cast<double>(c.abits) / 16.0;
-    double union_density = 1.0;
-    if (sw.synapse_index) {
-      const std::vector<Group> g0 = make_groups(l, spec, l.rows, 1);
-      int64_t stored = 0;
-      for (const Group& g : g0)
-        stored += (g.r1 - g.r0) * count_and(g.s.data(), nullptr, 0, l.cols);
-      union_density = static_cast<double>(stored) / static_cast<double>(l.rows * l.cols);
-    }
-    if (sw.synapse_index && !opt.dense_weight_traffic) {
-      w_density *= std::max(union_density, 1.0 / static_cast<double>(l.rows * l.cols));
-    } else if (opt.dense_weight_traffic) {
-      w_density = static_cast<double>(spec.weight_bits_dense) / 16.0;
-    }
-    compiler::LayerGeometry g;
-    if (conv) {
-      g.in_c = c.cg_in;
-      g.in_h = l.in_h + l.pad_top + l.pad_bottom;
-      g.in_w = l.in_w + l.pad_left + l.pad_right;
-      g.out_c = l.rows;
-      g.out_h = l.out_h;
-      g.out_w = l.out_w;
-      g.kh = c.eff_kh;
-      g.kw = c.eff_kw;
-      g.stride_h = l.stride_h;
-      g.stride_w = l.stride_w;
-    } else {
-      g.in_c = l.cols;
-      g.out_c = l.rows;
-    }
-    g.in_density = in_density;
-    // Weights already on chip (Table 5.2 setting) move nothing: the SB does not bound the
-    // tiling and weight traffic does not steer it.
-    g.w_density = opt.weights_on_chip ? 1.0 / static_cast<double>(l.rows * l.cols) : w_density;
-    g.bytes_per_element = static_cast<double>(spec.neuron_bits) / 8.0;
-    compiler::BufferCapacity cap;
-    cap.nbin = spec.nbin_bytes / 2;
-    cap.nbout = spec.nbout_bytes / 2;
-    cap.sb = opt.weights_on_chip ? std::numeric_limits<int64_t>::max() / 4 : spec.sb_bytes / 2;
-    // The tiling: compiler::plan_layer over the tilings that fit every buffer — the value
-    // buffers in `cap`, the index buffers NIBin and SIB in `accept` — with this model's estimate
-    // of time as the cost (see perf.h).
-    const int64_t kernel = conv ? c.k : 1;
-    const int64_t pixels = conv ? l.out_h * l.out_w : 1;
-    const int64_t nibin_bits = sw.neuron_index ? spec.nibin_bytes / 2 * 8 : 0;
-    const int64_t sib_bits = sw.synapse_index && !opt.dense_weight_traffic && !opt.weights_on_chip
-                                 ? spec.sib_bytes / 2 * 8
-                                 : 0;
-    auto accept = [&](const compiler::Tiling& t) {
-      // NIBin: one bit per input position of the segment; SIB: one bit per weight column per
-      // group of T_n rows (shared by the group's PEs).
-      const int64_t rows_in = std::min(g.in_h, (t.oh_seg_size - 1) * g.stride_h + g.kh);
-      if (nibin_bits > 0 && compiler::segment_in_w(g, t) * rows_in * t.ic_seg_size > nibin_bits)
-        return false;
-      return !(sib_bits > 0 &&
-               ceil_div(t.oc_seg_size, spec.tn) * t.ic_seg_size * kernel > sib_bits);
-    };
-    // Positions the walk advances per cycle at the layer's average densities.
-    const double s_d =
-        sw.synapse_index
-            ? std::max(union_density, 1.0 / static_cast<double>(l.rows * l.cols))
-            : 1.0;
-    const double n_d = sw.neuron_index ? in_density : 1.0;
-    const double rate = std::min({static_cast<double>(c.lim.window),
-                                  static_cast<double>(c.lim.stored) / s_d,
-                                  static_cast<double>(c.lim.pairs) / (s_d * n_d)});
-    const double load_bw = spec.dram.load_bytes_per_cycle;
-    const auto startup = static_cast<double>(spec.dram.startup_cycles);
-    auto estimated_time = [&](const compiler::LayerPlan& p) {
-      const compiler::Tiling& t = p.tiling;
-      const int64_t groups = t.oc_seg_n * ceil_div(t.oc_seg_size, spec.tn);
-      const double compute = static_cast<double>(groups * pixels * t.ic_seg_n) *
-                             std::ceil(static_cast<double>(t.ic_seg_size * kernel) / rate);
-      const auto subops = static_cast<double>(t.oc_seg_n * t.oh_seg_n * t.ic_seg_n * t.ow_seg_n);
-      return std::max(p.traffic.of(p.reuse) / load_bw + subops * startup, compute);
-    };
-    Result<compiler::LayerPlan> plan = compiler::plan_layer(g, cap, accept, estimated_time);
-    if (!plan.ok()) return plan.status().with_context("sieve: layer " + l.name);
-    c.t = plan->tiling;
-    c.reuse = plan->reuse;
-    c.subs = compiler::sub_ops(c.t, c.reuse);
+    if (!plan.tiled)
+      return invalid_argument("sieve: layer {}: a weighted layer needs a tiled plan", l.name);
+    c.t = plan.choice.tiling;
+    c.reuse = plan.choice.reuse;
+    c.subs.clear();
+    for (const compiler::PlannedSubOp& p : plan.sub_ops) c.subs.push_back(p.op);
     c.groups = make_groups(l, spec, c.t.oc_seg_size, c.t.oc_seg_n);
     c.groups_of_cg.assign(static_cast<size_t>(conv ? l.group : 1), {});
     for (size_t gi = 0; gi < c.groups.size(); ++gi)
@@ -879,9 +877,8 @@ Result<LayerStats> simulate_layer(const Spec& spec, Mode mode, const SimOptions&
           }
         }
         const bool lstm = l.kind == LayerKind::kLstm;
-        std::vector<TileEvents> ev =
-            pass_events(c, cells, in, lstm ? pass * l.cols : 0, out, lstm ? pass * l.out_c : 0,
-                        !lstm, k);
+        std::vector<TileEvents> ev = pass_events(c, cells, in, lstm ? pass * l.cols : 0, out,
+                                                 lstm ? pass * l.out_c : 0, !lstm, k);
         if (lstm) {
           // Cell update on the vector unit: reads the gate rows and c_{t-1}, writes c_t and
           // h_t (h_t through the Encoder when it is on).
@@ -922,22 +919,6 @@ Result<LayerStats> simulate_layer(const Spec& spec, Mode mode, const SimOptions&
     st.utilization = static_cast<double>(st.macs_performed) /
                      (static_cast<double>(mult) * static_cast<double>(st.cycles));
   return st;
-}
-
-Result<SimResult> simulate(const Spec& spec, const SimOptions& opt, const Workload& w) {
-  SIEVE_ASSIGN_OR_RETURN(Mode mode, parse_mode(opt.mode));
-  SimResult r;
-  r.arch = "sieve";
-  r.mode = mode_name(mode);
-  r.model = w.model;
-  r.freq_ghz = spec.freq_ghz;
-  r.batch = std::max<int64_t>(1, w.batch);
-  r.multipliers = spec.tn * spec.tm;
-  for (const LayerWork& l : w.layers) {
-    SIEVE_ASSIGN_OR_RETURN(LayerStats st, simulate_layer(spec, mode, opt, l, r.batch));
-    r.layers.push_back(std::move(st));
-  }
-  return r;
 }
 
 }  // namespace sieve::hw::sieve_arch

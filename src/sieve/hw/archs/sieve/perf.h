@@ -35,9 +35,9 @@
 // Encoder: each output channel's rows of a stored segment are walked with window
 // encoder_window and select encoder_select (non-zeros); it runs beside the PEs.
 //
-// Tiling. The compiler decides (compiler/tiling.h): compiler::plan_layer searches the tilings
-// (output channels, rows, input channels; output columns too when an uncut input slab does not
-// fit NBin) with half of each ping-pong buffer (NBin/2, NBout/2, SB/2) and the layer's measured
+// Tiling. The compiler decides (compiler/plan.h, tiling.h): compiler::make_plan searches the
+// tilings (output channels, rows, input channels; output columns too when an uncut input slab does
+// not fit NBin) with half of each ping-pong buffer (NBin/2, NBout/2, SB/2) and the layer's measured
 // densities: input density = non-zero fraction when the neuron index is on (else 1); weight
 // density = union-stored fraction × aligned code bits / 16 (16-bit elements, as the thesis'
 // formulas count them). This model supplies only two functions: `accept`, the index buffers'
@@ -82,6 +82,7 @@
 
 #include <cstdint>
 
+#include "sieve/compiler/plan.h"
 #include "sieve/core/status.h"
 #include "sieve/hw/archs/sieve/spec.h"
 #include "sieve/hw/core/arch.h"
@@ -122,11 +123,17 @@ bool select_bit_uses_pdep();
 // pairs_per_cycle().
 WalkLimits matrix_limits(const Spec& spec);
 
-// One layer over all samples of its workload.
-Result<LayerStats> simulate_layer(const Spec& spec, Mode mode, const SimOptions& opt,
-                                  const LayerWork& layer, int64_t batch);
+// The plan of one layer in `mode` (compiler/plan.h): Sieve's buffers (spec.buffer_model()), its
+// mapping rules (conv groups side by side, LSTM one step at a time, pooling and element-wise
+// layers streamed through the vector unit), its index model (NIBin: a bit per input position
+// when the neuron index is on; SIB: a bit per weight column per T_n-row group when the synapse
+// index is on) and its estimate of time as the cost (see "Tiling" above).
+Result<compiler::LayerPlan> plan_layer(const Spec& spec, Mode mode, const SimOptions& opt,
+                                       const LayerWork& layer);
 
-// The whole workload (layers in order).
-Result<SimResult> simulate(const Spec& spec, const SimOptions& opt, const Workload& w);
+// One layer over all samples of its workload, on `plan` (plan_layer's).
+Result<LayerStats> simulate_layer(const Spec& spec, Mode mode, const SimOptions& opt,
+                                  const LayerWork& layer, const compiler::LayerPlan& plan,
+                                  int64_t batch);
 
 }  // namespace sieve::hw::sieve_arch

@@ -6,7 +6,9 @@
 
 namespace sieve::hw::sieve_arch {
 
-int64_t Spec::pairs_per_cycle() const { return std::min({tm, nsm_select, ssm_select}); }
+int64_t Spec::pairs_per_cycle() const {
+  return std::min({tm, nsm_select, ssm_select});
+}
 
 int Spec::aligned_weight_bits(int bits) const {
   int w = weight_align_bits;
@@ -86,25 +88,48 @@ ModeSwitches switches(Mode m) {
   ModeSwitches s;
   switch (m) {
     case Mode::kSparse:
-      s = {.nsm = true, .ssm = true, .wdm = true, .encoder = true, .neuron_index = true,
+      s = {.nsm = true,
+           .ssm = true,
+           .wdm = true,
+           .encoder = true,
+           .neuron_index = true,
            .synapse_index = true};
       break;
-    case Mode::kDense:
-      break;
+    case Mode::kDense: break;
     case Mode::kWeightSparse:
-      s = {.nsm = true, .ssm = false, .wdm = true, .encoder = false, .neuron_index = false,
+      s = {.nsm = true,
+           .ssm = false,
+           .wdm = true,
+           .encoder = false,
+           .neuron_index = false,
            .synapse_index = true};
       break;
     case Mode::kNeuronSparse:
-      s = {.nsm = true, .ssm = true, .wdm = false, .encoder = true, .neuron_index = true,
+      s = {.nsm = true,
+           .ssm = true,
+           .wdm = false,
+           .encoder = true,
+           .neuron_index = true,
            .synapse_index = false};
       break;
     case Mode::kNoQuant:
-      s = {.nsm = true, .ssm = true, .wdm = false, .encoder = true, .neuron_index = true,
+      s = {.nsm = true,
+           .ssm = true,
+           .wdm = false,
+           .encoder = true,
+           .neuron_index = true,
            .synapse_index = true};
       break;
   }
   return s;
+}
+
+compiler::BufferModel Spec::buffer_model() const {
+  compiler::BufferModel b;
+  b.whole = {nbin_bytes, nibin_bytes, nbout_bytes, sb_bytes, sib_bytes};
+  b.ping_pong = true;  // thesis §4.2: every buffer is split in two halves
+  b.neuron_bits = neuron_bits;
+  return b;
 }
 
 }  // namespace sieve::hw::sieve_arch

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "sieve/compiler/plan.h"
 #include "sieve/core/status.h"
 #include "sieve/hw/core/events.h"
 #include "sieve/hw/core/params.h"
@@ -46,6 +47,8 @@ struct Spec {
   int64_t nbout_width_bytes() const { return encoder_window * psum_bits / 8; }
   int64_t sb_width_bytes() const { return tn * ssm_window * 16 / 8; }  // all PEs together
   int64_t index_width_bytes() const { return nsm_window / 8; }         // NIBin and SIB
+  // The five buffers for the compiler (ping-pong halves, neuron_bits per element).
+  compiler::BufferModel buffer_model() const;
   // Selected pairs a PE multiplies per cycle: min(T_m, NSM select, SSM select).
   int64_t pairs_per_cycle() const;
   // Stored width of a b-bit weight code in the SB: the smallest align·2^k >= b (4, 8, 16).

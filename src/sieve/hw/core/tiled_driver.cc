@@ -1,0 +1,186 @@
+// The tiled-layer driver (tiled_driver.h).
+#include "sieve/hw/core/tiled_driver.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <vector>
+
+namespace sieve::hw {
+namespace {
+
+int64_t ceil_div(int64_t a, int64_t b) {
+  return b <= 0 ? 0 : (a + b - 1) / b;
+}
+
+struct Acc {
+  std::vector<TileEvents> events;
+  LayerStats stats;
+};
+
+void add_actions(std::map<std::string, int64_t>& to, const std::map<std::string, int64_t>& from) {
+  for (const auto& [k, v] : from) to[k] += v;
+}
+
+// Records one sub-operation: its bytes, fills and compute.
+void record(Acc& acc, const DriverOptions& o, int64_t input_bytes, const WeightBytes& w,
+            int64_t psum_load_bytes, int64_t output_bytes, int64_t psum_store_bytes,
+            const TileCompute& c) {
+  LayerStats& s = acc.stats;
+  s.offchip.neurons += input_bytes + output_bytes;
+  s.offchip.weights += w.values;
+  s.offchip.weight_index += w.index;
+  s.offchip.partial_sums += psum_load_bytes + psum_store_bytes;
+  const int64_t weight_total = w.values + w.index;
+  auto bump = [&s](const char* key, int64_t bytes, int64_t line) {
+    if (bytes > 0) s.actions[key] += ceil_div(bytes, line);
+  };
+  bump("nbin_fill", input_bytes, o.nbin_line_bytes);
+  bump("sb_fill", weight_total, o.sb_line_bytes);
+  bump("nbout_fill", psum_load_bytes, o.nbout_line_bytes);
+  bump("nbout_drain", output_bytes + psum_store_bytes, o.nbout_line_bytes);
+  add_actions(s.actions, c.actions);
+  s.macs_performed += c.macs;
+  TileEvents e;
+  e.load = load_cycles(input_bytes + weight_total + psum_load_bytes, o.memory);
+  e.compute = c.cycles;
+  e.store = store_cycles(output_bytes + psum_store_bytes, o.memory);
+  acc.events.push_back(e);
+  ++s.tiles;
+}
+
+// Flat element chunks through the input and output buffers (plan.streamed.chunks).
+void run_flat_chunks(const LayerWork& l, const compiler::LayerPlan& plan, const TiledLayerModel& m,
+                     const DriverOptions& o, Acc& acc) {
+  const int64_t n_in = l.input_size(), n_out = l.output_size();
+  const int64_t n = std::max<int64_t>(1, plan.streamed.chunks);
+  for (int64_t i = 0; i < n; ++i) {
+    TileRange r;
+    r.oc_begin = i * n_out / n;
+    r.oc_end = (i + 1) * n_out / n;
+    r.ic_begin = i * n_in / n;
+    r.ic_end = (i + 1) * n_in / n;
+    record(acc, o, r.channels() * o.neuron_bytes, WeightBytes{}, 0, r.rows() * o.neuron_bytes, 0,
+           m.compute(r));
+  }
+  acc.stats.reuse = "";
+}
+
+// Runs the sub-operations of a tiled plan into `acc`, once per repetition (a grouped conv
+// planned as one group: once per group, ranges offset by the group).
+void run_sub_ops(const LayerWork& layer, const compiler::LayerPlan& plan,
+                 const TiledLayerModel& model, const DriverOptions& o, Acc& acc) {
+  acc.stats.reuse = compiler::reuse_name(plan.choice.reuse);
+  const bool per_group = plan.lowered.mapping ==
+                         compiler::group_mapping_name(compiler::GroupMapping::kOneGroupRepeated);
+  for (int64_t rep = 0; rep < plan.lowered.repeat; ++rep) {
+    for (const compiler::PlannedSubOp& s : plan.sub_ops) {
+      TileRange r;
+      r.group = per_group ? rep : 0;
+      r.oc_begin = s.oc_begin;
+      r.oc_end = s.oc_end;
+      r.ic_begin = s.ic_begin;
+      r.ic_end = s.ic_end;
+      r.oh_begin = s.oh_begin;
+      r.oh_end = s.oh_end;
+      r.ow_begin = s.ow_begin;
+      r.ow_end = s.ow_end;
+      WeightBytes w;
+      if (s.op.load_weights && !o.weights_on_chip && layer.kind != LayerKind::kPool)
+        w = model.weight_bytes(r);
+      const int64_t nb = o.neuron_bytes;
+      record(acc, o, s.input_elems * nb, w, s.psum_load_elems * nb, s.output_elems * nb,
+             s.psum_store_elems * nb, model.compute(r));
+    }
+  }
+}
+
+}  // namespace
+
+LayerStats run_tiled_layer(const LayerWork& layer, const compiler::LayerPlan& plan,
+                           const TiledLayerModel& model, const DriverOptions& o, double freq_ghz) {
+  Acc acc;
+  acc.stats.name = layer.name;
+  acc.stats.kind = layer_kind_name(layer.kind);
+  acc.stats.macs_dense = layer.dense_macs();
+  if (plan.tiled) {
+    run_sub_ops(layer, plan, model, o, acc);
+  } else {
+    run_flat_chunks(layer, plan, model, o, acc);
+  }
+
+  const StepSchedule sched = schedule_steps(acc.events);
+  LayerStats& st = acc.stats;
+  st.cycles = sched.cycles + (sched.steps > 0 ? o.pipeline_fill : 0);
+  st.load_cycles = sched.load;
+  st.store_cycles = sched.store;
+  st.compute_cycles = sched.compute + (sched.steps > 0 ? o.pipeline_fill : 0);
+  st.stall_cycles = st.cycles - st.compute_cycles;
+  st.macs_skipped = st.macs_dense - st.macs_performed;
+  st.time_ns = static_cast<double>(st.cycles) / freq_ghz;
+  return st;
+}
+
+void scale_by_batch(LayerStats& s, int64_t batch) {
+  if (batch == 1) return;
+  s.cycles *= batch;
+  s.time_ns *= static_cast<double>(batch);
+  s.macs_dense *= batch;
+  s.macs_performed *= batch;
+  s.macs_skipped *= batch;
+  s.offchip.weights *= batch;
+  s.offchip.weight_index *= batch;
+  s.offchip.neurons *= batch;
+  s.offchip.neuron_index *= batch;
+  s.offchip.partial_sums *= batch;
+  for (auto& [k, v] : s.actions) v *= batch;
+  s.load_cycles *= batch;
+  s.compute_cycles *= batch;
+  s.store_cycles *= batch;
+  s.stall_cycles *= batch;
+  s.tiles *= batch;
+}
+
+SimResult result_header(const Accelerator& acc, const Workload& w, const std::string& mode) {
+  SimResult res;
+  res.arch = acc.arch();
+  res.preset = std::filesystem::path(acc.params().file).stem().string();
+  res.mode = mode;
+  res.model = w.model;
+  res.freq_ghz = acc.freq_ghz();
+  res.batch = std::max<int64_t>(1, w.batch);
+  res.multipliers = acc.multipliers();
+  return res;
+}
+
+Result<compiler::LayerPlan> plan_faster(const LayerWork& layer, compiler::PlanRequest request,
+                                        int64_t oc_align, int64_t ic_align,
+                                        const TiledLayerModel& model, const DriverOptions& options,
+                                        double freq_ghz) {
+  if (layer.kind != LayerKind::kPool) request.weight_ratio = model.weight_density();
+  SIEVE_ASSIGN_OR_RETURN(compiler::LayerPlan any, compiler::make_plan(layer, request));
+  if (!any.tiled) return any;
+  const int64_t cpc = cols_per_channel(layer);
+  request.accept = [&](const compiler::Tiling& t) {
+    return (t.oc_seg_n == 1 || t.oc_seg_size % oc_align == 0) &&
+           (t.ic_seg_n == 1 || (t.ic_seg_size * cpc) % ic_align == 0);
+  };
+  Result<compiler::LayerPlan> aligned = compiler::make_plan(layer, request);
+  if (!aligned.ok()) return any;
+  const int64_t any_cycles = run_tiled_layer(layer, any, model, options, freq_ghz).cycles;
+  const int64_t aligned_cycles = run_tiled_layer(layer, *aligned, model, options, freq_ghz).cycles;
+  return aligned_cycles < any_cycles ? std::move(*aligned) : std::move(any);
+}
+
+LayerStats run_tiled_batch(const LayerWork& layer, const compiler::LayerPlan& plan,
+                           const TiledLayerModel& model, const DriverOptions& options,
+                           double freq_ghz, int64_t batch, int64_t multipliers) {
+  LayerStats s = run_tiled_layer(layer, plan, model, options, freq_ghz);
+  s.actions["control_cycle"] = s.cycles;
+  scale_by_batch(s, batch);
+  if (s.cycles > 0)
+    s.utilization = static_cast<double>(s.macs_performed) /
+                    (static_cast<double>(multipliers) * static_cast<double>(s.cycles));
+  return s;
+}
+
+}  // namespace sieve::hw
