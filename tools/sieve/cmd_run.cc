@@ -52,7 +52,6 @@ int run_run(const RunArgs& a) {
   if (!run.ok()) return fail(run.status());
   const Tensor& all = run->outputs;
   const std::vector<std::string>& notes = run->notes;
-  const hw::sieve_arch::FunctionalStats& stats = run->functional;
   const int64_t n = run->examples;
   const int64_t correct = run->correct;
   if (!a.dump.empty()) {
@@ -63,20 +62,19 @@ int run_run(const RunArgs& a) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (a.json) {
-    nlohmann::json j = {{"model", a.model},     {"engine", a.engine},    {"data", a.data},
-                        {"split", "test"},      {"examples", n},         {"correct", correct},
-                        {"test_accuracy", acc}, {"seconds", seconds},    {"notes", notes},
+    nlohmann::json j = {{"model", a.model},
+                        {"engine", a.engine},
+                        {"data", a.data},
+                        {"split", "test"},
+                        {"examples", n},
+                        {"correct", correct},
+                        {"test_accuracy", acc},
+                        {"seconds", seconds},
+                        {"notes", notes},
                         {"output_dtype", dtype_name(all.dtype())},
                         {"output_frac_bits", all.frac_bits()}};
     if (!a.dump.empty()) j["dump_outputs"] = a.dump;
-    if (a.engine == "sieve-functional") {
-      j["functional"] = {{"nsm_selections", stats.nsm_selections},
-                         {"selected", stats.selected},
-                         {"multiplies", stats.multiplies},
-                         {"pefu_cycles", stats.pefu_cycles},
-                         {"encoded", stats.encoded},
-                         {"encoded_nonzero", stats.encoded_nonzero}};
-    }
+    if (a.engine.ends_with("-functional")) j["functional"] = run->functional;
     std::printf("%s\n", j.dump(2).c_str());
   } else {
     for (const std::string& note : notes) std::printf("note: %s\n", note.c_str());
@@ -96,7 +94,7 @@ void add_run_command(CLI::App& app) {
       "run", "Top-1 accuracy of a model on a dataset's test split with an inference engine");
   sub->add_option("--engine", a->engine,
                   "float (reference), ref-fixed16 (16-bit fixed-point reference) or "
-                  "sieve-functional (the accelerator's functional model)")
+                  "<arch>-functional (an accelerator's functional model: sieve-functional)")
       ->capture_default_str();
   sub->add_option("--model", a->model, ".sieve file, .onnx file or zoo name")->required();
   sub->add_option("--data", a->data, "dataset: fashion-mnist")->capture_default_str();
@@ -104,8 +102,9 @@ void add_run_command(CLI::App& app) {
                   "folder of the dataset files (default: the Debian package's)");
   sub->add_option("--limit", a->limit, "use only the first N test examples");
   sub->add_option("--batch", a->batch, "examples per engine call")->capture_default_str();
-  a->dump_opt = sub->add_option("--dump-outputs", a->dump,
-                  "write the final-layer outputs (docs/formats/outputs.md) to this file");
+  a->dump_opt =
+      sub->add_option("--dump-outputs", a->dump,
+                      "write the final-layer outputs (docs/formats/outputs.md) to this file");
   sub->add_flag("--json", a->json, "print a JSON object");
   on_run(sub, [a] { return run_run(*a); });
 }

@@ -5,8 +5,10 @@
 //   sieve compare --archs sieve,diannao,cambricon-x --model thesis:vgg16 [--json]
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -30,12 +32,20 @@ int run_simulate(SimArgs& a) {
     return fail(invalid_argument("--emit \"{}\": expected stats or plan", a.emit));
   if (!a.layer.empty()) return fail(invalid_argument("--layer needs --emit plan"));
   compress::CompressedModel model;
+  std::string functional_engine;
   if (a.dump_outputs_opt != nullptr && a.dump_outputs_opt->count() > 0 && a.dump_outputs.empty()) {
     return fail(invalid_argument("--dump-outputs \"\": the path is empty"));
   }
   if (a.functional) {
-    if (a.arch != "sieve")
-      return fail(invalid_argument("--functional needs --arch sieve (got \"{}\")", a.arch));
+    Result<std::unique_ptr<hw::Accelerator>> acc = hw::make_accelerator(a.arch, a.params);
+    if (!acc.ok()) return fail(acc.status().with_context("--arch " + a.arch));
+    const std::vector<std::string> engines = (*acc)->engines();
+    if (std::find(engines.begin(), engines.end(), "functional") == engines.end())
+      return fail(
+          invalid_argument("--functional: arch \"{}\" has no functional model (archs "
+                           "with one: the engines <arch>-functional of sieve run)",
+                           a.arch));
+    functional_engine = (*acc)->arch() + "-functional";
     if (a.req.data.empty())
       return fail(invalid_argument("--functional needs --data (real inputs to compute on)"));
   } else if (!a.dump_outputs.empty()) {
@@ -54,7 +64,7 @@ int run_simulate(SimArgs& a) {
   nlohmann::json functional;
   if (a.functional) {
     Result<hw::EngineRun> f =
-        hw::evaluate_engine(model, "sieve-functional", a.req.data, a.req.data_dir, a.req.limit);
+        hw::evaluate_engine(model, functional_engine, a.req.data, a.req.data_dir, a.req.limit);
     if (!f.ok()) return fail(f.status().with_context("functional model"));
     if (!a.dump_outputs.empty()) {
       Status st = io::write_outputs(a.dump_outputs, f->outputs);
@@ -63,13 +73,8 @@ int run_simulate(SimArgs& a) {
     functional = {{"examples", f->examples},
                   {"correct", f->correct},
                   {"test_accuracy", f->accuracy()},
-                  {"notes", f->notes},
-                  {"nsm_selections", f->functional.nsm_selections},
-                  {"selected", f->functional.selected},
-                  {"multiplies", f->functional.multiplies},
-                  {"pefu_cycles", f->functional.pefu_cycles},
-                  {"encoded", f->functional.encoded},
-                  {"encoded_nonzero", f->functional.encoded_nonzero}};
+                  {"notes", f->notes}};
+    for (const auto& [k, v] : f->functional) functional[k] = v;
     if (!a.dump_outputs.empty()) functional["dump_outputs"] = a.dump_outputs;
   }
   if (a.json) {

@@ -1,5 +1,8 @@
 #include "sieve/hw/core/arch.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <filesystem>
 
@@ -18,6 +21,12 @@ Result<SimResult> Accelerator::simulate(const Workload& w, const SimOptions& o) 
     r.layers.push_back(std::move(st));
   }
   return r;
+}
+
+Result<Tensor> Accelerator::run_functional(const compress::CompressedModel&, const Tensor&,
+                                           std::map<std::string, int64_t>*) const {
+  return unimplemented("{}: no functional engine (engines: {})", arch(),
+                       engines().empty() ? "none" : fmt::format("{}", fmt::join(engines(), ", ")));
 }
 
 const std::vector<ArchInfo>& archs() {

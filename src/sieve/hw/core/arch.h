@@ -13,12 +13,15 @@
 // Accelerator objects are immutable after creation; simulate() is const and thread-safe.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "sieve/compiler/plan.h"
+#include "sieve/compress/model.h"
 #include "sieve/core/status.h"
+#include "sieve/core/tensor.h"
 #include "sieve/hw/core/params.h"
 #include "sieve/hw/core/stats.h"
 #include "sieve/hw/core/workload.h"
@@ -47,8 +50,13 @@ class Accelerator {
   virtual int64_t multipliers() const = 0;
   virtual double freq_ghz() const = 0;
   // The engines this model offers besides performance: "functional" when it also computes the
-  // outputs (run_functional). Default: none.
+  // outputs (run_functional; `sieve run --engine <arch>-functional`). Default: none.
   virtual std::vector<std::string> engines() const { return {}; }
+  // The functional engine: the compressed model run on `input` (a batch) as the hardware
+  // computes it, bit for bit; its event counts are added to `counters` (when given). Refused
+  // when engines() has no "functional".
+  virtual Result<Tensor> run_functional(const compress::CompressedModel& model, const Tensor& input,
+                                        std::map<std::string, int64_t>* counters) const;
 
   // The plan of one layer: the compiler's make_plan (compiler/plan.h) under this
   // architecture's buffer model, mapping rules, index model and cost, in the mode and setting of

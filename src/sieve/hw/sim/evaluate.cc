@@ -1,9 +1,13 @@
 #include "sieve/hw/sim/evaluate.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <cstring>
 
 #include "sieve/compress/quant/activation.h"
+#include "sieve/hw/core/arch.h"
 #include "sieve/runtime/executor.h"
 #include "sieve/runtime/kernels/ref/fixed16.h"
 #include "sieve/train/recipes.h"
@@ -24,12 +28,28 @@ Tensor rows(const Tensor& t, int64_t start, int64_t n) {
 
 }  // namespace
 
+std::vector<std::string> engine_names() {
+  std::vector<std::string> names = {"float", "ref-fixed16"};
+  for (const ArchInfo& a : archs()) {
+    Result<std::unique_ptr<Accelerator>> acc = make_accelerator(a.name, {});
+    if (!acc.ok()) continue;
+    for (const std::string& e : (*acc)->engines())
+      if (e == "functional") names.push_back(a.name + "-functional");
+  }
+  return names;
+}
+
 Result<EngineRun> evaluate_engine(compress::CompressedModel& model, const std::string& engine,
                                   const std::string& data, const std::string& data_dir,
                                   int64_t limit, int64_t batch) {
-  if (engine != "float" && engine != "ref-fixed16" && engine != "sieve-functional")
-    return invalid_argument("engine \"{}\" is unknown; known: float, ref-fixed16, sieve-functional",
-                            engine);
+  const std::vector<std::string> known = engine_names();
+  if (std::find(known.begin(), known.end(), engine) == known.end())
+    return invalid_argument("engine \"{}\" is unknown; known: {}", engine,
+                            fmt::format("{}", fmt::join(known, ", ")));
+  std::unique_ptr<Accelerator> functional;
+  if (engine.ends_with("-functional")) {
+    SIEVE_ASSIGN_OR_RETURN(functional, make_accelerator(engine.substr(0, engine.size() - 11), {}));
+  }
   if (limit == 0 || limit < -1) return invalid_argument("--limit {} must be positive", limit);
   if (batch <= 0) return invalid_argument("--batch {} must be positive", batch);
   SIEVE_ASSIGN_OR_RETURN(io::Dataset test, train::load_dataset(data, "test", data_dir, limit));
@@ -68,7 +88,7 @@ Result<EngineRun> evaluate_engine(compress::CompressedModel& model, const std::s
     } else if (engine == "ref-fixed16") {
       y = runtime::fixed16::run(model, x);
     } else {
-      y = sieve_arch::run_functional(model, x, {}, {}, &run.functional);
+      y = functional->run_functional(model, x, &run.functional);
     }
     if (!y.ok()) return y.status().with_context("engine " + engine);
     if (y->rank() < 1 || y->dim(0) != x.dim(0))

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "sieve/hw/archs/archs.h"
+#include "sieve/hw/archs/sieve/functional.h"
 #include "sieve/hw/archs/sieve/perf.h"
 #include "sieve/hw/archs/sieve/spec.h"
 
@@ -18,6 +19,20 @@ class SieveAccelerator final : public Accelerator {
   int64_t multipliers() const override { return spec_.tn * spec_.tm; }
   double freq_ghz() const override { return spec_.freq_ghz; }
   std::vector<std::string> engines() const override { return {"functional"}; }
+  Result<Tensor> run_functional(const compress::CompressedModel& model, const Tensor& input,
+                                std::map<std::string, int64_t>* counters) const override {
+    FunctionalStats st;
+    SIEVE_ASSIGN_OR_RETURN(Tensor y, sieve_arch::run_functional(model, input, {}, {}, &st));
+    if (counters != nullptr) {
+      (*counters)["nsm_selections"] += st.nsm_selections;
+      (*counters)["selected"] += st.selected;
+      (*counters)["multiplies"] += st.multiplies;
+      (*counters)["pefu_cycles"] += st.pefu_cycles;
+      (*counters)["encoded"] += st.encoded;
+      (*counters)["encoded_nonzero"] += st.encoded_nonzero;
+    }
+    return y;
+  }
 
   Result<compiler::LayerPlan> plan(const LayerWork& l, const SimOptions& o) const override {
     SIEVE_ASSIGN_OR_RETURN(Mode mode, parse_mode(o.mode));
