@@ -325,9 +325,11 @@ TEST(ContainerStructure, VersionOneFilesLoadWithTheStructureNotRecorded) {
       EXPECT_FALSE(l.structure.recorded()) << l.weight;
       EXPECT_EQ(l.structure, compress::PruneStructure{});
     }
-    // Written again it is a version-2 file that records "not recorded" (method 0).
+    // Written again it is a version-2 file that records "not recorded" (method 0), larger by
+    // the STRUCTURE section (u32 count + 15 bytes per layer) and its table entry (24 bytes).
     const std::string again = file_of(*m);
     EXPECT_EQ(le(again, 6, 2), 2u);
+    EXPECT_EQ(again.size(), bytes->size() + 24 + 4 + 15 * m->layers.size());
     Result<compress::CompressedModel> back = io::parse_sieve(again, "again.sieve");
     ASSERT_TRUE(back.ok()) << back.status().to_string();
     for (size_t i = 0; i < m->layers.size(); ++i) {
@@ -336,6 +338,18 @@ TEST(ContainerStructure, VersionOneFilesLoadWithTheStructureNotRecorded) {
     }
   }
   EXPECT_GE(files, 2);
+  // The cambricon-s LeNet-5 seed (4 layers, written by the version-1 writer): 88 bytes more as
+  // version 2. A recipe's block layers are tilings (no stride stored), so `sieve compress` of
+  // LeNet-5 also writes 88 bytes more than before.
+  {
+    Result<std::string> old = read_file(std::string(SIEVE_TEST_DATA_DIR) +
+                                        "/fuzz-regressions/container/valid-cambricon-s-lenet5.sieve");
+    ASSERT_TRUE(old.ok());
+    Result<compress::CompressedModel> l5 = io::parse_sieve(*old, "lenet5.sieve");
+    ASSERT_TRUE(l5.ok()) << l5.status().to_string();
+    ASSERT_EQ(l5->layers.size(), 4u);
+    EXPECT_EQ(file_of(*l5).size(), old->size() + 88);
+  }
   // The block of the block-pruned v1 file is still read from its layer table.
   Result<compress::CompressedModel> blocky =
       io::read_sieve((dir / "tiny-mlp-block2x2-noquant.sieve").string());
