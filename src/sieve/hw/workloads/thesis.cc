@@ -485,6 +485,8 @@ Result<compress::CompressedLayer> draw_layer(ThesisLayer& l, uint64_t seed) {
     });
     l.kept = 0;
     for (int64_t i = 0; i < numel; ++i) l.kept += m[i];
+    cl.structure.method = "block";  // whole blocks of a tiling are drawn
+    cl.structure.stride = grid.stride();
   } else {
     l.kept = numel;
   }
