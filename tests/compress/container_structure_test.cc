@@ -6,6 +6,7 @@
 #include <zlib.h>
 
 #include <filesystem>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "cli_util.h"
@@ -355,6 +356,29 @@ TEST(ContainerStructure, VersionOneFilesLoadWithTheStructureNotRecorded) {
       io::read_sieve((dir / "tiny-mlp-block2x2-noquant.sieve").string());
   ASSERT_TRUE(blocky.ok());
   EXPECT_EQ(blocky->layers[0].block, (std::vector<int64_t>{2, 2}));
+}
+
+// The valid seeds of the fuzz replay (version 1 and version 2 files) all load.
+TEST(ContainerStructure, ValidFuzzSeedsOfBothVersionsLoad) {
+  const std::filesystem::path dir =
+      std::filesystem::path(SIEVE_TEST_DATA_DIR) / "fuzz-regressions" / "container";
+  std::set<uint64_t> versions;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("tiny-mlp-", 0) != 0 && name.rfind("valid-", 0) != 0) continue;
+    SCOPED_TRACE(name);
+    Result<std::string> bytes = read_file(e.path().string());
+    ASSERT_TRUE(bytes.ok());
+    versions.insert(le(*bytes, 6, 2));
+    Result<compress::CompressedModel> m = io::parse_sieve(*bytes, name);
+    ASSERT_TRUE(m.ok()) << m.status().to_string();
+    if (le(*bytes, 6, 2) == 2) {
+      for (const compress::CompressedLayer& l : m->layers) {
+        EXPECT_TRUE(l.structure.recorded()) << l.weight;
+      }
+    }
+  }
+  EXPECT_EQ(versions, (std::set<uint64_t>{1, 2}));
 }
 
 TEST(ContainerStructure, InspectShowsTheStructureAndRefusesBadOnes) {
