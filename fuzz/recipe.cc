@@ -15,10 +15,9 @@ namespace {
 
 void check_layer(const compress::Recipe& r, const std::string& node, ir::OpKind op,
                  const Shape& shape) {
-  const compress::PruneSettings p = r.prune_for(node, op);
+  const compress::PruneSpec p = r.prune_for(node, op).resolved();
   (void)r.quant_for(node, op);
-  if (p.method != "none")
-    (void)compress::validate_prune_spec(compress::to_prune_spec(p), shape, node);
+  if (p.method != "none") (void)compress::validate_prune_spec(p, shape, node);
 }
 
 }  // namespace

@@ -79,6 +79,13 @@ tiny_sieve block2x2-noquant "--set" "prune.fc.block=[2, 2]" --set prune.fc.spars
   --set quant.enabled=false --set coding.huffman=false
 tiny_sieve block16x1-q4-huffman "--set" "prune.fc.block=[16, 1]" \
   "--set" "prune.layers.ip2.block=[10, 1]" --set prune.fc.sparsity=0.5
+# Container version 2 records the pruning structure (STRUCTURE section): N:M and balanced
+# groups, and a block grid with a stride other than the block.
+tiny_sieve v2-nm-balanced-q4 --set prune.fc.method=nm --set prune.layers.ip2.method=balanced \
+  --set prune.layers.ip2.pes=5 --set prune.layers.ip2.sparsity=0.5
+tiny_sieve v2-block2x2-stride3x2-noquant "--set" "prune.fc.block=[2, 2]" \
+  "--set" "prune.fc.stride=[3, 2]" --set prune.fc.sparsity=0.4 --set quant.enabled=false \
+  --set coding.huffman=false
 
 # ONNX: LeNet-5 trained for one epoch on 16 fixture images, as `sieve train` exports it, and
 # small conformance models (and their input tensors, for the TensorProto reader).

@@ -27,14 +27,14 @@ TEST(ContainerCli, InspectListsSectionsLayersAndGraph) {
   CliRun r = run_sieve("inspect " + path);
   ASSERT_EQ(r.rc, 0) << r.out;
   for (const char* s :
-       {".sieve format version 1", "GRAPH", "CODEBOOKS", "ACTQ", "4 compressed layers",
+       {".sieve format version 2", "GRAPH", "CODEBOOKS", "ACTQ", "4 compressed layers",
         "conv2.weight", "50x20x5x5", "block-bitmask", "bitmask", "graph \"lenet5\""}) {
     EXPECT_NE(r.out.find(s), std::string::npos) << s << "\n" << r.out;
   }
   CliRun j = run_sieve("inspect --json " + path);
   ASSERT_EQ(j.rc, 0) << j.out;
   nlohmann::json doc = nlohmann::json::parse(j.out);
-  ASSERT_EQ(doc["sieve"]["sections"].size(), 8u);
+  ASSERT_EQ(doc["sieve"]["sections"].size(), 9u);
   ASSERT_EQ(doc["sieve"]["layers"].size(), 4u);
   EXPECT_EQ(doc["sieve"]["layers"][1]["index_format"], "block-bitmask");
   EXPECT_EQ(doc["sieve"]["layers"][1]["bits"], 8);

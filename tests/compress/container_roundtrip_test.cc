@@ -95,9 +95,10 @@ TEST(Container, CompressedWeightsAreNotStoredTwice) {
   EXPECT_EQ(fc1.region_rows, 3);
   EXPECT_EQ(fc1.region_cols, 4);
   // Sections in their fixed order, contiguous, and the file size adds up.
-  ASSERT_EQ(info->sections.size(), 8u);
+  ASSERT_EQ(info->sections.size(), 9u);
   EXPECT_EQ(info->sections[1].name, "GRAPH");
-  uint64_t end = 16 + 8 * 24 + 4;
+  EXPECT_EQ(info->sections[8].name, "STRUCTURE");
+  uint64_t end = 16 + 9 * 24 + 4;
   for (const io::SieveSectionInfo& s : info->sections) {
     EXPECT_EQ(s.offset, end) << s.name;
     end += s.bytes;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sieve/compress/model.h"
+#include "sieve/core/block_grid.h"
 #include "sieve/zoo/builder.h"
 #include "sieve/zoo/zoo.h"
 
@@ -46,25 +47,12 @@ enum class Form {
 inline Tensor block_mask(const Shape& shape, const std::vector<int64_t>& block, uint32_t seed) {
   Tensor m(DType::kU8, shape);
   std::mt19937 rng(seed);
-  std::vector<int64_t> grid(shape.size());
-  int64_t nblocks = 1;
-  for (size_t d = 0; d < shape.size(); ++d) {
-    grid[d] = (shape[d] + block[d] - 1) / block[d];
-    nblocks *= grid[d];
-  }
-  std::vector<uint8_t> keep(static_cast<size_t>(nblocks));
+  Result<BlockGrid> grid = BlockGrid::make(shape, block);
+  EXPECT_TRUE(grid.ok()) << grid.status().to_string();
+  std::vector<uint8_t> keep(static_cast<size_t>(grid->blocks()));
   for (auto& k : keep) k = rng() % 3 == 0;
-  std::vector<int64_t> idx(shape.size(), 0);
   uint8_t* p = m.data<uint8_t>();
-  for (int64_t i = 0; i < m.numel(); ++i) {
-    int64_t b = 0;
-    for (size_t d = 0; d < shape.size(); ++d) b = b * grid[d] + idx[d] / block[d];
-    p[i] = keep[static_cast<size_t>(b)];
-    for (size_t d = shape.size(); d-- > 0;) {
-      if (++idx[d] < shape[d]) break;
-      idx[d] = 0;
-    }
-  }
+  grid->for_each_offset([&](int64_t i, int64_t b) { p[i] = keep[static_cast<size_t>(b)]; });
   return m;
 }
 

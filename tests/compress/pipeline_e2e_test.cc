@@ -79,6 +79,11 @@ TEST_F(PipelineE2e, BlockPruneLocalQuantHuffmanAndContainer) {
   EXPECT_DOUBLE_EQ(mask_sparsity(m.layers[1].mask), 0.75);
   EXPECT_DOUBLE_EQ(mask_sparsity(m.layers[2].mask), 0.5);
   EXPECT_EQ(m.layers[2].block, (std::vector<int64_t>{1, 1}));
+  // The structure the pruner gave each layer is recorded (and written to the container).
+  EXPECT_EQ(m.layers[0].structure.method, "block");
+  EXPECT_EQ(m.layers[0].structure.stride, (std::vector<int64_t>{2, 2}));
+  EXPECT_EQ(m.layers[2].structure.method, "magnitude");
+  EXPECT_TRUE(m.layers[2].structure.stride.empty());
   // Every 2×2 block of ip1 is all kept or all pruned.
   const CompressedLayer& ip1 = m.layers[0];
   const uint8_t* mk = ip1.mask.data<uint8_t>();

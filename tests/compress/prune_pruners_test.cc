@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <set>
 
 #include "sieve/compress/prune/prune.h"
 
@@ -343,24 +344,73 @@ TEST(PruneBalanced, TiesKeepLowerPositions) {
   EXPECT_EQ(got, (std::vector<uint8_t>{1, 1, 0, 0, 1, 1, 0, 0}));
 }
 
-TEST(PruneSpecParse, ValuesAndErrors) {
-  Result<PruneSpec> ok = parse_prune_spec(
-      {{"method", "block"}, {"block", "4x8"}, {"criterion", "max"}, {"sparsity", "90%"}}, "r.yaml");
-  ASSERT_TRUE(ok.ok()) << ok.status().to_string();
-  EXPECT_EQ(ok->block, (std::vector<int64_t>{4, 8}));
-  EXPECT_EQ(ok->criterion, BlockCriterion::kMax);
-  EXPECT_DOUBLE_EQ(ok->sparsity, 0.9);
+// PruneSpec is the one settings type of recipes and pruners (parsed by parse_recipe, see
+// recipe_parse_test.cc): merged() applies a per-node override key by key, resolved() gives what
+// the pruner runs with.
+TEST(PruneSpec, MergedAndResolved) {
+  PruneSpec base;
+  base.method = "block";
+  base.block = {4, 4};
+  base.stride = {2, 2};
+  base.sparsity = 0.9;
+  base.given = {"method", "block", "stride", "sparsity"};
+  PruneSpec over;
+  over.method = "magnitude";
+  over.quality = 0.5;
+  over.given = {"method", "quality"};
+  const PruneSpec m = base.merged(over);
+  EXPECT_EQ(m.method, "magnitude");
+  EXPECT_DOUBLE_EQ(m.quality, 0.5);
+  EXPECT_LT(m.sparsity, 0);  // quality replaces sparsity
+  EXPECT_EQ(m.block, (std::vector<int64_t>{4, 4}));
+  const PruneSpec r = m.resolved();
+  EXPECT_TRUE(r.block.empty());  // block and stride belong to method block only
+  EXPECT_TRUE(r.stride.empty());
+  EXPECT_TRUE(validate_prune_spec(r, {8, 8}, "fc").ok());
+  PruneSpec unset;
+  unset.method = "filter";
+  EXPECT_DOUBLE_EQ(unset.resolved().sparsity, 0.0);
+  // "none" is valid for any weight and prunes nothing.
+  PruneSpec none;
+  EXPECT_EQ(none.method, "none");
+  EXPECT_TRUE(validate_prune_spec(none, {3, 3}, "x").ok());
+  const Tensor w = random_weight({3, 3}, 1);
+  Result<Tensor> kept = prune(w, Tensor(), none, "x");
+  ASSERT_TRUE(kept.ok());
+  EXPECT_TRUE(kept->empty());
+}
 
-  Result<PruneSpec> bad = parse_prune_spec({{"method", "blok"}}, "r.yaml: layer fc1");
-  ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("r.yaml: layer fc1"), std::string::npos);
-  EXPECT_NE(bad.status().message().find("known: magnitude, block, nm, filter, channel, balanced"),
-            std::string::npos)
-      << bad.status().message();
-  EXPECT_FALSE(parse_prune_spec({{"sparsity", "1.5"}}, "r").ok());
-  EXPECT_FALSE(parse_prune_spec({{"block", "4x0"}}, "r").ok());
-  EXPECT_FALSE(parse_prune_spec({{"colour", "red"}}, "r").ok());
-  EXPECT_FALSE(parse_prune_spec({{"n", "5"}, {"m", "4"}}, "r").ok());
+TEST(PruneSpec, MethodsAndKeysComeFromOneList) {
+  EXPECT_EQ(prune_methods(), (std::vector<std::string>{"none", "magnitude", "block", "nm",
+                                                       "filter", "channel", "balanced"}));
+  EXPECT_EQ(prune_spec_keys(), (std::vector<std::string>{"method", "block", "stride", "criterion",
+                                                         "sparsity", "quality", "n", "m", "pes"}));
+  EXPECT_EQ(*parse_block_criterion("max"), BlockCriterion::kMax);
+  EXPECT_FALSE(parse_block_criterion("median").ok());
+}
+
+TEST(PruneSpec, StructureOfEachMethod) {
+  PruneSpec b = spec_of("block", 0.5);
+  b.block = {4};
+  b.stride = {2, 3};
+  EXPECT_EQ(structure_block(b, {8, 9}), (std::vector<int64_t>{4, 1}));
+  PruneStructure st = prune_structure(b, {8, 9});
+  EXPECT_EQ(st.method, "block");
+  EXPECT_EQ(st.stride, (std::vector<int64_t>{2, 3}));
+  PruneSpec nm = spec_of("nm", 0.0);
+  nm.n = 1;
+  nm.m = 3;
+  st = prune_structure(nm, {8, 9});
+  EXPECT_EQ(structure_block(nm, {8, 9}), (std::vector<int64_t>{1, 1}));
+  EXPECT_EQ(st.n, 1);
+  EXPECT_EQ(st.m, 3);
+  EXPECT_TRUE(st.stride.empty());
+  PruneSpec bal = spec_of("balanced", 0.5);
+  bal.pes = 4;
+  st = prune_structure(bal, {8, 9});
+  EXPECT_EQ(st.groups, 4);
+  EXPECT_EQ(st.group_axis, 0);
+  EXPECT_EQ(st.n, 0);
 }
 
 TEST(PruneSpecValidate, BlockLargerThanWeightNamesLayerFieldValue) {
@@ -389,6 +439,15 @@ TEST(PrunePasses, ListedInPassesDefOrder) {
   EXPECT_EQ(names, (std::vector<std::string>{"magnitude", "block", "nm", "filter", "channel",
                                              "balanced"}));
   EXPECT_FALSE(find_prune_pass("nope").ok());
+  // Container numbers: 0 and 1 are reserved (not recorded, none); each pass has its own.
+  std::set<int> ids;
+  for (const PassInfo& p : prune_passes()) {
+    EXPECT_GE(p.id, 2) << p.name;
+    EXPECT_TRUE(ids.insert(p.id).second) << p.name;
+    EXPECT_EQ(find_prune_pass(p.id)->name, std::string(p.name));
+  }
+  EXPECT_FALSE(find_prune_pass(uint8_t{0}).ok());
+  EXPECT_FALSE(find_prune_pass(uint8_t{1}).ok());
 }
 
 TEST(PruneHelpers, SparsityAndApply) {

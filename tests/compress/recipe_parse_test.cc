@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 
 #include "sieve/compress/recipe.h"
@@ -62,7 +63,7 @@ TEST(RecipeParse, EverySection) {
   EXPECT_EQ(r->prune_fc.method, "block");
   EXPECT_EQ(r->prune_fc.block, (std::vector<int64_t>{4, 4}));
   EXPECT_EQ(r->prune_fc.stride, (std::vector<int64_t>{4, 4}));
-  EXPECT_EQ(r->prune_fc.criterion, "max");
+  EXPECT_EQ(r->prune_fc.criterion, BlockCriterion::kMax);
   EXPECT_DOUBLE_EQ(r->prune_fc.sparsity, 0.9);
   EXPECT_DOUBLE_EQ(r->prune_conv.sparsity, 0.85);  // "85%"
   EXPECT_TRUE(r->quant_enabled);
@@ -86,22 +87,22 @@ TEST(RecipeParse, PerLayerOverridesKeyByKey) {
   Result<Recipe> r = parse_recipe(kFull, "full.yaml");
   ASSERT_TRUE(r.ok()) << r.status().to_string();
   // ip2 overrides block and sparsity; method and criterion come from fc:.
-  const PruneSettings ip2 = r->prune_for("ip2", OpKind::kFullyConnected);
+  const PruneSpec ip2 = r->prune_for("ip2", OpKind::kFullyConnected);
   EXPECT_EQ(ip2.method, "block");
-  EXPECT_EQ(ip2.criterion, "max");
+  EXPECT_EQ(ip2.criterion, BlockCriterion::kMax);
   EXPECT_EQ(ip2.block, (std::vector<int64_t>{2, 2}));
   EXPECT_EQ(ip2.stride, (std::vector<int64_t>{4, 4}));
   EXPECT_DOUBLE_EQ(ip2.sparsity, 0.75);
   // conv1: quality replaces the kind's sparsity.
-  const PruneSettings conv1 = r->prune_for("conv1", OpKind::kConv);
+  const PruneSpec conv1 = r->prune_for("conv1", OpKind::kConv);
   EXPECT_EQ(conv1.method, "magnitude");
   EXPECT_DOUBLE_EQ(conv1.quality, 0.5);
   EXPECT_LT(conv1.sparsity, 0);
   // A node without an override gets its kind's default.
-  const PruneSettings ip1 = r->prune_for("ip1", OpKind::kFullyConnected);
+  const PruneSpec ip1 = r->prune_for("ip1", OpKind::kFullyConnected);
   EXPECT_EQ(ip1.block, (std::vector<int64_t>{4, 4}));
   EXPECT_DOUBLE_EQ(ip1.sparsity, 0.9);
-  const PruneSettings conv2 = r->prune_for("conv2", OpKind::kConv);
+  const PruneSpec conv2 = r->prune_for("conv2", OpKind::kConv);
   EXPECT_EQ(conv2.block, (std::vector<int64_t>{2, 1, 1, 1}));
   // Quantization: ip2 5 bits with the fc region grid; conv2 TTQ with conv bits.
   const QuantSettings q_ip2 = r->quant_for("ip2", OpKind::kFullyConnected);
@@ -175,7 +176,7 @@ TEST(RecipeParse, OverridesAreAppliedBeforeChecking) {
   ASSERT_TRUE(r.ok()) << r.status().to_string();
   EXPECT_DOUBLE_EQ(r->prune_fc.sparsity, 0.85);
   EXPECT_EQ(r->prune_fc.block, (std::vector<int64_t>{4, 4}));  // untouched keys stay
-  const PruneSettings ip2 = r->prune_for("ip2", OpKind::kFullyConnected);
+  const PruneSpec ip2 = r->prune_for("ip2", OpKind::kFullyConnected);
   EXPECT_EQ(ip2.block, (std::vector<int64_t>{8, 1}));
   EXPECT_DOUBLE_EQ(ip2.sparsity, 0.85);
   EXPECT_EQ(r->steps, 4);
@@ -228,6 +229,33 @@ TEST(RecipeParse, UnknownNestedKeyNamesItsPath) {
   EXPECT_NE(m3.find("bits, regions, ttq"), std::string::npos) << m3;
   const std::string m4 = error_of("coding: {huffmann: true}\n");
   EXPECT_NE(m4.find("coding.huffmann"), std::string::npos) << m4;
+}
+
+// The prune entry is parsed into the pruners' own PruneSpec by the one parser; its methods come
+// from passes.def and its keys from prune_spec_keys(). The messages stay exactly as documented
+// in docs/formats/recipe.md.
+TEST(RecipeParse, PruneEntryIsThePrunersSpecWithExactMessages) {
+  Result<Recipe> r = parse_recipe(
+      "prune: {fc: {method: block, block: [4, 8], criterion: max, sparsity: \"90%\"}}\n",
+      "r.yaml");
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  const PruneSpec fc = r->prune_for("ip1", OpKind::kFullyConnected);
+  EXPECT_EQ(fc.method, "block");
+  EXPECT_EQ(fc.block, (std::vector<int64_t>{4, 8}));
+  EXPECT_EQ(fc.criterion, BlockCriterion::kMax);
+  EXPECT_DOUBLE_EQ(fc.sparsity, 0.9);
+  EXPECT_EQ(fc.given, (std::set<std::string>{"method", "block", "criterion", "sparsity"}));
+  EXPECT_TRUE(validate_prune_spec(fc.resolved(), {16, 16}, "ip1").ok());
+  EXPECT_EQ(r->prune_for("conv1", OpKind::kConv).method, "none");
+  EXPECT_EQ(error_of("prune: {fc: {method: blok}}"),
+            "bad.yaml: prune.fc.method: unknown pruning method \"blok\"; known: "
+            "none, magnitude, block, nm, filter, channel, balanced");
+  EXPECT_EQ(error_of("prune: {fc: {criterion: median}}"),
+            "bad.yaml: prune.fc.criterion: unknown criterion \"median\"; known: "
+            "mean, max");
+  EXPECT_EQ(error_of("prune: {fc: {blok: 4}}"),
+            "bad.yaml: prune.fc.blok: unknown key \"blok\"; valid keys: method, "
+            "block, stride, criterion, sparsity, quality, n, m, pes");
 }
 
 TEST(RecipeParse, BadValuesNameFieldAndValue) {

@@ -181,6 +181,9 @@ TEST(ThesisBenchmarks, SmallModelsRoundTripThroughTheSieveContainer) {
       const auto& y = r->layers[i];
       EXPECT_EQ(x.weight, y.weight);
       EXPECT_EQ(x.block, y.block);
+      EXPECT_EQ(x.structure.method, "block");  // masks drawn in whole blocks of a tiling
+      EXPECT_EQ(x.structure.stride, x.block);
+      EXPECT_EQ(x.structure, y.structure);
       EXPECT_EQ(x.bits, y.bits);
       EXPECT_EQ(x.codes, y.codes);
       EXPECT_EQ(x.codebooks, y.codebooks);

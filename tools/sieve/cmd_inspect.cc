@@ -84,6 +84,40 @@ std::string dims_str(const std::vector<int64_t>& v) {
   return s;
 }
 
+// A layer's pruning structure in a few words: "block 4x4", "block 2x2 stride 1x1", "nm 2:4",
+// "balanced 8 groups", "magnitude", "none"; "-" when the file does not record it (version 1).
+std::string structure_str(const io::SieveLayerInfo& l) {
+  const compress::PruneStructure& st = l.structure;
+  if (!st.recorded()) return "-";
+  std::string s = st.method;
+  if (st.method == "block") {
+    s += " " + dims_str(l.block);
+    if (st.stride != l.block) s += " stride " + dims_str(st.stride);
+  }
+  if (st.method == "nm") s += fmt::format(" {}:{}", st.n, st.m);
+  if (st.method == "balanced") s += fmt::format(" {} groups", st.groups);
+  return s;
+}
+
+nlohmann::json structure_json(const io::SieveLayerInfo& l) {
+  const compress::PruneStructure& st = l.structure;
+  if (!st.recorded()) return nullptr;  // a version-1 file
+  nlohmann::json j = {{"method", st.method}};
+  if (st.method == "block") {
+    j["block"] = l.block;
+    j["stride"] = st.stride;
+  }
+  if (st.method == "nm") {
+    j["n"] = st.n;
+    j["m"] = st.m;
+  }
+  if (st.method == "balanced") {
+    j["groups"] = st.groups;
+    j["group_axis"] = st.group_axis;
+  }
+  return j;
+}
+
 // The container's sections and layers, as text.
 void print_sieve_info(const io::SieveFileInfo& info) {
   std::printf(".sieve format version %u, %llu bytes, %zu sections\n", info.version,
@@ -95,21 +129,21 @@ void print_sieve_info(const io::SieveFileInfo& info) {
                 s.crc32);
   }
   std::printf("%zu compressed layers\n", info.layers.size());
-  std::printf("  %-24s %-16s %-10s %10s %7s %4s %7s %-16s %9s %9s %9s %9s\n", "weight", "shape",
+  std::printf("  %-24s %-16s %-10s %10s %7s %4s %7s %-16s %9s %9s %9s %9s  %s\n", "weight", "shape",
               "block", "kept", "density", "bits", "regions", "index", "index_B", "codebk_B",
-              "codes_B", "values_B");
+              "codes_B", "values_B", "structure");
   for (const io::SieveLayerInfo& l : info.layers) {
     const double numel = static_cast<double>(shape_numel(l.shape));
     const std::string regions =
         l.bits == 0 ? "-" : std::to_string(l.region_rows) + "x" + std::to_string(l.region_cols);
-    std::printf("  %-24s %-16s %-10s %10lld %6.2f%% %4d %7s %-16s %9llu %9llu %9llu %9llu\n",
+    std::printf("  %-24s %-16s %-10s %10lld %6.2f%% %4d %7s %-16s %9llu %9llu %9llu %9llu  %s\n",
                 l.weight.c_str(), dims_str(l.shape).c_str(),
                 l.block.empty() ? "-" : dims_str(l.block).c_str(), static_cast<long long>(l.kept),
                 100.0 * static_cast<double>(l.kept) / numel, l.bits, regions.c_str(),
                 io::mask_format_name(l.mask_format), static_cast<unsigned long long>(l.mask_bytes),
                 static_cast<unsigned long long>(l.codebook_bytes),
                 static_cast<unsigned long long>(l.code_bytes),
-                static_cast<unsigned long long>(l.value_bytes));
+                static_cast<unsigned long long>(l.value_bytes), structure_str(l).c_str());
   }
   std::printf("\n");
 }
@@ -139,7 +173,8 @@ nlohmann::json sieve_info_json(const io::SieveFileInfo& info) {
                       {"index_entries", l.index_entries},
                       {"codebook_bytes", l.codebook_bytes},
                       {"code_bytes", l.code_bytes},
-                      {"value_bytes", l.value_bytes}});
+                      {"value_bytes", l.value_bytes},
+                      {"structure", structure_json(l)}});
   }
   return {{"version", info.version},
           {"file_bytes", info.file_bytes},

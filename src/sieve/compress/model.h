@@ -27,6 +27,30 @@
 
 namespace sieve::compress {
 
+// The structure the pruner gave a layer, recorded so that hardware models and the runtime read
+// it instead of re-deriving it from the mask (the block shape is CompressedLayer::block).
+// Stored in the STRUCTURE section of the .sieve container (docs/formats/container.md).
+struct PruneStructure {
+  // "" = not recorded (a version-1 file, or a layer built without a pruner: derive what is
+  // needed from the mask and `block`, as before); "none" = not pruned (no mask); else the pass
+  // of compress/passes.def that pruned it.
+  std::string method;
+  // Method block: where blocks start, one step per dimension (blocks of CompressedLayer::block
+  // placed every stride[d] elements; == block for a tiling). Empty for every other method.
+  std::vector<int64_t> stride;
+  // Method nm: at most n of every m consecutive weights along dimension 1 (input channels, at
+  // a fixed output channel and kernel position) are kept; 0 otherwise.
+  int64_t n = 0, m = 0;
+  // Method balanced (ESE): the slices along `group_axis` (0: rows of the 2-D view) go to
+  // `groups` groups round-robin (slice r to group r % groups), and every group keeps the same
+  // number of weights; 0 otherwise.
+  int64_t groups = 0;
+  int group_axis = 0;
+
+  bool recorded() const { return !method.empty(); }
+  bool operator==(const PruneStructure&) const = default;
+};
+
 struct CompressedLayer {
   std::string node;    // the node using the weight
   std::string weight;  // initializer name in CompressedModel::graph
@@ -36,6 +60,7 @@ struct CompressedLayer {
   // `shape`, non-zero = kept. An empty mask means dense (nothing pruned).
   std::vector<int64_t> block;
   Tensor mask;
+  PruneStructure structure;  // how the mask was made (method, stride, N:M, balanced groups)
 
   // Quantization. bits == 0: not quantized, `values` holds the kept weights (f32) in row-major
   // order of kept positions. bits in 1..16: `codes` holds one code per kept weight in the same
@@ -68,6 +93,16 @@ struct CompressedModel {
 
   const CompressedLayer* find_layer(const std::string& weight) const;
 };
+
+// Checks a layer's structure against its shape, block and mask (errors name the field and the
+// value; the caller names the layer): the method is "", "none" or a pass; method block has a block
+// and a stride of the weight's rank, every size >= 1, block[d] <= shape[d] (a block need not divide
+// its dimension); other methods have an all-1 block and no stride; nm has rank >= 2 and 0 <= n <=
+// m, m >= 1; balanced has 1 <= groups <= rows and group_axis 0; "none" has no mask. And the mask
+// keeps to it: "none" dense; block: every pruned weight lies in a block that is pruned whole; nm:
+// at most n kept per group of m; filter / channel: rows / input channels kept or pruned whole;
+// balanced: every group keeps the same count.
+Status check_structure(const CompressedLayer& layer);
 
 // The dense weights a layer stands for (pruned positions zero, codes decoded).
 Result<Tensor> decode_layer(const CompressedLayer& layer);

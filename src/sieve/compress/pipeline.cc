@@ -172,12 +172,12 @@ Status check_recipe_fits(const Recipe& recipe, const ir::Graph& graph) {
     const ir::Node* node = graph.find_node(n);
     const Tensor* weight = graph.initializer(w);
     if (node == nullptr || weight == nullptr) continue;
-    const PruneSettings p = recipe.prune_for(n, node->op);
+    const PruneSpec p = recipe.prune_for(n, node->op);
     auto pl = recipe.prune_layers.find(n);
     const std::set<std::string>* pgiven = pl == recipe.prune_layers.end() ? nullptr
                                                                          : &pl->second.given;
     if (p.method != "none") {
-      Status st = validate_prune_spec(to_prune_spec(p), weight->shape(), w);
+      Status st = validate_prune_spec(p.resolved(), weight->shape(), w);
       if (!st.ok()) {
         // The message names the field; map it to the recipe key.
         std::string key = "method";
@@ -293,13 +293,13 @@ Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions&
                               fmt::join(nodes, ", "));
     }
   }
-  std::map<std::string, PruneSpec> specs;  // by weight name
-  std::map<std::string, PruneSettings> settings;
+  std::map<std::string, PruneSpec> specs;     // by weight name: the pruned layers
+  std::map<std::string, PruneSpec> settings;  // every layer, "none" included
   for (const auto& [w, n] : prunable) {
     const ir::Node* node = graph.find_node(n);
-    const PruneSettings p = recipe.prune_for(n, node->op);
+    const PruneSpec p = recipe.prune_for(n, node->op).resolved();
     settings[w] = p;
-    if (p.method != "none") specs[w] = to_prune_spec(p);
+    if (p.method != "none") specs[w] = p;
   }
 
   train::FitOptions retrain = train::default_fit_options(o.model);
@@ -404,9 +404,12 @@ Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions&
     l.block.assign(l.shape.size(), 1);
     auto mit = masks.find(w);
     if (mit != masks.end()) {
+      // The structure the pruner gave the mask, for the container and the hardware models.
       l.mask = mit->second;
-      const PruneSettings& p = settings[w];
-      if (p.method == "block") l.block = full_block(to_prune_spec(p), l.shape);
+      l.block = structure_block(settings[w], l.shape);
+      l.structure = prune_structure(settings[w], l.shape);
+    } else if (settings[w].method == "none") {
+      l.structure.method = "none";
     }
     const QuantSettings q = recipe.quant_for(n, graph.find_node(n)->op);
     Status st;

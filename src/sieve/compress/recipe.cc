@@ -134,12 +134,10 @@ Status check_range(const Ctx& c, const std::string& path, double v, double lo, d
   return ok_status();
 }
 
-const std::vector<std::string> kPruneKeys = {"method", "block",    "stride", "criterion",
-                                             "sparsity", "quality", "n",     "m", "pes"};
-
-Status parse_prune(const Ctx& c, const YAML::Node& n, const std::string& path,
-                   PruneSettings& p) {
-  SIEVE_RETURN_IF_ERROR(check_map(c, n, path, kPruneKeys));
+// The one parser of pruning settings (PruneSpec, compress/prune/prune.h): its keys, methods
+// (passes.def) and criteria come from there.
+Status parse_prune(const Ctx& c, const YAML::Node& n, const std::string& path, PruneSpec& p) {
+  SIEVE_RETURN_IF_ERROR(check_map(c, n, path, prune_spec_keys()));
   for (const auto& kv : n) {
     const std::string key = kv.first.Scalar();
     const std::string kp = join_path(path, key);
@@ -156,10 +154,10 @@ Status parse_prune(const Ctx& c, const YAML::Node& n, const std::string& path,
     } else if (key == "stride") {
       SIEVE_ASSIGN_OR_RETURN(p.stride, get_sizes(c, v, kp));
     } else if (key == "criterion") {
-      SIEVE_ASSIGN_OR_RETURN(p.criterion, get_string(c, v, kp));
-      if (p.criterion != "mean" && p.criterion != "max") {
-        return c.error(kp, "unknown criterion \"{}\"; known: mean, max", p.criterion);
-      }
+      SIEVE_ASSIGN_OR_RETURN(const std::string name, get_string(c, v, kp));
+      Result<BlockCriterion> crit = parse_block_criterion(name);
+      if (!crit.ok()) return c.error(kp, "{}", crit.status().message());
+      p.criterion = *crit;
     } else if (key == "sparsity") {
       SIEVE_ASSIGN_OR_RETURN(p.sparsity, get_double(c, v, kp));
       SIEVE_RETURN_IF_ERROR(check_range(c, kp, p.sparsity, 0.0, 1.0, true));
@@ -205,29 +203,6 @@ Status parse_quant_layer(const Ctx& c, const YAML::Node& n, const std::string& p
     q.given.insert(key);
   }
   return ok_status();
-}
-
-// Copies the keys given in `o` over `base`.
-PruneSettings merge(PruneSettings base, const PruneSettings& o) {
-  for (const std::string& k : o.given) {
-    if (k == "method") base.method = o.method;
-    if (k == "block") base.block = o.block;
-    if (k == "stride") base.stride = o.stride;
-    if (k == "criterion") base.criterion = o.criterion;
-    if (k == "sparsity") {
-      base.sparsity = o.sparsity;
-      base.quality = -1.0;
-    }
-    if (k == "quality") {
-      base.quality = o.quality;
-      base.sparsity = -1.0;
-    }
-    if (k == "n") base.n = o.n;
-    if (k == "m") base.m = o.m;
-    if (k == "pes") base.pes = o.pes;
-    base.given.insert(k);
-  }
-  return base;
 }
 
 QuantSettings merge(QuantSettings base, const QuantSettings& o) {
@@ -335,7 +310,7 @@ Status parse_top(const Ctx& c, const YAML::Node& root, Recipe& r) {
         }
         for (const auto& l : v["layers"]) {
           const std::string name = l.first.Scalar();
-          PruneSettings p;
+          PruneSpec p;
           SIEVE_RETURN_IF_ERROR(parse_prune(c, l.second, "prune.layers." + name, p));
           r.prune_layers[name] = p;
         }
@@ -463,10 +438,10 @@ Status parse_top(const Ctx& c, const YAML::Node& root, Recipe& r) {
 
 }  // namespace
 
-PruneSettings Recipe::prune_for(const std::string& node, ir::OpKind op) const {
-  PruneSettings base = is_conv(op) ? prune_conv : prune_fc;
+PruneSpec Recipe::prune_for(const std::string& node, ir::OpKind op) const {
+  const PruneSpec& base = is_conv(op) ? prune_conv : prune_fc;
   auto it = prune_layers.find(node);
-  return it == prune_layers.end() ? base : merge(base, it->second);
+  return it == prune_layers.end() ? base : base.merged(it->second);
 }
 
 QuantSettings Recipe::quant_for(const std::string& node, ir::OpKind op) const {
@@ -482,12 +457,6 @@ std::vector<std::string> Recipe::named_layers() const {
     if (!prune_layers.count(k)) out.push_back(k);
   }
   return out;
-}
-
-const std::vector<std::string>& prune_methods() {
-  static const std::vector<std::string> kMethods = {"none", "magnitude", "block",   "nm",
-                                                    "filter", "channel", "balanced"};
-  return kMethods;
 }
 
 namespace {
@@ -575,23 +544,6 @@ Result<Recipe> load_recipe(const std::string& path, const std::vector<std::strin
   Result<std::string> text = read_file(path);
   if (!text.ok()) return text.status().with_context("recipe");
   return parse_recipe(*text, path, overrides);
-}
-
-PruneSpec to_prune_spec(const PruneSettings& p) {
-  PruneSpec s;
-  s.method = p.method;
-  s.sparsity = p.sparsity;
-  s.quality = p.quality;
-  if (s.sparsity < 0 && s.quality < 0) s.sparsity = 0.0;
-  if (p.method == "block") {
-    s.block = p.block;
-    s.stride = p.stride;
-  }
-  s.criterion = p.criterion == "max" ? BlockCriterion::kMax : BlockCriterion::kMean;
-  s.n = p.n;
-  s.m = p.m;
-  s.pes = p.pes;
-  return s;
 }
 
 }  // namespace sieve::compress

@@ -24,29 +24,6 @@
 
 namespace sieve::compress {
 
-// Pruning of one layer, in the terms of compress/prune/prune.h (PruneSpec). `method` is a
-// pass of compress/passes.def ("magnitude", "block", "nm", "filter", "channel", "balanced") or
-// "none" (leave the layer dense).
-struct PruneSettings {
-  std::string method = "none";
-  // One entry per weight dimension (FC [B_out, B_in]; conv [B_m, B_c, B_kh, B_kw]); shorter
-  // lists are padded with 1. Empty = all 1.
-  std::vector<int64_t> block;
-  std::vector<int64_t> stride;     // empty = the block (non-overlapping)
-  std::string criterion = "mean";  // "mean" | "max" (block criterion)
-  double sparsity = -1.0;          // final target sparsity in [0, 1); -1 = not set
-  double quality = -1.0;           // >= 0: Han's threshold rule (quality x std) instead
-  int64_t n = 2, m = 4;            // N:M
-  int64_t pes = 8;                 // balanced: processing elements
-  // The keys given explicitly (for key-by-key overrides), e.g. {"method", "sparsity"}.
-  std::set<std::string> given;
-};
-
-// The pruner's spec for these settings: block and stride only for block pruning (a per-layer
-// override may switch the method), sparsity 0 when neither sparsity nor quality is set. What
-// the pipeline prunes with, and what every check of a recipe against a layer checks.
-PruneSpec to_prune_spec(const PruneSettings& p);
-
 // Quantization of one layer: bits == 0 leaves the kept values f32.
 struct QuantSettings {
   int bits = 0;
@@ -94,10 +71,11 @@ struct Recipe {
   double momentum = 0.9;
   double weight_decay = 0.0;
 
-  // Pruning: op-kind defaults and per-node overrides.
-  PruneSettings prune_fc;
-  PruneSettings prune_conv;
-  std::map<std::string, PruneSettings> prune_layers;
+  // Pruning: op-kind defaults and per-node overrides, as the one settings type of the pruners
+  // (compress/prune/prune.h), with the keys each gave in PruneSpec::given.
+  PruneSpec prune_fc;
+  PruneSpec prune_conv;
+  std::map<std::string, PruneSpec> prune_layers;
 
   // Quantization. Enabled unless `quant: {enabled: false}`; default bits FC 4, conv 8.
   bool quant_enabled = true;
@@ -135,16 +113,14 @@ struct Recipe {
   // of the same model, the thesis' "equal accuracy" comparison).
   std::string irregularity_reference = "same-sparsity";
 
-  // Resolved settings of one node: the op-kind default (FC for FullyConnected/MatMul/Gemm and
-  // LSTM/GRU, conv for Conv), with the node's override applied key by key.
-  PruneSettings prune_for(const std::string& node, ir::OpKind op) const;
+  // Settings of one node: the op-kind default (FC for FullyConnected/MatMul/Gemm and
+  // LSTM/GRU, conv for Conv), with the node's override applied key by key (PruneSpec::merged).
+  // What the pruner runs with is its resolved().
+  PruneSpec prune_for(const std::string& node, ir::OpKind op) const;
   QuantSettings quant_for(const std::string& node, ir::OpKind op) const;
   // Node names used in `layers:` sections (to check them against a graph).
   std::vector<std::string> named_layers() const;
 };
-
-// The pruning methods a recipe may name.
-const std::vector<std::string>& prune_methods();
 
 // Parses a recipe from YAML text; `origin` names it in messages (a path or "<string>").
 // `overrides` are "key.path=value" assignments (`sieve compress --set`) applied to the YAML

@@ -4,6 +4,7 @@
 
 #include "sieve/compress/coding/bitstream.h"
 #include "sieve/core/assert.h"
+#include "sieve/core/block_grid.h"
 
 namespace sieve::compress::coding {
 
@@ -27,57 +28,17 @@ int64_t count_kept(const MaskView& m) {
   return n;
 }
 
-// The block sizes padded with 1 to the rank of `shape`.
-Result<std::vector<int64_t>> padded_block(const Shape& shape, std::span<const int64_t> block) {
-  if (block.size() > shape.size()) {
-    return invalid_argument("block has {} sizes for a weight of rank {}", block.size(),
-                            shape.size());
-  }
-  std::vector<int64_t> b(shape.size(), 1);
-  for (size_t d = 0; d < block.size(); ++d) {
-    if (block[d] < 1) return invalid_argument("block size {} along dimension {}", block[d], d);
-    b[d] = block[d];
-  }
-  return b;
-}
-
-// Calls fn(i, block) for every element i of `shape` (row-major) with the row-major index of
-// its block in the grid of blocks of size b; returns the number of blocks.
-template <typename Fn>
-int64_t for_each_block_id(const Shape& shape, const std::vector<int64_t>& b, Fn&& fn) {
-  const size_t r = shape.size();
-  std::vector<int64_t> grid(r);
-  int64_t nb = 1;
-  for (size_t d = 0; d < r; ++d) {
-    grid[d] = (shape[d] + b[d] - 1) / b[d];
-    nb *= grid[d];
-  }
-  const int64_t n = shape_numel(shape);
-  if (n == 0 || r == 0) return nb;
-  // The innermost dimension runs in a tight loop; the outer index is carried.
-  const int64_t inner = shape[r - 1], binner = b[r - 1];
-  std::vector<int64_t> idx(r, 0);
-  for (int64_t i = 0; i < n; i += inner) {
-    int64_t base = 0;
-    for (size_t d = 0; d + 1 < r; ++d) base = base * grid[d] + idx[d] / b[d];
-    base *= grid[r - 1];
-    for (int64_t j = 0; j < inner; ++j) fn(i + j, base + j / binner);
-    for (size_t d = r - 1; d-- > 0;) {
-      if (++idx[d] < shape[d]) break;
-      idx[d] = 0;
-    }
-  }
-  return nb;
+// The tiling of `shape` by `block` (one size per dimension, missing trailing sizes 1).
+Result<BlockGrid> block_tiling(const Shape& shape, std::span<const int64_t> block) {
+  return BlockGrid::make(shape, block, {}, "block index");
 }
 
 // Kept flag per block, or an empty vector when the mask is not constant on some block.
-std::vector<int8_t> block_flags(const Tensor& mask, const std::vector<int64_t>& b) {
-  int64_t nb = 1;
-  for (size_t d = 0; d < b.size(); ++d) nb *= (mask.shape()[d] + b[d] - 1) / b[d];
-  std::vector<int8_t> flag(static_cast<size_t>(nb), -1);
+std::vector<int8_t> block_flags(const Tensor& mask, const BlockGrid& grid) {
+  std::vector<int8_t> flag(static_cast<size_t>(grid.blocks()), -1);
   const uint8_t* m = mask.data<uint8_t>();
   bool constant = true;
-  for_each_block_id(mask.shape(), b, [&](int64_t i, int64_t id) {
+  grid.for_each_offset([&](int64_t i, int64_t id) {
     const int8_t v = m[i] != 0 ? 1 : 0;
     int8_t& f = flag[static_cast<size_t>(id)];
     if (f < 0) {
@@ -137,11 +98,11 @@ EncodedIndex encode_bitmask(const MaskView& mask) {
 }
 
 Result<EncodedIndex> encode_block(const Tensor& mask, std::span<const int64_t> block) {
-  SIEVE_ASSIGN_OR_RETURN(std::vector<int64_t> b, padded_block(mask.shape(), block));
-  const std::vector<int8_t> flags = block_flags(mask, b);
+  SIEVE_ASSIGN_OR_RETURN(const BlockGrid grid, block_tiling(mask.shape(), block));
+  const std::vector<int8_t> flags = block_flags(mask, grid);
   if (flags.empty() && mask.numel() > 0) {
     return invalid_argument("mask {} is not constant on blocks of {}", shape_str(mask.shape()),
-                            shape_str(b));
+                            shape_str(grid.block()));
   }
   BitWriter w;
   for (int8_t f : flags) w.put(f > 0 ? 1 : 0, 1);
@@ -258,15 +219,14 @@ Result<Tensor> decode_index(const EncodedIndex& index, const Shape& shape, int64
       }
       break;
     case IndexFormat::kBlock: {
-      SIEVE_ASSIGN_OR_RETURN(std::vector<int64_t> b, padded_block(shape, block));
-      int64_t nb = 1;
-      for (size_t d = 0; d < b.size(); ++d) nb *= (shape[d] + b[d] - 1) / b[d];
+      SIEVE_ASSIGN_OR_RETURN(const BlockGrid grid, block_tiling(shape, block));
+      const int64_t nb = grid.blocks();
       std::vector<uint8_t> flags(static_cast<size_t>(nb));
       for (int64_t i = 0; i < nb; ++i) {
         SIEVE_ASSIGN_OR_RETURN(uint32_t bit, in.get(1));
         flags[static_cast<size_t>(i)] = static_cast<uint8_t>(bit);
       }
-      for_each_block_id(shape, b, [&](int64_t i, int64_t id) {
+      grid.for_each_offset([&](int64_t i, int64_t id) {
         m[i] = flags[static_cast<size_t>(id)];
         got += m[i];
       });
@@ -389,10 +349,10 @@ IndexChoice choose_index_format(const Tensor& mask, std::span<const int64_t> blo
   // Block.
   {
     IndexCost& c = choice.costs[static_cast<size_t>(IndexFormat::kBlock)];
-    Result<std::vector<int64_t>> b = padded_block(mask.shape(), block);
+    Result<BlockGrid> grid = block_tiling(mask.shape(), block);
     c.available = false;
-    if (!block.empty() && b.ok()) {
-      const std::vector<int8_t> flags = block_flags(mask, *b);
+    if (!block.empty() && grid.ok()) {
+      const std::vector<int8_t> flags = block_flags(mask, *grid);
       if (!flags.empty()) {
         c.available = true;
         set(IndexFormat::kBlock, flags.size());

@@ -5,11 +5,11 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
-#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <functional>
+
+#include "sieve/core/block_grid.h"
 
 namespace sieve::compress {
 
@@ -42,60 +42,6 @@ std::string known_methods() {
   std::vector<std::string> names;
   for (const PassInfo& p : prune_passes()) names.emplace_back(p.name);
   return fmt::format("{}", fmt::join(names, ", "));
-}
-
-std::string trim(std::string s) {
-  size_t a = 0, b = s.size();
-  while (a < b && std::isspace(static_cast<unsigned char>(s[a]))) ++a;
-  while (b > a && std::isspace(static_cast<unsigned char>(s[b - 1]))) --b;
-  return s.substr(a, b - a);
-}
-
-Result<double> parse_double(const std::string& text, const std::string& where,
-                            const std::string& key) {
-  const std::string t = trim(text);
-  double v = 0.0;
-  auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
-  if (t.empty() || ec != std::errc() || p != t.data() + t.size() || !std::isfinite(v)) {
-    return invalid_argument("{}: {} = \"{}\" is not a number", where, key, text);
-  }
-  return v;
-}
-
-Result<int64_t> parse_int(const std::string& text, const std::string& where,
-                          const std::string& key) {
-  const std::string t = trim(text);
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
-  if (t.empty() || ec != std::errc() || p != t.data() + t.size()) {
-    return invalid_argument("{}: {} = \"{}\" is not an integer", where, key, text);
-  }
-  return v;
-}
-
-// "4x4", "4,4", "4 x 4", "[4, 4]", "4".
-Result<std::vector<int64_t>> parse_dims(const std::string& text, const std::string& where,
-                                        const std::string& key) {
-  std::string t = trim(text);
-  if (!t.empty() && t.front() == '[' && t.back() == ']') t = t.substr(1, t.size() - 2);
-  std::vector<int64_t> out;
-  std::string cur;
-  auto flush = [&]() -> Status {
-    SIEVE_ASSIGN_OR_RETURN(int64_t v, parse_int(cur, where, key));
-    if (v < 1) return invalid_argument("{}: {} = \"{}\": sizes must be >= 1", where, key, text);
-    out.push_back(v);
-    cur.clear();
-    return ok_status();
-  };
-  for (char c : t) {
-    if (c == 'x' || c == 'X' || c == ',' || c == '*') {
-      SIEVE_RETURN_IF_ERROR(flush());
-    } else {
-      cur += c;
-    }
-  }
-  SIEVE_RETURN_IF_ERROR(flush());
-  return out;
 }
 
 int64_t nearest_count(double x) {  // nearest whole number, ties down
@@ -174,62 +120,6 @@ std::vector<int64_t> ascending(const std::vector<double>& score,
   return order;
 }
 
-// The block grid of a weight: per dimension, the anchors and extents of its blocks.
-struct BlockGrid {
-  static constexpr size_t kMaxRank = 8;
-  Shape dims;
-  std::vector<int64_t> block, stride, count;  // per dimension
-  std::vector<int64_t> row_stride;            // element strides of the tensor
-  int64_t blocks = 1;
-
-  BlockGrid(const Shape& shape, std::vector<int64_t> b, std::vector<int64_t> s)
-      : dims(shape), block(std::move(b)), stride(std::move(s)) {
-    const size_t r = dims.size();
-    count.resize(r);
-    row_stride.assign(r, 1);
-    for (size_t k = r; k-- > 0;) {
-      count[k] = (dims[k] + stride[k] - 1) / stride[k];
-      blocks *= count[k];
-      if (k + 1 < r) row_stride[k] = row_stride[k + 1] * dims[k + 1];
-    }
-  }
-
-  // Calls fn(offset) for every element of block `id` (row-major block index).
-  template <typename Fn>
-  void for_each(int64_t id, Fn fn) const {
-    const size_t r = dims.size();
-    if (r == 0) {
-      fn(int64_t{0});
-      return;
-    }
-    SIEVE_ASSERT(r <= kMaxRank, "block pruning supports rank <= {}, got {}", kMaxRank, r);
-    std::array<int64_t, kMaxRank> lo{}, hi{};
-    for (size_t k = r; k-- > 0;) {
-      const int64_t a = (id % count[k]) * stride[k];
-      id /= count[k];
-      lo[k] = a;
-      hi[k] = std::min(dims[k], a + block[k]);
-    }
-    std::array<int64_t, kMaxRank> idx = lo;
-    const size_t last = r - 1;
-    while (true) {
-      int64_t base = 0;
-      for (size_t k = 0; k < last; ++k) base += idx[k] * row_stride[k];
-      for (int64_t j = lo[last]; j < hi[last]; ++j) fn(base + j);
-      // Odometer over dimensions 0..last-1.
-      bool done = true;
-      for (size_t k = last; k-- > 0;) {
-        if (++idx[k] < hi[k]) {
-          done = false;
-          break;
-        }
-        idx[k] = lo[k];
-      }
-      if (done) return;
-    }
-  }
-};
-
 }  // namespace
 
 std::vector<int64_t> full_block(const PruneSpec& spec, const Shape& weight_shape) {
@@ -245,66 +135,84 @@ std::vector<int64_t> full_stride(const PruneSpec& spec, const Shape& weight_shap
   return s;
 }
 
-Result<PruneSpec> parse_prune_spec(const std::map<std::string, std::string>& settings,
-                                   const std::string& where) {
-  PruneSpec spec;
-  for (const auto& [key, value] : settings) {
-    if (key == "method") {
-      spec.method = trim(value);
-      if (!find_prune_pass(spec.method).ok()) {
-        return invalid_argument("{}: unknown pruning method \"{}\"; known: {}", where, value,
-                                known_methods());
-      }
-    } else if (key == "sparsity") {
-      std::string t = trim(value);
-      const bool percent = !t.empty() && t.back() == '%';
-      if (percent) t.pop_back();
-      SIEVE_ASSIGN_OR_RETURN(double v, parse_double(t, where, key));
-      if (percent) v /= 100.0;
-      if (v < 0.0 || v > 1.0) {
-        return invalid_argument("{}: sparsity = \"{}\" is outside [0, 1] (or 0%..100%)", where,
-                                value);
-      }
-      spec.sparsity = v;
-    } else if (key == "quality") {
-      SIEVE_ASSIGN_OR_RETURN(double v, parse_double(value, where, key));
-      if (v < 0.0) return invalid_argument("{}: quality = \"{}\" must be >= 0", where, value);
-      spec.quality = v;
-    } else if (key == "block") {
-      SIEVE_ASSIGN_OR_RETURN(spec.block, parse_dims(value, where, key));
-    } else if (key == "stride") {
-      SIEVE_ASSIGN_OR_RETURN(spec.stride, parse_dims(value, where, key));
-    } else if (key == "criterion") {
-      const std::string t = trim(value);
-      if (t == "mean") {
-        spec.criterion = BlockCriterion::kMean;
-      } else if (t == "max") {
-        spec.criterion = BlockCriterion::kMax;
-      } else {
-        return invalid_argument("{}: criterion = \"{}\"; known: mean, max", where, value);
-      }
-    } else if (key == "n" || key == "m" || key == "pes") {
-      SIEVE_ASSIGN_OR_RETURN(int64_t v, parse_int(value, where, key));
-      if (v < (key == "n" ? 0 : 1)) {
-        return invalid_argument("{}: {} = \"{}\" must be >= {}", where, key, value,
-                                key == "n" ? 0 : 1);
-      }
-      (key == "n" ? spec.n : key == "m" ? spec.m : spec.pes) = v;
-    } else {
-      return invalid_argument(
-          "{}: unknown pruning key \"{}\"; known: method, sparsity, quality, block, stride, "
-          "criterion, n, m, pes",
-          where, key);
+const std::vector<std::string>& prune_spec_keys() {
+  static const std::vector<std::string> kKeys = {
+      "method", "block", "stride", "criterion", "sparsity", "quality", "n", "m", "pes"};
+  return kKeys;
+}
+
+const std::vector<std::string>& prune_methods() {
+  static const std::vector<std::string> kMethods = [] {
+    std::vector<std::string> m = {"none"};
+    for (const PassInfo& p : prune_passes()) m.emplace_back(p.name);
+    return m;
+  }();
+  return kMethods;
+}
+
+Result<BlockCriterion> parse_block_criterion(const std::string& name) {
+  for (BlockCriterion c : {BlockCriterion::kMean, BlockCriterion::kMax}) {
+    if (name == block_criterion_name(c)) return c;
+  }
+  return invalid_argument("unknown criterion \"{}\"; known: mean, max", name);
+}
+
+PruneSpec PruneSpec::merged(const PruneSpec& o) const {
+  PruneSpec base = *this;
+  for (const std::string& k : o.given) {
+    if (k == "method") base.method = o.method;
+    if (k == "block") base.block = o.block;
+    if (k == "stride") base.stride = o.stride;
+    if (k == "criterion") base.criterion = o.criterion;
+    if (k == "sparsity") {
+      base.sparsity = o.sparsity;
+      base.quality = -1.0;
     }
+    if (k == "quality") {
+      base.quality = o.quality;
+      base.sparsity = -1.0;
+    }
+    if (k == "n") base.n = o.n;
+    if (k == "m") base.m = o.m;
+    if (k == "pes") base.pes = o.pes;
+    base.given.insert(k);
   }
-  if (spec.n > spec.m) {
-    return invalid_argument("{}: n = {} exceeds m = {}", where, spec.n, spec.m);
+  return base;
+}
+
+PruneSpec PruneSpec::resolved() const {
+  PruneSpec s = *this;
+  if (s.sparsity < 0 && s.quality < 0) s.sparsity = 0.0;
+  if (s.method != "block") {
+    s.block.clear();
+    s.stride.clear();
   }
-  return spec;
+  return s;
+}
+
+std::vector<int64_t> structure_block(const PruneSpec& spec, const Shape& weight_shape) {
+  if (spec.method == "block") return full_block(spec, weight_shape);
+  return std::vector<int64_t>(weight_shape.size(), 1);
+}
+
+PruneStructure prune_structure(const PruneSpec& spec, const Shape& weight_shape) {
+  PruneStructure st;
+  st.method = spec.method;
+  if (spec.method == "block") st.stride = full_stride(spec, weight_shape);
+  if (spec.method == "nm") {
+    st.n = spec.n;
+    st.m = spec.m;
+  }
+  if (spec.method == "balanced") {
+    st.groups = spec.pes;
+    st.group_axis = 0;
+  }
+  return st;
 }
 
 Status validate_prune_spec(const PruneSpec& spec, const Shape& shape, const std::string& layer) {
   const std::string& mth = spec.method;
+  if (mth == "none") return ok_status();
   if (!find_prune_pass(mth).ok()) {
     return invalid_argument("layer {}: unknown pruning method \"{}\"; known: {}", layer, mth,
                             known_methods());
@@ -433,14 +341,15 @@ Result<Tensor> prune_block(const Tensor& weight, const Tensor& mask, const Prune
   const int64_t n = weight.numel();
   const float* w = weight.data<float>();
   std::vector<uint8_t> keep = keep_vector(mask, n);
-  const BlockGrid grid(shape, full_block(spec, shape), full_stride(spec, shape));
+  SIEVE_ASSIGN_OR_RETURN(const BlockGrid grid,
+                         BlockGrid::make(shape, full_block(spec, shape), full_stride(spec, shape)));
 
-  std::vector<double> score(static_cast<size_t>(grid.blocks));
+  std::vector<double> score(static_cast<size_t>(grid.blocks()));
   std::vector<int64_t> candidates;
-  for (int64_t b = 0; b < grid.blocks; ++b) {
+  for (int64_t b = 0; b < grid.blocks(); ++b) {
     double sum = 0.0, mx = 0.0;
     int64_t count = 0, kept = 0;
-    grid.for_each(b, [&](int64_t i) {
+    grid.for_each_element(b, [&](int64_t i) {
       const double a = keep[static_cast<size_t>(i)] ? std::abs(static_cast<double>(w[i])) : 0.0;
       sum += a;
       mx = std::max(mx, a);
@@ -452,7 +361,7 @@ Result<Tensor> prune_block(const Tensor& weight, const Tensor& mask, const Prune
     if (kept > 0) candidates.push_back(b);  // fully pruned blocks are skipped
   }
   auto zero_block = [&](int64_t b) {
-    grid.for_each(b, [&](int64_t i) { keep[static_cast<size_t>(i)] = 0; });
+    grid.for_each_element(b, [&](int64_t i) { keep[static_cast<size_t>(i)] = 0; });
   };
   if (spec.quality >= 0.0) {
     const double thr = spec.quality * masked_std(w, keep);
@@ -468,7 +377,7 @@ Result<Tensor> prune_block(const Tensor& weight, const Tensor& mask, const Prune
       order, already, spec.sparsity * static_cast<double>(n),
       [&](int64_t b) {
         int64_t g = 0;
-        grid.for_each(b, [&](int64_t i) { g += keep[static_cast<size_t>(i)]; });
+        grid.for_each_element(b, [&](int64_t i) { g += keep[static_cast<size_t>(i)]; });
         return g;
       },
       zero_block);
@@ -611,7 +520,7 @@ Result<Tensor> prune_balanced(const Tensor& weight, const Tensor& mask, const Pr
 
 const std::vector<PassInfo>& prune_passes() {
   static const std::vector<PassInfo> kPasses = {
-#define SIEVE_PASS(name, fn, desc) PassInfo{#name, &fn, desc},
+#define SIEVE_PASS(name, id, fn, desc) PassInfo{#name, id, &fn, desc},
 #include "sieve/compress/passes.def"
   };
   return kPasses;
@@ -624,9 +533,17 @@ Result<PassInfo> find_prune_pass(const std::string& method) {
   return not_found("unknown pruning method \"{}\"; known: {}", method, known_methods());
 }
 
+Result<PassInfo> find_prune_pass(uint8_t id) {
+  for (const PassInfo& p : prune_passes()) {
+    if (id == p.id) return p;
+  }
+  return not_found("no pruning method has number {}", id);
+}
+
 Result<Tensor> prune(const Tensor& weight, const Tensor& mask, const PruneSpec& spec,
                      const std::string& layer) {
   SIEVE_RETURN_IF_ERROR(validate_prune_spec(spec, weight.shape(), layer));
+  if (spec.method == "none") return mask;
   SIEVE_ASSIGN_OR_RETURN(PassInfo pass, find_prune_pass(spec.method));
   Result<Tensor> r = pass.fn(weight, mask, spec);
   if (!r.ok()) return r.status().with_context("layer " + layer);

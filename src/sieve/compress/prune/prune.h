@@ -51,9 +51,11 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "sieve/compress/model.h"
 #include "sieve/core/status.h"
 #include "sieve/core/tensor.h"
 
@@ -62,35 +64,51 @@ namespace sieve::compress {
 enum class BlockCriterion { kMean, kMax };
 const char* block_criterion_name(BlockCriterion c);  // "mean", "max"
 
+// The one type of pruning settings: what a recipe's `prune:` entry says for a layer (parsed by
+// parse_recipe, compress/recipe.h, the one parser; docs/formats/recipe.md) and what a pruner
+// runs with (after resolved()).
 struct PruneSpec {
-  std::string method = "magnitude";  // a name from passes.def
+  // "none" (leave the layer dense) or a pass of passes.def (prune_methods() lists them).
+  std::string method = "none";
   // Exactly one of sparsity (fraction pruned, in [0, 1]) and quality (threshold in standard
   // deviations, >= 0) is set (>= 0) for magnitude and block; filter, channel and balanced take
-  // sparsity; nm ignores sparsity (its sparsity is 1 − n/m) and rejects quality.
+  // sparsity; nm ignores sparsity (its sparsity is 1 − n/m) and rejects quality. -1 = not set.
   double sparsity = -1.0;
   double quality = -1.0;
-  std::vector<int64_t> block;   // block: one size per dimension (padded with 1); empty = all 1
-  std::vector<int64_t> stride;  // block: empty = block
+  // block: one size per dimension (FC [B_out, B_in], conv [B_m, B_c, B_kh, B_kw]), padded
+  // with 1; empty = all 1.
+  std::vector<int64_t> block;
+  std::vector<int64_t> stride;  // block: empty = block (a tiling)
   BlockCriterion criterion = BlockCriterion::kMean;
   int64_t n = 2, m = 4;  // nm
-  int64_t pes = 1;       // balanced: number of processing elements
+  int64_t pes = 8;       // balanced: processing elements (row groups)
+  // The keys given explicitly in a recipe (for key-by-key overrides), e.g. {"method",
+  // "sparsity"}. Not used by the pruners.
+  std::set<std::string> given;
 
   // "block 4x4 stride 4x4 mean sparsity 0.9" and the like, for logs and reports.
   std::string to_string() const;
+  // This spec with the keys given in `o` copied over it (sparsity and quality replace each
+  // other): a recipe's per-node override applied to its op-kind default.
+  PruneSpec merged(const PruneSpec& o) const;
+  // What the pruner runs with: block and stride only for method block (an override may switch
+  // the method of a default that gives a block), sparsity 0 when neither sparsity nor quality
+  // is set.
+  PruneSpec resolved() const;
 };
 
-// Parses key-value settings (from a recipe) into a PruneSpec. Keys: method, sparsity (a
-// fraction "0.9" or a percentage "90%"), quality, block and stride ("4x4", "4,4" or "4"),
-// criterion (mean|max), n, m, pes. Unknown keys, unknown methods (the message lists the known
-// ones), malformed numbers and out-of-range values are errors naming `where` (e.g.
-// "recipe.yaml: layer fc1"), the key and the value. Shape-dependent checks are validate()'s.
-Result<PruneSpec> parse_prune_spec(const std::map<std::string, std::string>& settings,
-                                   const std::string& where);
+// The keys of a recipe's prune entry, in the order error messages list them.
+const std::vector<std::string>& prune_spec_keys();
+// The methods a spec may name: "none", then every pass of passes.def in its order.
+const std::vector<std::string>& prune_methods();
+// "mean" / "max"; an unknown name is an error listing the known ones.
+Result<BlockCriterion> parse_block_criterion(const std::string& name);
 
 // Checks a spec against the weight it will prune: the method is known, the right one of
 // sparsity / quality is set, block and stride sizes are >= 1, no longer than the rank, and no
 // block size exceeds its dimension (a size that does not divide it is fine: partial edge
 // blocks), m >= 1, 0 <= n <= m, 1 <= pes <= rows. Errors name `layer`, the field and the value.
+// Method "none" is valid for any weight.
 Status validate_prune_spec(const PruneSpec& spec, const Shape& weight_shape,
                            const std::string& layer);
 
@@ -98,17 +116,24 @@ Status validate_prune_spec(const PruneSpec& spec, const Shape& weight_shape,
 std::vector<int64_t> full_block(const PruneSpec& spec, const Shape& weight_shape);
 std::vector<int64_t> full_stride(const PruneSpec& spec, const Shape& weight_shape);
 
+// The structure a (resolved, validated) spec gives a layer of `weight_shape`: what
+// CompressedLayer::structure and CompressedLayer::block record (compress/model.h). The block is
+// all 1 except for method block.
+PruneStructure prune_structure(const PruneSpec& spec, const Shape& weight_shape);
+std::vector<int64_t> structure_block(const PruneSpec& spec, const Shape& weight_shape);
+
 // A pruner: weight (f32), existing keep mask (u8 of the same shape, or empty = dense), a spec
 // already validated for this weight. Returns the new u8 keep mask.
 using PruneFn = Result<Tensor> (*)(const Tensor& weight, const Tensor& mask,
                                    const PruneSpec& spec);
 
-#define SIEVE_PASS(name, fn, desc) \
+#define SIEVE_PASS(name, id, fn, desc) \
   Result<Tensor> fn(const Tensor& weight, const Tensor& mask, const PruneSpec& spec);
 #include "sieve/compress/passes.def"
 
 struct PassInfo {
   const char* name;
+  uint8_t id;  // the method's number in the .sieve container (STRUCTURE section); never reused
   PruneFn fn;
   const char* description;
 };
@@ -117,7 +142,11 @@ const std::vector<PassInfo>& prune_passes();
 // The pass named `method`; unknown names are errors listing the known ones.
 Result<PassInfo> find_prune_pass(const std::string& method);
 
-// Validates `spec` for `weight` (errors name `layer`) and runs its pass.
+// The pass with container number `id` (2..255); unknown numbers are errors.
+Result<PassInfo> find_prune_pass(uint8_t id);
+
+// Validates `spec` for `weight` (errors name `layer`) and runs its pass; method "none" returns
+// the existing mask.
 Result<Tensor> prune(const Tensor& weight, const Tensor& mask, const PruneSpec& spec,
                      const std::string& layer);
 

@@ -20,6 +20,7 @@
 #include <sstream>
 
 #include "sieve/core/atomic_file.h"
+#include "sieve/core/block_grid.h"
 #include "sieve/hw/core/params.h"
 #include "sieve/io/yaml/yaml.h"
 #include "sieve/ir/graph.h"
@@ -458,12 +459,8 @@ Result<compress::CompressedLayer> draw_layer(ThesisLayer& l, uint64_t seed) {
   cl.shape = l.shape;
   cl.block = l.block;
   const size_t r = l.shape.size();
-  std::vector<int64_t> grid(r);
-  l.blocks = 1;
-  for (size_t d = 0; d < r; ++d) {
-    grid[d] = (l.shape[d] + l.block[d] - 1) / l.block[d];
-    l.blocks *= grid[d];
-  }
+  SIEVE_ASSIGN_OR_RETURN(const BlockGrid grid, BlockGrid::make(l.shape, l.block, {}, l.weight));
+  l.blocks = grid.blocks();
   l.kept_blocks = std::llround((1.0 - l.sparsity) * static_cast<double>(l.blocks));
   const int64_t numel = shape_numel(l.shape);
   if (l.sparsity > 0.0) {
@@ -481,28 +478,15 @@ Result<compress::CompressedLayer> draw_layer(ThesisLayer& l, uint64_t seed) {
     SIEVE_ASSERT(need == 0, "selection sampling kept too few blocks of {}", l.weight);
     cl.mask = Tensor(DType::kU8, l.shape);
     uint8_t* m = cl.mask.data<uint8_t>();
-    // Walk the weight row by row along its last dimension, in runs of one block.
-    std::vector<int64_t> gstride(r, 1);
-    for (size_t d = r - 1; d-- > 0;) gstride[d] = gstride[d + 1] * grid[d + 1];
-    const int64_t last = l.shape[r - 1], blast = l.block[r - 1];
-    const int64_t outer = numel / last;
-    std::vector<int64_t> idx(r, 0);
-    for (int64_t o = 0; o < outer; ++o) {
-      int64_t base = 0;
-      for (size_t d = 0; d + 1 < r; ++d) base += idx[d] / l.block[d] * gstride[d];
-      uint8_t* row = m + o * last;
-      for (int64_t c = 0, bi = 0; c < last; c += blast, ++bi) {
-        if (keep[static_cast<size_t>(base + bi)] != 0) {
-          std::memset(row + c, 1, static_cast<size_t>(std::min(blast, last - c)));
-        }
+    grid.for_each_run([&](int64_t begin, int64_t end, int64_t b) {
+      if (keep[static_cast<size_t>(b)] != 0) {
+        std::memset(m + begin, 1, static_cast<size_t>(end - begin));
       }
-      for (size_t d = r - 1; d-- > 0;) {  // next outer index
-        if (++idx[d] < l.shape[d]) break;
-        idx[d] = 0;
-      }
-    }
+    });
     l.kept = 0;
     for (int64_t i = 0; i < numel; ++i) l.kept += m[i];
+    cl.structure.method = "block";  // whole blocks of a tiling are drawn
+    cl.structure.stride = grid.stride();
   } else {
     l.kept = numel;
   }

@@ -17,7 +17,9 @@
 #include "sieve/compress/coding/bitstream.h"
 #include "sieve/compress/coding/huffman.h"
 #include "sieve/compress/coding/index.h"
+#include "sieve/compress/prune/prune.h"
 #include "sieve/core/atomic_file.h"
+#include "sieve/core/block_grid.h"
 #include "sieve/core/checked.h"
 #include "sieve/io/onnx/onnx.h"
 
@@ -41,9 +43,17 @@ constexpr int64_t kMaxElementsPerByte = 1024;
 constexpr int64_t kElementFloor = int64_t{1} << 24;
 constexpr int64_t kReadBytesPerElement = 13;
 
+// The sections every file of version 2 has, in the order they are written. A version-1 file
+// has the first eight (no STRUCTURE).
 constexpr SectionType kRequired[] = {
-    SectionType::kMeta,      SectionType::kGraph, SectionType::kLayers, SectionType::kMasks,
-    SectionType::kCodebooks, SectionType::kCodes, SectionType::kValues, SectionType::kActQ};
+    SectionType::kMeta,   SectionType::kGraph,     SectionType::kLayers,
+    SectionType::kMasks,  SectionType::kCodebooks, SectionType::kCodes,
+    SectionType::kValues, SectionType::kActQ,      SectionType::kStructure};
+constexpr size_t kRequiredV1 = 8;
+
+// STRUCTURE: method numbers 0 and 1 are reserved; passes.def numbers the passes from 2.
+constexpr uint8_t kMethodNotRecorded = 0;
+constexpr uint8_t kMethodNone = 1;
 
 uint32_t crc32_of(std::string_view s) {
   uLong c = crc32(0L, Z_NULL, 0);
@@ -146,30 +156,12 @@ bool is_fine(const std::vector<int64_t>& block) {
   return std::all_of(block.begin(), block.end(), [](int64_t b) { return b <= 1; });
 }
 
-// Number of blocks of `block` tiling `shape` from the origin (partial edge blocks count).
-int64_t block_count(const Shape& shape, const std::vector<int64_t>& block) {
-  int64_t n = 1;
-  for (size_t d = 0; d < shape.size(); ++d) n *= (shape[d] + block[d] - 1) / block[d];
-  return n;
-}
-
-// Calls fn(i, b) for every element i (row-major) with the index b of its block (row-major
-// over the block grid), without materialising an index per element.
-template <typename Fn>
-void for_each_block_index(const Shape& shape, const std::vector<int64_t>& block, Fn&& fn) {
-  const size_t rank = shape.size();
-  const int64_t n = shape_numel(shape);
-  std::vector<int64_t> grid(rank), idx(rank, 0);
-  for (size_t d = 0; d < rank; ++d) grid[d] = (shape[d] + block[d] - 1) / block[d];
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t b = 0;
-    for (size_t d = 0; d < rank; ++d) b = b * grid[d] + idx[d] / block[d];
-    fn(i, b);
-    for (size_t d = rank; d-- > 0;) {
-      if (++idx[d] < shape[d]) break;
-      idx[d] = 0;
-    }
-  }
+// The tiling of a layer's weight by its block (a block recorded for every dimension, each
+// 1..shape[d]: checked by the writer and the reader before this is called).
+BlockGrid block_tiling(const Shape& shape, const std::vector<int64_t>& block) {
+  Result<BlockGrid> g = BlockGrid::make(shape, block);
+  SIEVE_ASSERT(g.ok(), "{}", g.status().to_string());
+  return std::move(g.value());
 }
 
 void put_bit(std::string& s, int64_t i) {
@@ -209,9 +201,10 @@ Result<MaskEncoding> encode_mask(const compress::CompressedLayer& l) {
     if (e.bytes.size() < best.bytes.size()) best = std::move(e);
   };
   if (l.block.size() == l.shape.size() && !is_fine(l.block)) {
-    std::vector<int8_t> state(static_cast<size_t>(block_count(l.shape, l.block)), -1);
+    const BlockGrid grid = block_tiling(l.shape, l.block);
+    std::vector<int8_t> state(static_cast<size_t>(grid.blocks()), -1);
     bool uniform = true;
-    for_each_block_index(l.shape, l.block, [&](int64_t i, int64_t b) {
+    grid.for_each_offset([&](int64_t i, int64_t b) {
       int8_t& s = state[static_cast<size_t>(b)];
       const int8_t v = m[i] != 0 ? 1 : 0;
       if (s < 0) s = v;
@@ -445,8 +438,9 @@ Result<Tensor> decode_mask(const LayerRecord& rec, std::string_view m) {
     if (f == MaskFormat::kBitmask) {
       for (int64_t j = 0; j < l.numel(); ++j) out[j] = get_bit(m, j) ? 1 : 0;
     } else {
-      for_each_block_index(l.shape, l.block,
-                           [&](int64_t j, int64_t b) { out[j] = get_bit(m, b) ? 1 : 0; });
+      block_tiling(l.shape, l.block).for_each_run([&](int64_t begin, int64_t end, int64_t b) {
+        std::fill(out + begin, out + end, static_cast<uint8_t>(get_bit(m, b) ? 1 : 0));
+      });
     }
     return mask;
   }
@@ -552,7 +546,7 @@ Result<std::vector<LayerRecord>> parse_layers(std::string_view sec, const std::s
       uint64_t want_bits = index_bits;
       if (mf == 0) want_bits = 0;
       if (mf == 1) want_bits = static_cast<uint64_t>(numel);
-      if (mf == 2) want_bits = static_cast<uint64_t>(block_count(l.shape, l.block));
+      if (mf == 2) want_bits = static_cast<uint64_t>(block_tiling(l.shape, l.block).blocks());
       if (mf == 3) want_bits = static_cast<uint64_t>(index_entries) * index_k;
       if (relative != (index_k != 0) || index_k > 16 || (relative && index_entries < kept) ||
           (!relative && index_entries != 0) || (relative && index_entries > 8 * int64_t{1} << 40)) {
@@ -607,6 +601,7 @@ Result<std::vector<LayerRecord>> parse_layers(std::string_view sec, const std::s
                               .node = l.node,
                               .shape = l.shape,
                               .block = l.block,
+                              .structure = {},
                               .kept = kept,
                               .bits = l.bits,
                               .region_rows = l.region_rows,
@@ -627,6 +622,60 @@ Result<std::vector<LayerRecord>> parse_layers(std::string_view sec, const std::s
   if (r.ok() && !r.at_end()) r.fail("{} trailing bytes after the last layer", r.left());
   if (!r.ok()) return r.status();
   return out;
+}
+
+// Reads the STRUCTURE section into the layer records (version 2): one entry per layer of the
+// layer table, in its order; each checked against the layer's shape and block.
+Status parse_structure(std::string_view sec, const std::string& where,
+                       std::vector<LayerRecord>& recs) {
+  Reader r(sec, where);
+  const uint32_t count = r.u32("layer_count");
+  if (r.ok() && count != recs.size()) {
+    r.fail("layer_count = {}, the layer table has {} layers", count, recs.size());
+  }
+  for (size_t i = 0; i < recs.size() && r.ok(); ++i) {
+    compress::CompressedLayer& l = recs[i].layer;
+    const std::string lw = layer_where(i, l.weight);
+    compress::PruneStructure& st = l.structure;
+    const uint8_t method = r.u8("method");
+    const uint8_t stride_rank = r.u8("stride_rank");
+    if (!r.ok()) break;
+    if (method == kMethodNone) {
+      st.method = "none";
+    } else if (method != kMethodNotRecorded) {
+      Result<compress::PassInfo> pass = compress::find_prune_pass(method);
+      if (!pass.ok()) {
+        std::vector<std::string> known = {"0 (not recorded)", "1 (none)"};
+        for (const compress::PassInfo& p : compress::prune_passes()) {
+          known.push_back(fmt::format("{} ({})", p.id, p.name));
+        }
+        r.fail("{}: method = {} unknown; known: {}", lw, method, fmt::join(known, ", "));
+        break;
+      }
+      st.method = pass->name;
+    }
+    if (stride_rank != 0 && (stride_rank != l.shape.size() || st.method != "block")) {
+      r.fail("{}: stride_rank = {} (0, or the rank {} for method block; method is \"{}\")", lw,
+             stride_rank, l.shape.size(), st.method);
+      break;
+    }
+    for (uint8_t d = 0; d < stride_rank && r.ok(); ++d) {
+      const int64_t v = r.i64("stride");
+      if (r.ok() && v < 1) r.fail("{}: stride[{}] = {} (must be >= 1)", lw, d, v);
+      st.stride.push_back(v);
+    }
+    st.n = r.u32("n");
+    st.m = r.u32("m");
+    st.groups = r.u32("groups");
+    st.group_axis = r.u8("group_axis");
+    if (!r.ok()) break;
+    if (st.method == "block" && stride_rank == 0) st.stride = l.block;  // a tiling
+    const Status ok = compress::check_structure(l);
+    if (!ok.ok()) r.fail("{}: {}", lw, ok.message());
+    recs[i].info.structure = st;
+  }
+  if (r.ok() && !r.at_end()) r.fail("{} trailing bytes after the last layer", r.left());
+  return r.status();
 }
 
 Status parse_kv(std::string_view sec, const std::string& where,
@@ -678,10 +727,13 @@ Result<Parsed> parse(std::string_view bytes, const std::string& origin, bool wan
   if (reserved != 0) {
     return data_loss("{}: header field reserved (offset 12) = {}, must be 0", origin, reserved);
   }
-  if (p.info.version != kSieveFormatVersion) {
-    return data_loss("{}: format version {} is not supported (this build reads version {})", origin,
-                     p.info.version, kSieveFormatVersion);
+  if (p.info.version < kSieveOldestVersion || p.info.version > kSieveFormatVersion) {
+    return data_loss(
+        "{}: format version {} is not supported (header field 'version' at offset 6 = {}; this "
+        "build reads versions {} to {})",
+        origin, p.info.version, p.info.version, kSieveOldestVersion, kSieveFormatVersion);
   }
+  const size_t required = p.info.version == 1 ? kRequiredV1 : std::size(kRequired);
   if (count == 0 || count > kMaxSections) {
     return data_loss("{}: section table: section_count = {} (expected 1..{})", origin, count,
                      kMaxSections);
@@ -725,8 +777,15 @@ Result<Parsed> parse(std::string_view bytes, const std::string& origin, bool wan
     if (crc != s.crc32) {
       return data_loss("{}: corrupted: CRC32 stored {:08x}, computed {:08x}", where, s.crc32, crc);
     }
-    if (!secs.emplace(static_cast<SectionType>(s.type), body).second &&
-        std::string_view(s.name) != "UNKNOWN") {
+    // Version 1 knows no STRUCTURE: a section of type 9 there is skipped like any unknown one.
+    const bool known =
+        std::string_view(s.name) != "UNKNOWN" &&
+        !(p.info.version == 1 && s.type == static_cast<uint32_t>(SectionType::kStructure));
+    if (!known) {
+      expect = s.offset + s.bytes;
+      continue;
+    }
+    if (!secs.emplace(static_cast<SectionType>(s.type), body).second) {
       return data_loss("{}: the section appears twice", where);
     }
     expect = s.offset + s.bytes;
@@ -735,7 +794,8 @@ Result<Parsed> parse(std::string_view bytes, const std::string& origin, bool wan
     return data_loss("{}: {} bytes after the last section (the file has {}, sections end at {})",
                      origin, bytes.size() - expect, bytes.size(), expect);
   }
-  for (SectionType t : kRequired) {
+  for (size_t k = 0; k < required; ++k) {
+    const SectionType t = kRequired[k];
     if (!secs.count(t)) {
       return data_loss("{}: section {} (type {}) is missing", origin,
                        section_name(static_cast<uint32_t>(t)), static_cast<uint32_t>(t));
@@ -751,6 +811,10 @@ Result<Parsed> parse(std::string_view bytes, const std::string& origin, bool wan
                                  &p.model.activation_frac_bits));
   SIEVE_ASSIGN_OR_RETURN(std::vector<LayerRecord> recs,
                          parse_layers(secs[SectionType::kLayers], where(SectionType::kLayers)));
+  if (p.info.version >= 2) {
+    SIEVE_RETURN_IF_ERROR(
+        parse_structure(secs[SectionType::kStructure], where(SectionType::kStructure), recs));
+  }
 
   // Payload sections: the per-layer lengths must add up to each section's length.
   uint64_t mask_total = 0, book_total = 0, code_total = 0, value_total = 0;
@@ -815,6 +879,10 @@ Result<Parsed> parse(std::string_view bytes, const std::string& origin, bool wan
                          where(SectionType::kMasks), lw, l.kept(), rec.info.kept);
       }
     }
+    // The mask keeps to the recorded structure (its fields were checked with the table).
+    if (const Status st = compress::check_structure(l); !st.ok()) {
+      return data_loss("{}: {}: {}", where(SectionType::kStructure), lw, st.message());
+    }
     for (size_t b = 0; b < rec.book_sizes.size(); ++b) {
       std::vector<float> book(rec.book_sizes[b]);
       for (size_t k = 0; k < book.size(); ++k) {
@@ -871,6 +939,38 @@ Result<Parsed> parse(std::string_view bytes, const std::string& origin, bool wan
   return p;
 }
 
+// One layer's STRUCTURE entry (the structure was checked by compress::check_structure).
+Status write_structure(Writer& w, const compress::CompressedLayer& l, const std::string& lw) {
+  const compress::PruneStructure& st = l.structure;
+  uint8_t method = kMethodNotRecorded;
+  if (st.method == "none") {
+    method = kMethodNone;
+  } else if (st.recorded()) {
+    SIEVE_ASSIGN_OR_RETURN(compress::PassInfo pass, compress::find_prune_pass(st.method));
+    method = pass.id;
+  }
+  for (int64_t v : {st.n, st.m, st.groups}) {
+    if (v < 0 || v > int64_t{std::numeric_limits<uint32_t>::max()}) {
+      return invalid_argument(
+          "sieve: {}: structure n = {}, m = {}, groups = {}: each must fit "
+          "32 bits",
+          lw, st.n, st.m, st.groups);
+    }
+  }
+  // A stride equal to the block (a tiling) is not stored.
+  const bool stride = st.method == "block" && st.stride != l.block;
+  w.u8(method);
+  w.u8(static_cast<uint8_t>(stride ? st.stride.size() : 0));
+  if (stride) {
+    for (int64_t v : st.stride) w.i64(v);
+  }
+  w.u32(static_cast<uint32_t>(st.n));
+  w.u32(static_cast<uint32_t>(st.m));
+  w.u32(static_cast<uint32_t>(st.groups));
+  w.u8(static_cast<uint8_t>(st.group_axis));
+  return ok_status();
+}
+
 }  // namespace
 
 const char* section_name(uint32_t type) {
@@ -883,6 +983,7 @@ const char* section_name(uint32_t type) {
     case SectionType::kCodes: return "CODES";
     case SectionType::kValues: return "VALUES";
     case SectionType::kActQ: return "ACTQ";
+    case SectionType::kStructure: return "STRUCTURE";
   }
   return "UNKNOWN";
 }
@@ -933,8 +1034,9 @@ Result<std::string> serialize_sieve(const compress::CompressedModel& model) {
   // The graph without the compressed weights: they are exported as zeros, then their data is
   // stripped from the ONNX bytes (strip_weights); the reader restores them.
   ir::Graph g = model.graph;
-  Writer layers, masks, books, codes, values;
+  Writer layers, masks, books, codes, values, structure;
   layers.u32(static_cast<uint32_t>(model.layers.size()));
+  structure.u32(static_cast<uint32_t>(model.layers.size()));
   std::set<std::string> seen;
   for (size_t i = 0; i < model.layers.size(); ++i) {
     const compress::CompressedLayer& l = model.layers[i];
@@ -956,6 +1058,9 @@ Result<std::string> serialize_sieve(const compress::CompressedModel& model) {
     }
     if (!l.mask.empty() && l.mask.dtype() != DType::kU8) {
       return invalid_argument("sieve: {}: mask is {}, expected u8", lw, dtype_name(l.mask.dtype()));
+    }
+    if (const Status st = compress::check_structure(l); !st.ok()) {
+      return invalid_argument("sieve: {}: structure: {}", lw, st.message());
     }
     // decode_layer checks mask size, value/code counts, codebook count and code ranges.
     auto decoded = compress::decode_layer(l);
@@ -1015,6 +1120,7 @@ Result<std::string> serialize_sieve(const compress::CompressedModel& model) {
     if (l.bits == 0) {
       for (float v : l.values) values.f32(v);
     }
+    SIEVE_RETURN_IF_ERROR(write_structure(structure, l, lw));
   }
   SIEVE_ASSIGN_OR_RETURN(std::string onnx,
                          export_onnx_bytes(g, {.allow_sieve_extensions = true, .check = true}));
@@ -1024,6 +1130,7 @@ Result<std::string> serialize_sieve(const compress::CompressedModel& model) {
   body[SectionType::kCodebooks] = std::move(books.out());
   body[SectionType::kCodes] = std::move(codes.out());
   body[SectionType::kValues] = std::move(values.out());
+  body[SectionType::kStructure] = std::move(structure.out());
 
   const uint32_t count = static_cast<uint32_t>(std::size(kRequired));
   Writer out;

@@ -5,10 +5,12 @@
 // formats, metadata), each with a type, a length and a CRC32 (zlib's crc32).
 //
 // write_sieve writes through a temporary file and a rename (core/atomic_file.h), so an
-// interrupted run never leaves a half-written model. read_sieve checks every length, offset
-// and checksum before using a byte and refuses a truncated or corrupted file with a DataLoss
-// status naming the file and the section; reading gives back exactly the CompressedModel that
-// was written (masks, codebooks and codes bit-identical, graph initializers decoded).
+// interrupted run never leaves a half-written model. Version 2 adds the STRUCTURE section (each
+// layer's pruning method, block stride, N:M and balanced groups); version-1 files still load.
+// read_sieve checks every length, offset and checksum before using a byte and refuses a truncated
+// or corrupted file with a DataLoss status naming the file and the section; reading gives back
+// exactly the CompressedModel that was written (masks, codebooks and codes bit-identical, graph
+// initializers decoded).
 //
 // Ownership: results own their data. Thread-safety: all functions are reentrant.
 #pragma once
@@ -24,7 +26,12 @@
 namespace sieve::io {
 
 inline constexpr char kSieveMagic[6] = {'S', 'I', 'E', 'V', 'E', '\0'};
-inline constexpr uint16_t kSieveFormatVersion = 1;
+// The version written. Readers accept kSieveOldestVersion..kSieveFormatVersion: version 1
+// (no STRUCTURE section) loads with every layer's structure not recorded
+// (compress::PruneStructure::method == ""); a newer version is refused naming the file, the
+// header field and the value.
+inline constexpr uint16_t kSieveFormatVersion = 2;
+inline constexpr uint16_t kSieveOldestVersion = 1;
 
 // Section types (the u32 `type` field of a section table entry).
 enum class SectionType : uint32_t {
@@ -36,6 +43,7 @@ enum class SectionType : uint32_t {
   kCodes = 6,      // per-layer codes (packed `bits` wide or Huffman-coded)
   kValues = 7,     // f32 kept values of unquantized layers
   kActQ = 8,       // activation Q formats: value name -> fraction bits
+  kStructure = 9,  // version 2: per-layer pruning structure (method, stride, N:M, groups)
 };
 // "GRAPH", "LAYERS", ...; "UNKNOWN" for other values.
 const char* section_name(uint32_t type);
@@ -75,6 +83,7 @@ struct SieveLayerInfo {
   std::string weight, node;
   Shape shape;
   std::vector<int64_t> block;
+  compress::PruneStructure structure;  // method "" in a version-1 file
   int64_t kept = 0;
   int bits = 0;
   int64_t region_rows = 1, region_cols = 1;
