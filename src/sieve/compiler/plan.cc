@@ -126,6 +126,19 @@ std::vector<PlannedSubOp> planned_sub_ops(const LayerWork& w, const Lowered& lo,
   return out;
 }
 
+std::string pruning_text(const LayerWork& w) {
+  const compress::PruneStructure& st = w.structure;
+  if (!st.recorded()) return "";
+  if (st.method == "block") {
+    std::string b;
+    for (int64_t d : w.block) b += (b.empty() ? "" : "x") + std::to_string(d);
+    return "block " + (b.empty() ? "1" : b);
+  }
+  if (st.method == "nm") return fmt::format("nm {}:{}", st.n, st.m);
+  if (st.method == "balanced") return fmt::format("balanced {} groups", st.groups);
+  return st.method;
+}
+
 }  // namespace
 
 const char* group_mapping_name(GroupMapping m) {
@@ -225,6 +238,7 @@ Result<LayerPlan> make_plan(const LayerWork& w, const PlanRequest& req) {
   LayerPlan p;
   p.layer = w.name;
   p.kind = layer_kind_name(w.kind);
+  p.pruning = pruning_text(w);
   SIEVE_ASSIGN_OR_RETURN(p.lowered, lower(w, req.rules));
   const BufferModel& bm = req.buffers;
   if (bm.neuron_bits < 1) {
@@ -295,6 +309,7 @@ Result<LayerPlan> make_plan(const LayerWork& w, const PlanRequest& req) {
 std::string plan_text(const LayerPlan& p, bool with_sub_ops) {
   const Lowered& lo = p.lowered;
   std::string s = fmt::format("layer {} ({}), mapping {}", p.layer, p.kind, lo.mapping);
+  if (!p.pruning.empty()) s += ", pruned: " + p.pruning;
   if (lo.repeat > 1) s += fmt::format(", run x{}", lo.repeat);
   s += "\n";
   if (!lo.note.empty()) s += "  note: " + lo.note + "\n";
@@ -347,8 +362,9 @@ std::string plan_text(const LayerPlan& p, bool with_sub_ops) {
 
 nlohmann::json plan_json(const LayerPlan& p, bool with_sub_ops) {
   const Lowered& lo = p.lowered;
-  nlohmann::json j = {{"name", p.layer},     {"kind", p.kind},  {"mapping", lo.mapping},
-                      {"repeat", lo.repeat}, {"note", lo.note}, {"tiled", p.tiled}};
+  nlohmann::json j = {{"pruning", p.pruning},  {"name", p.layer},     {"kind", p.kind},
+                      {"mapping", lo.mapping}, {"repeat", lo.repeat}, {"note", lo.note},
+                      {"tiled", p.tiled}};
   if (!p.tiled) {
     j["streamed"] = {{"rule", p.streamed.rule},
                      {"rows_per_chunk", p.streamed.rows_per_chunk},

@@ -141,6 +141,9 @@ struct StreamedPlan {
 struct LayerPlan {
   std::string layer;  // the workload layer's name
   std::string kind;   // "conv", "fc", "pool", "lstm", "other"
+  // The layer's pruning structure from the container ("" when not recorded): "block 16x1",
+  // "nm 2:4", "balanced 8 groups", "magnitude", "none".
+  std::string pruning;
   Lowered lowered;
   bool tiled = false;
   // Tiled layers:

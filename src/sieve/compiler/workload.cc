@@ -248,6 +248,9 @@ class Builder {
       }
       if (cl == nullptr) continue;
       w.pruned = w.pruned || !cl->mask.empty();
+      // The pruning structure as the container records it (the first weight's when a layer
+      // has several, e.g. an LSTM's W and R, which one recipe section prunes alike).
+      if (!w.structure.recorded()) w.structure = cl->structure;
       for (const auto& b : cl->codebooks) w.codebook_entries += static_cast<int64_t>(b.size());
     }
     w.weight_bits = unquantized ? 16 : bits;
@@ -652,10 +655,10 @@ Result<Workload> build_workload(const compress::CompressedModel& model,
       bits_per_sample += p.work.input_size() + p.work.output_size();
     }
     const std::optional<int64_t> bytes = checked_mul(bits_per_sample / 8 + 1, w.batch);
-    SIEVE_RETURN_IF_ERROR(check_memory(
-        bytes.value_or(INT64_MAX),
-        fmt::format("synthetic activations of \"{}\" ({} bits per sample) at batch {}", g.name,
-                    bits_per_sample, w.batch)));
+    SIEVE_RETURN_IF_ERROR(
+        check_memory(bytes.value_or(INT64_MAX),
+                     fmt::format("synthetic activations of \"{}\" ({} bits per sample) at batch {}",
+                                 g.name, bits_per_sample, w.batch)));
     std::set<std::string> names;
     for (const Pending& p : layers) names.insert(p.work.name);
     for (const auto& [name, d] : options.input_density) {

@@ -23,12 +23,9 @@
 #include <string>
 #include <vector>
 
+#include "sieve/compress/model.h"
 #include "sieve/core/status.h"
 #include "sieve/core/tensor.h"
-
-namespace sieve::compress {
-struct CompressedModel;
-}
 
 namespace sieve::compiler {
 
@@ -83,6 +80,9 @@ struct LayerWork {
   int64_t codebook_entries = 0;  // total codebook entries over all regions (0 = none)
   std::vector<int64_t> block;    // pruning block (dims of the weight), empty = fine/dense
   bool pruned = false;           // false: weight_mask is all ones because nothing was pruned
+  // How it was pruned, from the container (method, block stride, N:M, balanced groups; not
+  // recorded for version-1 files and unpruned layers): models read this, not the mask.
+  compress::PruneStructure structure;
 
   // Activations, one entry per sample.
   std::vector<BitVec> input_nz;
