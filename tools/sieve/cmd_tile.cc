@@ -18,13 +18,13 @@
 #include <vector>
 
 #include "command.h"
+#include "sieve/app/model_loader.h"
 #include "sieve/compiler/placement.h"
 #include "sieve/compiler/tiling.h"
 #include "sieve/compress/model.h"
 #include "sieve/hw/core/params.h"
 #include "sieve/hw/core/workload.h"
 #include "sieve/io/container/container.h"
-#include "sieve/io/model_loader.h"
 
 namespace sieve::cli {
 
@@ -50,9 +50,9 @@ const std::set<std::string>& tile_params() {
 }
 
 Result<compress::CompressedModel> load(const std::string& spec) {
-  if (io::model_source(spec) == io::ModelSource::kSieve) return io::read_sieve(spec);
+  if (app::model_source(spec) == app::ModelSource::kSieve) return io::read_sieve(spec);
   // Zoo and ONNX models are dense: every weight kept. Weights stay zero (only shapes matter).
-  SIEVE_ASSIGN_OR_RETURN(ir::Graph g, io::load_model(spec, {.init_weights = false}));
+  SIEVE_ASSIGN_OR_RETURN(ir::Graph g, app::load_model(spec, {.init_weights = false}));
   compress::CompressedModel m;
   m.graph = std::move(g);
   return m;

@@ -1,5 +1,5 @@
 // Running an inference engine over a dataset's test split: the float reference, the 16-bit
-// fixed-point reference (runtime/kernels/ref/fixed16.h) or the Sieve accelerator's functional
+// fixed-point reference (runtime/fixed16/fixed16.h) or the Sieve accelerator's functional
 // model (hw/archs/sieve/functional.h). Shared by `sieve run` and `sieve simulate --functional`
 // so both write the same final-layer outputs (docs/formats/outputs.md).
 //
