@@ -72,7 +72,7 @@ CaseResult run_conformance_case(const std::string& dir, const ConformanceOptions
       auto t = io::read_tensor_pb(f.string());
       if (!t.ok()) return finish(CaseOutcome::kFail, t.status().message());
       // Match by the tensor's name when it names a graph input, else by position.
-      auto name = tensor_pb_name(f.string());
+      auto name = io::tensor_pb_name(f.string());
       std::string target;
       if (name.ok() &&
           std::find(input_names.begin(), input_names.end(), *name) != input_names.end()) {
