@@ -8,6 +8,7 @@
 #include <random>
 #include <vector>
 
+#include "sieve/ir/cost.h"
 #include "sieve/runtime/kernels/blas/blas.h"
 #include "sieve/runtime/kernels/blas/coretype.h"
 #include "sieve/train/layers.h"
@@ -36,7 +37,7 @@ struct Setup {
 Setup make_setup(const char* model, int64_t batch) {
   Setup s;
   s.graph = *zoo::build(model, {.batch = 1, .init_weights = true, .seed = 1});
-  s.macs_per_example = zoo::total_macs(s.graph);
+  s.macs_per_example = ir::total_macs(s.graph);
   s.net = std::move(train::Network::create(s.graph).value());
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> u(0, 1);

@@ -6,9 +6,9 @@
 #include <set>
 
 #include "compress/container_test_util.h"
+#include "sieve/app/model_loader.h"
 #include "sieve/core/atomic_file.h"
 #include "sieve/io/container/container.h"
-#include "sieve/io/model_loader.h"
 #include "sieve/io/onnx/onnx.h"
 #include "unit/onnx_test_util.h"
 
@@ -223,7 +223,7 @@ TEST(Container, WriteReadAndLoadModel) {
   ASSERT_TRUE(back.ok()) << back.status().to_string();
   expect_models_identical(m, *back);
   // The model loader accepts .sieve files and returns the decoded graph.
-  auto g = io::load_model(path);
+  auto g = app::load_model(path);
   ASSERT_TRUE(g.ok()) << g.status().to_string();
   onnx_test::expect_graphs_equal(onnx_round_trip(m.graph), *g);
   // Only the file itself: no temporary left behind.

@@ -9,12 +9,17 @@
 #include <string>
 #include <vector>
 
-#include "sieve/compress/pipeline.h"
+#include "sieve/app/pipeline.h"
 #include "sieve/compress/prune/prune.h"
 #include "sieve/io/container/container.h"
 
 namespace sieve::compress {
 namespace {
+
+using app::PipelineOptions;
+using app::PipelineResult;
+using app::dense_cache_path;
+using app::run_pipeline;
 
 constexpr const char* kRecipe = R"(
 name: tiny-block

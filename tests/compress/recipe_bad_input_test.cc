@@ -8,11 +8,15 @@
 #include <fstream>
 #include <string>
 
-#include "sieve/compress/pipeline.h"
+#include "sieve/app/pipeline.h"
 #include "sieve/compress/recipe.h"
 
 namespace sieve::compress {
 namespace {
+
+using app::PipelineOptions;
+using app::PipelineResult;
+using app::run_pipeline;
 
 std::string refusal(const std::string& yaml, const std::vector<std::string>& sets = {}) {
   Result<Recipe> r = parse_recipe(yaml, "r.yaml", sets);

@@ -17,7 +17,7 @@
 #include "sieve/compress/quant/quantize.h"
 #include "sieve/hw/archs/sieve/blocks.h"
 #include "sieve/hw/archs/sieve/functional.h"
-#include "sieve/runtime/kernels/ref/fixed16.h"
+#include "sieve/runtime/fixed16/fixed16.h"
 #include "sieve/zoo/zoo.h"
 
 namespace sieve::hw::sieve_arch {

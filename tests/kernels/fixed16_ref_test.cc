@@ -11,7 +11,7 @@
 #include "sieve/compress/quant/activation.h"
 #include "sieve/io/datasets/fashion_mnist.h"
 #include "sieve/runtime/executor.h"
-#include "sieve/runtime/kernels/ref/fixed16.h"
+#include "sieve/runtime/fixed16/fixed16.h"
 #include "sieve/zoo/zoo.h"
 
 namespace sieve::runtime::fixed16 {

@@ -8,17 +8,17 @@
 #include <filesystem>
 #include <limits>
 
-#include "onnx_test_util.h"
 #include "cli_util.h"
+#include "onnx_test_util.h"
+#include "sieve/app/onnx_conformance.h"
 #include "sieve/core/atomic_file.h"
-#include "sieve/io/onnx/conformance.h"
 #include "sieve/io/onnx/onnx.h"
 
 namespace sieve {
 namespace {
 
 namespace fs = std::filesystem;
-using io::compare_tensors;
+using app::compare_tensors;
 using ir::Node;
 using ir::OpKind;
 using onnx_test::ScratchDir;
@@ -69,28 +69,28 @@ TEST(OnnxConformance, ListsAndCaseDiscovery) {
     ASSERT_TRUE(write_file_atomic((dir.path() / c / "model.onnx").string(), "x").ok());
   }
   fs::create_directories(dir.path() / "suite/empty");
-  auto cases = io::expand_cases({(dir.path() / "suite").string()});
+  auto cases = app::expand_cases({(dir.path() / "suite").string()});
   ASSERT_TRUE(cases.ok()) << cases.status().message();
   ASSERT_EQ(cases->size(), 3u);
   EXPECT_EQ(fs::path((*cases)[0]).filename(), "a_case");
   EXPECT_EQ(fs::path((*cases)[1]).filename(), "b_case");
   EXPECT_EQ(fs::path((*cases)[2]).filename(), "c_case");
-  EXPECT_FALSE(io::expand_cases({(dir.path() / "suite/empty").string()}).ok());
-  EXPECT_FALSE(io::expand_cases({dir.file("nowhere")}).ok());
+  EXPECT_FALSE(app::expand_cases({(dir.path() / "suite/empty").string()}).ok());
+  EXPECT_FALSE(app::expand_cases({dir.file("nowhere")}).ok());
 
-  auto r = io::resolve_case("suite/a_case", dir.path().string());
+  auto r = app::resolve_case("suite/a_case", dir.path().string());
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(*r, (dir.path() / "suite/a_case").string());
-  auto missing = io::resolve_case("test_nothing", dir.path().string());
+  auto missing = app::resolve_case("test_nothing", dir.path().string());
   ASSERT_FALSE(missing.ok());
   EXPECT_TRUE(contains(missing.status().message(), "test_nothing"));
 
   const std::string list = dir.file("list.txt");
   ASSERT_TRUE(write_file_atomic(list, "# header\n\n  test_a   # trailing comment\ntest_b\n").ok());
-  auto names = io::read_case_list(list);
+  auto names = app::read_case_list(list);
   ASSERT_TRUE(names.ok());
   EXPECT_EQ(*names, (std::vector<std::string>{"test_a", "test_b"}));
-  EXPECT_FALSE(io::read_case_list(dir.file("no_list.txt")).ok());
+  EXPECT_FALSE(app::read_case_list(dir.file("no_list.txt")).ok());
 }
 
 // Writes a case computing y = relu(x) + b into dir/name with one data set whose expected
@@ -150,21 +150,21 @@ TEST(OnnxConformance, RunCasePassesFailsAndSkips) {
   write_relu_case(dir.path(), "test_bad", 1.01f);
   write_unsupported_case(dir.path(), "test_exp");
 
-  io::ConformanceOptions opts;
+  app::ConformanceOptions opts;
   opts.verbose = true;
-  io::CaseResult good = io::run_conformance_case(dir.file("test_good"), opts);
-  EXPECT_EQ(good.outcome, io::CaseOutcome::kPass) << good.reason;
+  app::CaseResult good = app::run_conformance_case(dir.file("test_good"), opts);
+  EXPECT_EQ(good.outcome, app::CaseOutcome::kPass) << good.reason;
   EXPECT_EQ(good.data_sets, 1);
   EXPECT_TRUE(contains(good.log, "output 0 (\"y\") f32 [2,3] ok")) << good.log;
   EXPECT_EQ(good.name, dir.path().filename().string() + "/test_good");
 
-  io::CaseResult bad = io::run_conformance_case(dir.file("test_bad"));
-  EXPECT_EQ(bad.outcome, io::CaseOutcome::kFail);
+  app::CaseResult bad = app::run_conformance_case(dir.file("test_bad"));
+  EXPECT_EQ(bad.outcome, app::CaseOutcome::kFail);
   EXPECT_TRUE(contains(bad.reason, "output 0 (\"y\")")) << bad.reason;
   EXPECT_TRUE(contains(bad.reason, "elements differ")) << bad.reason;
 
-  io::CaseResult exp = io::run_conformance_case(dir.file("test_exp"));
-  EXPECT_EQ(exp.outcome, io::CaseOutcome::kSkip);
+  app::CaseResult exp = app::run_conformance_case(dir.file("test_exp"));
+  EXPECT_EQ(exp.outcome, app::CaseOutcome::kSkip);
   EXPECT_TRUE(contains(exp.reason, "unsupported ONNX op Exp")) << exp.reason;
 }
 

@@ -5,8 +5,8 @@
 #include <fstream>
 
 #include "onnx_test_util.h"
+#include "sieve/app/onnx_conformance.h"
 #include "sieve/core/atomic_file.h"
-#include "sieve/io/onnx/conformance.h"
 #include "sieve/io/onnx/onnx.h"
 
 namespace sieve {
@@ -384,7 +384,7 @@ TEST(OnnxImport, UndefinedInputAndUnknownAttributeAreErrors) {
 }
 
 TEST(OnnxImport, ConformanceModelFromTestDataIfInstalled) {
-  auto root = io::default_onnx_testdata_dir();
+  auto root = app::default_onnx_testdata_dir();
   if (!root.ok()) GTEST_SKIP() << root.status().message();
   auto g = import_onnx(*root + "/node/test_conv_with_strides_and_asymmetric_padding/model.onnx");
   ASSERT_TRUE(g.ok()) << g.status().message();

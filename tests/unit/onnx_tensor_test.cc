@@ -3,8 +3,8 @@
 #include <onnx/onnx_pb.h>
 
 #include "onnx_test_util.h"
+#include "sieve/app/onnx_conformance.h"
 #include "sieve/core/atomic_file.h"
-#include "sieve/io/onnx/conformance.h"
 #include "sieve/io/onnx/onnx.h"
 
 namespace sieve {
@@ -150,7 +150,7 @@ TEST(OnnxTensor, FilesRoundTripAndBrokenFilesAreErrors) {
 }
 
 TEST(OnnxTensor, ConformanceDataIfInstalled) {
-  auto root = io::default_onnx_testdata_dir();
+  auto root = app::default_onnx_testdata_dir();
   if (!root.ok()) GTEST_SKIP() << root.status().message();
   // test_relu: x is [3,4,5] float; the output is max(x, 0).
   const std::string dir = *root + "/node/test_relu/test_data_set_0/";

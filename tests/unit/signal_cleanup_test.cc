@@ -24,9 +24,9 @@
 #include <vector>
 
 #include "cli_util.h"
+#include "sieve/app/model_loader.h"
 #include "sieve/core/atomic_file.h"
 #include "sieve/io/container/container.h"
-#include "sieve/io/model_loader.h"
 
 extern char** environ;
 
@@ -246,7 +246,7 @@ class SignalCleanup : public ::testing::Test {
         // A run may be stopped after its rename, on its way out: then the file is whole.
         EXPECT_GE(c.delay_ms, 0) << "killed mid-write, yet the output was replaced";
         if (c.cmd == Cmd::kTrain) {
-          auto g = sieve::io::load_model(c.out.string());
+          auto g = sieve::app::load_model(c.out.string());
           EXPECT_TRUE(g.ok()) << g.status().to_string();
         } else {
           auto m = sieve::io::read_sieve(c.out.string());
@@ -261,7 +261,7 @@ class SignalCleanup : public ::testing::Test {
     for (auto it = fs::directory_iterator(c.dir / "cache", ec); !ec && it != fs::end(it);
          it.increment(ec)) {
       if (it->path().extension() != ".onnx") continue;
-      auto g = sieve::io::load_model(it->path().string());
+      auto g = sieve::app::load_model(it->path().string());
       EXPECT_TRUE(g.ok()) << it->path() << ": " << g.status().to_string();
     }
     const std::vector<fs::path> tmps = temp_files(c.dir);

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <random>
 
+#include "sieve/io/datasets/dataset.h"
 #include "sieve/train/recipes.h"
 #include "sieve/train/sgd.h"
 #include "sieve/train/trainer.h"
@@ -436,7 +437,7 @@ TEST(TrainRecipes, PerModelDefaultsAndDatasets) {
   EXPECT_EQ(mlp.epochs, 30);
   EXPECT_DOUBLE_EQ(mlp.lr.base_lr, 0.05);
   EXPECT_EQ(default_fit_options("model.onnx").epochs, 10);  // the generic row
-  auto bad = load_dataset("cifar-100", "train");
+  auto bad = io::load_dataset("cifar-100", "train");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().message(), "unknown dataset \"cifar-100\"; known: fashion-mnist");
 }

@@ -11,8 +11,9 @@
 #include <string>
 
 #include "cli_util.h"
-#include "sieve/io/model_loader.h"
+#include "sieve/app/model_loader.h"
 #include "sieve/io/onnx/onnx.h"
+#include "sieve/ir/cost.h"
 #include "sieve/zoo/zoo.h"
 
 namespace sieve {
@@ -121,10 +122,10 @@ TEST(ModelLoader, ZooModelsRoundTripThroughOnnx) {
     const std::string path = scratch(std::string("roundtrip_") + name + ".onnx");
     Status s = io::export_onnx(*g, path, {.allow_sieve_extensions = true});
     ASSERT_TRUE(s.ok()) << name << ": " << s.to_string();
-    Result<ir::Graph> back = io::load_model(path);
+    Result<ir::Graph> back = app::load_model(path);
     ASSERT_TRUE(back.ok()) << name << ": " << back.status().to_string();
     EXPECT_EQ(back->num_parameters(), g->num_parameters()) << name;
-    EXPECT_EQ(zoo::total_macs(*back), zoo::total_macs(*g)) << name;
+    EXPECT_EQ(ir::total_macs(*back), ir::total_macs(*g)) << name;
     if (std::string(name) == "lenet5") {
       CliRun r = run_sieve("inspect " + path);
       EXPECT_EQ(r.rc, 0) << r.err;
@@ -135,26 +136,26 @@ TEST(ModelLoader, ZooModelsRoundTripThroughOnnx) {
 }
 
 TEST(ModelLoader, Sources) {
-  EXPECT_EQ(io::model_source("lenet5"), io::ModelSource::kZoo);
-  EXPECT_EQ(io::model_source("dir/m.onnx"), io::ModelSource::kOnnx);
-  EXPECT_EQ(io::model_source("M.ONNX"), io::ModelSource::kOnnx);
-  EXPECT_EQ(io::model_source("m.sieve"), io::ModelSource::kSieve);
+  EXPECT_EQ(app::model_source("lenet5"), app::ModelSource::kZoo);
+  EXPECT_EQ(app::model_source("dir/m.onnx"), app::ModelSource::kOnnx);
+  EXPECT_EQ(app::model_source("M.ONNX"), app::ModelSource::kOnnx);
+  EXPECT_EQ(app::model_source("m.sieve"), app::ModelSource::kSieve);
 }
 
 TEST(ModelLoader, LoadsZooModelsWithOptions) {
-  Result<ir::Graph> g = io::load_model("lenet-300-100", {.batch = 4, .init_weights = false});
+  Result<ir::Graph> g = app::load_model("lenet-300-100", {.batch = 4, .init_weights = false});
   ASSERT_TRUE(g.ok()) << g.status().to_string();
   EXPECT_EQ(g->num_parameters(), 266'610);
   EXPECT_EQ(g->find_node("input")->attr_ints("shape"), (std::vector<int64_t>{4, 1, 28, 28}));
 }
 
 TEST(ModelLoader, Errors) {
-  Result<ir::Graph> unknown = io::load_model("resnet151");
+  Result<ir::Graph> unknown = app::load_model("resnet151");
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(unknown.status().code(), StatusCode::kNotFound);
   EXPECT_NE(unknown.status().message().find("resnet152"), std::string::npos);
 
-  Result<ir::Graph> missing = io::load_model("/no/such/file.onnx");
+  Result<ir::Graph> missing = app::load_model("/no/such/file.onnx");
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
   EXPECT_NE(missing.status().message().find("/no/such/file.onnx"), std::string::npos);
@@ -162,7 +163,7 @@ TEST(ModelLoader, Errors) {
   // A file that exists but has an unknown extension is named as such.
   const std::string txt = scratch("model_loader_test.txt");
   std::ofstream(txt) << "not a model";
-  Result<ir::Graph> other = io::load_model(txt);
+  Result<ir::Graph> other = app::load_model(txt);
   ASSERT_FALSE(other.ok());
   EXPECT_NE(other.status().message().find("only .onnx and .sieve"), std::string::npos)
       << other.status().message();
@@ -171,7 +172,7 @@ TEST(ModelLoader, Errors) {
   // Garbage in a .onnx file is the importer's error, naming the file.
   const std::string bad = scratch("model_loader_garbage.onnx");
   std::ofstream(bad) << "\x01\x02garbage";
-  Result<ir::Graph> garbage = io::load_model(bad);
+  Result<ir::Graph> garbage = app::load_model(bad);
   ASSERT_FALSE(garbage.ok());
   EXPECT_NE(garbage.status().message().find("model_loader_garbage.onnx"), std::string::npos)
       << garbage.status().message();

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <string>
 
+#include "sieve/ir/cost.h"
 #include "sieve/ir/shape_inference.h"
 #include "sieve/zoo/zoo.h"
 
@@ -19,11 +20,11 @@ ir::Graph build_zero(const std::string& name, int64_t batch = 1) {
 }
 
 int64_t macs_of(const std::string& name) {
-  return total_macs(build_zero(name));
+  return ir::total_macs(build_zero(name));
 }
 
 int64_t node_macs(const ir::Graph& g, const std::string& node) {
-  for (const LayerStats& s : layer_stats(g)) {
+  for (const ir::LayerStats& s : ir::layer_stats(g)) {
     if (s.node == node) return s.macs;
   }
   ADD_FAILURE() << "no node " << node;
@@ -48,7 +49,7 @@ TEST(ZooMacs, LeNet5ByHand) {
   EXPECT_EQ(node_macs(g, "ip1"), 800 * 500);
   EXPECT_EQ(node_macs(g, "ip2"), 500 * 10);
   EXPECT_EQ(node_macs(g, "pool1"), 0);
-  EXPECT_EQ(total_macs(g), 2'293'000);
+  EXPECT_EQ(ir::total_macs(g), 2'293'000);
 }
 
 TEST(ZooMacs, Cifar10QuickByHand) {
@@ -62,7 +63,7 @@ TEST(ZooMacs, AlexNet) {
   EXPECT_EQ(node_macs(g, "conv1"), 55 * 55 * 96 * 363);
   EXPECT_EQ(node_macs(g, "conv2"), 27 * 27 * 256 * 48 * 25);  // two groups of 48 inputs
   EXPECT_EQ(node_macs(g, "fc6"), 9216 * 4096);
-  EXPECT_EQ(total_macs(g), 724'406'816);
+  EXPECT_EQ(ir::total_macs(g), 724'406'816);
   expect_within_1pct("alexnet", 724e6);
 }
 
@@ -88,13 +89,13 @@ TEST(ZooMacs, EieLayersAreOneMatrixVectorProduct) {
   for (const std::string& name : names()) {
     if (name.rfind("eie-", 0) != 0) continue;
     ir::Graph g = build_zero(name);
-    EXPECT_EQ(total_macs(g), g.num_parameters()) << name;
+    EXPECT_EQ(ir::total_macs(g), g.num_parameters()) << name;
   }
 }
 
 TEST(ZooMacs, ScaleWithBatch) {
   for (const char* name : {"lenet5", "lstm", "eie-vgg8", "squeezenet"}) {
-    EXPECT_EQ(total_macs(build_zero(name, 3)), 3 * total_macs(build_zero(name, 1))) << name;
+    EXPECT_EQ(ir::total_macs(build_zero(name, 3)), 3 * ir::total_macs(build_zero(name, 1))) << name;
   }
 }
 
@@ -103,7 +104,7 @@ TEST(ZooMacs, EveryModelVerifiesAndHasKnownMacs) {
     ir::Graph g = build_zero(name);
     Status s = ir::verify(g);
     ASSERT_TRUE(s.ok()) << name << ": " << s.to_string();
-    for (const LayerStats& st : layer_stats(g)) {
+    for (const ir::LayerStats& st : ir::layer_stats(g)) {
       EXPECT_GE(st.macs, 0) << name << "/" << st.node;
     }
   }
@@ -143,12 +144,12 @@ TEST(ZooMacs, UnknownShapesGiveUnknownMacs) {
   // An open batch dimension (as ONNX files often have) leaves the MACs unknown, not wrong.
   g.nodes[0].attrs["shape"] = std::vector<int64_t>{-1, 1, 28, 28};
   g.values.clear();
-  for (const LayerStats& s : layer_stats(g)) {
+  for (const ir::LayerStats& s : ir::layer_stats(g)) {
     if (s.op == ir::OpKind::kFullyConnected) {
       EXPECT_EQ(s.macs, -1) << s.node;
     }
   }
-  EXPECT_EQ(total_macs(g), 0);
+  EXPECT_EQ(ir::total_macs(g), 0);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <set>
 #include <string>
 
+#include "sieve/ir/cost.h"
 #include "sieve/zoo/zoo.h"
 
 namespace sieve::zoo {
@@ -68,7 +69,7 @@ TEST(ZooParams, LayerStatsParamsSumToGraphCount) {
   for (const std::string& name : names()) {
     ir::Graph g = build_zero(name);
     int64_t sum = 0;
-    for (const LayerStats& s : layer_stats(g)) sum += s.params;
+    for (const ir::LayerStats& s : ir::layer_stats(g)) sum += s.params;
     EXPECT_EQ(sum, g.num_parameters()) << name;
   }
 }

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "command.h"
-#include "sieve/compress/pipeline.h"
+#include "sieve/app/pipeline.h"
 #include "sieve/compress/recipe.h"
 #include "sieve/compress/report.h"
 
@@ -53,7 +53,7 @@ int run_compress(const CompressArgs& a) {
   Result<compress::Recipe> recipe = compress::load_recipe(a.recipe, a.set);
   if (!recipe.ok()) return fail(recipe.status());
 
-  compress::PipelineOptions o;
+  app::PipelineOptions o;
   o.model = a.model;
   o.data = a.data;
   o.data_dir = a.data_dir;
@@ -91,7 +91,7 @@ int run_compress(const CompressArgs& a) {
   };
   o.log(fmt::format("sieve compress: model {}, recipe {} ({}), data {}", a.model, recipe->name,
                     a.recipe, a.data));
-  Result<compress::PipelineResult> r = compress::run_pipeline(*recipe, o);
+  Result<app::PipelineResult> r = app::run_pipeline(*recipe, o);
   if (bar_drawn) std::fprintf(stdout, "\r%*s\r", 100, "");
   if (!r.ok()) return fail(r.status());
   const compress::Report& rep = r->report;

@@ -8,10 +8,10 @@
 #include <string>
 
 #include "command.h"
-#include "sieve/io/model_loader.h"
+#include "sieve/app/model_loader.h"
+#include "sieve/io/datasets/dataset.h"
 #include "sieve/runtime/kernels/blas/blas.h"
 #include "sieve/runtime/kernels/blas/coretype.h"
-#include "sieve/train/recipes.h"
 #include "sieve/train/trainer.h"
 
 namespace sieve::cli {
@@ -32,9 +32,9 @@ int run_eval(const EvalArgs& a) {
   if (a.limit == 0 || a.limit < -1)
     return fail(invalid_argument("--limit {} must be positive", a.limit));
   if (a.batch <= 0) return fail(invalid_argument("--batch {} must be positive", a.batch));
-  Result<io::Dataset> test = train::load_dataset(a.data, "test", a.data_dir, a.limit);
+  Result<io::Dataset> test = io::load_dataset(a.data, "test", a.data_dir, a.limit);
   if (!test.ok()) return fail(test.status().with_context("--data " + a.data));
-  Result<ir::Graph> graph = io::load_model(a.model);
+  Result<ir::Graph> graph = app::load_model(a.model);
   if (!graph.ok()) return fail(graph.status().with_context("--model"));
   train::TrainerOptions topt;
   topt.example_shape = Shape(test->images.shape().begin() + 1, test->images.shape().end());

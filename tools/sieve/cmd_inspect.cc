@@ -11,9 +11,10 @@
 #include <variant>
 
 #include "command.h"
+#include "sieve/app/model_loader.h"
 #include "sieve/compress/irregularity.h"
 #include "sieve/io/container/container.h"
-#include "sieve/io/model_loader.h"
+#include "sieve/ir/cost.h"
 #include "sieve/ir/dump.h"
 #include "sieve/ir/shape_inference.h"
 #include "sieve/zoo/zoo.h"
@@ -49,7 +50,7 @@ nlohmann::json value_json(const ir::Graph& g, const std::string& v) {
 }
 
 nlohmann::json graph_json(const ir::Graph& g, const Status& shapes) {
-  const std::vector<zoo::LayerStats> stats = zoo::layer_stats(g);
+  const std::vector<ir::LayerStats> stats = ir::layer_stats(g);
   nlohmann::json nodes = nlohmann::json::array();
   int64_t params = 0, macs = 0;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
@@ -244,14 +245,14 @@ void print_local_convergence(const nlohmann::json& layers) {
 
 int run_inspect(const InspectArgs& args) {
   std::optional<io::SieveFileInfo> sieve_info;
-  if (io::model_source(args.model) == io::ModelSource::kSieve) {
+  if (app::model_source(args.model) == app::ModelSource::kSieve) {
     Result<io::SieveFileInfo> info = io::read_sieve_info(args.model);
     if (!info.ok()) return fail(info.status());
     sieve_info = std::move(info.value());
   }
   // Weights are not needed to describe a zoo model: leave them zero (no memory traffic).
   Result<ir::Graph> loaded =
-      io::load_model(args.model, {.batch = args.batch, .init_weights = args.local_convergence});
+      app::load_model(args.model, {.batch = args.batch, .init_weights = args.local_convergence});
   if (!loaded.ok()) return fail(loaded.status());
   ir::Graph& g = loaded.value();
   // An imported model may leave the batch dimension open (-1): count it at --batch.

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "command.h"
-#include "sieve/io/onnx/conformance.h"
+#include "sieve/app/onnx_conformance.h"
 
 namespace sieve::cli {
 
@@ -32,7 +32,7 @@ struct OnnxTestArgs {
 int run_onnx_test(const OnnxTestArgs& a) {
   std::vector<std::string> names = a.cases;
   if (!a.list.empty()) {
-    auto listed = io::read_case_list(a.list);
+    auto listed = app::read_case_list(a.list);
     if (!listed.ok()) return fail(listed.status());
     names.insert(names.end(), listed->begin(), listed->end());
   }
@@ -44,7 +44,7 @@ int run_onnx_test(const OnnxTestArgs& a) {
   std::string data_dir = a.data_dir;
   bool data_missing = false;
   if (data_dir.empty()) {
-    auto d = io::default_onnx_testdata_dir();
+    auto d = app::default_onnx_testdata_dir();
     if (d.ok()) {
       data_dir = *d;
     } else {
@@ -53,7 +53,7 @@ int run_onnx_test(const OnnxTestArgs& a) {
   }
   std::vector<std::string> paths;
   for (const std::string& n : names) {
-    auto p = io::resolve_case(n, data_dir);
+    auto p = app::resolve_case(n, data_dir);
     if (!p.ok()) {
       if (data_missing) {
         std::printf("SKIP %s: ONNX test data not installed (libonnx-testdata)\n", n.c_str());
@@ -64,7 +64,7 @@ int run_onnx_test(const OnnxTestArgs& a) {
     }
     paths.push_back(*p);
   }
-  auto cases = io::expand_cases(paths);
+  auto cases = app::expand_cases(paths);
   if (!cases.ok()) return fail(cases.status());
 
   // !(in range) so that NaN fails too.
@@ -73,7 +73,7 @@ int run_onnx_test(const OnnxTestArgs& a) {
       return fail(invalid_argument("{} {} must be a finite number >= 0", name, v));
     }
   }
-  io::ConformanceOptions opts;
+  app::ConformanceOptions opts;
   opts.rtol = a.rtol;
   opts.atol = a.atol;
   opts.verbose = a.verbose;
@@ -82,9 +82,9 @@ int run_onnx_test(const OnnxTestArgs& a) {
   int failed = 0;
   int skipped = 0;
   for (const std::string& dir : *cases) {
-    io::CaseResult r = io::run_conformance_case(dir, opts);
+    app::CaseResult r = app::run_conformance_case(dir, opts);
     switch (r.outcome) {
-      case io::CaseOutcome::kPass:
+      case app::CaseOutcome::kPass:
         ++passed;
         if (a.verbose) {
           std::printf("PASS %s (%d data set%s, %.3fs)\n", r.name.c_str(), r.data_sets,
@@ -93,11 +93,11 @@ int run_onnx_test(const OnnxTestArgs& a) {
           std::printf("PASS %s\n", r.name.c_str());
         }
         break;
-      case io::CaseOutcome::kFail:
+      case app::CaseOutcome::kFail:
         ++failed;
         std::printf("FAIL %s: %s\n", r.name.c_str(), r.reason.c_str());
         break;
-      case io::CaseOutcome::kSkip:
+      case app::CaseOutcome::kSkip:
         if (a.strict) {
           ++failed;
           std::printf("FAIL %s: %s\n", r.name.c_str(), r.reason.c_str());

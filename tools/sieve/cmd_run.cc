@@ -1,6 +1,6 @@
 // sieve run: top-1 accuracy of a model on a dataset's test split with one of the inference
 // engines — the float reference (runtime/executor.h), the 16-bit fixed-point reference
-// (runtime/kernels/ref/fixed16.h) or the Sieve accelerator's functional model
+// (runtime/fixed16/fixed16.h) or the Sieve accelerator's functional model
 // (hw/archs/sieve/functional.h) — and optionally the final-layer outputs in the outputs file
 // format (docs/formats/outputs.md), so engines can be compared byte for byte.
 #include <fmt/format.h>
@@ -13,15 +13,15 @@
 #include <vector>
 
 #include "command.h"
+#include "sieve/app/model_loader.h"
 #include "sieve/compress/model.h"
 #include "sieve/compress/quant/activation.h"
 #include "sieve/hw/sim/evaluate.h"
 #include "sieve/hw/sim/inputs.h"
 #include "sieve/io/container/container.h"
-#include "sieve/io/model_loader.h"
 #include "sieve/io/outputs/outputs.h"
 #include "sieve/runtime/executor.h"
-#include "sieve/runtime/kernels/ref/fixed16.h"
+#include "sieve/runtime/fixed16/fixed16.h"
 #include "sieve/train/recipes.h"
 
 namespace sieve::cli {

@@ -10,7 +10,8 @@
 #include <string>
 
 #include "command.h"
-#include "sieve/io/model_loader.h"
+#include "sieve/app/model_loader.h"
+#include "sieve/io/datasets/dataset.h"
 #include "sieve/io/onnx/onnx.h"
 #include "sieve/runtime/kernels/blas/blas.h"
 #include "sieve/runtime/kernels/blas/coretype.h"
@@ -109,12 +110,12 @@ int run_train(TrainArgs a) {
         invalid_argument("--weight-decay {} must be a number >= 0", opt.sgd.weight_decay));
 
   // Data first (a missing dataset should fail before any work), then the model.
-  Result<io::Dataset> train_set = train::load_dataset(a.data, "train", a.data_dir, a.limit);
+  Result<io::Dataset> train_set = io::load_dataset(a.data, "train", a.data_dir, a.limit);
   if (!train_set.ok()) return fail(train_set.status().with_context("--data " + a.data));
-  Result<io::Dataset> test_set = train::load_dataset(a.data, "test", a.data_dir, a.limit);
+  Result<io::Dataset> test_set = io::load_dataset(a.data, "test", a.data_dir, a.limit);
   if (!test_set.ok()) return fail(test_set.status().with_context("--data " + a.data));
   Result<ir::Graph> graph =
-      io::load_model(a.model, {.batch = 1, .init_weights = true, .seed = a.seed});
+      app::load_model(a.model, {.batch = 1, .init_weights = true, .seed = a.seed});
   if (!graph.ok()) return fail(graph.status().with_context("--model"));
   train::TrainerOptions topt;
   topt.example_shape =

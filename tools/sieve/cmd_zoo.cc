@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "command.h"
+#include "sieve/ir/cost.h"
 #include "sieve/zoo/zoo.h"
 
 namespace sieve::cli {
@@ -35,7 +36,7 @@ struct Row {
 Result<Row> describe(const zoo::ModelInfo& info) {
   // Weights are not needed for counting: leave them as untouched zero pages.
   SIEVE_ASSIGN_OR_RETURN(ir::Graph g, zoo::build(info.name, {.batch = 1, .init_weights = false}));
-  Row r{&info, g.num_parameters(), zoo::total_macs(g), {}};
+  Row r{&info, g.num_parameters(), ir::total_macs(g), {}};
   for (const ir::Node& n : g.nodes) {
     if (n.op == ir::OpKind::kInput) {
       r.input_shape = n.attr_ints("shape");

@@ -1,5 +1,5 @@
-// The text dump of a Graph. Parameter and MAC counts come from zoo::layer_stats (the zoo owns
-// the cost model of a layer, so `sieve zoo list` and `sieve inspect` always agree).
+// The text dump of a Graph. Parameter and MAC counts come from layer_stats (ir/cost.h: one
+// cost model of a node, so `sieve zoo list` and `sieve inspect` always agree).
 #include "sieve/ir/dump.h"
 
 #include <fmt/format.h>
@@ -8,8 +8,8 @@
 #include <cstdio>
 #include <variant>
 
+#include "sieve/ir/cost.h"
 #include "sieve/ir/shape_inference.h"
-#include "sieve/zoo/zoo.h"
 
 namespace sieve::ir {
 
@@ -89,7 +89,7 @@ std::string dump(const Graph& graph) {
     if (!s.ok()) shape_error = s.to_string();
     g = &shaped;
   }
-  const std::vector<zoo::LayerStats> stats = zoo::layer_stats(*g);
+  const std::vector<LayerStats> stats = layer_stats(*g);
 
   size_t name_w = 4, op_w = 2, params_w = 6, macs_w = 4;
   int64_t total_params = 0, total_macs = 0;

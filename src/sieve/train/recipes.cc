@@ -1,7 +1,5 @@
 #include "sieve/train/recipes.h"
 
-#include <fmt/format.h>
-
 namespace sieve::train {
 
 namespace {
@@ -44,17 +42,6 @@ FitOptions default_fit_options(const std::string& model) {
   o.sgd.weight_decay = r.weight_decay;
   o.seed = 1;
   return o;
-}
-
-std::vector<std::string> known_datasets() {
-  return {"fashion-mnist"};
-}
-
-Result<io::Dataset> load_dataset(const std::string& name, const std::string& split,
-                                 const std::string& dir, int64_t limit) {
-  if (name == "fashion-mnist") return io::load_fashion_mnist(split, dir, limit);
-  return invalid_argument("unknown dataset \"{}\"; known: {}", name,
-                          fmt::join(known_datasets(), ", "));
 }
 
 }  // namespace sieve::train

@@ -1,6 +1,6 @@
 // The network zoo: the published networks Sieve compresses, runs and simulates, built as
-// ir::Graphs with their exact published layer shapes, plus the per-layer cost model
-// (parameters and multiply-accumulates) that `sieve zoo list` and `sieve inspect` print.
+// ir::Graphs with their exact published layer shapes. (The per-node cost model, parameters and
+// multiply-accumulates, that `sieve zoo list` and `sieve inspect` print is ir/cost.h.)
 //
 // Every network is listed once in zoo/zoo.def (name, builder, description, source) and built
 // by a function in one file per family (zoo/lenet.cc, zoo/alexnet.cc, ...). Every model has a
@@ -55,26 +55,5 @@ const ModelInfo* find_model(const std::string& name);
 // U(-1/sqrt(H), 1/sqrt(H)). Other initializers (shape tensors, constants) are left alone.
 // Errors: a parameter initializer that is not f32, or an operand with an unexpected rank.
 Status init_weights(ir::Graph& g, uint64_t seed);
-
-// Cost of one node. `params` counts the node's trainable parameters (the rule of
-// Graph::num_parameters: weights + biases, BatchNorm scale and shift, LSTM/GRU W, R, B, P,
-// W_proj; an initializer shared by several nodes is counted at its first use). `macs` counts
-// multiply-accumulates of the matrix work for the graph's batch as built: Conv
-// N·M·OH·OW·(C/group)·prod(kernel); FullyConnected/MatMul M·N·K; LSTM
-// seq·batch·dirs·(4H·I + 4H·R_in + 3H peephole + P·H projection); GRU seq·batch·dirs·3H·(I+H).
-// Element-wise ops, pooling, normalisation and activations count 0 MACs (as the published
-// totals do). macs is -1 when the shapes it needs are unknown (shape inference failed).
-struct LayerStats {
-  std::string node;
-  ir::OpKind op;
-  int64_t params;
-  int64_t macs;
-};
-
-// One entry per node, in graph order (Input nodes included, with zeros). Uses g.values when
-// they are filled; otherwise infers shapes on a shallow copy (weights are shared, not copied).
-std::vector<LayerStats> layer_stats(const ir::Graph& g);
-// Sum of the known per-node MACs.
-int64_t total_macs(const ir::Graph& g);
 
 }  // namespace sieve::zoo

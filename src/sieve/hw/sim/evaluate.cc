@@ -8,9 +8,9 @@
 
 #include "sieve/compress/quant/activation.h"
 #include "sieve/hw/core/arch.h"
+#include "sieve/io/datasets/dataset.h"
 #include "sieve/runtime/executor.h"
-#include "sieve/runtime/kernels/ref/fixed16.h"
-#include "sieve/train/recipes.h"
+#include "sieve/runtime/fixed16/fixed16.h"
 
 namespace sieve::hw {
 namespace {
@@ -52,11 +52,11 @@ Result<EngineRun> evaluate_engine(compress::CompressedModel& model, const std::s
   }
   if (limit == 0 || limit < -1) return invalid_argument("--limit {} must be positive", limit);
   if (batch <= 0) return invalid_argument("--batch {} must be positive", batch);
-  SIEVE_ASSIGN_OR_RETURN(io::Dataset test, train::load_dataset(data, "test", data_dir, limit));
+  SIEVE_ASSIGN_OR_RETURN(io::Dataset test, io::load_dataset(data, "test", data_dir, limit));
   EngineRun run;
   const bool fixed = engine != "float";
   if (fixed && model.activation_frac_bits.empty()) {
-    SIEVE_ASSIGN_OR_RETURN(io::Dataset calib, train::load_dataset(data, "train", data_dir, 256));
+    SIEVE_ASSIGN_OR_RETURN(io::Dataset calib, io::load_dataset(data, "train", data_dir, 256));
     SIEVE_RETURN_IF_ERROR(compress::quant::calibrate(model, calib.images, {.max_examples = 256})
                               .with_context("calibrating activation formats"));
     run.notes.push_back("activation Q formats calibrated on the first 256 training images");

@@ -1,5 +1,5 @@
 // Running an inference engine over a dataset's test split: the float reference, the 16-bit
-// fixed-point reference (runtime/kernels/ref/fixed16.h) or the functional model of an
+// fixed-point reference (runtime/fixed16/fixed16.h) or the functional model of an
 // accelerator that has one (Accelerator::engines(): "<arch>-functional", e.g. Sieve's). Shared by
 // `sieve run` and `sieve simulate --functional` so both write the same final-layer outputs
 // (docs/formats/outputs.md).

@@ -2,10 +2,10 @@
 
 #include <cstring>
 
+#include "sieve/app/model_loader.h"
 #include "sieve/hw/workloads/thesis.h"
 #include "sieve/io/container/container.h"
-#include "sieve/io/model_loader.h"
-#include "sieve/train/recipes.h"
+#include "sieve/io/datasets/dataset.h"
 
 namespace sieve::hw {
 
@@ -15,9 +15,9 @@ bool is_thesis_benchmark(const std::string& model) {
 
 Result<compress::CompressedModel> load_compressed_model(const std::string& spec, uint64_t seed) {
   if (is_thesis_benchmark(spec)) return thesis_model(spec.substr(7), seed);
-  if (io::model_source(spec) == io::ModelSource::kSieve) return io::read_sieve(spec);
+  if (app::model_source(spec) == app::ModelSource::kSieve) return io::read_sieve(spec);
   compress::CompressedModel m;
-  SIEVE_ASSIGN_OR_RETURN(m.graph, io::load_model(spec));
+  SIEVE_ASSIGN_OR_RETURN(m.graph, app::load_model(spec));
   m.metadata["source"] = spec + " (dense: nothing pruned or quantized)";
   return m;
 }
@@ -26,7 +26,7 @@ Result<std::vector<Tensor>> dataset_samples(const ir::Graph& g, const std::strin
                                             const std::string& data_dir, int64_t limit,
                                             std::vector<uint8_t>* labels) {
   if (limit <= 0) return invalid_argument("--limit {} must be positive", limit);
-  SIEVE_ASSIGN_OR_RETURN(io::Dataset ds, train::load_dataset(data, "test", data_dir, limit));
+  SIEVE_ASSIGN_OR_RETURN(io::Dataset ds, io::load_dataset(data, "test", data_dir, limit));
   const std::vector<std::string> ins = g.input_names();
   if (ins.size() != 1)
     return invalid_argument("model {} has {} inputs; simulation with data needs exactly one",

@@ -1,4 +1,5 @@
-// Fashion-MNIST (Xiao et al. 2017): the four gzip-compressed IDX files as a Dataset.
+// Fashion-MNIST (Xiao et al. 2017): the four gzip-compressed IDX files as a Dataset
+// (io/datasets/dataset.h).
 //
 // The files come from Debian's `dataset-fashion-mnist` package (found with `dpkg -L`, falling
 // back to /usr/share/datasets/fashion-mnist); the environment variable SIEVE_FASHION_MNIST_DIR
@@ -17,6 +18,7 @@
 
 #include "sieve/core/status.h"
 #include "sieve/core/tensor.h"
+#include "sieve/io/datasets/dataset.h"
 
 namespace sieve::io {
 
@@ -37,12 +39,6 @@ Result<IdxFile> read_idx_gz(const std::string& path);
 // The same from the bytes of a gzip file in memory; `origin` names it in error messages.
 Result<IdxFile> parse_idx_gz(std::span<const uint8_t> gz, const std::string& origin);
 
-struct Dataset {
-  Tensor images;                // f32 [N, 1, 28, 28], pixel / 255, in [0, 1]
-  std::vector<uint8_t> labels;  // N class indices, each < num_classes
-  int num_classes = 10;
-};
-
 // The folder holding the four files: $SIEVE_FASHION_MNIST_DIR if set, else the folder where
 // `dpkg -L dataset-fashion-mnist` lists them, else /usr/share/datasets/fashion-mnist. Not found
 // (no folder with t10k-images-idx3-ubyte.gz) is an error that says what was tried.
@@ -60,10 +56,5 @@ Result<Dataset> load_fashion_mnist(const std::string& split, const std::string& 
 Result<Dataset> fashion_mnist_from_idx(const IdxFile& images, const std::string& images_path,
                                        const IdxFile& labels, const std::string& labels_path,
                                        int64_t limit = -1);
-
-// Holds out the last `n` examples of `d` as a validation set: returns them and leaves the
-// first size - n in `d`. 0 < n < size, else an error naming both numbers. (Fashion-MNIST's
-// training file is not ordered by class; the tail is a fair sample of it.)
-Result<Dataset> split_validation(Dataset& d, int64_t n);
 
 }  // namespace sieve::io

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <bit>
 
-#include "sieve/runtime/kernels/ref/fixed16.h"
+#include "sieve/runtime/fixed16/fixed16.h"
 
 namespace sieve::hw::sieve_arch {
 

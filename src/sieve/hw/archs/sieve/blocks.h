@@ -16,7 +16,7 @@
 //  * Pefu: a PE's function unit: T_m multipliers (int16 × int16), a T_m-input adder tree (int64,
 //    so the tree's order cannot matter), and the nonlinear function stage (requantization to
 //    the output's Q format, then identity or ReLU), in the arithmetic of
-//    runtime/kernels/ref/fixed16.h.
+//    runtime/fixed16/fixed16.h.
 //  * Encoder: compresses output neurons to (non-zero values, bit string).
 //
 // Bit strings: position 0 is the first position (the leftmost character in the thesis'

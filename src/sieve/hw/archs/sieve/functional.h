@@ -1,6 +1,6 @@
 // The functional model of the Sieve accelerator: runs a whole compressed model through the
 // datapath blocks of blocks.h (NSM, SSM, WDM, PEFU, Encoder) in 16-bit fixed point. It must
-// equal the naive fixed-point reference (runtime/kernels/ref/fixed16.h) bit for bit on every
+// equal the naive fixed-point reference (runtime/fixed16/fixed16.h) bit for bit on every
 // value of every layer; the tests check that on random compressed models.
 //
 // Mapping convention (the performance model uses the same one):
@@ -38,7 +38,7 @@
 #include "sieve/compress/model.h"
 #include "sieve/core/status.h"
 #include "sieve/core/tensor.h"
-#include "sieve/runtime/kernels/ref/fixed16.h"
+#include "sieve/runtime/fixed16/fixed16.h"
 
 namespace sieve::hw::sieve_arch {
 

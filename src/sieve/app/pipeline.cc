@@ -1,4 +1,4 @@
-#include "sieve/compress/pipeline.h"
+#include "sieve/app/pipeline.h"
 
 #include <fmt/format.h>
 
@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <set>
 
+#include "sieve/app/model_loader.h"
 #include "sieve/compress/irregularity.h"
 #include "sieve/compress/prune/prune.h"
 #include "sieve/compress/quant/activation.h"
@@ -16,11 +17,14 @@
 #include "sieve/compress/schedule/sensitivity.h"
 #include "sieve/io/container/container.h"
 #include "sieve/io/datasets/fashion_mnist.h"
-#include "sieve/io/model_loader.h"
 #include "sieve/io/onnx/onnx.h"
 #include "sieve/train/recipes.h"
 
-namespace sieve::compress {
+namespace sieve::app {
+
+// The pipeline drives every stage of compress/ (its passes, schedules, quantizers, report);
+// in this file their names read as they did when it lived there.
+using namespace compress;  // NOLINT(google-build-using-namespace)
 
 namespace {
 
@@ -77,9 +81,9 @@ Result<double> evaluate(const ir::Graph& g, const io::Dataset& test, int threads
 Result<ir::Graph> dense_model(const Ctx& c, const io::Dataset& train_set,
                               const io::Dataset& test_set) {
   const PipelineOptions& o = c.opt;
-  if (io::model_source(o.model) != io::ModelSource::kZoo) {
+  if (app::model_source(o.model) != app::ModelSource::kZoo) {
     c.log("model {}: loading (no dense training: the file's weights are used)", o.model);
-    return io::load_model(o.model);
+    return app::load_model(o.model);
   }
   train::FitOptions fit = train::default_fit_options(o.model);
   if (c.recipe.dense_epochs > 0) fit.epochs = c.recipe.dense_epochs;
@@ -89,14 +93,14 @@ Result<ir::Graph> dense_model(const Ctx& c, const io::Dataset& train_set,
       dense_cache_path(o, o.model, c.recipe.seed, fit.epochs, c.validation);
   std::error_code ec;
   if (o.use_cache && std::filesystem::exists(cache, ec)) {
-    Result<ir::Graph> g = io::load_model(cache);
+    Result<ir::Graph> g = app::load_model(cache);
     if (g.ok()) {
       c.log("dense model: cached {}", cache);
       return g;
     }
     c.log("dense model: cache {} unreadable ({}); training again", cache, g.status().message());
   }
-  SIEVE_ASSIGN_OR_RETURN(ir::Graph g, io::load_model(o.model, {.batch = 1,
+  SIEVE_ASSIGN_OR_RETURN(ir::Graph g, app::load_model(o.model, {.batch = 1,
                                                                .init_weights = true,
                                                                .seed = c.recipe.seed}));
   SIEVE_ASSIGN_OR_RETURN(auto trainer,
@@ -232,7 +236,7 @@ Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions&
   // The recipe against the model's shapes first (no weights needed): a setting that cannot fit
   // is refused before any data is read or any epoch trained.
   {
-    SIEVE_ASSIGN_OR_RETURN(ir::Graph shapes, io::load_model(o.model, {.batch = 1,
+    SIEVE_ASSIGN_OR_RETURN(ir::Graph shapes, app::load_model(o.model, {.batch = 1,
                                                                       .init_weights = false,
                                                                       .seed = recipe.seed}));
     SIEVE_RETURN_IF_ERROR(check_recipe_fits(recipe, shapes));
@@ -244,14 +248,14 @@ Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions&
   io::Dataset train_set, test_set, val_set;
   ir::Graph graph;
   if (no_data) {
-    SIEVE_ASSIGN_OR_RETURN(graph, io::load_model(o.model, {.batch = 1,
+    SIEVE_ASSIGN_OR_RETURN(graph, app::load_model(o.model, {.batch = 1,
                                                            .init_weights = true,
                                                            .seed = recipe.seed}));
     report.notes.push_back("no data: synthetic weights, one-shot pruning, no retraining, "
                            "no accuracy");
   } else {
-    SIEVE_ASSIGN_OR_RETURN(train_set, train::load_dataset(o.data, "train", o.data_dir, o.limit));
-    SIEVE_ASSIGN_OR_RETURN(test_set, train::load_dataset(o.data, "test", o.data_dir, o.limit));
+    SIEVE_ASSIGN_OR_RETURN(train_set, io::load_dataset(o.data, "train", o.data_dir, o.limit));
+    SIEVE_ASSIGN_OR_RETURN(test_set, io::load_dataset(o.data, "test", o.data_dir, o.limit));
     if (validation > 0) {
       Result<io::Dataset> v = io::split_validation(train_set, validation);
       if (!v.ok()) {
@@ -531,4 +535,4 @@ Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions&
   return result;
 }
 
-}  // namespace sieve::compress
+}  // namespace sieve::app

@@ -1,4 +1,4 @@
-#include "sieve/io/onnx/conformance.h"
+#include "sieve/app/onnx_conformance.h"
 
 #include <algorithm>
 #include <chrono>
@@ -12,7 +12,7 @@
 
 #include "sieve/io/onnx/onnx.h"
 
-namespace sieve::io {
+namespace sieve::app {
 
 namespace fs = std::filesystem;
 
@@ -202,4 +202,4 @@ Status compare_tensors(const Tensor& expected, const Tensor& actual, double rtol
       bad, n, rtol, atol, first, first_desc, max_diff);
 }
 
-}  // namespace sieve::io
+}  // namespace sieve::app

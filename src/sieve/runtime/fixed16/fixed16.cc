@@ -1,4 +1,4 @@
-#include "sieve/runtime/kernels/ref/fixed16.h"
+#include "sieve/runtime/fixed16/fixed16.h"
 
 #include <algorithm>
 #include <cmath>

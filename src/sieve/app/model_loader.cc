@@ -1,4 +1,4 @@
-#include "sieve/io/model_loader.h"
+#include "sieve/app/model_loader.h"
 
 #include <algorithm>
 #include <cctype>
@@ -9,7 +9,7 @@
 #include "sieve/io/onnx/onnx.h"
 #include "sieve/zoo/zoo.h"
 
-namespace sieve::io {
+namespace sieve::app {
 
 namespace {
 
@@ -41,12 +41,12 @@ Result<ir::Graph> load_model(const std::string& spec, const LoadOptions& opts) {
   switch (model_source(spec)) {
     case ModelSource::kOnnx:
       SIEVE_RETURN_IF_ERROR(check_readable_file(spec));
-      return import_onnx(spec);
+      return io::import_onnx(spec);
     case ModelSource::kSieve:
       SIEVE_RETURN_IF_ERROR(check_readable_file(spec));
       {
         // The graph with every compressed layer's weights decoded (pruned positions zero).
-        auto model = read_sieve(spec);
+        auto model = io::read_sieve(spec);
         if (!model.ok()) return model.status();
         return std::move(model.value().graph);
       }
@@ -69,4 +69,4 @@ Result<ir::Graph> load_model(const std::string& spec, const LoadOptions& opts) {
                     {.batch = opts.batch, .init_weights = opts.init_weights, .seed = opts.seed});
 }
 
-}  // namespace sieve::io
+}  // namespace sieve::app

@@ -1,17 +1,17 @@
-// Per-node parameter and multiply-accumulate counts (zoo.h: layer_stats, total_macs).
+#include "sieve/ir/cost.h"
+
 #include <set>
 
 #include "sieve/core/checked.h"
 #include "sieve/ir/shape_inference.h"
-#include "sieve/zoo/zoo.h"
 
-namespace sieve::zoo {
+namespace sieve::ir {
 
 namespace {
 
 // The shape of `value` from inferred values or, for weights, the initializer; nullptr if
 // unknown or if a dimension is unknown (-1, e.g. an ONNX input's symbolic batch).
-const Shape* shape_of(const ir::Graph& g, const std::string& value) {
+const Shape* shape_of(const Graph& g, const std::string& value) {
   if (value.empty()) return nullptr;
   const Shape* s = nullptr;
   if (auto it = g.values.find(value); it != g.values.end()) {
@@ -41,46 +41,46 @@ int64_t product(const Shape& s, size_t from) {
 
 int64_t numel(const Shape& s) { return product(s, 0); }
 
-// Operand indices that hold parameters (the rule of ir::Graph::num_parameters).
-std::vector<size_t> param_operands(ir::OpKind op) {
+// Operand indices that hold parameters (the rule of Graph::num_parameters).
+std::vector<size_t> param_operands(OpKind op) {
   switch (op) {
-    case ir::OpKind::kFullyConnected:
-    case ir::OpKind::kConv:
-    case ir::OpKind::kBatchNorm: return {1, 2};
-    case ir::OpKind::kMatMul:
-    case ir::OpKind::kAdd: return {0, 1};
-    case ir::OpKind::kLSTM: return {1, 2, 3, 7, 8};
-    case ir::OpKind::kGRU: return {1, 2, 3};
-    case ir::OpKind::kInput:
-    case ir::OpKind::kMaxPool:
-    case ir::OpKind::kAveragePool:
-    case ir::OpKind::kGlobalAveragePool:
-    case ir::OpKind::kGlobalMaxPool:
-    case ir::OpKind::kRelu:
-    case ir::OpKind::kSigmoid:
-    case ir::OpKind::kTanh:
-    case ir::OpKind::kSoftmax:
-    case ir::OpKind::kLogSoftmax:
-    case ir::OpKind::kLRN:
-    case ir::OpKind::kSub:
-    case ir::OpKind::kMul:
-    case ir::OpKind::kDiv:
-    case ir::OpKind::kConcat:
-    case ir::OpKind::kFlatten:
-    case ir::OpKind::kReshape:
-    case ir::OpKind::kTranspose:
-    case ir::OpKind::kSqueeze:
-    case ir::OpKind::kUnsqueeze:
-    case ir::OpKind::kPad:
-    case ir::OpKind::kDropout:
-    case ir::OpKind::kIdentity: return {};
+    case OpKind::kFullyConnected:
+    case OpKind::kConv:
+    case OpKind::kBatchNorm: return {1, 2};
+    case OpKind::kMatMul:
+    case OpKind::kAdd: return {0, 1};
+    case OpKind::kLSTM: return {1, 2, 3, 7, 8};
+    case OpKind::kGRU: return {1, 2, 3};
+    case OpKind::kInput:
+    case OpKind::kMaxPool:
+    case OpKind::kAveragePool:
+    case OpKind::kGlobalAveragePool:
+    case OpKind::kGlobalMaxPool:
+    case OpKind::kRelu:
+    case OpKind::kSigmoid:
+    case OpKind::kTanh:
+    case OpKind::kSoftmax:
+    case OpKind::kLogSoftmax:
+    case OpKind::kLRN:
+    case OpKind::kSub:
+    case OpKind::kMul:
+    case OpKind::kDiv:
+    case OpKind::kConcat:
+    case OpKind::kFlatten:
+    case OpKind::kReshape:
+    case OpKind::kTranspose:
+    case OpKind::kSqueeze:
+    case OpKind::kUnsqueeze:
+    case OpKind::kPad:
+    case OpKind::kDropout:
+    case OpKind::kIdentity: return {};
   }
   return {};
 }
 
 // MACs of the recurrent ops: per time step and sequence, dirs · (gates·H·(I + R_in)), plus
 // LSTM peepholes (3H) and projection (P·H).
-int64_t rnn_macs(const ir::Graph& g, const ir::Node& n, int64_t gates) {
+int64_t rnn_macs(const Graph& g, const Node& n, int64_t gates) {
   const Shape* x = shape_of(g, n.input(0));
   const Shape* w = shape_of(g, n.input(1));
   const Shape* r = shape_of(g, n.input(2));
@@ -109,62 +109,62 @@ int64_t rnn_macs(const ir::Graph& g, const ir::Node& n, int64_t gates) {
   return mul(mul(mul(seq, batch), dirs), per_step);
 }
 
-int64_t node_macs(const ir::Graph& g, const ir::Node& n) {
+int64_t node_macs(const Graph& g, const Node& n) {
   switch (n.op) {
-    case ir::OpKind::kConv: {
+    case OpKind::kConv: {
       const Shape* y = n.outputs.empty() ? nullptr : shape_of(g, n.outputs[0]);
       const Shape* w = shape_of(g, n.input(1));
       if (y == nullptr || w == nullptr || w->size() < 2) return -1;
       // Each output element reads C/group · prod(kernel) inputs.
       return mul(numel(*y), product(*w, 1));
     }
-    case ir::OpKind::kFullyConnected: {
+    case OpKind::kFullyConnected: {
       const Shape* y = n.outputs.empty() ? nullptr : shape_of(g, n.outputs[0]);
       const Shape* w = shape_of(g, n.input(1));
       if (y == nullptr || w == nullptr || w->size() != 2) return -1;
       const int64_t k = n.attr_int("trans_b", 1) != 0 ? (*w)[1] : (*w)[0];
       return mul(numel(*y), k);
     }
-    case ir::OpKind::kMatMul: {
+    case OpKind::kMatMul: {
       const Shape* y = n.outputs.empty() ? nullptr : shape_of(g, n.outputs[0]);
       const Shape* a = shape_of(g, n.input(0));
       if (y == nullptr || a == nullptr || a->empty()) return -1;
       return mul(numel(*y), a->back());
     }
-    case ir::OpKind::kLSTM: return rnn_macs(g, n, 4);
-    case ir::OpKind::kGRU: return rnn_macs(g, n, 3);
+    case OpKind::kLSTM: return rnn_macs(g, n, 4);
+    case OpKind::kGRU: return rnn_macs(g, n, 3);
     // Element-wise, pooling, normalisation and shape ops: no matrix work.
-    case ir::OpKind::kInput:
-    case ir::OpKind::kMaxPool:
-    case ir::OpKind::kAveragePool:
-    case ir::OpKind::kGlobalAveragePool:
-    case ir::OpKind::kGlobalMaxPool:
-    case ir::OpKind::kRelu:
-    case ir::OpKind::kSigmoid:
-    case ir::OpKind::kTanh:
-    case ir::OpKind::kSoftmax:
-    case ir::OpKind::kLogSoftmax:
-    case ir::OpKind::kBatchNorm:
-    case ir::OpKind::kLRN:
-    case ir::OpKind::kAdd:
-    case ir::OpKind::kSub:
-    case ir::OpKind::kMul:
-    case ir::OpKind::kDiv:
-    case ir::OpKind::kConcat:
-    case ir::OpKind::kFlatten:
-    case ir::OpKind::kReshape:
-    case ir::OpKind::kTranspose:
-    case ir::OpKind::kSqueeze:
-    case ir::OpKind::kUnsqueeze:
-    case ir::OpKind::kPad:
-    case ir::OpKind::kDropout:
-    case ir::OpKind::kIdentity: return 0;
+    case OpKind::kInput:
+    case OpKind::kMaxPool:
+    case OpKind::kAveragePool:
+    case OpKind::kGlobalAveragePool:
+    case OpKind::kGlobalMaxPool:
+    case OpKind::kRelu:
+    case OpKind::kSigmoid:
+    case OpKind::kTanh:
+    case OpKind::kSoftmax:
+    case OpKind::kLogSoftmax:
+    case OpKind::kBatchNorm:
+    case OpKind::kLRN:
+    case OpKind::kAdd:
+    case OpKind::kSub:
+    case OpKind::kMul:
+    case OpKind::kDiv:
+    case OpKind::kConcat:
+    case OpKind::kFlatten:
+    case OpKind::kReshape:
+    case OpKind::kTranspose:
+    case OpKind::kSqueeze:
+    case OpKind::kUnsqueeze:
+    case OpKind::kPad:
+    case OpKind::kDropout:
+    case OpKind::kIdentity: return 0;
   }
   return 0;
 }
 
-bool has_all_shapes(const ir::Graph& g) {
-  for (const ir::Node& n : g.nodes) {
+bool has_all_shapes(const Graph& g) {
+  for (const Node& n : g.nodes) {
     for (const std::string& o : n.outputs) {
       if (!o.empty() && g.values.count(o) == 0) return false;
     }
@@ -174,9 +174,9 @@ bool has_all_shapes(const ir::Graph& g) {
 
 }  // namespace
 
-std::vector<LayerStats> layer_stats(const ir::Graph& g) {
-  const ir::Graph* sg = &g;
-  ir::Graph shaped;
+std::vector<LayerStats> layer_stats(const Graph& g) {
+  const Graph* sg = &g;
+  Graph shaped;
   if (!has_all_shapes(g)) {
     shaped = g;  // tensors share storage: cheap
     // On failure the values inferred so far are kept; nodes past it report macs = -1.
@@ -186,7 +186,7 @@ std::vector<LayerStats> layer_stats(const ir::Graph& g) {
   std::vector<LayerStats> out;
   out.reserve(g.nodes.size());
   std::set<std::string> counted;
-  for (const ir::Node& n : sg->nodes) {
+  for (const Node& n : sg->nodes) {
     int64_t params = 0;
     for (size_t i : param_operands(n.op)) {
       const std::string& v = n.input(i);
@@ -201,7 +201,7 @@ std::vector<LayerStats> layer_stats(const ir::Graph& g) {
   return out;
 }
 
-int64_t total_macs(const ir::Graph& g) {
+int64_t total_macs(const Graph& g) {
   int64_t total = 0;
   for (const LayerStats& s : layer_stats(g)) {
     if (s.macs > 0) total = checked_add(total, s.macs).value_or(INT64_MAX);
@@ -209,4 +209,4 @@ int64_t total_macs(const ir::Graph& g) {
   return total;
 }
 
-}  // namespace sieve::zoo
+}  // namespace sieve::ir

@@ -21,7 +21,7 @@
 #include "sieve/core/status.h"
 #include "sieve/train/trainer.h"
 
-namespace sieve::compress {
+namespace sieve::app {
 
 struct PipelineOptions {
   std::string model;  // zoo name or .onnx file
@@ -44,13 +44,13 @@ struct PipelineOptions {
 };
 
 struct PipelineResult {
-  CompressedModel model;
-  Report report;
+  compress::CompressedModel model;
+  compress::Report report;
   // Writing the .sieve file failed (the report is still complete otherwise).
   Status write_status;
 };
 
-Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions& options);
+Result<PipelineResult> run_pipeline(const compress::Recipe& recipe, const PipelineOptions& options);
 
 // The cache file of a trained zoo model:
 // <cache>/<model>-<data>-seed<seed>-e<epochs>[-limit<n>][-val<n>].onnx (a model trained with a
@@ -58,4 +58,4 @@ Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions&
 std::string dense_cache_path(const PipelineOptions& options, const std::string& model,
                              uint64_t seed, int epochs, int64_t validation = 0);
 
-}  // namespace sieve::compress
+}  // namespace sieve::app

@@ -4,11 +4,11 @@
 #include <chrono>
 #include <filesystem>
 
-#include "sieve/io/onnx/conformance.h"
+#include "sieve/app/onnx_conformance.h"
 #include "sieve/io/onnx/onnx.h"
 #include "sieve/runtime/executor.h"
 
-namespace sieve::io {
+namespace sieve::app {
 
 namespace fs = std::filesystem;
 
@@ -28,7 +28,7 @@ CaseResult run_conformance_case(const std::string& dir, const ConformanceOptions
   };
 
   const std::string model_path = (path / "model.onnx").string();
-  auto graph = import_onnx(model_path);
+  auto graph = io::import_onnx(model_path);
   if (!graph.ok()) {
     // The case name is on the line already: drop the "<path>: " prefix.
     std::string msg = graph.status().message();
@@ -39,11 +39,11 @@ CaseResult run_conformance_case(const std::string& dir, const ConformanceOptions
     return finish(CaseOutcome::kFail, "import: " + msg);
   }
   if (opts.round_trip) {
-    ExportOptions eo;
+    io::ExportOptions eo;
     eo.allow_sieve_extensions = true;
-    auto bytes = export_onnx_bytes(*graph, eo);
+    auto bytes = io::export_onnx_bytes(*graph, eo);
     if (!bytes.ok()) return finish(CaseOutcome::kFail, "export: " + bytes.status().message());
-    auto again = import_onnx_bytes(*bytes, "re-imported " + model_path);
+    auto again = io::import_onnx_bytes(*bytes, "re-imported " + model_path);
     if (!again.ok()) return finish(CaseOutcome::kFail, "re-import: " + again.status().message());
     graph = std::move(again);
   }
@@ -69,10 +69,10 @@ CaseResult run_conformance_case(const std::string& dir, const ConformanceOptions
     for (int k = 0;; ++k) {
       fs::path f = set / fmt::format("input_{}.pb", k);
       if (!fs::exists(f, ec)) break;
-      auto t = read_tensor_pb(f.string());
+      auto t = io::read_tensor_pb(f.string());
       if (!t.ok()) return finish(CaseOutcome::kFail, t.status().message());
       // Match by the tensor's name when it names a graph input, else by position.
-      auto name = tensor_pb_name(f.string());
+      auto name = io::tensor_pb_name(f.string());
       std::string target;
       if (name.ok() &&
           std::find(input_names.begin(), input_names.end(), *name) != input_names.end()) {
@@ -99,7 +99,7 @@ CaseResult run_conformance_case(const std::string& dir, const ConformanceOptions
     for (int k = 0;; ++k) {
       fs::path f = set / fmt::format("output_{}.pb", k);
       if (!fs::exists(f, ec)) break;
-      auto want = read_tensor_pb(f.string());
+      auto want = io::read_tensor_pb(f.string());
       if (!want.ok()) return finish(CaseOutcome::kFail, want.status().message());
       if (k >= static_cast<int>(g.outputs.size())) {
         return finish(CaseOutcome::kFail, fmt::format("{}: output_{}.pb but the graph has {} "
@@ -131,4 +131,4 @@ CaseResult run_conformance_case(const std::string& dir, const ConformanceOptions
   return finish(CaseOutcome::kPass, "");
 }
 
-}  // namespace sieve::io
+}  // namespace sieve::app

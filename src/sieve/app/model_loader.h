@@ -12,7 +12,7 @@
 #include "sieve/core/status.h"
 #include "sieve/ir/graph.h"
 
-namespace sieve::io {
+namespace sieve::app {
 
 struct LoadOptions {
   // For zoo models only (an ONNX file carries its own batch size and weights).
@@ -32,4 +32,4 @@ ModelSource model_source(const std::string& spec);
 // the file name), and corrupted or truncated .sieve files (naming the file and the section).
 Result<ir::Graph> load_model(const std::string& spec, const LoadOptions& opts = {});
 
-}  // namespace sieve::io
+}  // namespace sieve::app

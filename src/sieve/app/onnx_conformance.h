@@ -15,7 +15,7 @@
 #include "sieve/core/status.h"
 #include "sieve/core/tensor.h"
 
-namespace sieve::io {
+namespace sieve::app {
 
 struct ConformanceOptions {
   double rtol = 1e-3;  // ONNX backend test defaults
@@ -58,4 +58,4 @@ Status compare_tensors(const Tensor& expected, const Tensor& actual, double rtol
 
 CaseResult run_conformance_case(const std::string& dir, const ConformanceOptions& opts = {});
 
-}  // namespace sieve::io
+}  // namespace sieve::app
