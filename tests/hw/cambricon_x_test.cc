@@ -188,7 +188,7 @@ TEST(CambriconX, EnergyTablePricesEveryAction) {
   Result<SimResult> r = a->simulate(
       one(fc(64, 600, [](int64_t r, int64_t c) { return (r + 3 * c) % 7 == 0; })), SimOptions{});
   ASSERT_TRUE(r.ok()) << r.status().to_string();
-  Result<ParamSet> table = energy_table_for("cambricon-x");
+  Result<ParamSet> table = read_params(config_dir() + "/energy/cambricon-x-65nm.yaml");
   ASSERT_TRUE(table.ok()) << table.status().to_string();
   Result<EnergyBreakdown> e = total_energy(*r, *table);
   ASSERT_TRUE(e.ok()) << e.status().to_string();

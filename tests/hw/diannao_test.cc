@@ -205,7 +205,7 @@ TEST(DianNao, EnergyTablePricesEveryActionAndDram) {
   w.layers.push_back(pool);
   Result<SimResult> r = a->simulate(w, SimOptions{});
   ASSERT_TRUE(r.ok()) << r.status().to_string();
-  Result<ParamSet> table = energy_table_for("diannao");
+  Result<ParamSet> table = read_params(config_dir() + "/energy/diannao-65nm.yaml");
   ASSERT_TRUE(table.ok()) << table.status().to_string();
   Result<EnergyBreakdown> e = total_energy(*r, *table);
   ASSERT_TRUE(e.ok()) << e.status().to_string();

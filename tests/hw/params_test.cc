@@ -1,9 +1,10 @@
 // Parameter files (hw/core/params.h), the arch registry (hw/core/arch.h) and energy as a pure
 // function of action counts (hw/energy/energy.h).
+#include "sieve/hw/core/params.h"
+
 #include <gtest/gtest.h>
 
 #include "sieve/hw/core/arch.h"
-#include "sieve/hw/core/params.h"
 #include "sieve/hw/energy/energy.h"
 
 namespace sieve::hw {
@@ -11,6 +12,7 @@ namespace {
 
 constexpr const char* kGood = R"(
 arch: sieve
+energy: sieve-65nm
 description: test preset
 params:
   tn: {value: 16, source: "thesis §5.3.1"}
@@ -18,10 +20,38 @@ params:
   ping_pong: {value: true, source: "thesis §4.2.2"}
 )";
 
+TEST(Params, APresetNamesItsEnergyTableAndOnlyAPresetDoes) {
+  const std::string params = "params:\n  tn: {value: 16, source: s}\n";
+  Result<ParamSet> ps = parse_params("arch: sieve\n" + params, "p.yaml");
+  ASSERT_FALSE(ps.ok());
+  EXPECT_NE(ps.status().message().find("p.yaml: arch sieve has no \"energy\" key"),
+            std::string::npos)
+      << ps.status().message();
+  ps = parse_params("energy: sieve-65nm\n" + params, "t.yaml");
+  ASSERT_FALSE(ps.ok());
+  EXPECT_NE(ps.status().message().find("t.yaml: \"energy: sieve-65nm\" without \"arch\""),
+            std::string::npos)
+      << ps.status().message();
+  ps = parse_params("arch: sieve\nenergy: no-such-table\n" + params, "p.yaml");
+  ASSERT_TRUE(ps.ok()) << ps.status().to_string();
+  Result<ParamSet> t = energy_table_for(*ps);
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.status().message().find("p.yaml: energy: no-such-table"), std::string::npos)
+      << t.status().message();
+  // Every shipped preset's table loads.
+  for (const ArchInfo& a : archs()) {
+    Result<ParamSet> preset = read_params(config_dir() + "/archs/" + a.default_preset + ".yaml");
+    ASSERT_TRUE(preset.ok()) << preset.status().to_string();
+    Result<ParamSet> table = energy_table_for(*preset);
+    EXPECT_TRUE(table.ok()) << a.name << ": " << table.status().to_string();
+  }
+}
+
 TEST(Params, ParsesValuesSourcesAndArch) {
   Result<ParamSet> ps = parse_params(kGood, "good.yaml");
   ASSERT_TRUE(ps.ok()) << ps.status().to_string();
   EXPECT_EQ(ps->arch, "sieve");
+  EXPECT_EQ(ps->energy, "sieve-65nm");
   ASSERT_EQ(ps->params.size(), 3u);
   EXPECT_EQ(ps->params[0].name, "tn");
   EXPECT_EQ(ps->params[0].value, 16);
@@ -38,8 +68,7 @@ TEST(Params, EntryWithoutSourceIsRefused) {
 }
 
 TEST(Params, NonNumericValueIsRefusedNamingIt) {
-  Result<ParamSet> ps =
-      parse_params("params:\n  tn: {value: sixteen, source: x}\n", "f.yaml");
+  Result<ParamSet> ps = parse_params("params:\n  tn: {value: sixteen, source: x}\n", "f.yaml");
   ASSERT_FALSE(ps.ok());
   EXPECT_NE(ps.status().message().find("params.tn.value: \"sixteen\" is not a number"),
             std::string::npos)
@@ -48,16 +77,15 @@ TEST(Params, NonNumericValueIsRefusedNamingIt) {
 
 TEST(Params, UnknownTopLevelKeyAndFieldAreRefused) {
   EXPECT_FALSE(parse_params("params: {}\nfoo: 1\n", "f.yaml").ok());
-  Result<ParamSet> ps =
-      parse_params("params:\n  tn: {value: 1, source: s, unit: x}\n", "f.yaml");
+  Result<ParamSet> ps = parse_params("params:\n  tn: {value: 1, source: s, unit: x}\n", "f.yaml");
   ASSERT_FALSE(ps.ok());
   EXPECT_NE(ps.status().message().find("unknown field \"unit\""), std::string::npos);
 }
 
 TEST(Params, DuplicateNameIsRefused) {
-  EXPECT_FALSE(parse_params("params:\n  a: {value: 1, source: s}\n  a: {value: 2, source: s}\n",
-                            "f.yaml")
-                   .ok());
+  EXPECT_FALSE(
+      parse_params("params:\n  a: {value: 1, source: s}\n  a: {value: 2, source: s}\n", "f.yaml")
+          .ok());
 }
 
 TEST(Params, TruncatedYamlIsAnError) {
@@ -74,8 +102,7 @@ TEST(Params, OverridesReplaceKnownKeysAndRefuseUnknownOnes) {
   Status s = apply_overrides(ps, {"tm=4"});
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("unknown parameter \"tm\""), std::string::npos) << s.message();
-  EXPECT_NE(s.message().find("known: tn, freq_ghz, ping_pong"), std::string::npos)
-      << s.message();
+  EXPECT_NE(s.message().find("known: tn, freq_ghz, ping_pong"), std::string::npos) << s.message();
   EXPECT_FALSE(apply_overrides(ps, {"tn"}).ok());
   EXPECT_FALSE(apply_overrides(ps, {"tn=abc"}).ok());
 }

@@ -474,7 +474,7 @@ TEST(SievePerf, LstmRunsOnePassPerTimestep) {
 }
 
 TEST(SievePerf, EveryActionHasAnEnergyEntry) {
-  Result<ParamSet> table = energy_table_for("sieve");
+  Result<ParamSet> table = read_params(config_dir() + "/energy/sieve-65nm.yaml");
   ASSERT_TRUE(table.ok()) << table.status().to_string();
   for (const std::string& mode : mode_names()) {
     const LayerStats st = sim(conv_layer("conv", 16, 8, 32, 3, 0.5, 0.5, 0.5, 15), mode);

@@ -51,6 +51,14 @@ Result<ParamSet> parse_params(const std::string& yaml, const std::string& file) 
     const std::string key = kv.first.Scalar();
     if (key == "arch") {
       SIEVE_ASSIGN_OR_RETURN(ps.arch, io::yaml_scalar(kv.second, file, "arch", "an arch name"));
+    } else if (key == "energy") {
+      SIEVE_ASSIGN_OR_RETURN(ps.energy,
+                             io::yaml_scalar(kv.second, file, "energy", "an energy table name"));
+      if (ps.energy.empty())
+        return invalid_argument(
+            "{}: energy: \"\" (expected the name of a table in "
+            "configs/energy/, e.g. sieve-65nm)",
+            file);
     } else if (key == "description") {
       SIEVE_ASSIGN_OR_RETURN(ps.description,
                              io::yaml_scalar(kv.second, file, "description", "text"));
@@ -76,8 +84,7 @@ Result<ParamSet> parse_params(const std::string& yaml, const std::string& file) 
             }
             Result<double> v = parse_number(f.second.Scalar());
             if (!v.ok())
-              return invalid_argument("{}.value: \"{}\" is not a number", where,
-                                      f.second.Scalar());
+              return invalid_argument("{}.value: \"{}\" is not a number", where, f.second.Scalar());
             p.value = *v;
             have_value = true;
           } else if (fk == "source") {
@@ -94,11 +101,23 @@ Result<ParamSet> parse_params(const std::string& yaml, const std::string& file) 
         ps.params.push_back(std::move(p));
       }
     } else {
-      return invalid_argument("{}: unknown top-level key \"{}\"; known: arch, description, params",
-                              file, key);
+      return invalid_argument(
+          "{}: unknown top-level key \"{}\"; known: arch, energy, description, "
+          "params",
+          file, key);
     }
   }
   if (!have_params) return invalid_argument("{}: no \"params\" mapping", file);
+  if (!ps.arch.empty() && ps.energy.empty())
+    return invalid_argument(
+        "{}: arch {} has no \"energy\" key (a preset names its energy table "
+        "in configs/energy/, e.g. energy: {}-65nm)",
+        file, ps.arch, ps.arch);
+  if (ps.arch.empty() && !ps.energy.empty())
+    return invalid_argument(
+        "{}: \"energy: {}\" without \"arch\" (only a preset names an "
+        "energy table)",
+        file, ps.energy);
   return ps;
 }
 

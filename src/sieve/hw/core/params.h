@@ -34,6 +34,10 @@ struct Param {
 struct ParamSet {
   std::string file;  // where it was read from (for error messages)
   std::string arch;  // the `arch:` field ("" for energy tables)
+  // The `energy:` field of a preset: its energy table, configs/energy/<energy>.yaml (a path
+  // ending in .yaml: that file, relative to the preset's folder). Required with `arch:`;
+  // "" for energy tables.
+  std::string energy;
   std::string description;
   std::vector<Param> params;  // file order
 

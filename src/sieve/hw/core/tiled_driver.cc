@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <vector>
 
+#include "sieve/hw/core/actions.h"
+
 namespace sieve::hw {
 namespace {
 
@@ -34,10 +36,10 @@ void record(Acc& acc, const DriverOptions& o, int64_t input_bytes, const WeightB
   auto bump = [&s](const char* key, int64_t bytes, int64_t line) {
     if (bytes > 0) s.actions[key] += ceil_div(bytes, line);
   };
-  bump("nbin_fill", input_bytes, o.nbin_line_bytes);
-  bump("sb_fill", weight_total, o.sb_line_bytes);
-  bump("nbout_fill", psum_load_bytes, o.nbout_line_bytes);
-  bump("nbout_drain", output_bytes + psum_store_bytes, o.nbout_line_bytes);
+  bump(actions::kNbinFill, input_bytes, o.nbin_line_bytes);
+  bump(actions::kSbFill, weight_total, o.sb_line_bytes);
+  bump(actions::kNboutFill, psum_load_bytes, o.nbout_line_bytes);
+  bump(actions::kNboutDrain, output_bytes + psum_store_bytes, o.nbout_line_bytes);
   add_actions(s.actions, c.actions);
   s.macs_performed += c.macs;
   TileEvents e;
@@ -175,7 +177,7 @@ LayerStats run_tiled_batch(const LayerWork& layer, const compiler::LayerPlan& pl
                            const TiledLayerModel& model, const DriverOptions& options,
                            double freq_ghz, int64_t batch, int64_t multipliers) {
   LayerStats s = run_tiled_layer(layer, plan, model, options, freq_ghz);
-  s.actions["control_cycle"] = s.cycles;
+  s.actions[actions::kControlCycle] = s.cycles;
   scale_by_batch(s, batch);
   if (s.cycles > 0)
     s.utilization = static_cast<double>(s.macs_performed) /

@@ -1,5 +1,7 @@
 #include "sieve/hw/energy/energy.h"
 
+#include <filesystem>
+
 namespace sieve::hw {
 
 EnergyBreakdown& EnergyBreakdown::operator+=(const EnergyBreakdown& o) {
@@ -43,8 +45,18 @@ Result<EnergyBreakdown> total_energy(const SimResult& r, const ParamSet& table,
   return total;
 }
 
-Result<ParamSet> energy_table_for(const std::string& arch) {
-  return read_params(config_dir() + "/energy/" + arch + ".yaml");
+Result<ParamSet> energy_table_for(const ParamSet& preset) {
+  if (preset.energy.empty())
+    return invalid_argument("{}: no \"energy\" key naming the preset's energy table", preset.file);
+  std::string path = config_dir() + "/energy/" + preset.energy + ".yaml";
+  if (preset.energy.ends_with(".yaml")) {
+    const std::filesystem::path p(preset.energy);
+    path = p.is_absolute() ? p.string()
+                           : (std::filesystem::path(preset.file).parent_path() / p).string();
+  }
+  Result<ParamSet> t = read_params(path);
+  if (!t.ok()) return t.status().with_context(preset.file + ": energy: " + preset.energy);
+  return t;
 }
 
 }  // namespace sieve::hw

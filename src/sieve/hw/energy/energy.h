@@ -1,5 +1,7 @@
 // Energy: a pure function of a model's action counts and an energy table (Timeloop/Accelergy
-// style). Tables live in configs/energy/<arch>.yaml in the params format (hw/core/params.h):
+// style). Tables live in configs/energy/<table>.yaml in the params format (hw/core/params.h),
+// one per preset (the preset's `energy:` key names it); action names shared between
+// architectures are hw/core/actions.h's:
 // every entry is `action_key: {value: pJ per action, source: "..."}`.
 //
 // energy(layer) = Σ_k actions[k] · pJ[k] + 8 · offchip.total() · pJ["dram_bit"].
@@ -30,7 +32,8 @@ Result<EnergyBreakdown> layer_energy(const LayerStats& layer, const ParamSet& ta
 Result<EnergyBreakdown> total_energy(const SimResult& r, const ParamSet& table,
                                      std::vector<EnergyBreakdown>* per_layer = nullptr);
 
-// Reads configs/energy/<arch>.yaml.
-Result<ParamSet> energy_table_for(const std::string& arch);
+// The energy table a preset names (`energy:`): configs/energy/<energy>.yaml, or a path ending
+// in .yaml relative to the preset's folder. A preset without one is refused, naming its file.
+Result<ParamSet> energy_table_for(const ParamSet& preset);
 
 }  // namespace sieve::hw

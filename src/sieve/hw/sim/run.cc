@@ -85,7 +85,7 @@ Result<SimReport> run_sim(const Workload& w, const ArchRun& run) {
   if (r.result.model.empty()) r.result.model = w.model;
   if (r.result.multipliers == 0) r.result.multipliers = acc->multipliers();
   if (r.result.preset.empty()) r.result.preset = acc->params().file;
-  SIEVE_ASSIGN_OR_RETURN(ParamSet table, energy_table_for(acc->arch()));
+  SIEVE_ASSIGN_OR_RETURN(ParamSet table, energy_table_for(acc->params()));
   r.energy_table = table.file;
   SIEVE_ASSIGN_OR_RETURN(r.energy, total_energy(r.result, table, &r.layer_energy));
   return r;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <bit>
 
+#include "sieve/hw/core/actions.h"
+
 namespace sieve::hw::cambricon_x_arch {
 namespace {
 
@@ -143,7 +145,7 @@ TileCompute CambriconXLayer::compute(const TileRange& r) const {
       c.cycles = v * *std::max_element(load.begin(), load.end());
       c.macs = v * entries;
       c.actions["pe_cycle"] = v * busy;
-      c.actions["sb_read"] = v * busy;
+      c.actions[actions::kSbRead] = v * busy;
       c.actions["im_cycle"] = dense_ ? 0 : v * busy;
       break;
     }
@@ -156,8 +158,8 @@ TileCompute CambriconXLayer::compute(const TileRange& r) const {
       c.actions["pe_cycle"] = r.rows();
       break;
   }
-  c.actions["nbin_read"] = c.cycles;
-  c.actions["nbout_access"] = c.cycles;
+  c.actions[actions::kNbinRead] = c.cycles;
+  c.actions[actions::kNboutAccess] = c.cycles;
   return c;
 }
 

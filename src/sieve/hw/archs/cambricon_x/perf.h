@@ -27,7 +27,8 @@
 //  * Mode "dense": the mask is ignored (every weight stored, no index, IM idle): the same
 //    datapath as DianNao's NFU with T_n = n_pe.
 //
-// Action keys (priced by configs/energy/cambricon-x.yaml):
+// Action keys (priced by configs/energy/cambricon-x-65nm.yaml; buffer and control names are
+// hw/core/actions.h's):
 //   pe_cycle      one PE busy one cycle (multipliers_per_pe multipliers + adder tree)
 //   sb_read       one read of a PE's synapse buffer (values + indexes of one cycle)
 //   im_cycle      one IM slice busy one cycle (step accumulation + neuron selection)

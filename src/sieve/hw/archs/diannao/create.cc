@@ -1,5 +1,5 @@
 // DianNao (Chen et al., ASPLOS 2014) behind the Accelerator interface: the dense baseline.
-// Mechanics and action keys: perf.h; tiling and event steps: tiled_layer.h.
+// Mechanics and action keys: perf.h; plan: compiler/plan.h; event steps: hw/core/tiled_driver.h.
 #include "sieve/hw/archs/archs.h"
 #include "sieve/hw/archs/diannao/perf.h"
 #include "sieve/hw/archs/diannao/spec.h"

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "sieve/hw/core/actions.h"
+
 namespace sieve::hw::diannao_arch {
 namespace {
 
@@ -36,7 +38,7 @@ TileCompute DianNaoLayer::compute(const TileRange& r) const {
       const int64_t cols = r.channels() * cols_per_channel(layer_);
       c.cycles = nfu_cycles(r.rows(), cols, r.positions(), tn);
       c.macs = r.rows() * cols * r.positions();
-      c.actions["sb_read"] = c.cycles;
+      c.actions[actions::kSbRead] = c.cycles;
       break;
     }
     case LayerKind::kPool:
@@ -44,8 +46,8 @@ TileCompute DianNaoLayer::compute(const TileRange& r) const {
       break;
     case LayerKind::kOther: c.cycles = ceil_div(r.rows(), tn); break;
   }
-  c.actions["nbin_read"] = c.cycles;
-  c.actions["nbout_access"] = c.cycles;
+  c.actions[actions::kNbinRead] = c.cycles;
+  c.actions[actions::kNboutAccess] = c.cycles;
   c.actions["nfu_cycle"] = c.cycles;
   return c;
 }

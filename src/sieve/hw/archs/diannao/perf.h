@@ -21,7 +21,8 @@
 //    in flat chunks; the faster of the least-traffic and the T_n-aligned plan), the event steps
 //    and the DRAM model are the shared tiled driver's (hw/core/tiled_driver.h).
 //
-// Action keys (priced by configs/energy/diannao.yaml):
+// Action keys (priced by configs/energy/diannao-65nm.yaml; buffer and control names are
+// hw/core/actions.h's):
 //   nbin_read     one T_n-neuron NBin read (every NFU cycle)
 //   sb_read       one T_n × T_n-weight SB read (every FC / conv / LSTM NFU cycle)
 //   nbout_access  one T_n-output NBout read-modify-write of partial sums (every NFU cycle)

@@ -18,6 +18,7 @@
 #include "sieve/compiler/tiling.h"
 #include "sieve/core/assert.h"
 #include "sieve/core/cpu.h"
+#include "sieve/hw/core/actions.h"
 #include "sieve/hw/core/events.h"
 
 namespace sieve::hw::sieve_arch {
@@ -135,7 +136,7 @@ struct Counters {
   int64_t vector_cycles = 0;
   int64_t nbout_rw = 0;  // NBout accesses by the PEs (results and partial sums read back)
   int64_t in_bytes = 0, in_index_bytes = 0, w_bytes = 0, w_index_bytes = 0;
-  int64_t psum_bytes = 0, out_bytes = 0, out_index_bytes = 0;
+  int64_t psum_load_bytes = 0, psum_store_bytes = 0, out_bytes = 0, out_index_bytes = 0;
   int64_t macs = 0;
 };
 
@@ -544,13 +545,13 @@ std::vector<TileEvents> pass_events(const LayerCtx& c, const std::vector<Cell>& 
     const int64_t pe = psum_elems(c, so.oc_seg, so.oh_seg, so.ow_seg);
     if (so.load_psum) {
       const int64_t b = bytes_of_bits(pe * sp.psum_bits);
-      k.psum_bytes += b;
+      k.psum_load_bytes += b;
       load += b;
     }
     int64_t enc = 0;
     if (so.store_psum) {
       const int64_t b = bytes_of_bits(pe * sp.psum_bits);
-      k.psum_bytes += b;
+      k.psum_store_bytes += b;
       store += b;
     }
     if (so.store_output) {
@@ -558,7 +559,7 @@ std::vector<TileEvents> pass_events(const LayerCtx& c, const std::vector<Cell>& 
         enc = output_bytes(c, out, out_bit0, so.oc_seg, so.oh_seg, so.ow_seg, k, store);
       } else {  // LSTM gate rows: stored dense for the cell-update tile
         const int64_t b = bytes_of_bits(pe * sp.psum_bits);
-        k.psum_bytes += b;
+        k.psum_store_bytes += b;
         store += b;
       }
     }
@@ -609,19 +610,24 @@ void finish_stats(const Spec& spec, const ModeSwitches& sw, const Counters& k,
   st.offchip.neuron_index += k.in_index_bytes + k.out_index_bytes;
   st.offchip.weights += k.w_bytes;
   st.offchip.weight_index += k.w_index_bytes;
-  st.offchip.partial_sums += k.psum_bytes;
+  st.offchip.partial_sums += k.psum_load_bytes + k.psum_store_bytes;
   st.macs_performed += k.macs;
   auto& a = st.actions;
-  a["nbin_access"] += k.walk_cycles + ceil_div(k.in_bytes, spec.nbin_width_bytes());
-  a["nibin_access"] +=
-      (sw.neuron_index ? k.walk_cycles : 0) + ceil_div(k.in_index_bytes, spec.index_width_bytes());
-  a["sib_access"] +=
-      (sw.synapse_index ? k.walk_cycles : 0) + ceil_div(k.w_index_bytes, spec.index_width_bytes());
-  a["sb_access"] += k.walk_cycles + ceil_div(k.w_bytes, spec.sb_width_bytes());
-  a["nbout_access"] +=
-      k.nbout_rw + k.vector_cycles +
-      ceil_div(k.psum_bytes + k.out_bytes + k.out_index_bytes, spec.nbout_width_bytes());
-  a["cp_cycle"] += sched.cycles;
+  // The shared vocabulary (hw/core/actions.h): reads by the walk, lines filled by loads and
+  // drained by stores.
+  a[actions::kNbinRead] += k.walk_cycles;
+  a[actions::kNbinFill] += ceil_div(k.in_bytes, spec.nbin_width_bytes());
+  a[actions::kNibinRead] += sw.neuron_index ? k.walk_cycles : 0;
+  a[actions::kNibinFill] += ceil_div(k.in_index_bytes, spec.index_width_bytes());
+  a[actions::kSibRead] += sw.synapse_index ? k.walk_cycles : 0;
+  a[actions::kSibFill] += ceil_div(k.w_index_bytes, spec.index_width_bytes());
+  a[actions::kSbRead] += k.walk_cycles;
+  a[actions::kSbFill] += ceil_div(k.w_bytes, spec.sb_width_bytes());
+  a[actions::kNboutAccess] += k.nbout_rw + k.vector_cycles;
+  a[actions::kNboutFill] += ceil_div(k.psum_load_bytes, spec.nbout_width_bytes());
+  a[actions::kNboutDrain] +=
+      ceil_div(k.psum_store_bytes + k.out_bytes + k.out_index_bytes, spec.nbout_width_bytes());
+  a[actions::kControlCycle] += sched.cycles;
   a["nsm_cycle"] += sw.nsm ? k.walk_cycles : 0;
   a["ssm_cycle"] += sw.ssm ? k.walk_cycles : 0;
   a["wdm_cycle"] += sw.wdm ? k.walk_cycles : 0;
@@ -885,9 +891,9 @@ Result<LayerStats> simulate_layer(const Spec& spec, Mode mode, const SimOptions&
           const int64_t hidden = l.out_c;
           TileEvents te;
           const int64_t gate_bytes = bytes_of_bits((l.rows + hidden) * spec.psum_bits);
-          k.psum_bytes += gate_bytes;
+          k.psum_load_bytes += gate_bytes;
           int64_t store = bytes_of_bits(hidden * spec.psum_bits);  // c_t
-          k.psum_bytes += store;
+          k.psum_store_bytes += store;
           int64_t enc = 0;
           int64_t nz = hidden;
           if (sw.encoder) {

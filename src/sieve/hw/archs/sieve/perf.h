@@ -63,15 +63,18 @@
 // after another, each with its own tiles (no weight reuse across samples); per-layer numbers are
 // totals over the batch.
 //
-// Action keys (one count = the whole module busy one cycle; configs/energy/sieve.yaml prices
-// each at its thesis Table 5.1 power / 1 GHz):
-//   nbin_access   walk cycles + input bytes loaded / NBin width (nsm_window neurons)
-//   nibin_access  walk cycles with the neuron index on + index bytes loaded / index width
-//   sib_access    walk cycles with the synapse index on + index bytes loaded / index width
-//   sb_access     walk cycles + weight bytes loaded / SB width (T_n × ssm_window × 16 bit)
+// Action keys (one count = the whole module busy one cycle; configs/energy/sieve-65nm.yaml
+// prices each at its thesis Table 5.1 power / 1 GHz; buffer and control names are the shared
+// vocabulary of hw/core/actions.h):
+//   nbin_read     walk cycles;  nbin_fill   input bytes loaded / NBin width (nsm_window neurons)
+//   nibin_read    walk cycles with the neuron index on;  nibin_fill  index bytes loaded / width
+//   sib_read      walk cycles with the synapse index on;  sib_fill  index bytes loaded / width
+//   sb_read       walk cycles;  sb_fill  weight bytes loaded / SB width (T_n × ssm_window × 16 bit)
 //   nbout_access  one per (group, vector, ic segment) result written, one more per partial sum
-//                 read back, + psum/output bytes moved / NBout width; + vector-unit cycles
-//   cp_cycle      every cycle of the layer
+//                 read back; + vector-unit cycles
+//   nbout_fill    partial-sum bytes reloaded / NBout width
+//   nbout_drain   partial-sum and output bytes (and the Encoder's index) stored / NBout width
+//   control_cycle every cycle of the layer (the CP)
 //   nsm_cycle, ssm_cycle, wdm_cycle   walk cycles while that module is on
 //   pefu_cycle    walk cycles
 //   encoder_cycle Encoder cycles (when on)
