@@ -92,6 +92,9 @@ std::vector<PlannedSubOp> planned_sub_ops(const LayerWork& w, const Lowered& lo,
   const LayerGeometry& g = lo.geometry;
   const int64_t ow_size = t.ow_seg_n > 1 ? t.ow_seg_size : g.out_w;
   const bool weighted = w.rows > 0 && w.cols > 0;
+  // Kept weights per weight segment (oc_seg, ic_seg), counted once: a reuse that reloads a
+  // segment many times must not recount it.
+  std::vector<int64_t> kept_of(static_cast<size_t>(t.oc_seg_n * t.ic_seg_n), -1);
   std::vector<PlannedSubOp> out;
   for (const SubOp& s : sub_ops(t, reuse)) {
     PlannedSubOp p;
@@ -119,7 +122,9 @@ std::vector<PlannedSubOp> planned_sub_ops(const LayerWork& w, const Lowered& lo,
     if (s.load_weights && weighted) {
       const int64_t c0 = p.ic_begin * lo.cols_per_channel, c1 = p.ic_end * lo.cols_per_channel;
       p.weight_positions = p.rows() * (c1 - c0);
-      p.weight_kept = kept(w, p.oc_begin, p.oc_end, c0, c1);
+      int64_t& k = kept_of[static_cast<size_t>(s.oc_seg * t.ic_seg_n + s.ic_seg)];
+      if (k < 0) k = kept(w, p.oc_begin, p.oc_end, c0, c1);
+      p.weight_kept = k;
     }
     out.push_back(p);
   }
