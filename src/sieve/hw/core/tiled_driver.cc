@@ -23,10 +23,10 @@ void add_actions(std::map<std::string, int64_t>& to, const std::map<std::string,
   for (const auto& [k, v] : from) to[k] += v;
 }
 
-// Records one sub-operation: its bytes, fills and compute.
-void record(Acc& acc, const DriverOptions& o, int64_t input_bytes, const WeightBytes& w,
-            int64_t psum_load_bytes, int64_t output_bytes, int64_t psum_store_bytes,
-            const TileCompute& c) {
+// Records one sub-operation's bytes, fills and compute in the stats; returns its events.
+TileEvents record(Acc& acc, const DriverOptions& o, int64_t input_bytes, const WeightBytes& w,
+                  int64_t psum_load_bytes, int64_t output_bytes, int64_t psum_store_bytes,
+                  const TileCompute& c) {
   LayerStats& s = acc.stats;
   s.offchip.neurons += input_bytes + output_bytes;
   s.offchip.weights += w.values;
@@ -46,8 +46,8 @@ void record(Acc& acc, const DriverOptions& o, int64_t input_bytes, const WeightB
   e.load = load_cycles(input_bytes + weight_total + psum_load_bytes, o.memory);
   e.compute = c.cycles;
   e.store = store_cycles(output_bytes + psum_store_bytes, o.memory);
-  acc.events.push_back(e);
   ++s.tiles;
+  return e;
 }
 
 // Flat element chunks through the input and output buffers (plan.streamed.chunks).
@@ -61,8 +61,8 @@ void run_flat_chunks(const LayerWork& l, const compiler::LayerPlan& plan, const 
     r.oc_end = (i + 1) * n_out / n;
     r.ic_begin = i * n_in / n;
     r.ic_end = (i + 1) * n_in / n;
-    record(acc, o, r.channels() * o.neuron_bytes, WeightBytes{}, 0, r.rows() * o.neuron_bytes, 0,
-           m.compute(r));
+    acc.events.push_back(record(acc, o, r.channels() * o.neuron_bytes, WeightBytes{}, 0,
+                                r.rows() * o.neuron_bytes, 0, m.compute(r)));
   }
   acc.stats.reuse = "";
 }
@@ -74,29 +74,37 @@ void run_sub_ops(const LayerWork& layer, const compiler::LayerPlan& plan,
   acc.stats.reuse = compiler::reuse_name(plan.choice.reuse);
   const bool per_group = plan.lowered.mapping ==
                          compiler::group_mapping_name(compiler::GroupMapping::kOneGroupRepeated);
-  for (int64_t rep = 0; rep < plan.lowered.repeat; ++rep) {
-    for (const compiler::PlannedSubOp& s : plan.sub_ops) {
-      TileRange r;
-      r.group = per_group ? rep : 0;
-      r.oc_begin = s.oc_begin;
-      r.oc_end = s.oc_end;
-      r.ic_begin = s.ic_begin;
-      r.ic_end = s.ic_end;
-      r.oh_begin = s.oh_begin;
-      r.oh_end = s.oh_end;
-      r.ow_begin = s.ow_begin;
-      r.ow_end = s.ow_end;
-      WeightBytes w;
-      if (s.op.load_weights && !o.weights_on_chip && layer.kind != LayerKind::kPool)
-        w = model.weight_bytes(r);
-      const int64_t nb = o.neuron_bytes;
-      record(acc, o, s.input_elems * nb, w, s.psum_load_elems * nb, s.output_elems * nb,
-             s.psum_store_elems * nb, model.compute(r));
-    }
-  }
+  acc.events =
+      plan_events(plan, plan.lowered.repeat, [&](const compiler::PlannedSubOp& s, int64_t rep) {
+        TileRange r;
+        r.group = per_group ? rep : 0;
+        r.oc_begin = s.oc_begin;
+        r.oc_end = s.oc_end;
+        r.ic_begin = s.ic_begin;
+        r.ic_end = s.ic_end;
+        r.oh_begin = s.oh_begin;
+        r.oh_end = s.oh_end;
+        r.ow_begin = s.ow_begin;
+        r.ow_end = s.ow_end;
+        WeightBytes w;
+        if (s.op.load_weights && !o.weights_on_chip && layer.kind != LayerKind::kPool)
+          w = model.weight_bytes(r);
+        const int64_t nb = o.neuron_bytes;
+        return record(acc, o, s.input_elems * nb, w, s.psum_load_elems * nb, s.output_elems * nb,
+                      s.psum_store_elems * nb, model.compute(r));
+      });
 }
 
 }  // namespace
+
+std::vector<TileEvents> plan_events(const compiler::LayerPlan& plan, int64_t repeats,
+                                    const SubOpEvents& events) {
+  std::vector<TileEvents> ev;
+  ev.reserve(plan.sub_ops.size() * static_cast<size_t>(std::max<int64_t>(1, repeats)));
+  for (int64_t rep = 0; rep < repeats; ++rep)
+    for (const compiler::PlannedSubOp& s : plan.sub_ops) ev.push_back(events(s, rep));
+  return ev;
+}
 
 LayerStats run_tiled_layer(const LayerWork& layer, const compiler::LayerPlan& plan,
                            const TiledLayerModel& model, const DriverOptions& o, double freq_ghz) {

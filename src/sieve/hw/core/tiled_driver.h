@@ -2,7 +2,8 @@
 // triples, one per sub-operation, in N + 2 event steps (events.h). An architecture supplies a
 // TiledLayerModel (what one sub-operation's weights cost to load and its compute costs); the
 // driver supplies everything else, so that a comparison between architectures isolates their
-// microarchitectures. DianNao and Cambricon-X run on it.
+// microarchitectures. DianNao and Cambricon-X run on it; Sieve's model runs its per-sample
+// cells through the same loop (plan_events) and the same event rule.
 //
 // What the driver does, per layer:
 //  * Sub-operations come from the plan, in its order, with its ranges and its residency
@@ -30,8 +31,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "sieve/compiler/plan.h"
 #include "sieve/core/status.h"
@@ -85,6 +88,15 @@ struct DriverOptions {
   MemorySpec memory;
   bool weights_on_chip = false;
 };
+
+// The one loop every architecture runs a tiled plan through: the sub-operations in the plan's
+// order, `repeats` times (repetition index passed on), each turned into its Load / Compute /
+// Store event times by `events` (the architecture counts its bytes and cycles there). The
+// result goes to schedule_steps (events.h: N + 2 steps). Sieve calls it once per sample pass
+// with its per-sample cells; run_tiled_layer below calls it with a TiledLayerModel.
+using SubOpEvents = std::function<TileEvents(const compiler::PlannedSubOp&, int64_t repeat)>;
+std::vector<TileEvents> plan_events(const compiler::LayerPlan& plan, int64_t repeats,
+                                    const SubOpEvents& events);
 
 // Simulates one sample of `layer` on `plan`. Fills cycles, time (at freq_ghz), MACs (dense
 // from the layer, performed from the model, skipped = dense - performed), off-chip bytes,

@@ -20,6 +20,7 @@
 #include "sieve/core/cpu.h"
 #include "sieve/hw/core/actions.h"
 #include "sieve/hw/core/events.h"
+#include "sieve/hw/core/tiled_driver.h"
 
 namespace sieve::hw::sieve_arch {
 namespace {
@@ -154,7 +155,6 @@ struct LayerCtx {
   bool quantized = false;
   compiler::Tiling t;
   compiler::Reuse reuse = compiler::Reuse::kOutput;
-  std::vector<compiler::SubOp> subs;
   std::vector<Group> groups;
   std::vector<std::vector<int64_t>> groups_of_cg;  // conv group → indices into groups
 };
@@ -521,14 +521,16 @@ int64_t psum_elems(const LayerCtx& c, int64_t o, int64_t h, int64_t x) {
 
 // The tile events of one pass given its compute cells. `in`/`out` are the sample's bit
 // strings; in_bit0/out_bit0 the pass's offsets in them (LSTM timesteps).
-std::vector<TileEvents> pass_events(const LayerCtx& c, const std::vector<Cell>& cells,
-                                    const uint64_t* in, int64_t in_bit0, const uint64_t* out,
-                                    int64_t out_bit0, bool output_through_matrix, Counters& k) {
+// One pass (a sample, or an LSTM step) over the plan's sub-operations through the shared
+// driver loop (hw/core/tiled_driver.h plan_events), with this sample's cells and bytes.
+std::vector<TileEvents> pass_events(const LayerCtx& c, const compiler::LayerPlan& plan,
+                                    const std::vector<Cell>& cells, const uint64_t* in,
+                                    int64_t in_bit0, const uint64_t* out, int64_t out_bit0,
+                                    bool output_through_matrix, Counters& k) {
   const Spec& sp = *c.spec;
-  std::vector<TileEvents> ev;
-  ev.reserve(c.subs.size());
   bool first_weights = true;
-  for (const compiler::SubOp& so : c.subs) {
+  return plan_events(plan, 1, [&](const compiler::PlannedSubOp& planned, int64_t) {
+    const compiler::SubOp& so = planned.op;
     TileEvents te;
     int64_t load = 0, store = 0;
     if (so.load_input)
@@ -572,9 +574,8 @@ std::vector<TileEvents> pass_events(const LayerCtx& c, const std::vector<Cell>& 
     k.encoder_cycles += enc;
     k.macs += cell.macs;
     k.nbout_rw += cell.results * (so.load_psum || so.ic_seg > 0 ? 2 : 1);
-    ev.push_back(te);
-  }
-  return ev;
+    return te;
+  });
 }
 
 Status check_layer(const LayerWork& l, int64_t batch) {
@@ -837,8 +838,6 @@ Result<LayerStats> simulate_layer(const Spec& spec, Mode mode, const SimOptions&
       return invalid_argument("sieve: layer {}: a weighted layer needs a tiled plan", l.name);
     c.t = plan.choice.tiling;
     c.reuse = plan.choice.reuse;
-    c.subs.clear();
-    for (const compiler::PlannedSubOp& p : plan.sub_ops) c.subs.push_back(p.op);
     c.groups = make_groups(l, spec, c.t.oc_seg_size, c.t.oc_seg_n);
     c.groups_of_cg.assign(static_cast<size_t>(conv ? l.group : 1), {});
     for (size_t gi = 0; gi < c.groups.size(); ++gi)
@@ -883,7 +882,7 @@ Result<LayerStats> simulate_layer(const Spec& spec, Mode mode, const SimOptions&
           }
         }
         const bool lstm = l.kind == LayerKind::kLstm;
-        std::vector<TileEvents> ev = pass_events(c, cells, in, lstm ? pass * l.cols : 0, out,
+        std::vector<TileEvents> ev = pass_events(c, plan, cells, in, lstm ? pass * l.cols : 0, out,
                                                  lstm ? pass * l.out_c : 0, !lstm, k);
         if (lstm) {
           // Cell update on the vector unit: reads the gate rows and c_{t-1}, writes c_t and
