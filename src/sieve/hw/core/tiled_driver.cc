@@ -176,6 +176,10 @@ Result<compiler::LayerPlan> plan_faster(const LayerWork& layer, compiler::PlanRe
   };
   Result<compiler::LayerPlan> aligned = compiler::make_plan(layer, request);
   if (!aligned.ok()) return any;
+  // The same tiling and reuse: nothing to choose (and nothing to run).
+  const compiler::Tiling& a = any.choice.tiling;
+  const compiler::Tiling& b = aligned->choice.tiling;
+  if (a.to_string() == b.to_string() && any.choice.reuse == aligned->choice.reuse) return any;
   const int64_t any_cycles = run_tiled_layer(layer, any, model, options, freq_ghz).cycles;
   const int64_t aligned_cycles = run_tiled_layer(layer, *aligned, model, options, freq_ghz).cycles;
   return aligned_cycles < any_cycles ? std::move(*aligned) : std::move(any);
