@@ -120,11 +120,19 @@ TEST(OpTraits, ConsistentForEveryOp) {
       EXPECT_TRUE(t.has_weight());
       EXPECT_TRUE(t.params.contains(t.bias));
     }
-    if (t.fixed_weight) EXPECT_TRUE(t.has_weight());
+    if (t.fixed_weight) {
+      EXPECT_TRUE(t.has_weight());
+    }
     // The formulas that read a weight need one; matrix work belongs to a weighted op.
-    if (t.macs != MacRule::kNone) EXPECT_TRUE(t.has_weight());
-    if (t.macs == MacRule::kConv) EXPECT_EQ(t.category, OpCategory::kConv);
-    if (t.category == OpCategory::kInput) EXPECT_EQ(op, OpKind::kInput);
+    if (t.macs != MacRule::kNone) {
+      EXPECT_TRUE(t.has_weight());
+    }
+    if (t.macs == MacRule::kConv) {
+      EXPECT_EQ(t.category, OpCategory::kConv);
+    }
+    if (t.category == OpCategory::kInput) {
+      EXPECT_EQ(op, OpKind::kInput);
+    }
   }
 }
 
@@ -147,7 +155,9 @@ TEST(OpTraits, ShapeRuleNeedsTheWeightOperand) {
     ASSERT_NE(g.weight(the_node(g)), nullptr);
     // Every matrix operand named is an initializer of the example.
     for (size_t i : t.matrices.list()) {
-      if (the_node(g).has_input(i)) EXPECT_TRUE(g.is_initializer(the_node(g).input(i)));
+      if (the_node(g).has_input(i)) {
+        EXPECT_TRUE(g.is_initializer(the_node(g).input(i)));
+      }
     }
     // Without the weight operand the shape rule refuses the node.
     Graph without = e.graph;
