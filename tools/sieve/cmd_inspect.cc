@@ -189,11 +189,14 @@ nlohmann::json sieve_info_json(const io::SieveFileInfo& info) {
 Result<nlohmann::json> local_convergence_json(const ir::Graph& g) {
   nlohmann::json out = nlohmann::json::array();
   for (const ir::Node& n : g.nodes) {
+    // The weight matrices of the ops whose weight is always a trained one (ops.def), but an
+    // LSTM's projection (a separate FC-shaped matrix).
     std::vector<std::string> weights;
-    if (n.op == ir::OpKind::kFullyConnected || n.op == ir::OpKind::kConv) {
-      weights = {n.inputs[1]};
-    } else if (n.op == ir::OpKind::kLSTM || n.op == ir::OpKind::kGRU) {
-      weights = {n.inputs[1], n.inputs[2]};
+    const ir::OpTraits& traits = ir::op_traits(n.op);
+    if (traits.fixed_weight) {
+      for (size_t i : traits.matrices.list()) {
+        if (i != 8 || traits.category != ir::OpCategory::kLstm) weights.push_back(n.input(i));
+      }
     }
     for (const std::string& w : weights) {
       const Tensor* t = g.initializer(w);

@@ -164,7 +164,7 @@ std::string recipe_key(const std::set<std::string>* layer_given, const std::stri
   if (layer_given != nullptr && layer_given->count(key) != 0) {
     return fmt::format("{}.layers.{}.{}", section, node, key);
   }
-  return fmt::format("{}.{}.{}", section, op == ir::OpKind::kConv ? "conv" : "fc", key);
+  return fmt::format("{}.{}.{}", section, recipe_section(op), key);
 }
 
 // Checks the recipe's per-layer settings against the model's weight shapes before any data is

@@ -127,50 +127,28 @@ class Builder {
     }
   }
 
+  // Every node whose op category is one the accelerators model (layer_kind) becomes a layer;
+  // the others are counted in `skipped` by op name.
   Status walk(std::map<std::string, int>& skipped) {
     for (const ir::Node& n : g_.nodes) {
-      switch (n.op) {
-        case ir::OpKind::kFullyConnected:
-          SIEVE_RETURN_IF_ERROR(add_fc(n, /*matmul=*/false).with_context(label(n)));
-          break;
-        case ir::OpKind::kMatMul:
-          if (n.inputs.size() == 2 && g_.is_initializer(n.input(1)) &&
-              g_.initializer(n.input(1))->rank() == 2) {
-            SIEVE_RETURN_IF_ERROR(add_fc(n, /*matmul=*/true).with_context(label(n)));
-          } else {
-            ++skipped["MatMul"];
+      const ir::OpTraits& t = ir::op_traits(n.op);
+      if (t.category == ir::OpCategory::kInput) continue;
+      switch (layer_kind(t.category)) {
+        case LayerKind::kFullyConnected: {
+          // An operand that is a weight only when stored (MatMul's B) makes an FC layer only
+          // as a 2-D initializer; else the op multiplies two activations.
+          const Tensor* w = g_.weight(n);
+          if (!t.fixed_weight && (w == nullptr || w->rank() != 2)) {
+            ++skipped[std::string(ir::op_name(n.op))];
+            break;
           }
+          SIEVE_RETURN_IF_ERROR(add_fc(n).with_context(label(n)));
           break;
-        case ir::OpKind::kConv: SIEVE_RETURN_IF_ERROR(add_conv(n).with_context(label(n))); break;
-        case ir::OpKind::kMaxPool:
-        case ir::OpKind::kAveragePool:
-        case ir::OpKind::kGlobalAveragePool:
-        case ir::OpKind::kGlobalMaxPool:
-          SIEVE_RETURN_IF_ERROR(add_pool(n).with_context(label(n)));
-          break;
-        case ir::OpKind::kLSTM: SIEVE_RETURN_IF_ERROR(add_lstm(n).with_context(label(n))); break;
-        case ir::OpKind::kInput: break;
-        case ir::OpKind::kGRU:
-        case ir::OpKind::kRelu:
-        case ir::OpKind::kSigmoid:
-        case ir::OpKind::kTanh:
-        case ir::OpKind::kSoftmax:
-        case ir::OpKind::kLogSoftmax:
-        case ir::OpKind::kBatchNorm:
-        case ir::OpKind::kLRN:
-        case ir::OpKind::kAdd:
-        case ir::OpKind::kSub:
-        case ir::OpKind::kMul:
-        case ir::OpKind::kDiv:
-        case ir::OpKind::kConcat:
-        case ir::OpKind::kFlatten:
-        case ir::OpKind::kReshape:
-        case ir::OpKind::kTranspose:
-        case ir::OpKind::kSqueeze:
-        case ir::OpKind::kUnsqueeze:
-        case ir::OpKind::kPad:
-        case ir::OpKind::kDropout:
-        case ir::OpKind::kIdentity: ++skipped[std::string(ir::op_name(n.op))]; break;
+        }
+        case LayerKind::kConv: SIEVE_RETURN_IF_ERROR(add_conv(n).with_context(label(n))); break;
+        case LayerKind::kPool: SIEVE_RETURN_IF_ERROR(add_pool(n).with_context(label(n))); break;
+        case LayerKind::kLstm: SIEVE_RETURN_IF_ERROR(add_lstm(n).with_context(label(n))); break;
+        case LayerKind::kOther: ++skipped[std::string(ir::op_name(n.op))]; break;
       }
     }
     return ok_status();
@@ -231,6 +209,11 @@ class Builder {
     return cl;
   }
 
+  // The name of the node's weight operand (ops.def's weight column).
+  static const std::string& weight_of(const ir::Node& n) {
+    return n.input(static_cast<size_t>(ir::op_traits(n.op).weight));
+  }
+
   static const uint8_t* mask_data(const compress::CompressedLayer* cl) {
     return cl == nullptr || cl->mask.empty() ? nullptr : cl->mask.data<uint8_t>();
   }
@@ -261,15 +244,15 @@ class Builder {
     return b;
   }
 
-  Status add_fc(const ir::Node& n, bool matmul) {
-    if (!n.has_input(1) || !g_.is_initializer(n.input(1))) {
+  Status add_fc(const ir::Node& n) {
+    const std::string& weight = weight_of(n);
+    if (g_.weight(n) == nullptr) {
       return invalid_argument(
           "the weight \"{}\" is not an initializer (a workload needs "
           "stored weights)",
-          n.input(1));
+          weight);
     }
-    const bool trans_b = matmul ? false : n.attr_int("trans_b", 1) != 0;
-    if (!matmul && n.attr_int("trans_a", 0) != 0) {
+    if (n.attr_int("trans_a", 0) != 0) {
       return invalid_argument("trans_a=1 is not a layer the accelerators run");
     }
     SIEVE_ASSIGN_OR_RETURN(Shape xs, shape_of(n.input(0)));
@@ -277,14 +260,17 @@ class Builder {
       return invalid_argument("input \"{}\" has shape {}, expected [N, K]", n.input(0),
                               shape_str(xs));
     }
-    const Shape& ws = g_.initializer(n.input(1))->shape();
+    const Shape& ws = g_.initializer(weight)->shape();
     if (ws.size() != 2) return invalid_argument("weight has shape {}, expected 2-D", shape_str(ws));
-    const int64_t out = trans_b ? ws[0] : ws[1];
-    const int64_t in = trans_b ? ws[1] : ws[0];
+    // The 2-D view (ops.def): [out, in], or stored [in, out] (trans_b = 0, MatMul's B).
+    const ir::WeightMatrix view = ir::weight_matrix(n, ws);
+    const bool trans_b = !view.transposed;
+    const int64_t out = view.rows;
+    const int64_t in = view.cols;
     if (in != xs[1]) {
       return invalid_argument("weight {} does not match input {}", shape_str(ws), shape_str(xs));
     }
-    SIEVE_ASSIGN_OR_RETURN(const compress::CompressedLayer* cl, layer_of(n.input(1)));
+    SIEVE_ASSIGN_OR_RETURN(const compress::CompressedLayer* cl, layer_of(weight));
     Pending p;
     LayerWork& w = p.work;
     w.name = n.name;
@@ -339,14 +325,15 @@ class Builder {
   }
 
   Status add_conv(const ir::Node& n) {
-    if (!n.has_input(1) || !g_.is_initializer(n.input(1))) {
+    const std::string& weight = weight_of(n);
+    if (g_.weight(n) == nullptr) {
       return invalid_argument(
           "the weight \"{}\" is not an initializer (a workload needs "
           "stored weights)",
-          n.input(1));
+          weight);
     }
     SIEVE_ASSIGN_OR_RETURN(Shape xs, shape_of(n.input(0)));
-    const Shape& ws = g_.initializer(n.input(1))->shape();
+    const Shape& ws = g_.initializer(weight)->shape();
     Pending p;
     LayerWork& w = p.work;
     w.name = n.name;
@@ -355,10 +342,11 @@ class Builder {
     SIEVE_ASSIGN_OR_RETURN(ir::WindowGeometry geo, ir::window_geometry(n, xs, &ws));
     set_window(w, geo);
     w.group = n.attr_int("group", 1);
-    w.out_c = ws[0];
-    w.rows = ws[0];
-    w.cols = shape_numel(ws) / ws[0];
-    SIEVE_ASSIGN_OR_RETURN(const compress::CompressedLayer* cl, layer_of(n.input(1)));
+    const ir::WeightMatrix view = ir::weight_matrix(n, ws);  // [M, C/g·kh·kw]
+    w.out_c = view.rows;
+    w.rows = view.rows;
+    w.cols = view.cols;
+    SIEVE_ASSIGN_OR_RETURN(const compress::CompressedLayer* cl, layer_of(weight));
     w.weight_mask = BitVec(w.rows * w.cols);
     put_mask(w.weight_mask, w.cols, 0, mask_data(cl), w.rows, w.cols, false);
     set_quant(w, {cl});

@@ -53,8 +53,15 @@ class BitVec {
   std::vector<uint64_t> words_;
 };
 
+// The kinds of layer the accelerators run: the op categories of ir/ops.def that they model
+// (fc, conv, pool, lstm); every other category is kOther, and build_workload skips its nodes.
 enum class LayerKind { kFullyConnected, kConv, kPool, kLstm, kOther };
-const char* layer_kind_name(LayerKind k);  // "fc", "conv", "pool", "lstm", "other"
+LayerKind layer_kind(ir::OpCategory c);
+inline LayerKind layer_kind(ir::OpKind op) {
+  return layer_kind(ir::op_category(op));
+}
+// The category's name (ir::category_name: "fc", "conv", "pool", "lstm"), or "other".
+const char* layer_kind_name(LayerKind k);
 
 struct LayerWork {
   std::string name;  // graph node name

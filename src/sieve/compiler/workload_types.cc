@@ -29,12 +29,29 @@ int64_t BitVec::count(int64_t begin, int64_t end) const {
   return c;
 }
 
+LayerKind layer_kind(ir::OpCategory c) {
+  switch (c) {
+    case ir::OpCategory::kFc: return LayerKind::kFullyConnected;
+    case ir::OpCategory::kConv: return LayerKind::kConv;
+    case ir::OpCategory::kPool: return LayerKind::kPool;
+    case ir::OpCategory::kLstm: return LayerKind::kLstm;
+    case ir::OpCategory::kInput:
+    case ir::OpCategory::kGru:
+    case ir::OpCategory::kActivation:
+    case ir::OpCategory::kNorm:
+    case ir::OpCategory::kElementwise:
+    case ir::OpCategory::kShape: return LayerKind::kOther;
+  }
+  return LayerKind::kOther;
+}
+
 const char* layer_kind_name(LayerKind k) {
+  // category_name returns views of string literals, so data() is NUL-terminated.
   switch (k) {
-    case LayerKind::kFullyConnected: return "fc";
-    case LayerKind::kConv: return "conv";
-    case LayerKind::kPool: return "pool";
-    case LayerKind::kLstm: return "lstm";
+    case LayerKind::kFullyConnected: return ir::category_name(ir::OpCategory::kFc).data();
+    case LayerKind::kConv: return ir::category_name(ir::OpCategory::kConv).data();
+    case LayerKind::kPool: return ir::category_name(ir::OpCategory::kPool).data();
+    case LayerKind::kLstm: return ir::category_name(ir::OpCategory::kLstm).data();
     case LayerKind::kOther: return "other";
   }
   return "?";

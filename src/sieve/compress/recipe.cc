@@ -218,8 +218,6 @@ QuantSettings merge(QuantSettings base, const QuantSettings& o) {
   return base;
 }
 
-bool is_conv(ir::OpKind op) { return op == ir::OpKind::kConv; }
-
 Status parse_top(const Ctx& c, const YAML::Node& root, Recipe& r) {
   SIEVE_RETURN_IF_ERROR(check_map(c, root, "",
                                   {"name", "model", "description", "seed", "dense", "retrain",
@@ -438,14 +436,18 @@ Status parse_top(const Ctx& c, const YAML::Node& root, Recipe& r) {
 
 }  // namespace
 
+std::string_view recipe_section(ir::OpKind op) {
+  return ir::op_category(op) == ir::OpCategory::kConv ? "conv" : "fc";
+}
+
 PruneSpec Recipe::prune_for(const std::string& node, ir::OpKind op) const {
-  const PruneSpec& base = is_conv(op) ? prune_conv : prune_fc;
+  const PruneSpec& base = recipe_section(op) == "conv" ? prune_conv : prune_fc;
   auto it = prune_layers.find(node);
   return it == prune_layers.end() ? base : base.merged(it->second);
 }
 
 QuantSettings Recipe::quant_for(const std::string& node, ir::OpKind op) const {
-  QuantSettings base = is_conv(op) ? quant_conv : quant_fc;
+  QuantSettings base = recipe_section(op) == "conv" ? quant_conv : quant_fc;
   auto it = quant_layers.find(node);
   return it == quant_layers.end() ? base : merge(base, it->second);
 }

@@ -39,6 +39,11 @@ inline QuantSettings quant_with_bits(int bits) {
   return q;
 }
 
+// The recipe section ("prune.<section>", "quant.<section>") whose defaults a node's weight
+// takes, from its op's category (ops.def): "conv" for convolutions, "fc" for every other
+// weighted op (FullyConnected, MatMul, LSTM, GRU).
+std::string_view recipe_section(ir::OpKind op);
+
 struct Recipe {
   std::string path;         // the file it came from ("" when parsed from a string)
   std::string name;         // `name:` or the file stem
@@ -113,8 +118,8 @@ struct Recipe {
   // of the same model, the thesis' "equal accuracy" comparison).
   std::string irregularity_reference = "same-sparsity";
 
-  // Settings of one node: the op-kind default (FC for FullyConnected/MatMul/Gemm and
-  // LSTM/GRU, conv for Conv), with the node's override applied key by key (PruneSpec::merged).
+  // Settings of one node: its recipe_section's default, with the node's override applied key
+  // by key (PruneSpec::merged).
   // What the pruner runs with is its resolved().
   PruneSpec prune_for(const std::string& node, ir::OpKind op) const;
   QuantSettings quant_for(const std::string& node, ir::OpKind op) const;

@@ -15,8 +15,10 @@ namespace {
 std::string kind_of(const ir::Graph& graph, const CompressedLayer& layer) {
   const ir::Node* n = graph.find_node(layer.node);
   if (n == nullptr) return "?";
-  if (n->op == ir::OpKind::kFullyConnected || n->op == ir::OpKind::kMatMul) return "fc";
-  if (n->op == ir::OpKind::kConv) return "conv";
+  // A weighted op's category ("fc", "conv", "lstm", "gru"), else the op's name in lower case.
+  if (ir::op_traits(n->op).has_weight()) {
+    return std::string(ir::category_name(ir::op_category(n->op)));
+  }
   std::string s(ir::op_name(n->op));
   for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   return s;

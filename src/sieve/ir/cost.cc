@@ -41,43 +41,6 @@ int64_t product(const Shape& s, size_t from) {
 
 int64_t numel(const Shape& s) { return product(s, 0); }
 
-// Operand indices that hold parameters (the rule of Graph::num_parameters).
-std::vector<size_t> param_operands(OpKind op) {
-  switch (op) {
-    case OpKind::kFullyConnected:
-    case OpKind::kConv:
-    case OpKind::kBatchNorm: return {1, 2};
-    case OpKind::kMatMul:
-    case OpKind::kAdd: return {0, 1};
-    case OpKind::kLSTM: return {1, 2, 3, 7, 8};
-    case OpKind::kGRU: return {1, 2, 3};
-    case OpKind::kInput:
-    case OpKind::kMaxPool:
-    case OpKind::kAveragePool:
-    case OpKind::kGlobalAveragePool:
-    case OpKind::kGlobalMaxPool:
-    case OpKind::kRelu:
-    case OpKind::kSigmoid:
-    case OpKind::kTanh:
-    case OpKind::kSoftmax:
-    case OpKind::kLogSoftmax:
-    case OpKind::kLRN:
-    case OpKind::kSub:
-    case OpKind::kMul:
-    case OpKind::kDiv:
-    case OpKind::kConcat:
-    case OpKind::kFlatten:
-    case OpKind::kReshape:
-    case OpKind::kTranspose:
-    case OpKind::kSqueeze:
-    case OpKind::kUnsqueeze:
-    case OpKind::kPad:
-    case OpKind::kDropout:
-    case OpKind::kIdentity: return {};
-  }
-  return {};
-}
-
 // MACs of the recurrent ops: per time step and sequence, dirs · (gates·H·(I + R_in)), plus
 // LSTM peepholes (3H) and projection (P·H).
 int64_t rnn_macs(const Graph& g, const Node& n, int64_t gates) {
@@ -109,56 +72,36 @@ int64_t rnn_macs(const Graph& g, const Node& n, int64_t gates) {
   return mul(mul(mul(seq, batch), dirs), per_step);
 }
 
+// The MAC formula of the node's op (ops.def's macs column).
 int64_t node_macs(const Graph& g, const Node& n) {
-  switch (n.op) {
-    case OpKind::kConv: {
+  const OpTraits& t = op_traits(n.op);
+  // Conv and Gemm ops have a weight operand (a test over ops.def checks it).
+  auto weight_shape = [&] { return shape_of(g, n.input(static_cast<size_t>(t.weight))); };
+  switch (t.macs) {
+    case MacRule::kConv: {
       const Shape* y = n.outputs.empty() ? nullptr : shape_of(g, n.outputs[0]);
-      const Shape* w = shape_of(g, n.input(1));
+      const Shape* w = weight_shape();
       if (y == nullptr || w == nullptr || w->size() < 2) return -1;
       // Each output element reads C/group · prod(kernel) inputs.
       return mul(numel(*y), product(*w, 1));
     }
-    case OpKind::kFullyConnected: {
+    case MacRule::kGemm: {
       const Shape* y = n.outputs.empty() ? nullptr : shape_of(g, n.outputs[0]);
-      const Shape* w = shape_of(g, n.input(1));
+      const Shape* w = weight_shape();
       if (y == nullptr || w == nullptr || w->size() != 2) return -1;
-      const int64_t k = n.attr_int("trans_b", 1) != 0 ? (*w)[1] : (*w)[0];
+      const int64_t k = weight_matrix(n, *w).cols;
       return mul(numel(*y), k);
     }
-    case OpKind::kMatMul: {
+    case MacRule::kMatMul: {
       const Shape* y = n.outputs.empty() ? nullptr : shape_of(g, n.outputs[0]);
       const Shape* a = shape_of(g, n.input(0));
       if (y == nullptr || a == nullptr || a->empty()) return -1;
       return mul(numel(*y), a->back());
     }
-    case OpKind::kLSTM: return rnn_macs(g, n, 4);
-    case OpKind::kGRU: return rnn_macs(g, n, 3);
+    case MacRule::kLstm: return rnn_macs(g, n, 4);
+    case MacRule::kGru: return rnn_macs(g, n, 3);
     // Element-wise, pooling, normalisation and shape ops: no matrix work.
-    case OpKind::kInput:
-    case OpKind::kMaxPool:
-    case OpKind::kAveragePool:
-    case OpKind::kGlobalAveragePool:
-    case OpKind::kGlobalMaxPool:
-    case OpKind::kRelu:
-    case OpKind::kSigmoid:
-    case OpKind::kTanh:
-    case OpKind::kSoftmax:
-    case OpKind::kLogSoftmax:
-    case OpKind::kBatchNorm:
-    case OpKind::kLRN:
-    case OpKind::kAdd:
-    case OpKind::kSub:
-    case OpKind::kMul:
-    case OpKind::kDiv:
-    case OpKind::kConcat:
-    case OpKind::kFlatten:
-    case OpKind::kReshape:
-    case OpKind::kTranspose:
-    case OpKind::kSqueeze:
-    case OpKind::kUnsqueeze:
-    case OpKind::kPad:
-    case OpKind::kDropout:
-    case OpKind::kIdentity: return 0;
+    case MacRule::kNone: return 0;
   }
   return 0;
 }
@@ -188,7 +131,7 @@ std::vector<LayerStats> layer_stats(const Graph& g) {
   std::set<std::string> counted;
   for (const Node& n : sg->nodes) {
     int64_t params = 0;
-    for (size_t i : param_operands(n.op)) {
+    for (size_t i : op_traits(n.op).params.list()) {
       const std::string& v = n.input(i);
       if (v.empty() || counted.count(v) != 0) continue;
       const Tensor* t = sg->initializer(v);

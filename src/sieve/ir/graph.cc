@@ -81,6 +81,40 @@ const Tensor* Graph::initializer(const std::string& value) const {
   return it == initializers.end() ? nullptr : &it->second;
 }
 
+const Tensor* Graph::weight(const Node& n) const {
+  const int w = op_traits(n.op).weight;
+  if (w == kNoOperand || !n.has_input(static_cast<size_t>(w))) return nullptr;
+  return initializer(n.input(static_cast<size_t>(w)));
+}
+
+WeightMatrix weight_matrix(const Node& n, const Shape& w) {
+  const size_t r = w.size();
+  auto in_out = [&]() -> WeightMatrix {
+    if (r == 1) return {1, w[0], true};
+    return {w[r - 1], w[r - 2], true};
+  };
+  switch (op_traits(n.op).view) {
+    case WeightView::kNone: return {};
+    case WeightView::kOutIn: {
+      if (r == 0) return {};
+      int64_t cols = 1;
+      for (size_t i = 1; i < r; ++i) cols *= w[i];
+      return {w[0], cols, false};
+    }
+    case WeightView::kGemm:
+      if (r != 2) return {};
+      if (n.attr_int("trans_b", 1) != 0) return {w[0], w[1], false};
+      return in_out();
+    case WeightView::kInOut:
+      if (r == 0) return {};
+      return in_out();
+    case WeightView::kGates:
+      if (r != 3) return {};
+      return {w[0] * w[1], w[2], false};
+  }
+  return {};
+}
+
 Graph Graph::clone() const {
   Graph g = *this;
   for (auto& [k, t] : g.initializers) t = t.clone();
@@ -98,36 +132,7 @@ int64_t Graph::num_parameters() const {
     total += t->numel();
   };
   for (const Node& n : nodes) {
-    switch (n.op) {
-      case OpKind::kFullyConnected:
-      case OpKind::kConv:
-        count(n.input(1));
-        count(n.input(2));
-        break;
-      case OpKind::kMatMul:
-      case OpKind::kAdd:
-        count(n.input(0));
-        count(n.input(1));
-        break;
-      case OpKind::kBatchNorm:
-        count(n.input(1));
-        count(n.input(2));
-        break;
-      case OpKind::kLSTM:
-        count(n.input(1));
-        count(n.input(2));
-        count(n.input(3));
-        count(n.input(7));
-        count(n.input(8));
-        break;
-      case OpKind::kGRU:
-        count(n.input(1));
-        count(n.input(2));
-        count(n.input(3));
-        break;
-      default:
-        break;
-    }
+    for (size_t i : op_traits(n.op).params.list()) count(n.input(i));
   }
   return total;
 }

@@ -46,6 +46,17 @@ struct Node {
   bool has_input(size_t i) const { return !input(i).empty(); }
 };
 
+// The 2-D view of a node's weight of shape `w` (op_traits(n.op).view): rows = output channels
+// / out features / gate rows, cols = the rest. `transposed`: the tensor stores the matrix as
+// [cols, rows] (FullyConnected with trans_b=0, MatMul's B). All zero when the op has no weight
+// or `w` has a rank the view does not read.
+struct WeightMatrix {
+  int64_t rows = 0;
+  int64_t cols = 0;
+  bool transposed = false;
+};
+WeightMatrix weight_matrix(const Node& n, const Shape& w);
+
 struct ValueInfo {
   DType dtype = DType::kF32;
   Shape shape;
@@ -68,12 +79,17 @@ class Graph {
   bool is_initializer(const std::string& value) const { return initializers.count(value) != 0; }
   const Tensor* initializer(const std::string& value) const;
 
+  // The node's weight (the initializer at its op's weight operand), or nullptr: an op without
+  // a weight, an omitted operand, or a computed value. Non-null = a weighted layer.
+  const Tensor* weight(const Node& n) const;
+
   // Deep copy (weights included).
   Graph clone() const;
 
-  // Trainable parameters: weights and biases of FullyConnected/Conv/MatMul-with-initializer,
-  // BatchNorm scale and shift, LSTM/GRU W, R, B, P and projection (running statistics and
-  // shape tensors are not parameters).
+  // Trainable parameters: the initializers at each op's `params` operands (ops.def): weights
+  // and biases of FullyConnected/Conv/MatMul-with-initializer, BatchNorm scale and shift,
+  // LSTM/GRU W, R, B, P and projection (running statistics and shape tensors are not
+  // parameters); an initializer shared by several nodes counts once.
   int64_t num_parameters() const;
 };
 

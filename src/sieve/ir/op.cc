@@ -10,11 +10,36 @@ struct OpInfo {
   std::string_view desc;
 };
 constexpr OpInfo kInfo[] = {
-#define SIEVE_OP(e, name, desc) {name, desc},
+#define SIEVE_OP(e, name, cat, weight, matrices, bias, params, fixed, macs, view, desc) \
+  {name, desc},
 #include "sieve/ir/ops.def"
 #undef SIEVE_OP
 };
 }  // namespace
+
+std::string_view category_name(OpCategory c) {
+  switch (c) {
+    case OpCategory::kInput: return "input";
+    case OpCategory::kFc: return "fc";
+    case OpCategory::kConv: return "conv";
+    case OpCategory::kPool: return "pool";
+    case OpCategory::kLstm: return "lstm";
+    case OpCategory::kGru: return "gru";
+    case OpCategory::kActivation: return "activation";
+    case OpCategory::kNorm: return "norm";
+    case OpCategory::kElementwise: return "elementwise";
+    case OpCategory::kShape: return "shape";
+  }
+  return "?";
+}
+
+std::vector<size_t> OperandSet::list() const {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < 16; ++i) {
+    if (contains(static_cast<int>(i))) out.push_back(i);
+  }
+  return out;
+}
 
 std::string_view op_name(OpKind op) { return kInfo[static_cast<int>(op)].name; }
 std::string_view op_description(OpKind op) { return kInfo[static_cast<int>(op)].desc; }

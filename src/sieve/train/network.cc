@@ -411,10 +411,12 @@ class NetworkBuilder {
       return node_error(n, fmt::format("weight \"{}\" must be a 2-D initializer", n.input(1)));
     }
     FcGeometry geo;
-    geo.trans_b = n.op == OpKind::kFullyConnected && n.attr_int("trans_b", 1) != 0;
+    // The weight's 2-D view (ops.def): [out, in], or stored [in, out] (trans_b = 0, MatMul).
+    const ir::WeightMatrix view = ir::weight_matrix(n, w->shape());
+    geo.trans_b = !view.transposed;
     geo.in = x.shape[0];
-    geo.out = geo.trans_b ? w->dim(0) : w->dim(1);
-    const int64_t w_in = geo.trans_b ? w->dim(1) : w->dim(0);
+    geo.out = view.rows;
+    const int64_t w_in = view.cols;
     if (w_in != geo.in) {
       return node_error(n, fmt::format("weight \"{}\" {} does not match {} inputs", n.input(1),
                                        shape_str(w->shape()), geo.in));

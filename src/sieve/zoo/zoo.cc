@@ -120,8 +120,9 @@ Status rank_error(const ir::Node& n, const std::string& value, const Tensor& t,
 // U(-1/sqrt(fan_in), 1/sqrt(fan_in)); the bias uses the same bound.
 Status init_weight_and_bias(Initializer& init, const ir::Node& n, int64_t fan_in) {
   const double bound = fan_in > 0 ? 1.0 / std::sqrt(static_cast<double>(fan_in)) : 0.0;
-  SIEVE_RETURN_IF_ERROR(init.uniform(n, n.input(1), bound));
-  return init.uniform(n, n.input(2), bound);
+  const ir::OpTraits& t = ir::op_traits(n.op);
+  SIEVE_RETURN_IF_ERROR(init.uniform(n, n.input(static_cast<size_t>(t.weight)), bound));
+  return init.uniform(n, n.input(static_cast<size_t>(t.bias)), bound);
 }
 
 Status init_node(Initializer& init, const ir::Node& n) {
@@ -130,15 +131,14 @@ Status init_node(Initializer& init, const ir::Node& n) {
       const Tensor* w = init.find(n.input(1));
       if (w == nullptr) return ok_status();
       if (w->rank() != 2) return rank_error(n, n.input(1), *w, "rank 2");
-      const int64_t fan_in = n.attr_int("trans_b", 1) != 0 ? w->dim(1) : w->dim(0);
-      return init_weight_and_bias(init, n, fan_in);
+      return init_weight_and_bias(init, n, ir::weight_matrix(n, w->shape()).cols);
     }
     case ir::OpKind::kConv: {
       const Tensor* w = init.find(n.input(1));
       if (w == nullptr) return ok_status();
       if (w->rank() < 3 || w->dim(0) == 0)
         return rank_error(n, n.input(1), *w, "[M, C/group, k...]");
-      return init_weight_and_bias(init, n, w->numel() / w->dim(0));
+      return init_weight_and_bias(init, n, ir::weight_matrix(n, w->shape()).cols);
     }
     case ir::OpKind::kMatMul: {
       const Tensor* w = init.find(n.input(1));
@@ -160,8 +160,8 @@ Status init_node(Initializer& init, const ir::Node& n) {
                                 n.name, ir::op_name(n.op), h);
       }
       const double bound = 1.0 / std::sqrt(static_cast<double>(h));
-      for (size_t i : {1, 2, 3, 7, 8}) {
-        if (n.op == ir::OpKind::kGRU && i > 3) break;
+      // Every parameter operand (ops.def): W, R, B (and LSTM's P and W_proj).
+      for (size_t i : ir::op_traits(n.op).params.list()) {
         SIEVE_RETURN_IF_ERROR(init.uniform(n, n.input(i), bound));
       }
       return ok_status();

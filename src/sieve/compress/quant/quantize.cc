@@ -39,14 +39,8 @@ std::vector<float> kept_values(const CompressedLayer& layer, const Tensor& weigh
 }  // namespace
 
 int default_bits(ir::OpKind op) {
-  switch (op) {
-    case ir::OpKind::kFullyConnected:
-    case ir::OpKind::kMatMul:
-    case ir::OpKind::kLSTM:
-    case ir::OpKind::kGRU: return 4;
-    case ir::OpKind::kConv: return 8;
-    default: return 8;
-  }
+  const ir::OpTraits& t = ir::op_traits(op);
+  return t.has_weight() && t.category != ir::OpCategory::kConv ? 4 : 8;
 }
 
 Status quantize_layer(CompressedLayer& layer, const Tensor& weight,

@@ -22,8 +22,8 @@
 
 namespace sieve::compress::quant {
 
-// Default bits per weight of a layer by the op using it: FullyConnected/MatMul 4, Conv 8,
-// LSTM/GRU 4 (Cambricon-S), anything else 8.
+// Default bits per weight of a layer by the op using it (its traits, ops.def): conv 8, every
+// other op with a weight 4 (FullyConnected, MatMul, LSTM/GRU: Cambricon-S), anything else 8.
 int default_bits(ir::OpKind op);
 
 struct QuantizeOptions {

@@ -72,10 +72,9 @@ std::string sparsity_summary(const std::map<std::string, double>& s) {
 std::vector<std::pair<std::string, std::string>> prunable_weights(const ir::Graph& graph) {
   std::vector<std::pair<std::string, std::string>> out;
   for (const ir::Node& n : graph.nodes) {
-    const bool weighted = n.op == ir::OpKind::kFullyConnected || n.op == ir::OpKind::kConv ||
-                          n.op == ir::OpKind::kLSTM || n.op == ir::OpKind::kGRU;
-    if (!weighted || !n.has_input(1) || !graph.is_initializer(n.input(1))) continue;
-    const std::string& w = n.input(1);
+    // Ops whose weight operand always holds a trained weight (ops.def's `fixed` column).
+    if (!ir::op_traits(n.op).fixed_weight || graph.weight(n) == nullptr) continue;
+    const std::string& w = n.input(static_cast<size_t>(ir::op_traits(n.op).weight));
     const bool seen =
         std::any_of(out.begin(), out.end(), [&](const auto& p) { return p.first == w; });
     if (!seen) out.emplace_back(w, n.name);
@@ -108,8 +107,8 @@ Result<std::map<std::string, PruneSpec>> resolve_layer_specs(
   if (star != per_layer.end()) {
     for (const auto& [w, node] : prunable) {
       const ir::Node* n = graph.find_node(node);
-      const bool fc_conv =
-          n != nullptr && (n->op == ir::OpKind::kFullyConnected || n->op == ir::OpKind::kConv);
+      const bool fc_conv = n != nullptr && (ir::op_category(n->op) == ir::OpCategory::kFc ||
+                                            ir::op_category(n->op) == ir::OpCategory::kConv);
       if (fc_conv && out.count(w) == 0) out[w] = star->second;
     }
   }

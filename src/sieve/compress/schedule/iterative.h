@@ -74,7 +74,9 @@ struct ScheduleProgress {
 };
 using ScheduleProgressCallback = std::function<void(const ScheduleProgress&)>;
 
-// The FullyConnected/Conv/LSTM/GRU weights of a graph: weight name -> node name, in node order.
+// The weights of the nodes whose op's weight operand always holds a trained weight
+// (FullyConnected, Conv, LSTM, GRU: ops.def's `fixed` column), when it is an initializer:
+// weight name -> node name, in node order.
 std::vector<std::pair<std::string, std::string>> prunable_weights(const ir::Graph& graph);
 
 // Resolves per-layer keys (weight names, node names, "*") to weight name -> spec, validating

@@ -19,6 +19,7 @@
 #include <set>
 #include <sstream>
 
+#include "sieve/compiler/workload.h"
 #include "sieve/core/atomic_file.h"
 #include "sieve/core/block_grid.h"
 #include "sieve/hw/core/params.h"
@@ -389,24 +390,19 @@ Result<ThesisBenchmark> make_plan(const Config& cfg, const std::string& name, ir
     return ok_status();
   };
   for (const ir::Node& n : g.nodes) {
-    const char* type = nullptr;
+    // The layer's type is its hardware layer kind (from the op's category, ops.def); its
+    // weights are the op's weight matrices (LSTM: W, R and, with a projection, W_proj).
+    const ir::OpTraits& traits = ir::op_traits(n.op);
+    const compiler::LayerKind kind = compiler::layer_kind(traits.category);
+    if (kind == compiler::LayerKind::kPool) {
+      SIEVE_RETURN_IF_ERROR(density(n.name, n.name, compiler::layer_kind_name(kind), n.input(0)));
+      continue;
+    }
+    if (kind == compiler::LayerKind::kOther || !traits.fixed_weight) continue;
+    const char* type = compiler::layer_kind_name(kind);
     std::vector<std::string> weights;
-    if (n.op == ir::OpKind::kConv) {
-      type = "conv";
-      weights = {n.input(1)};
-    } else if (n.op == ir::OpKind::kFullyConnected) {
-      type = "fc";
-      weights = {n.input(1)};
-    } else if (n.op == ir::OpKind::kLSTM) {
-      type = "lstm";
-      weights = {n.input(1), n.input(2)};
-      if (n.has_input(8)) weights.push_back(n.input(8));
-    } else if (n.op == ir::OpKind::kMaxPool || n.op == ir::OpKind::kAveragePool ||
-               n.op == ir::OpKind::kGlobalAveragePool || n.op == ir::OpKind::kGlobalMaxPool) {
-      SIEVE_RETURN_IF_ERROR(density(n.name, n.name, "pool", n.input(0)));
-      continue;
-    } else {
-      continue;
+    for (size_t i : traits.matrices.list()) {
+      if (n.has_input(i)) weights.push_back(n.input(i));
     }
     SIEVE_RETURN_IF_ERROR(density(n.name, n.name, type, n.input(0)));
     if (n.op == ir::OpKind::kLSTM && n.has_input(8)) {
@@ -622,13 +618,17 @@ Result<Workload> eie_fc_workload(uint64_t seed) {
     if (!g.ok()) return g.status().with_context(where + ".zoo");
     const ir::Node* fc = nullptr;
     for (const ir::Node& n : g->nodes) {
-      if (n.op == ir::OpKind::kFullyConnected) fc = &n;
+      const ir::OpTraits& t = ir::op_traits(n.op);
+      if (compiler::layer_kind(t.category) == compiler::LayerKind::kFullyConnected &&
+          t.fixed_weight) {
+        fc = &n;
+      }
     }
     if (fc == nullptr) return invalid_argument("{}: zoo model {} has no FC layer", where, e.zoo);
     ThesisLayer l;
     l.node = fc->name;
-    l.weight = fc->input(1);
-    l.type = "fc";
+    l.weight = fc->input(static_cast<size_t>(ir::op_traits(fc->op).weight));
+    l.type = compiler::layer_kind_name(compiler::LayerKind::kFullyConnected);
     l.shape = g->initializer(l.weight)->shape();
     SIEVE_RETURN_IF_ERROR(resolve_layer(l, e.spec, nullptr, where));
     SIEVE_ASSIGN_OR_RETURN(compress::CompressedLayer cl, draw_layer(l, seed));
