@@ -136,8 +136,12 @@ std::string pruning_text(const LayerWork& w) {
   if (!st.recorded()) return "";
   if (st.method == "block") {
     std::string b;
-    for (int64_t d : w.block) b += (b.empty() ? "" : "x") + std::to_string(d);
-    return "block " + (b.empty() ? "1" : b);
+    for (int64_t d : w.block) {
+      if (!b.empty()) b += 'x';
+      b += std::to_string(d);
+    }
+    // (fmt rather than operator+: GCC 12's -Wrestrict misfires on `"..." + std::string&&`.)
+    return fmt::format("block {}", b.empty() ? std::string("1") : b);
   }
   if (st.method == "nm") return fmt::format("nm {}:{}", st.n, st.m);
   if (st.method == "balanced") return fmt::format("balanced {} groups", st.groups);
