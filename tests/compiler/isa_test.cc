@@ -8,8 +8,12 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
+
+#include "cli_util.h"
 
 namespace sieve::compiler::isa {
 namespace {
@@ -338,6 +342,51 @@ TEST_F(IsaBinary, HugeWordCount) {
               HasSubstr("header: field word_count = 4294967295 is more than 16777216"));
   bin[11] = 0;  // 16777215 words declared, 2 present: refused before any allocation
   EXPECT_THAT(decode_error(bin), HasSubstr("word 2 is truncated: the file ends 0 bytes into it"));
+}
+
+// The committed seed tests/data/fuzz-regressions/isa/valid-example.bin is what `sieve asm`
+// makes of tests/data/isa/example.s; through the CLI, asm -> bin -> asm -> bin is identical.
+class IsaCli : public sieve_test::ScratchDirTest {};
+
+TEST_F(IsaCli, AsmDisasmRoundTrip) {
+  const std::string data = SIEVE_TEST_DATA_DIR;
+  const std::string bin = (dir_ / "example.bin").string(), text = (dir_ / "example.s").string();
+  const std::string bin2 = (dir_ / "again.bin").string();
+  sieve_test::CliRun r = sieve_test::run_sieve("asm " + data + "/isa/example.s -o " + bin);
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_THAT(r.stdout_only, HasSubstr("example.bin: 8 words, 784 bytes"));
+  EXPECT_EQ(sieve_test::slurp_file(bin),
+            sieve_test::slurp_file(data + "/fuzz-regressions/isa/valid-example.bin"));
+  r = sieve_test::run_sieve("disasm " + bin);
+  ASSERT_EQ(r.rc, 0) << r.out;
+  {
+    std::ofstream(text) << r.stdout_only;
+  }
+  const std::string canonical = r.stdout_only;
+  r = sieve_test::run_sieve("asm " + text + " -o " + bin2);
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_EQ(sieve_test::slurp_file(bin2), sieve_test::slurp_file(bin));
+  r = sieve_test::run_sieve("disasm " + bin2);
+  EXPECT_EQ(r.stdout_only, canonical);
+}
+
+TEST_F(IsaCli, FailedAsmLeavesNoFile) {
+  const std::string out = (dir_ / "never.bin").string();
+  const sieve_test::CliRun r = sieve_test::run_sieve(
+      "asm " + std::string(SIEVE_TEST_DATA_DIR) + "/isa/two-loads.s -o " + out);
+  EXPECT_EQ(r.rc, 1) << r.out;
+  EXPECT_THAT(r.stderr_only, HasSubstr("sieve: error: "));
+  EXPECT_THAT(r.stderr_only, HasSubstr("two-loads.s:2: ld and ld both need slot load"));
+  EXPECT_FALSE(std::filesystem::exists(out));
+  EXPECT_TRUE(std::filesystem::is_empty(dir_));
+}
+
+// Every mnemonic of isa.def has its row in docs/formats/isa.md.
+TEST(Isa, EveryInstructionIsDocumented) {
+  const std::string doc =
+      sieve_test::slurp_file(std::string(SIEVE_SOURCE_DIR) + "/docs/formats/isa.md");
+  ASSERT_FALSE(doc.empty());
+  for (const char* mn : kMnemonics) EXPECT_THAT(doc, HasSubstr("| `" + std::string(mn) + "` |"));
 }
 
 }  // namespace

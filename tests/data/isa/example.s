@@ -1,6 +1,8 @@
-# A hand-written Sieve program (docs/formats/isa.md): one output tile of a sparse layer with
-# its input and weight segments double-buffered (ping-pong halves), then ReLU and a store.
-# It exercises every slot group; later work generates such programs from the layer plans.
+# A hand-written Sieve program (docs/formats/isa.md), an illustration of the syntax rather than
+# a generated one: loads of an input and a weight segment, a loop of three matrix tiles while
+# the next input segment loads into the other half, ReLU, a store of the outputs, halt. It uses
+# every slot group (IO, compute, control) and a branch; later work generates programs from the
+# layer plans.
   sset rd=r1 imm=3                                    # three input-channel segments
   ld buf=nbin half=0 idx=1 off=0 base=r0 addr=0x10000 bytes=2048 || sync units=0
   ld buf=sb half=0 idx=1 off=0 base=r0 addr=0x200000 bytes=8192 || sync units=1
