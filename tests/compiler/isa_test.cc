@@ -4,6 +4,7 @@
 // the slot rules of the VLIW word.
 #include "sieve/compiler/isa/isa.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <zlib.h>
@@ -37,7 +38,9 @@ Program one(const Insn& in) {
   return p;
 }
 
-int64_t field_min(const Field& f) { return f.min(); }
+int64_t field_min(const Field& f) {
+  return f.min();
+}
 int64_t field_max(const Field& f) {
   return f.kind == Kind::kLabel ? static_cast<int64_t>(kWords) - 1 : f.max();
 }
@@ -65,9 +68,9 @@ std::vector<Insn> variants(const InsnInfo& ii) {
 }
 
 std::string with_crc(std::string bin) {
-  const uint32_t crc = static_cast<uint32_t>(
-      crc32(0L, reinterpret_cast<const Bytef*>(bin.data() + kHeaderBytes),
-            static_cast<uInt>(bin.size() - kHeaderBytes)));
+  const uint32_t crc =
+      static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(bin.data() + kHeaderBytes),
+                                  static_cast<uInt>(bin.size() - kHeaderBytes)));
   for (int i = 0; i < 4; ++i) bin[12 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
   return bin;
 }
@@ -137,7 +140,8 @@ TEST(Isa, FullWordRoundTrips) {
   const std::string text =
       "# sieve isa version 1: 2 words\n"
       "L0:\n"
-      "  " + kLd + " || " + kSt +
+      "  " +
+      kLd + " || " + kSt +
       " || mxv in=1 w=1 out=0 groups=16 vecs=28 col=64 cols=64 acc=1 nidx=1 sidx=1 wdm=0 enc=1"
       " || lstm half=1 gates=0 cell=4096 h=6144 n=512 || saddi rd=r2 ra=r2 imm=-1"
       " || bnz ra=r2 target=L0\n"
@@ -152,38 +156,42 @@ TEST(Isa, FullWordRoundTrips) {
 }
 
 TEST(Isa, BinaryLayoutIsLittleEndian) {
-  const Program p = assemble_ok(
-      "ld buf=sb half=1 idx=1 off=3 base=r5 addr=0x123456789a bytes=4096\nhalt\n");
+  const Program p =
+      assemble_ok("ld buf=sb half=1 idx=1 off=3 base=r5 addr=0x123456789a bytes=4096\nhalt\n");
   const std::string bin = encode(p);
   ASSERT_EQ(bin.size(), kHeaderBytes + 2 * kWordBytes);
   EXPECT_EQ(bin.substr(0, 4), "SISA");
-  EXPECT_EQ(bin[4], 1);     // version 1, little-endian
+  EXPECT_EQ(bin[4], 1);  // version 1, little-endian
   EXPECT_EQ(bin[5], 0);
-  EXPECT_EQ(bin[6], 96);    // word bytes
-  EXPECT_EQ(bin[8], 2);     // word count
+  EXPECT_EQ(bin[6], 96);  // word bytes
+  EXPECT_EQ(bin[8], 2);   // word count
   const auto byte = [&](size_t i) { return static_cast<unsigned char>(bin[kHeaderBytes + i]); };
   EXPECT_EQ(byte(0), 0x01);  // ld
   // bits 8..10 buf=3, 11 half=1, 12 idx=1, 13..32 off=3, 33..36 base=5, 37..76 addr, 77..100
   // bytes: byte 1 = buf 3 (bits 0..2), half (bit 3), idx (bit 4), off's low 3 bits (5..7).
   EXPECT_EQ(byte(1), 0x03 | 0x08 | 0x10 | 0x60);
-  EXPECT_EQ(byte(kSlotBytes * 5), 0x00);                      // control slot of word 0: empty
-  EXPECT_EQ(byte(kWordBytes + kSlotBytes * 5), 0x43);         // halt in word 1's control slot
-  EXPECT_EQ(byte(kWordBytes), 0x00);                          // word 1's load slot: empty
+  EXPECT_EQ(byte(kSlotBytes * 5), 0x00);               // control slot of word 0: empty
+  EXPECT_EQ(byte(kWordBytes + kSlotBytes * 5), 0x43);  // halt in word 1's control slot
+  EXPECT_EQ(byte(kWordBytes), 0x00);                   // word 1's load slot: empty
 }
 
 TEST(Isa, CanonicalTextAcceptsBothSeparatorsCommentsAndAnyOperandOrder) {
   const Program p = assemble_ok(
       "start:  # a label and a comment\n"
-      "  " + kLd + " ; " + kSt + "   # a load and a store issue together\n"
+      "  " +
+      kLd + " ; " + kSt +
+      "   # a load and a store issue together\n"
       "\n"
       "  sync units=3 || sset imm=-5 rd=r15\n"
       "two: three: jmp target=three\n");
   EXPECT_EQ(disassemble(p),
             "# sieve isa version 1: 3 words\n"
-            "  " + kLd + " || " + kSt + "\n"
-            "  sset rd=r15 imm=-5 || sync units=3\n"
-            "L2:\n"
-            "  jmp target=L2\n");
+            "  " +
+                kLd + " || " + kSt +
+                "\n"
+                "  sset rd=r15 imm=-5 || sync units=3\n"
+                "L2:\n"
+                "  jmp target=L2\n");
 }
 
 TEST(Isa, EmptyWordIsNop) {
@@ -195,8 +203,8 @@ TEST(Isa, EmptyWordIsNop) {
 
 // The slot rules of the multi-issue controller (thesis §4.2.3).
 TEST(IsaSlots, LoadWithStoreAndComputeOnDifferentUnitsIssueTogether) {
-  const Program p = assemble_ok(kLd + " || " + kSt +
-                                " || relu buf=nbout half=0 off=0 n=8 || sset rd=r1 imm=1");
+  const Program p =
+      assemble_ok(kLd + " || " + kSt + " || relu buf=nbout half=0 off=0 n=8 || sset rd=r1 imm=1");
   EXPECT_FALSE(p.words[0].slot[static_cast<int>(Unit::kLoad)].empty());
   EXPECT_FALSE(p.words[0].slot[static_cast<int>(Unit::kStore)].empty());
 }
@@ -212,8 +220,7 @@ TEST(IsaSlots, TwoStoresTwoVectorOpsTwoBranchesAreRefused) {
                         "kw=2 sh=2 sw=2"),
               HasSubstr("relu and pmax both need slot vector"));
   EXPECT_THAT(asm_error("halt || sync units=1"), HasSubstr("halt and sync both need slot control"));
-  EXPECT_THAT(asm_error("sset rd=r1 imm=0 || sadd rd=r1 ra=r1 rb=r1"),
-              HasSubstr("slot scalar"));
+  EXPECT_THAT(asm_error("sset rd=r1 imm=0 || sadd rd=r1 ra=r1 rb=r1"), HasSubstr("slot scalar"));
   EXPECT_THAT(asm_error("nop || halt"), HasSubstr("nop shares a word"));
 }
 
@@ -226,8 +233,9 @@ TEST(IsaSlots, InstructionInTheWrongSlotIsRefused) {
   // The same in a hand-made binary.
   std::string bin = encode(Program{std::vector<Bundle>(1)});
   bin[kHeaderBytes + kSlotBytes] = 0x01;
-  EXPECT_THAT(decode_error(with_crc(bin)),
-              HasSubstr("t.bin: word 0, slot store: field opcode = 0x01 (ld) belongs in slot load"));
+  EXPECT_THAT(
+      decode_error(with_crc(bin)),
+      HasSubstr("t.bin: word 0, slot store: field opcode = 0x01 (ld) belongs in slot load"));
 }
 
 // Bad assembly: each error names the file, the line, the instruction, the field, the value.
@@ -244,7 +252,8 @@ TEST(IsaAsmErrors, NameLineFieldAndValue) {
               HasSubstr("ld: field buf = \"nbuf\" is not a buffer"));
   EXPECT_THAT(asm_error("sadd rd=r16 ra=r0 rb=r0"),
               HasSubstr("sadd: field rd = r16 out of range 0..15"));
-  EXPECT_THAT(asm_error("sadd rd=x1 ra=r0 rb=r0"), HasSubstr("field rd = \"x1\" is not a register"));
+  EXPECT_THAT(asm_error("sadd rd=x1 ra=r0 rb=r0"),
+              HasSubstr("field rd = \"x1\" is not a register"));
   EXPECT_THAT(asm_error("relu buf=nbout half=0 off=0 n=zz"),
               HasSubstr("relu: field n = \"zz\" is not a number"));
   EXPECT_THAT(asm_error("vconv n=3"), HasSubstr("t.s:1: unknown instruction \"vconv\""));
@@ -359,9 +368,7 @@ TEST_F(IsaCli, AsmDisasmRoundTrip) {
             sieve_test::slurp_file(data + "/fuzz-regressions/isa/valid-example.bin"));
   r = sieve_test::run_sieve("disasm " + bin);
   ASSERT_EQ(r.rc, 0) << r.out;
-  {
-    std::ofstream(text) << r.stdout_only;
-  }
+  { std::ofstream(text) << r.stdout_only; }
   const std::string canonical = r.stdout_only;
   r = sieve_test::run_sieve("asm " + text + " -o " + bin2);
   ASSERT_EQ(r.rc, 0) << r.out;
@@ -372,8 +379,8 @@ TEST_F(IsaCli, AsmDisasmRoundTrip) {
 
 TEST_F(IsaCli, FailedAsmLeavesNoFile) {
   const std::string out = (dir_ / "never.bin").string();
-  const sieve_test::CliRun r = sieve_test::run_sieve(
-      "asm " + std::string(SIEVE_TEST_DATA_DIR) + "/isa/two-loads.s -o " + out);
+  const sieve_test::CliRun r =
+      sieve_test::run_sieve(fmt::format("asm {}/isa/two-loads.s -o {}", SIEVE_TEST_DATA_DIR, out));
   EXPECT_EQ(r.rc, 1) << r.out;
   EXPECT_THAT(r.stderr_only, HasSubstr("sieve: error: "));
   EXPECT_THAT(r.stderr_only, HasSubstr("two-loads.s:2: ld and ld both need slot load"));
@@ -386,7 +393,7 @@ TEST(Isa, EveryInstructionIsDocumented) {
   const std::string doc =
       sieve_test::slurp_file(std::string(SIEVE_SOURCE_DIR) + "/docs/formats/isa.md");
   ASSERT_FALSE(doc.empty());
-  for (const char* mn : kMnemonics) EXPECT_THAT(doc, HasSubstr("| `" + std::string(mn) + "` |"));
+  for (const char* mn : kMnemonics) EXPECT_THAT(doc, HasSubstr(fmt::format("| `{}` |", mn)));
 }
 
 }  // namespace

@@ -27,7 +27,8 @@ struct Def {
 };
 
 constexpr Def kDefs[] = {
-#define SIEVE_INSN(mn, unit, opcode, operands, summary) {#mn, Unit::unit, opcode, operands, summary},
+#define SIEVE_INSN(mn, unit, opcode, operands, summary) \
+  {#mn, Unit::unit, opcode, operands, summary},
 #include "sieve/compiler/isa/isa.def"
 #undef SIEVE_INSN
 };
@@ -69,16 +70,16 @@ std::vector<InsnInfo> build_table() {
       if (tok.empty()) continue;
       const size_t c1 = tok.find(':');
       const size_t c2 = c1 == std::string_view::npos ? c1 : tok.find(':', c1 + 1);
-      SIEVE_ASSERT(c2 != std::string_view::npos, "isa.def: {}: operand \"{}\" is not name:kind:bits",
-                   d.mnemonic, tok);
+      SIEVE_ASSERT(c2 != std::string_view::npos,
+                   "isa.def: {}: operand \"{}\" is not name:kind:bits", d.mnemonic, tok);
       Field f;
       f.name = std::string(tok.substr(0, c1));
       f.kind = parse_kind(tok.substr(c1 + 1, c2 - c1 - 1), d.mnemonic);
       const std::string_view bits = tok.substr(c2 + 1);
       auto [p, ec] = std::from_chars(bits.data(), bits.data() + bits.size(), f.bits);
-      SIEVE_ASSERT(ec == std::errc() && p == bits.data() + bits.size() && f.bits >= 1 &&
-                       f.bits <= 48,
-                   "isa.def: {}: operand \"{}\": bits must be 1..48", d.mnemonic, tok);
+      SIEVE_ASSERT(
+          ec == std::errc() && p == bits.data() + bits.size() && f.bits >= 1 && f.bits <= 48,
+          "isa.def: {}: operand \"{}\": bits must be 1..48", d.mnemonic, tok);
       SIEVE_ASSERT(f.kind != Kind::kBuf || f.bits >= 3, "isa.def: {}: a buf needs 3 bits",
                    d.mnemonic);
       SIEVE_ASSERT(f.kind != Kind::kReg || f.bits == 4, "isa.def: {}: a reg has 4 bits",
@@ -89,8 +90,8 @@ std::vector<InsnInfo> build_table() {
       lsb += f.bits;
       in.fields.push_back(f);
     }
-    SIEVE_ASSERT(lsb <= kSlotBits, "isa.def: {}: operands need {} bits, a slot has {}",
-                 d.mnemonic, lsb - 8, kSlotBits - 8);
+    SIEVE_ASSERT(lsb <= kSlotBits, "isa.def: {}: operands need {} bits, a slot has {}", d.mnemonic,
+                 lsb - 8, kSlotBits - 8);
     SIEVE_ASSERT(static_cast<int>(in.fields.size()) <= kMaxFields,
                  "isa.def: {}: more than {} operands", d.mnemonic, kMaxFields);
     table.push_back(std::move(in));
@@ -166,7 +167,7 @@ std::string value_text(const Field& f, int64_t v) {
     case Kind::kAddr: return fmt::format("{:#x}", v);
     case Kind::kBuf:
       return v >= 0 && v < static_cast<int64_t>(kBufferNames.size()) ? kBufferNames[v]
-                                                                    : fmt::format("{}", v);
+                                                                     : fmt::format("{}", v);
     case Kind::kReg: return fmt::format("r{}", v);
     case Kind::kLabel: return fmt::format("L{}", v);
   }
@@ -179,8 +180,8 @@ Status check_insn(const Insn& in, int slot, const std::string& where, int64_t wo
   if (in.empty()) {
     for (int k = 0; k < kMaxFields; ++k) {
       if (in.v[k] != 0) {
-        return invalid_argument("{}, slot {}: an empty slot has operand {} = {}", where, sname,
-                                k, in.v[k]);
+        return invalid_argument("{}, slot {}: an empty slot has operand {} = {}", where, sname, k,
+                                in.v[k]);
       }
     }
     return ok_status();
@@ -192,8 +193,7 @@ Status check_insn(const Insn& in, int slot, const std::string& where, int64_t wo
   }
   if (static_cast<int>(ii->unit) != slot) {
     return invalid_argument("{}, slot {}: field opcode = {:#04x} ({}) belongs in slot {}", where,
-                            sname, static_cast<unsigned>(in.op), ii->mnemonic,
-                            unit_name(ii->unit));
+                            sname, static_cast<unsigned>(in.op), ii->mnemonic, unit_name(ii->unit));
   }
   for (size_t k = 0; k < ii->fields.size(); ++k) {
     const Field& f = ii->fields[k];
@@ -258,13 +258,17 @@ int64_t Field::max() const {
   return (int64_t{1} << bits) - 1;
 }
 
-const std::vector<InsnInfo>& instructions() { return tables().insns; }
+const std::vector<InsnInfo>& instructions() {
+  return tables().insns;
+}
 
 const InsnInfo* info(uint8_t opcode) {
   const int i = tables().by_opcode[opcode];
   return i < 0 ? nullptr : &tables().insns[static_cast<size_t>(i)];
 }
-const InsnInfo* info(Op op) { return info(static_cast<uint8_t>(op)); }
+const InsnInfo* info(Op op) {
+  return info(static_cast<uint8_t>(op));
+}
 
 const InsnInfo* find_mnemonic(std::string_view mnemonic) {
   for (const InsnInfo& in : instructions()) {
@@ -345,17 +349,18 @@ Result<Bundle> decode_word(std::span<const std::byte> word, size_t index) {
 Result<Program> decode(std::string_view bytes, std::string_view name) {
   auto fail = [&](const Status& s) { return s.with_context(std::string(name)); };
   if (bytes.size() < kHeaderBytes) {
-    return fail(data_loss("header: the file has {} bytes, a header {}", bytes.size(),
-                          kHeaderBytes));
+    return fail(
+        data_loss("header: the file has {} bytes, a header {}", bytes.size(), kHeaderBytes));
   }
   if (std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0) {
     std::string got;
     for (int i = 0; i < 4; ++i) {
       got += fmt::format("{:02x}", static_cast<unsigned char>(bytes[static_cast<size_t>(i)]));
     }
-    return fail(data_loss("header: field magic = 0x{} is not \"SISA\" (0x53495341): not a Sieve "
-                          "program",
-                          got));
+    return fail(
+        data_loss("header: field magic = 0x{} is not \"SISA\" (0x53495341): not a Sieve "
+                  "program",
+                  got));
   }
   const uint16_t version = read_u16(bytes.data() + 4);
   if (version != kVersion) {
@@ -375,15 +380,15 @@ Result<Program> decode(std::string_view bytes, std::string_view name) {
   if (body < need) {
     const size_t w = body / kWordBytes;
     const size_t have = body % kWordBytes;
-    return fail(data_loss("word {} is truncated: the file ends {} bytes into it (in slot {}), a "
-                          "word has {} (header: field word_count = {}, the file holds {} bytes "
-                          "of words)",
-                          w, have, unit_name(static_cast<Unit>(have / kSlotBytes)), kWordBytes,
-                          count, body));
+    return fail(data_loss(
+        "word {} is truncated: the file ends {} bytes into it (in slot {}), a "
+        "word has {} (header: field word_count = {}, the file holds {} bytes "
+        "of words)",
+        w, have, unit_name(static_cast<Unit>(have / kSlotBytes)), kWordBytes, count, body));
   }
   if (body > need) {
-    return fail(data_loss("{} bytes after the last word (header: word_count = {})", body - need,
-                          count));
+    return fail(
+        data_loss("{} bytes after the last word (header: word_count = {})", body - need, count));
   }
   const uint32_t stored = read_u32(bytes.data() + 12);
   const uint32_t crc = crc_of(bytes.data() + kHeaderBytes, body);
@@ -394,7 +399,8 @@ Result<Program> decode(std::string_view bytes, std::string_view name) {
   p.words.reserve(count);
   const auto* base = reinterpret_cast<const std::byte*>(bytes.data() + kHeaderBytes);
   for (size_t w = 0; w < count; ++w) {
-    Result<Bundle> b = decode_word(std::span<const std::byte>(base + w * kWordBytes, kWordBytes), w);
+    Result<Bundle> b =
+        decode_word(std::span<const std::byte>(base + w * kWordBytes, kWordBytes), w);
     if (!b.ok()) return fail(data_loss("{}", b.status().message()));
     p.words.push_back(std::move(b).value());
   }
@@ -435,7 +441,9 @@ std::string disassemble(const Program& p) {
       if (!line.empty()) line += " || ";
       line += format_insn(in);
     }
-    out += "  " + (line.empty() ? std::string("nop") : line) + "\n";
+    out += "  ";
+    out += line.empty() ? std::string("nop") : line;
+    out += '\n';
   }
   return out;
 }
@@ -445,7 +453,9 @@ namespace {
 bool is_ident_start(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '.';
 }
-bool is_ident(char c) { return is_ident_start(c) || (c >= '0' && c <= '9'); }
+bool is_ident(char c) {
+  return is_ident_start(c) || (c >= '0' && c <= '9');
+}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
@@ -514,8 +524,7 @@ Result<Program> assemble(std::string_view text, std::string_view file) {
       if (i >= line.size() || line[i] != ':') break;
       const std::string name(line.substr(0, i));
       if (auto it = labels.find(name); it != labels.end()) {
-        return err(invalid_argument("label {} is defined twice (it is word {})", name,
-                                    it->second));
+        return err(invalid_argument("label {} is defined twice (it is word {})", name, it->second));
       }
       labels.emplace(name, p.words.size());
       line = trim(line.substr(i + 1));
@@ -559,9 +568,9 @@ Result<Program> assemble(std::string_view text, std::string_view file) {
       }
       const int slot = static_cast<int>(ii->unit);
       if (!taken[slot].empty()) {
-        return err(invalid_argument(
-            "{} and {} both need slot {}: a word holds one {} instruction", taken[slot],
-            ii->mnemonic, unit_name(ii->unit), unit_name(ii->unit)));
+        return err(invalid_argument("{} and {} both need slot {}: a word holds one {} instruction",
+                                    taken[slot], ii->mnemonic, unit_name(ii->unit),
+                                    unit_name(ii->unit)));
       }
       taken[slot] = ii->mnemonic;
       Insn& in = b.slot[slot];
@@ -582,7 +591,10 @@ Result<Program> assemble(std::string_view text, std::string_view file) {
         while (k < ii->fields.size() && ii->fields[k].name != name) ++k;
         if (k == ii->fields.size()) {
           std::string valid;
-          for (const Field& f : ii->fields) valid += (valid.empty() ? "" : ", ") + f.name;
+          for (const Field& f : ii->fields) {
+            if (!valid.empty()) valid += ", ";
+            valid += f.name;
+          }
           return err(invalid_argument("{}: unknown field \"{}\" (fields: {})", ii->mnemonic, name,
                                       valid.empty() ? "none" : valid));
         }
@@ -618,12 +630,12 @@ Result<Program> assemble(std::string_view text, std::string_view file) {
           const char* want = f.kind == Kind::kBuf   ? "a buffer (nbin, nibin, nbout, sb, sib)"
                              : f.kind == Kind::kReg ? "a register r0..r15"
                                                     : "a number";
-          return err(invalid_argument("{}: field {} = \"{}\" is not {}", ii->mnemonic, f.name, val,
-                                      want));
+          return err(
+              invalid_argument("{}: field {} = \"{}\" is not {}", ii->mnemonic, f.name, val, want));
         }
         if (*v < f.min() || *v > f.max()) {
-          return err(invalid_argument("{}: field {} = {} out of range {}", ii->mnemonic, f.name, val,
-                                      range_text(f)));
+          return err(invalid_argument("{}: field {} = {} out of range {}", ii->mnemonic, f.name,
+                                      val, range_text(f)));
         }
         in.v[k] = *v;
       }
@@ -642,8 +654,8 @@ Result<Program> assemble(std::string_view text, std::string_view file) {
     const auto it = labels.find(f.label);
     const InsnInfo* ii = info(p.words[f.word].slot[f.slot].op);
     if (it == labels.end()) {
-      return invalid_argument("{}:{}: {}: field {} = {}: no such label", file, f.line,
-                              ii->mnemonic, ii->fields[f.field].name, f.label);
+      return invalid_argument("{}:{}: {}: field {} = {}: no such label", file, f.line, ii->mnemonic,
+                              ii->fields[f.field].name, f.label);
     }
     if (it->second >= p.words.size()) {
       return invalid_argument("{}:{}: {}: field {} = {}: the label is after the last word", file,

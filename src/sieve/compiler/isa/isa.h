@@ -68,8 +68,7 @@ const InsnInfo* info(Op op);
 const InsnInfo* find_mnemonic(std::string_view mnemonic);
 
 // The buffers (kind buf): nbin 0, nibin 1, nbout 2, sb 3, sib 4.
-inline constexpr std::array<const char*, 5> kBufferNames = {"nbin", "nibin", "nbout", "sb",
-                                                            "sib"};
+inline constexpr std::array<const char*, 5> kBufferNames = {"nbin", "nibin", "nbout", "sb", "sib"};
 
 // One instruction: its opcode and its operand values (in isa.def's order; signed values as
 // int64). An empty slot has op kNone.
