@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Seed corpora for the fuzz targets (fuzz/, docs/fuzzing.md), made from real files: what
 # build/sieve writes (compressed .sieve models, an ONNX export of a trained zoo model, outputs
-# files of `sieve run --dump-outputs`), the shipped recipes and configs, the IDX fixtures of
-# tests/data, and a few ONNX conformance models of Debian's libonnx-testdata.
+# files of `sieve run --dump-outputs`, ISA programs of `sieve asm`), the shipped recipes and
+# configs, the IDX fixtures of tests/data, and a few ONNX conformance models of Debian's
+# libonnx-testdata.
 #
 #   scripts/fuzz_corpus.sh SIEVE_BUILD_DIR OUT_DIR
 #
@@ -17,7 +18,7 @@ sieve="$build/sieve"
 [ -x "$sieve" ] || { echo "fuzz_corpus: $sieve is missing (make build first)" >&2; exit 1; }
 tiny="$here/tests/data/fashion-mnist-tiny"
 work="$out/.work"
-mkdir -p "$work" "$out"/{container,onnx,idx,recipe,params,outputs}
+mkdir -p "$work" "$out"/{container,onnx,idx,recipe,params,outputs,isa}
 
 # Runs "$@" (a sieve command writing $target) unless $target exists.
 make_once() {
@@ -169,7 +170,12 @@ for e in float ref-fixed16; do
     --dump-outputs "$out/outputs/lenet5-$e-4.out"
 done
 
+# ISA programs: the example program as `sieve asm` writes it (scripts/fuzz.sh adds the valid and
+# corrupt files of tests/data/fuzz-regressions/isa as seeds too).
+make_once "$out/isa/example.bin" \
+  "$sieve" asm "$here/tests/data/isa/example.s" -o "$out/isa/example.bin"
+
 rm -rf "$work"
-for t in container onnx idx recipe params outputs; do
+for t in container onnx idx recipe params outputs isa; do
   echo "fuzz_corpus: $t: $(find "$out/$t" -type f | wc -l) files, $(du -sh "$out/$t" | cut -f1)"
 done
