@@ -130,6 +130,22 @@ LayerStats run_tiled_layer(const LayerWork& layer, const compiler::LayerPlan& pl
   return st;
 }
 
+compiler::PlanRequest value_buffer_request(int64_t nbin_bytes, int64_t nbout_bytes,
+                                           int64_t sb_bytes, bool ping_pong,
+                                           int64_t neuron_bits) {
+  compiler::PlanRequest r;
+  r.buffers.whole.nbin = nbin_bytes;
+  r.buffers.whole.nbout = nbout_bytes;
+  r.buffers.whole.sb = sb_bytes;
+  r.buffers.ping_pong = ping_pong;
+  r.buffers.neuron_bits = neuron_bits;
+  r.rules.groups = compiler::GroupMapping::kOneGroupRepeated;
+  r.rules.lstm = compiler::LstmMapping::kStepsAsRows;
+  r.rules.pool = compiler::PoolMapping::kTiledDepthwise;
+  r.rules.other = compiler::OtherMapping::kFlatChunks;
+  return r;
+}
+
 void scale_by_batch(LayerStats& s, int64_t batch) {
   if (batch == 1) return;
   s.cycles *= batch;

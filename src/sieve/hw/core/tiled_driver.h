@@ -113,6 +113,15 @@ Result<compiler::LayerPlan> plan_faster(const LayerWork& layer, compiler::PlanRe
                                         const TiledLayerModel& model, const DriverOptions& options,
                                         double freq_ghz);
 
+// The plan request of an architecture with DianNao's organisation (NBin, NBout, SB; no index
+// buffers; the step indexes of Cambricon-X travel with the weights in the SB): those buffers,
+// and the mapping rules of its published dataflow — a grouped conv one group at a time, the
+// LSTM's T step vectors as rows of one FC layer, pooling tiled depthwise, other layers in flat
+// chunks.
+compiler::PlanRequest value_buffer_request(int64_t nbin_bytes, int64_t nbout_bytes,
+                                           int64_t sb_bytes, bool ping_pong,
+                                           int64_t neuron_bits);
+
 // Multiplies every count of a one-sample LayerStats by `batch` (samples run one after another).
 void scale_by_batch(LayerStats& s, int64_t batch);
 

@@ -164,17 +164,8 @@ TileCompute CambriconXLayer::compute(const TileRange& r) const {
 }
 
 compiler::PlanRequest plan_request(const CambriconXSpec& spec) {
-  compiler::PlanRequest r;
-  r.buffers.whole.nbin = spec.nbin_bytes;
-  r.buffers.whole.nbout = spec.nbout_bytes;
-  r.buffers.whole.sb = spec.sb_bytes;
-  r.buffers.ping_pong = spec.ping_pong;
-  r.buffers.neuron_bits = spec.neuron_bits;
-  r.rules.groups = compiler::GroupMapping::kOneGroupRepeated;
-  r.rules.lstm = compiler::LstmMapping::kStepsAsRows;
-  r.rules.pool = compiler::PoolMapping::kTiledDepthwise;
-  r.rules.other = compiler::OtherMapping::kFlatChunks;
-  return r;
+  return value_buffer_request(spec.nbin_bytes, spec.nbout_bytes, spec.sb_bytes, spec.ping_pong,
+                              spec.neuron_bits);
 }
 
 DriverOptions driver_options(const CambriconXSpec& spec, bool weights_on_chip) {
