@@ -5,6 +5,9 @@
 // named. `sieve tile` and `sieve simulate --emit plan` print the same bytes.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -12,6 +15,7 @@
 #include "cli_util.h"
 #include "sieve/compiler/plan.h"
 #include "sieve/hw/core/arch.h"
+#include "sieve/hw/core/params.h"
 #include "sieve/hw/sim/inputs.h"
 #include "sieve/hw/sim/run.h"
 #include "sieve/hw/workloads/thesis.h"
@@ -103,6 +107,33 @@ TEST(PlanCli, BadEmitAndLayerAreRefused) {
   r = sieve_test::run_sieve("tile --model thesis:lenet5 --arch diannao --mode sparse");
   EXPECT_EQ(r.rc, 1);
   EXPECT_NE(r.stderr_only.find("unknown mode \"sparse\""), std::string::npos) << r.out;
+}
+
+class PresetCli : public sieve_test::ScratchDirTest {};
+
+// A preset without `energy:` is refused with exit 1, naming the file; so is an unknown table.
+TEST_F(PresetCli, APresetWithoutAnEnergyTableIsRefused) {
+  const std::string src = config_dir() + "/archs/diannao-65nm.yaml";
+  std::ifstream in(src);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string key = "energy: diannao-65nm\n";
+  ASSERT_NE(text.find(key), std::string::npos);
+  const std::filesystem::path no_energy = dir_ / "no-energy.yaml";
+  std::ofstream(no_energy) << std::string(text).erase(text.find(key), key.size());
+  sieve_test::CliRun r =
+      sieve_test::run_sieve("simulate --model thesis:lenet5 --arch " + no_energy.string());
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.stderr_only.find("no-energy.yaml: arch diannao has no \"energy\" key"),
+            std::string::npos)
+      << r.out;
+  const std::filesystem::path unknown = dir_ / "unknown-energy.yaml";
+  std::string t2 = text;
+  t2.replace(t2.find(key), key.size(), "energy: no-such-table\n");
+  std::ofstream(unknown) << t2;
+  r = sieve_test::run_sieve("simulate --model thesis:lenet5 --arch " + unknown.string());
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.stderr_only.find("unknown-energy.yaml: energy: no-such-table"), std::string::npos)
+      << r.out;
 }
 
 }  // namespace

@@ -181,6 +181,7 @@ Result<Lowered> lower(const LayerWork& w, const MappingRules& rules) {
       } else if (rules.groups == GroupMapping::kOneGroupRepeated) {
         g.out_c = w.rows / groups;
         lo.repeat = groups;
+        lo.repeat_is_group = true;
         lo.mapping = group_mapping_name(rules.groups);
         lo.note = join_note(
             lo.note, fmt::format("group {}: one group planned, run {} times", groups, groups));

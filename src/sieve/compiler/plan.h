@@ -101,6 +101,7 @@ struct PlanRequest {
 struct Lowered {
   LayerGeometry geometry;  // in_w = the input columns the output columns read (padded)
   int64_t repeat = 1;      // the sub-ops run this many times (groups, LSTM steps)
+  bool repeat_is_group = false;  // repetition r is conv group r (one-group-repeated)
   std::string mapping;     // the rule that applied: "conv", "groups-side-by-side", ...
   std::string note;        // how the layer was mapped when not one-to-one ("" otherwise)
   // The layer's real (unpadded) input and its padding, for exact input bytes.

@@ -72,8 +72,7 @@ void run_flat_chunks(const LayerWork& l, const compiler::LayerPlan& plan, const 
 void run_sub_ops(const LayerWork& layer, const compiler::LayerPlan& plan,
                  const TiledLayerModel& model, const DriverOptions& o, Acc& acc) {
   acc.stats.reuse = compiler::reuse_name(plan.choice.reuse);
-  const bool per_group = plan.lowered.mapping ==
-                         compiler::group_mapping_name(compiler::GroupMapping::kOneGroupRepeated);
+  const bool per_group = plan.lowered.repeat_is_group;
   acc.events =
       plan_events(plan, plan.lowered.repeat, [&](const compiler::PlannedSubOp& s, int64_t rep) {
         TileRange r;
