@@ -182,14 +182,14 @@ TEST(Isa, CanonicalTextAcceptsBothSeparatorsCommentsAndAnyOperandOrder) {
       kLd + " ; " + kSt +
       "   # a load and a store issue together\n"
       "\n"
-      "  sync units=3 || sset imm=-5 rd=r15\n"
+      "  sync load=0 store=0 matrix=15 vector=15 || sset imm=-5 rd=r15\n"
       "two: three: jmp target=three\n");
   EXPECT_EQ(disassemble(p),
             "# sieve isa version 1: 3 words\n"
             "  " +
                 kLd + " || " + kSt +
                 "\n"
-                "  sset rd=r15 imm=-5 || sync units=3\n"
+                "  sset rd=r15 imm=-5 || sync load=0 store=0 matrix=15 vector=15\n"
                 "L2:\n"
                 "  jmp target=L2\n");
 }
@@ -219,7 +219,7 @@ TEST(IsaSlots, TwoStoresTwoVectorOpsTwoBranchesAreRefused) {
   EXPECT_THAT(asm_error("relu buf=nbout half=0 off=0 n=8 ; pmax src=0 dst=0 ch=1 h=2 w=2 kh=2 "
                         "kw=2 sh=2 sw=2"),
               HasSubstr("relu and pmax both need slot vector"));
-  EXPECT_THAT(asm_error("halt || sync units=1"), HasSubstr("halt and sync both need slot control"));
+  EXPECT_THAT(asm_error("halt || sync load=0 store=0 matrix=0 vector=0"), HasSubstr("halt and sync both need slot control"));
   EXPECT_THAT(asm_error("sset rd=r1 imm=0 || sadd rd=r1 ra=r1 rb=r1"), HasSubstr("slot scalar"));
   EXPECT_THAT(asm_error("nop || halt"), HasSubstr("nop shares a word"));
 }
@@ -297,7 +297,7 @@ TEST_F(IsaBinary, OperandOutOfRange) {
   bin[kHeaderBytes + 1] |= 0x07;  // word 0, ld's buf (bits 8..10) = 7
   EXPECT_THAT(decode_error(with_crc(bin)),
               HasSubstr("t.bin: word 0, slot load (ld): field buf = 7 out of range "
-                        "nbin, nibin, nbout, sb, sib (0..4)"));
+                        "nbin, nibin, nbout, sb, sib, lut (0..5)"));
 }
 
 TEST_F(IsaBinary, ReservedBitsSet) {

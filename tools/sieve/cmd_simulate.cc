@@ -56,6 +56,12 @@ int run_simulate(SimArgs& a) {
   hw::ArchRun run{a.arch, a.params, {}};
   run.options.mode = a.mode;
   run.options.weights_on_chip = a.weights_on_chip;
+  if (!a.program.empty()) {
+    if (a.program != "multi" && a.program != "single")
+      return fail(invalid_argument("--program \"{}\": expected multi or single (issue)", a.program));
+    run.program = true;
+    run.issue = a.program == "multi" ? hw::IssueMode::kMulti : hw::IssueMode::kSingle;
+  }
   const auto t0 = std::chrono::steady_clock::now();
   Result<hw::SimReport> r = hw::run_sim(*w, run);
   if (!r.ok()) return fail(r.status().with_context("--arch " + a.arch));
@@ -81,9 +87,14 @@ int run_simulate(SimArgs& a) {
     nlohmann::json j = hw::report_json(*r);
     j["notes"] = w->notes;
     j["simulation_seconds"] = perf_s;
+    j["driven_by"] = run.program ? std::string("program, ") + hw::issue_mode_name(run.issue)
+                                 : std::string("plan");
     if (a.functional) j["functional"] = functional;
     std::printf("%s\n", j.dump(2).c_str());
   } else {
+    if (run.program)
+      std::printf("driven by each layer's program (sieve compile), %s controller\n",
+                  hw::issue_mode_name(run.issue));
     std::printf("%s", hw::report_text(*r).c_str());
     for (const auto& [k, v] : w->notes) std::printf("%s: %s\n", k.c_str(), v.c_str());
     if (a.functional) std::printf("functional: %s\n", functional.dump().c_str());
@@ -146,6 +157,9 @@ void add_simulate_command(CLI::App& app) {
                   "runs, as sieve tile prints them)")
       ->capture_default_str();
   add_plan_options(sub, *a);
+  sub->add_option("--program", a->program,
+                  "drive the model by each layer's generated program (sieve compile) on a "
+                  "multi-issue or single-issue controller, instead of by the plan: multi, single");
   on_run(sub, [a] { return run_simulate(*a); });
 }
 

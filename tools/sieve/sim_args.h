@@ -26,6 +26,7 @@ struct SimArgs {
   std::string emit = "stats";  // simulate: stats | plan
   std::string layer;           // plans: only this layer
   bool sub_ops = false;        // plans: list the sub-operations
+  std::string program;         // simulate: "" (plan-driven), "multi" or "single" (issue)
   // Whether the option was given at all: an explicit "" or NaN must be refused, not mistaken
   // for "not given".
   CLI::Option* input_density_opt = nullptr;

@@ -156,7 +156,7 @@ void write_le(std::string& out, uint64_t v, int bytes) {
 }
 
 std::string range_text(const Field& f) {
-  if (f.kind == Kind::kBuf) return "nbin, nibin, nbout, sb, sib (0..4)";
+  if (f.kind == Kind::kBuf) return "nbin, nibin, nbout, sb, sib, lut (0..5)";
   return fmt::format("{}..{}", f.min(), f.max());
 }
 
@@ -256,6 +256,50 @@ int64_t Field::max() const {
   if (kind == Kind::kSigned) return (int64_t{1} << (bits - 1)) - 1;
   if (kind == Kind::kBuf) return static_cast<int64_t>(kBufferNames.size()) - 1;
   return (int64_t{1} << bits) - 1;
+}
+
+namespace {
+int field_index(const InsnInfo& ii, std::string_view name) {
+  for (size_t k = 0; k < ii.fields.size(); ++k)
+    if (ii.fields[k].name == name) return static_cast<int>(k);
+  return -1;
+}
+}  // namespace
+
+int64_t operand(const Insn& insn, std::string_view name) {
+  const InsnInfo* ii = info(insn.op);
+  SIEVE_ASSERT(ii != nullptr);
+  const int k = field_index(*ii, name);
+  SIEVE_ASSERT(k >= 0);
+  return insn.v[static_cast<size_t>(k)];
+}
+
+Insn make_insn(Op op, std::initializer_list<std::pair<std::string_view, int64_t>> operands) {
+  const InsnInfo* ii = info(op);
+  SIEVE_ASSERT(ii != nullptr);
+  Insn in;
+  in.op = op;
+  for (const auto& [name, value] : operands) {
+    const int k = field_index(*ii, name);
+    SIEVE_ASSERT(k >= 0);
+    in.v[static_cast<size_t>(k)] = value;
+  }
+  return in;
+}
+
+std::array<int64_t, kSyncUnits> sync_counts(const Insn& insn) {
+  std::array<int64_t, kSyncUnits> c;
+  c.fill(kSyncNoWait);
+  if (insn.op != Op::sync) return c;
+  for (size_t u = 0; u < c.size(); ++u) c[u] = insn.v[u];  // isa.def: load, store, matrix, vector
+  return c;
+}
+
+Insn make_sync(const std::array<int64_t, kSyncUnits>& counts) {
+  Insn in;
+  in.op = Op::sync;
+  for (size_t u = 0; u < counts.size(); ++u) in.v[u] = counts[u];
+  return in;
 }
 
 const std::vector<InsnInfo>& instructions() {
@@ -422,6 +466,10 @@ std::string format_insn(const Insn& insn) {
 }
 
 std::string disassemble(const Program& p) {
+  return disassemble(p, {});
+}
+
+std::string disassemble(const Program& p, const std::map<size_t, std::string>& comments) {
   std::set<int64_t> targets;
   for (const Bundle& b : p.words) {
     for (const Insn& in : b.slot) {
@@ -434,6 +482,16 @@ std::string disassemble(const Program& p) {
   }
   std::string out = fmt::format("# sieve isa version {}: {} words\n", kVersion, p.words.size());
   for (size_t w = 0; w < p.words.size(); ++w) {
+    if (auto c = comments.find(w); c != comments.end()) {
+      std::string_view text = c->second;
+      while (!text.empty()) {  // one "# " line per line of the comment
+        const size_t nl = text.find('\n');
+        out += "# ";
+        out += text.substr(0, nl);
+        out += '\n';
+        text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+      }
+    }
     if (targets.count(static_cast<int64_t>(w))) out += fmt::format("L{}:\n", w);
     std::string line;
     for (const Insn& in : p.words[w].slot) {

@@ -15,6 +15,9 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
+#include <map>
+#include <utility>
 #include <span>
 #include <string>
 #include <string_view>
@@ -45,7 +48,7 @@ struct Field {
   int bits = 0;
   int lsb = 0;  // first bit inside the 128-bit slot (the opcode is bits 0..7)
   // The values a field holds: [min, max] (signed fields: two's complement in `bits` bits;
-  // buffers: 0..4). A label's upper bound is the program's last word, checked per program.
+  // buffers: 0..5). A label's upper bound is the program's last word, checked per program.
   int64_t min() const;
   int64_t max() const;
 };
@@ -67,8 +70,10 @@ const InsnInfo* info(uint8_t opcode);
 const InsnInfo* info(Op op);
 const InsnInfo* find_mnemonic(std::string_view mnemonic);
 
-// The buffers (kind buf): nbin 0, nibin 1, nbout 2, sb 3, sib 4.
-inline constexpr std::array<const char*, 5> kBufferNames = {"nbin", "nibin", "nbout", "sb", "sib"};
+// The buffers (kind buf): nbin 0, nibin 1, nbout 2, sb 3, sib 4, lut 5 (the WDM's codebook of
+// local-quantization centroids, one half per ping-pong side like the others).
+inline constexpr std::array<const char*, 6> kBufferNames = {"nbin", "nibin", "nbout",
+                                                            "sb",   "sib",   "lut"};
 
 // One instruction: its opcode and its operand values (in isa.def's order; signed values as
 // int64). An empty slot has op kNone.
@@ -78,6 +83,23 @@ struct Insn {
   bool empty() const { return op == Op::kNone; }
   bool operator==(const Insn&) const = default;
 };
+
+// The value of operand `name` of `insn` (SIEVE_ASSERTs that its instruction has one).
+int64_t operand(const Insn& insn, std::string_view name);
+// An instruction from named operands; operands not named are 0. A name the instruction does not
+// have SIEVE_ASSERTs (a code generator's bug, not an input error). Values are not range-checked
+// here: validate() does that for the whole program.
+Insn make_insn(Op op, std::initializer_list<std::pair<std::string_view, int64_t>> operands);
+
+// sync's operands: one count per unit that runs long instructions (load, store, matrix, vector:
+// the first four units, in this order). The word issues once at most that many instructions
+// issued earlier on the unit are unfinished; kSyncNoWait does not wait on the unit.
+inline constexpr int kSyncUnits = 4;
+inline constexpr int64_t kSyncNoWait = 15;
+inline constexpr int64_t kSyncMaxCount = 14;
+// The counts of a sync (every unit kSyncNoWait when `insn` is not a sync).
+std::array<int64_t, kSyncUnits> sync_counts(const Insn& insn);
+Insn make_sync(const std::array<int64_t, kSyncUnits>& counts);
 
 // One VLIW word: slot[u] holds the instruction of unit u, or is empty.
 struct Bundle {
@@ -120,6 +142,9 @@ Result<Program> assemble(std::string_view text, std::string_view file);
 // target, each word on a line indented by two spaces, its instructions in slot order with every
 // operand; an empty word is "nop". assemble(disassemble(p)) == p for every valid p.
 std::string disassemble(const Program& p);
+// The same text with comment lines ("# ...") before some words: comments[w] goes before word w
+// (and before its label). assemble() ignores them, so the program is unchanged.
+std::string disassemble(const Program& p, const std::map<size_t, std::string>& comments);
 // One instruction as text ("ld buf=nbin half=0 ..."); labels as "L<n>".
 std::string format_insn(const Insn& insn);
 

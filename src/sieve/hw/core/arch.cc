@@ -23,6 +23,35 @@ Result<SimResult> Accelerator::simulate(const Workload& w, const SimOptions& o) 
   return r;
 }
 
+Result<compiler::codegen::CompiledLayer> Accelerator::compile(
+    const LayerWork&, const compiler::LayerPlan&, const SimOptions&,
+    const compiler::codegen::CodegenOptions&) const {
+  return unimplemented("architecture {} has no code generator (sieve compile: --arch sieve)",
+                       arch());
+}
+
+Result<LayerStats> Accelerator::run_layer_program(const LayerWork&, const compiler::LayerPlan&,
+                                                  const compiler::codegen::CompiledLayer&,
+                                                  const SimOptions&, int64_t, IssueMode) const {
+  return unimplemented("architecture {} does not run programs (--program: --arch sieve)", arch());
+}
+
+Result<SimResult> Accelerator::simulate_programs(const Workload& w, const SimOptions& o,
+                                                 IssueMode issue) const {
+  SIEVE_ASSIGN_OR_RETURN(SimResult r, begin(w, o));
+  compiler::codegen::CodegenOptions copt;
+  copt.multi_issue = issue == IssueMode::kMulti;
+  for (const LayerWork& l : w.layers) {
+    SIEVE_ASSIGN_OR_RETURN(compiler::LayerPlan p, plan(l, o));
+    SIEVE_ASSIGN_OR_RETURN(compiler::codegen::CompiledLayer code, compile(l, p, o, copt));
+    SIEVE_ASSIGN_OR_RETURN(LayerStats st, run_layer_program(l, p, code, o, r.batch, issue));
+    st.reuse = p.tiled ? compiler::reuse_name(p.choice.reuse) : "";
+    st.tiling = p.tiled ? p.choice.tiling.to_string() : "";
+    r.layers.push_back(std::move(st));
+  }
+  return r;
+}
+
 Result<Tensor> Accelerator::run_functional(const compress::CompressedModel&, const Tensor&,
                                            std::map<std::string, int64_t>*) const {
   return unimplemented("{}: no functional engine (engines: {})", arch(),

@@ -22,7 +22,9 @@
 #include "sieve/compress/model.h"
 #include "sieve/core/status.h"
 #include "sieve/core/tensor.h"
+#include "sieve/compiler/codegen/codegen.h"
 #include "sieve/hw/core/params.h"
+#include "sieve/hw/core/program_timing.h"
 #include "sieve/hw/core/stats.h"
 #include "sieve/hw/core/workload.h"
 
@@ -66,6 +68,17 @@ class Accelerator {
   // Every layer of `w`, in order: plan(), then run_layer() on that plan.
   Result<SimResult> simulate(const Workload& w, const SimOptions& o) const;
 
+  // The program of one layer on its plan (compiler/codegen/codegen.h), in the mode of `o`.
+  // Default: refused, naming the architecture ("has no code generator").
+  virtual Result<compiler::codegen::CompiledLayer> compile(
+      const LayerWork& layer, const compiler::LayerPlan& plan, const SimOptions& o,
+      const compiler::codegen::CodegenOptions& c) const;
+  // simulate() driven by programs: every layer planned, compiled (one instruction a word for
+  // single issue) and its program run on the model (program_timing.h). Refused where compile()
+  // is.
+  Result<SimResult> simulate_programs(const Workload& w, const SimOptions& o,
+                                      IssueMode issue) const;
+
  protected:
   // The result's header for workload `w` in mode `o.mode` (an unknown mode is refused here,
   // naming the known ones).
@@ -73,6 +86,12 @@ class Accelerator {
   // One layer on its plan, all `batch` samples of the workload.
   virtual Result<LayerStats> run_layer(const LayerWork& layer, const compiler::LayerPlan& plan,
                                        const SimOptions& o, int64_t batch) const = 0;
+  // One layer driven by its program (compile()'s for this plan). Default: refused.
+  virtual Result<LayerStats> run_layer_program(const LayerWork& layer,
+                                               const compiler::LayerPlan& plan,
+                                               const compiler::codegen::CompiledLayer& code,
+                                               const SimOptions& o, int64_t batch,
+                                               IssueMode issue) const;
 
  public:
   const ParamSet& params() const { return params_; }

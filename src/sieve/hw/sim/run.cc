@@ -37,6 +37,45 @@ Result<PlanReport> plan_workload(const Workload& w, const ArchRun& run, const st
   return r;
 }
 
+Result<CompileReport> compile_workload(const Workload& w, const ArchRun& run,
+                                       const std::string& layer, IssueMode issue) {
+  SIEVE_ASSIGN_OR_RETURN(PlanReport plans, plan_workload(w, run, layer));
+  SIEVE_ASSIGN_OR_RETURN(std::unique_ptr<Accelerator> acc,
+                         make_accelerator(run.arch, run.overrides));
+  CompileReport r;
+  r.arch = plans.arch;
+  r.preset = plans.preset;
+  r.mode = plans.mode;
+  r.model = plans.model;
+  compiler::codegen::CodegenOptions copt;
+  copt.multi_issue = issue == IssueMode::kMulti;
+  size_t next = 0;
+  for (const LayerWork& l : w.layers) {
+    if (!layer.empty() && l.name != layer) continue;
+    const compiler::LayerPlan& p = plans.layers[next++];
+    SIEVE_ASSIGN_OR_RETURN(compiler::codegen::CompiledLayer c,
+                           acc->compile(l, p, run.options, copt));
+    copt.dram_base = c.layout.end;
+    r.code.push_back(std::move(c));
+  }
+  r.plans = std::move(plans.layers);
+  r.linked = compiler::codegen::link(r.code);
+  return r;
+}
+
+std::string compile_plan_text(const CompileReport& r) {
+  std::string s = fmt::format("code of {} on {} (preset {}, mode {}): {} words\n", r.model,
+                              r.arch, r.preset, r.mode, r.linked.program.words.size());
+  for (size_t i = 0; i < r.plans.size(); ++i) {
+    s += compiler::plan_text(r.plans[i], true);
+    s += fmt::format("words [{}, {})\n", r.linked.first_word[i],
+                     i + 1 < r.plans.size() ? r.linked.first_word[i + 1]
+                                            : r.linked.program.words.size());
+    s += compiler::codegen::layout_text(r.code[i]);
+  }
+  return s;
+}
+
 namespace {
 
 // Traffic of the chosen reuses over the tiled layers × their repeats: thesis formulas, sub-ops.
@@ -80,7 +119,11 @@ Result<SimReport> run_sim(const Workload& w, const ArchRun& run) {
   SIEVE_ASSIGN_OR_RETURN(std::unique_ptr<Accelerator> acc,
                          make_accelerator(run.arch, run.overrides));
   SimReport r;
-  SIEVE_ASSIGN_OR_RETURN(r.result, acc->simulate(w, run.options));
+  if (run.program) {
+    SIEVE_ASSIGN_OR_RETURN(r.result, acc->simulate_programs(w, run.options, run.issue));
+  } else {
+    SIEVE_ASSIGN_OR_RETURN(r.result, acc->simulate(w, run.options));
+  }
   if (r.result.arch.empty()) r.result.arch = acc->arch();
   if (r.result.model.empty()) r.result.model = w.model;
   if (r.result.multipliers == 0) r.result.multipliers = acc->multipliers();

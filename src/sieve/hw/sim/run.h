@@ -22,6 +22,10 @@ struct ArchRun {
   std::string arch;                    // arch name, preset stem or .yaml path
   std::vector<std::string> overrides;  // "key=value"
   SimOptions options;
+  // Drive the model by each layer's generated program (Accelerator::simulate_programs) on a
+  // controller of this issue mode, instead of by the plans.
+  bool program = false;
+  IssueMode issue = IssueMode::kMulti;
 };
 
 struct SimReport {
@@ -49,6 +53,21 @@ Result<PlanReport> plan_workload(const Workload& w, const ArchRun& run,
 // chosen reuses (thesis formulas and sub-op counts) over the tiled layers × their repeats.
 std::string plans_text(const PlanReport& r, bool with_sub_ops);
 nlohmann::json plans_json(const PlanReport& r, bool with_sub_ops);
+
+// The code the architecture of `run` generates for the layers of `w` (every layer, or the one
+// named `layer`), on the plans plan_workload() gives, packed for `issue`; layer i's tensors
+// start in DRAM after layer i-1's. `linked` is all of it as one program (`sieve compile`).
+// Refused for an architecture without a code generator.
+struct CompileReport {
+  std::string arch, preset, mode, model;
+  std::vector<compiler::LayerPlan> plans;
+  std::vector<compiler::codegen::CompiledLayer> code;
+  compiler::codegen::LinkedProgram linked;
+};
+Result<CompileReport> compile_workload(const Workload& w, const ArchRun& run,
+                                       const std::string& layer, IssueMode issue);
+// Each layer's plan (with its sub-operations) and its code's layout and counts.
+std::string compile_plan_text(const CompileReport& r);
 
 // Per-layer and total table: cycles, time, MACs performed/skipped, off-chip bytes by kind,
 // utilisation, stalls, energy (on/off chip).

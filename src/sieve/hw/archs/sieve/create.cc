@@ -39,6 +39,17 @@ class SieveAccelerator final : public Accelerator {
     return plan_layer(spec_, mode, o, l);
   }
 
+  Result<compiler::codegen::CompiledLayer> compile(
+      const LayerWork& l, const compiler::LayerPlan& p, const SimOptions& o,
+      const compiler::codegen::CodegenOptions& c) const override {
+    SIEVE_ASSIGN_OR_RETURN(Mode mode, parse_mode(o.mode));
+    if (o.weights_on_chip)
+      return invalid_argument("sieve: layer {}: no code with --weights-on-chip (the program "
+                              "loads the weights)",
+                              l.name);
+    return compiler::codegen::generate(l, p, codegen_target(spec_, mode, l), c);
+  }
+
  protected:
   Result<SimResult> begin(const Workload& w, const SimOptions& o) const override {
     SIEVE_ASSIGN_OR_RETURN(Mode mode, parse_mode(o.mode));
@@ -56,6 +67,13 @@ class SieveAccelerator final : public Accelerator {
                                const SimOptions& o, int64_t batch) const override {
     SIEVE_ASSIGN_OR_RETURN(Mode mode, parse_mode(o.mode));
     return simulate_layer(spec_, mode, o, l, p, batch);
+  }
+  Result<LayerStats> run_layer_program(const LayerWork& l, const compiler::LayerPlan& p,
+                                       const compiler::codegen::CompiledLayer& code,
+                                       const SimOptions& o, int64_t batch,
+                                       IssueMode issue) const override {
+    SIEVE_ASSIGN_OR_RETURN(Mode mode, parse_mode(o.mode));
+    return simulate_layer_program(spec_, mode, o, l, p, code, batch, issue);
   }
 
  private:

@@ -8,6 +8,7 @@
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <vector>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -20,10 +21,13 @@
 #include "sieve/core/cpu.h"
 #include "sieve/hw/core/actions.h"
 #include "sieve/hw/core/events.h"
+#include "sieve/hw/core/program_timing.h"
 #include "sieve/hw/core/tiled_driver.h"
 
 namespace sieve::hw::sieve_arch {
 namespace {
+
+namespace isa = compiler::isa;
 
 // kSelectInByte[b][k] = index of the k-th set bit of byte b (8 when there is none).
 constexpr std::array<std::array<uint8_t, 8>, 256> make_select_table() {
@@ -519,6 +523,17 @@ int64_t psum_elems(const LayerCtx& c, int64_t o, int64_t h, int64_t x) {
          (compiler::seg_end(x, ows, l.out_w) - compiler::seg_begin(x, ows));
 }
 
+// What one pass cost, per segment and cell, for the program-driven run (simulate_layer_program):
+// the same numbers the plan-driven events are made of, keyed the way the program names them.
+struct PassCosts {
+  std::map<std::array<int64_t, 4>, int64_t> input;    // (oc, oh, ic, ow) -> bytes loaded
+  std::map<std::array<int64_t, 2>, int64_t> weights;  // (oc, ic) -> bytes (codebook apart)
+  std::map<std::array<int64_t, 3>, std::array<int64_t, 2>> output;  // (oc, oh, ow) -> bytes, enc
+  std::vector<Cell> cells;                            // walk cycles by cell_index
+  // Streamed pooling: (channel chunk, row chunk) -> input bytes, output bytes, vector, encoder.
+  std::map<std::array<int64_t, 2>, std::array<int64_t, 4>> chunks;
+};
+
 // The tile events of one pass given its compute cells. `in`/`out` are the sample's bit
 // strings; in_bit0/out_bit0 the pass's offsets in them (LSTM timesteps).
 // One pass (a sample, or an LSTM step) over the plan's sub-operations through the shared
@@ -526,17 +541,26 @@ int64_t psum_elems(const LayerCtx& c, int64_t o, int64_t h, int64_t x) {
 std::vector<TileEvents> pass_events(const LayerCtx& c, const compiler::LayerPlan& plan,
                                     const std::vector<Cell>& cells, const uint64_t* in,
                                     int64_t in_bit0, const uint64_t* out, int64_t out_bit0,
-                                    bool output_through_matrix, Counters& k) {
+                                    bool output_through_matrix, Counters& k,
+                                    PassCosts* rec = nullptr) {
   const Spec& sp = *c.spec;
+  if (rec != nullptr) rec->cells = cells;
   bool first_weights = true;
   return plan_events(plan, 1, [&](const compiler::PlannedSubOp& planned, int64_t) {
     const compiler::SubOp& so = planned.op;
     TileEvents te;
     int64_t load = 0, store = 0;
-    if (so.load_input)
-      input_bytes(c, in, in_bit0, so.oc_seg, so.oh_seg, so.ic_seg, so.ow_seg, k, load);
+    if (so.load_input) {
+      int64_t b = 0;
+      input_bytes(c, in, in_bit0, so.oc_seg, so.oh_seg, so.ic_seg, so.ow_seg, k, b);
+      load += b;
+      if (rec != nullptr) rec->input[{so.oc_seg, so.oh_seg, so.ic_seg, so.ow_seg}] = b;
+    }
     if (so.load_weights && !c.opt.weights_on_chip) {
-      weight_bytes(c, so.oc_seg, so.ic_seg, k, load);
+      int64_t b = 0;
+      weight_bytes(c, so.oc_seg, so.ic_seg, k, b);
+      load += b;
+      if (rec != nullptr) rec->weights[{so.oc_seg, so.ic_seg}] = b;
       if (first_weights && c.quantized && !c.opt.dense_weight_traffic) {
         const int64_t lut = bytes_of_bits(c.l->codebook_entries * sp.weight_bits_dense);
         k.w_bytes += lut;
@@ -558,7 +582,10 @@ std::vector<TileEvents> pass_events(const LayerCtx& c, const compiler::LayerPlan
     }
     if (so.store_output) {
       if (output_through_matrix) {
-        enc = output_bytes(c, out, out_bit0, so.oc_seg, so.oh_seg, so.ow_seg, k, store);
+        int64_t b = 0;
+        enc = output_bytes(c, out, out_bit0, so.oc_seg, so.oh_seg, so.ow_seg, k, b);
+        store += b;
+        if (rec != nullptr) rec->output[{so.oc_seg, so.oh_seg, so.ow_seg}] = {b, enc};
       } else {  // LSTM gate rows: stored dense for the cell-update tile
         const int64_t b = bytes_of_bits(pe * sp.psum_bits);
         k.psum_store_bytes += b;
@@ -641,7 +668,8 @@ void finish_stats(const Spec& spec, const ModeSwitches& sw, const Counters& k,
 std::vector<TileEvents> vector_layer_events(const Spec& sp, const ModeSwitches& sw,
                                             const LayerWork& l,
                                             const compiler::StreamedPlan& sp_plan,
-                                            const uint64_t* in, const uint64_t* out, Counters& k) {
+                                            const uint64_t* in, const uint64_t* out, Counters& k,
+                                            PassCosts* rec = nullptr) {
   const int64_t kh = std::max<int64_t>(1, l.kh), kw = std::max<int64_t>(1, l.kw);
   const int64_t window = l.kind == LayerKind::kPool ? kh * kw : 1;
   const int64_t eff_kh = (kh - 1) * l.dilation_h + 1;
@@ -652,9 +680,11 @@ std::vector<TileEvents> vector_layer_events(const Spec& sp, const ModeSwitches& 
   const WalkLimits el = encoder_limits(sp);
   std::vector<TileEvents> ev;
   const bool same_geometry = l.in_c == l.out_c;
-  for (int64_t c0 = 0; c0 < l.out_c; c0 += chans) {
+  int64_t ci = 0;
+  for (int64_t c0 = 0; c0 < l.out_c; c0 += chans, ++ci) {
     const int64_t c1 = std::min(l.out_c, c0 + chans);
-    for (int64_t oy = 0; oy < l.out_h; oy += rows) {
+    int64_t ri = 0;
+    for (int64_t oy = 0; oy < l.out_h; oy += rows, ++ri) {
       const int64_t oy1 = std::min(l.out_h, oy + rows);
       const int64_t r0 = std::max<int64_t>(0, oy * l.stride_h - l.pad_top);
       const int64_t r1 = std::min(l.in_h, (oy1 - 1) * l.stride_h - l.pad_top + eff_kh);
@@ -683,6 +713,7 @@ std::vector<TileEvents> vector_layer_events(const Spec& sp, const ModeSwitches& 
       const int64_t vec = ceil_div(outs * window, sp.vector_lanes);
       k.vector_cycles += vec;
       k.encoder_cycles += enc;
+      if (rec != nullptr) rec->chunks[{ci, ri}] = {load, store, vec, enc};
       ev.push_back(
           TileEvents{load_cycles(load, sp.dram), std::max(vec, enc), store_cycles(store, sp.dram)});
     }
@@ -700,6 +731,174 @@ compiler::MappingRules mapping_rules() {
   r.pool = compiler::PoolMapping::kStreamedRows;
   r.other = compiler::OtherMapping::kStreamedRows;
   return r;
+}
+
+// A program-driven run: the code and the issue mode.
+struct ProgramRun {
+  const compiler::codegen::CompiledLayer* code = nullptr;
+  IssueMode issue = IssueMode::kMulti;
+};
+
+// The cost of each instruction of a Sieve program, from the costs of the segments and cells of
+// one sample's passes (PassCosts). It follows the program: which segment each load put in which
+// buffer half (so that an `mxv` knows its cell and a `pmax` its chunk), the LSTM step from the
+// per-step base registers.
+class SieveCoster {
+ public:
+  SieveCoster(const Spec& sp, const ModeSwitches& sw, const LayerWork& l, const LayerCtx* c,
+              const compiler::codegen::CompiledLayer& code, const std::vector<PassCosts>& passes,
+              const uint64_t* out)
+      : sp_(sp), sw_(sw), l_(l), c_(c), code_(code), passes_(passes), out_(out) {}
+
+  Result<InsnCost> operator()(const isa::Insn& in, const std::array<int64_t, 16>& regs) {
+    using isa::Op;
+    auto v = [&](const char* name) { return isa::operand(in, name); };
+    switch (in.op) {
+      case Op::ld:
+      case Op::st: return transfer(in, regs);
+      case Op::mxv: {
+        const Seg* x = nbin_[static_cast<size_t>(v("in"))];
+        const Seg* w = sb_[static_cast<size_t>(v("w"))];
+        if (x == nullptr || w == nullptr || c_ == nullptr)
+          return invalid_argument("mxv: NBin half {} or SB half {} holds no segment", v("in"),
+                                  v("w"));
+        const PassCosts& pc = pass();
+        const size_t ci = static_cast<size_t>(cell_index(c_->t, w->oc, x->oh, x->ic, x->ow));
+        if (ci >= pc.cells.size()) return invalid_argument("mxv: cell {} out of range", ci);
+        int64_t cycles = pc.cells[ci].cycles;
+        if (v("enc") != 0) {
+          auto f = pc.output.find({w->oc, x->oh, x->ow});
+          if (f != pc.output.end()) cycles = std::max(cycles, f->second[1]);
+        }
+        return InsnCost{0, cycles};
+      }
+      case Op::pmax:
+      case Op::pavg: {
+        const Seg* x = nbin_[static_cast<size_t>(v("src"))];
+        if (x == nullptr) return invalid_argument("pool: NBin half {} holds no chunk", v("src"));
+        auto f = pass().chunks.find({x->oc, x->oh});
+        if (f == pass().chunks.end()) return invalid_argument("pool: no chunk ({}, {})", x->oc, x->oh);
+        return InsnCost{0, std::max(f->second[2], f->second[3])};
+      }
+      case Op::lstm: {
+        const int64_t n = v("n"), u0 = cell_u0_[static_cast<size_t>(v("half"))];
+        constexpr int64_t kCellOpsPerUnit = 5;  // as the plan-driven cell update counts it
+        int64_t cycles = ceil_div(kCellOpsPerUnit * n, sp_.vector_lanes);
+        if (sw_.encoder) {
+          const int64_t b = step_ * l_.out_c + u0;
+          cycles = std::max(cycles, walk(nullptr, out_, b, b + n, encoder_limits(sp_)).cycles);
+        }
+        return InsnCost{0, cycles};
+      }
+      default: return InsnCost{};
+    }
+  }
+
+ private:
+  using Seg = compiler::codegen::Segment;
+  using TensorId = compiler::codegen::TensorId;
+
+  const PassCosts& pass() const { return passes_[static_cast<size_t>(step_)]; }
+
+  Result<InsnCost> transfer(const isa::Insn& in, const std::array<int64_t, 16>& regs) {
+    const compiler::codegen::Layout& lay = code_.layout;
+    const int base = static_cast<int>(isa::operand(in, "base"));
+    const int64_t bytes = isa::operand(in, "bytes");
+    TensorId t{};
+    if (!compiler::codegen::Layout::tensor_of_register(base, &t)) return InsnCost{bytes, 0};
+    const auto ti = static_cast<size_t>(t);
+    int64_t off = isa::operand(in, "addr") + regs[static_cast<size_t>(base)] - lay.base[ti];
+    if (const int64_t stride = lay.step_stride[ti]; stride > 0) {
+      step_ = off / stride;
+      off -= step_ * stride;
+      if (step_ < 0 || step_ >= static_cast<int64_t>(passes_.size()))
+        return invalid_argument("{} of tensor {}: step {} outside the layer's {} steps",
+                                isa::format_insn(in), compiler::codegen::tensor_name(t), step_,
+                                passes_.size());
+    }
+    const bool load = in.op == isa::Op::ld;
+    const auto half = static_cast<size_t>(isa::operand(in, "half"));
+    const bool pool = l_.kind == LayerKind::kPool || l_.kind == LayerKind::kOther;
+    if (t == TensorId::kCell) {
+      if (load) cell_u0_[half] = off / bytes_of_bits(sp_.psum_bits);
+      return InsnCost{bytes, 0};
+    }
+    if (t != TensorId::kInput && t != TensorId::kWeights && t != TensorId::kOutput)
+      return InsnCost{bytes, 0};  // dense, exactly the instruction's bytes
+    const Seg* seg = lay.find(t, off);
+    if (seg == nullptr)
+      return invalid_argument("{}: no {} segment at offset {}", isa::format_insn(in),
+                              compiler::codegen::tensor_name(t), off);
+    const PassCosts& pc = pass();
+    if (t == TensorId::kInput) {
+      if (load) nbin_[half] = seg;
+      if (pool) return chunk(*seg, 0);
+      auto f = pc.input.find({seg->oc, seg->oh, seg->ic, seg->ow});
+      if (f == pc.input.end()) return missing(in);
+      return InsnCost{f->second, 0};
+    }
+    if (t == TensorId::kWeights) {
+      if (load) sb_[half] = seg;
+      auto f = pc.weights.find({seg->oc, seg->ic});
+      if (f == pc.weights.end()) return missing(in);
+      return InsnCost{f->second, 0};
+    }
+    if (pool) return chunk(*seg, 1);
+    if (l_.kind == LayerKind::kLstm) {  // h of units [begin, end) of this step
+      const int64_t n = seg->end - seg->begin;
+      int64_t nz = n;
+      if (sw_.encoder) {
+        const int64_t b = step_ * l_.out_c + seg->begin;
+        nz = walk(nullptr, out_, b, b + n, encoder_limits(sp_)).pairs;
+      }
+      Counters scratch;
+      return InsnCost{neuron_bytes(sw_.encoder, nz, n, sp_.neuron_bits, &scratch.out_bytes,
+                                   &scratch.out_index_bytes),
+                      0};
+    }
+    auto f = pc.output.find({seg->oc, seg->oh, seg->ow});
+    if (f == pc.output.end()) return missing(in);
+    return InsnCost{f->second[0], 0};
+  }
+
+  Result<InsnCost> chunk(const Seg& seg, int which) const {
+    auto f = pass().chunks.find({seg.oc, seg.oh});
+    if (f == pass().chunks.end()) return invalid_argument("no pooling chunk ({}, {})", seg.oc, seg.oh);
+    return InsnCost{f->second[static_cast<size_t>(which)], 0};
+  }
+  static Status missing(const isa::Insn& in) {
+    return invalid_argument("{}: the plan does not move this segment", isa::format_insn(in));
+  }
+
+  const Spec& sp_;
+  ModeSwitches sw_;
+  const LayerWork& l_;
+  const LayerCtx* c_;
+  const compiler::codegen::CompiledLayer& code_;
+  const std::vector<PassCosts>& passes_;
+  const uint64_t* out_;
+  std::array<const Seg*, 2> nbin_{}, sb_{};
+  std::array<int64_t, 2> cell_u0_{};
+  int64_t step_ = 0;
+};
+
+// Runs one sample's program and moves the layer's cycles from the plan-driven steps of that
+// sample (`planned`) to the program's.
+Status run_sample_program(const Spec& spec, const ModeSwitches& sw, const LayerWork& l,
+                          const LayerCtx* c, const ProgramRun& run,
+                          const std::vector<PassCosts>& passes, const uint64_t* out,
+                          int64_t planned, LayerStats& st) {
+  SieveCoster coster(spec, sw, l, c, *run.code, passes, out);
+  SIEVE_ASSIGN_OR_RETURN(ProgramTiming pt,
+                         time_program(run.code->packed.program, spec.dram, run.issue,
+                                      [&](const isa::Insn& in, const std::array<int64_t, 16>& r) {
+                                        return coster(in, r);
+                                      }));
+  const int64_t delta = pt.cycles - planned;
+  st.cycles += delta;
+  st.stall_cycles += delta;
+  st.actions[actions::kControlCycle] += delta;
+  return ok_status();
 }
 
 }  // namespace
@@ -780,9 +979,11 @@ Result<compiler::LayerPlan> plan_layer(const Spec& spec, Mode mode, const SimOpt
   return plan;
 }
 
-Result<LayerStats> simulate_layer(const Spec& spec, Mode mode, const SimOptions& opt,
-                                  const LayerWork& l, const compiler::LayerPlan& plan,
-                                  int64_t batch) {
+namespace {
+
+Result<LayerStats> simulate_layer_impl(const Spec& spec, Mode mode, const SimOptions& opt,
+                                       const LayerWork& l, const compiler::LayerPlan& plan,
+                                       int64_t batch, const ProgramRun* run) {
   SIEVE_RETURN_IF_ERROR(check_layer(l, batch));
   LayerStats st;
   st.name = l.name;
@@ -803,9 +1004,14 @@ Result<LayerStats> simulate_layer(const Spec& spec, Mode mode, const SimOptions&
   if (l.kind == LayerKind::kPool || l.kind == LayerKind::kOther) {
     for (int64_t s = 0; s < batch; ++s) {
       Counters k;
-      const std::vector<TileEvents> ev =
-          vector_layer_events(spec, sw, l, plan.streamed, in_of(s), out_of(s), k);
-      finish_stats(spec, sw, k, schedule_steps(ev), st);
+      std::vector<PassCosts> rec(run != nullptr ? 1 : 0);
+      const std::vector<TileEvents> ev = vector_layer_events(
+          spec, sw, l, plan.streamed, in_of(s), out_of(s), k, rec.empty() ? nullptr : &rec[0]);
+      const StepSchedule sched = schedule_steps(ev);
+      finish_stats(spec, sw, k, sched, st);
+      if (run != nullptr)
+        SIEVE_RETURN_IF_ERROR(
+            run_sample_program(spec, sw, l, nullptr, *run, rec, out_of(s), sched.cycles, st));
     }
   } else {
     if (l.rows <= 0 || l.cols <= 0)
@@ -857,6 +1063,8 @@ Result<LayerStats> simulate_layer(const Spec& spec, Mode mode, const SimOptions&
     for (int64_t s = 0; s < batch; ++s) {
       const uint64_t* in = in_of(s);
       const uint64_t* out = out_of(s);
+      std::vector<PassCosts> rec(run != nullptr ? static_cast<size_t>(passes_per_sample) : 0);
+      int64_t planned = 0;  // this sample's plan-driven cycles
       for (int64_t pass = 0; pass < passes_per_sample; ++pass) {
         Counters k;
         if (!sw.neuron_index) {
@@ -883,7 +1091,9 @@ Result<LayerStats> simulate_layer(const Spec& spec, Mode mode, const SimOptions&
         }
         const bool lstm = l.kind == LayerKind::kLstm;
         std::vector<TileEvents> ev = pass_events(c, plan, cells, in, lstm ? pass * l.cols : 0, out,
-                                                 lstm ? pass * l.out_c : 0, !lstm, k);
+                                                 lstm ? pass * l.out_c : 0, !lstm, k,
+                                                 rec.empty() ? nullptr
+                                                             : &rec[static_cast<size_t>(pass)]);
         if (lstm) {
           // Cell update on the vector unit: reads the gate rows and c_{t-1}, writes c_t and
           // h_t (h_t through the Encoder when it is on).
@@ -913,8 +1123,12 @@ Result<LayerStats> simulate_layer(const Spec& spec, Mode mode, const SimOptions&
           te.store = store_cycles(store, spec.dram);
           ev.push_back(te);
         }
-        finish_stats(spec, sw, k, schedule_steps(ev), st);
+        const StepSchedule sched = schedule_steps(ev);
+        planned += sched.cycles;
+        finish_stats(spec, sw, k, sched, st);
       }
+      if (run != nullptr)
+        SIEVE_RETURN_IF_ERROR(run_sample_program(spec, sw, l, &c, *run, rec, out, planned, st));
     }
   }
   st.macs_skipped = st.macs_dense - st.macs_performed;
@@ -924,6 +1138,52 @@ Result<LayerStats> simulate_layer(const Spec& spec, Mode mode, const SimOptions&
     st.utilization = static_cast<double>(st.macs_performed) /
                      (static_cast<double>(mult) * static_cast<double>(st.cycles));
   return st;
+}
+
+}  // namespace
+
+Result<LayerStats> simulate_layer(const Spec& spec, Mode mode, const SimOptions& opt,
+                                  const LayerWork& l, const compiler::LayerPlan& plan,
+                                  int64_t batch) {
+  return simulate_layer_impl(spec, mode, opt, l, plan, batch, nullptr);
+}
+
+Result<LayerStats> simulate_layer_program(const Spec& spec, Mode mode, const SimOptions& opt,
+                                          const LayerWork& l, const compiler::LayerPlan& plan,
+                                          const compiler::codegen::CompiledLayer& code,
+                                          int64_t batch, IssueMode issue) {
+  if (opt.weights_on_chip || opt.dense_weight_traffic)
+    return invalid_argument(
+        "sieve: layer {}: programs are generated for the preset's own weight traffic; "
+        "--weights-on-chip and dense weight traffic run plan-driven only",
+        l.name);
+  const ProgramRun run{&code, issue};
+  return simulate_layer_impl(spec, mode, opt, l, plan, batch, &run);
+}
+
+compiler::codegen::Target codegen_target(const Spec& spec, Mode mode, const LayerWork& l) {
+  const ModeSwitches sw = switches(mode);
+  compiler::codegen::Target t;
+  t.arch = "sieve";
+  t.tn = spec.tn;
+  t.neuron_bits = spec.neuron_bits;
+  t.psum_bits = spec.psum_bits;
+  t.weight_bits = sw.wdm ? spec.aligned_weight_bits(std::min(l.weight_bits, spec.weight_bits_dense))
+                         : spec.weight_bits_dense;
+  t.neuron_index = sw.neuron_index;
+  t.synapse_index = sw.synapse_index;
+  t.wdm = sw.wdm && l.codebook_entries > 0;
+  t.encoder = sw.encoder;
+  t.lut_bytes = t.wdm ? bytes_of_bits(l.codebook_entries * spec.weight_bits_dense) : 0;
+  const compiler::BufferModel b = spec.buffer_model();
+  const int64_t div = b.ping_pong ? 2 : 1;
+  t.buffer_half[0] = b.whole.nbin / div;
+  t.buffer_half[1] = b.whole.nibin / div;
+  t.buffer_half[2] = b.whole.nbout / div;
+  t.buffer_half[3] = b.whole.sb / div;
+  t.buffer_half[4] = b.whole.sib / div;
+  t.buffer_half[5] = bytes_of_bits(256 * spec.weight_bits_dense);  // up to 256 centroids
+  return t;
 }
 
 }  // namespace sieve::hw::sieve_arch

@@ -85,10 +85,12 @@
 
 #include <cstdint>
 
+#include "sieve/compiler/codegen/codegen.h"
 #include "sieve/compiler/plan.h"
 #include "sieve/core/status.h"
 #include "sieve/hw/archs/sieve/spec.h"
 #include "sieve/hw/core/arch.h"
+#include "sieve/hw/core/program_timing.h"
 #include "sieve/hw/core/stats.h"
 #include "sieve/hw/core/workload.h"
 
@@ -138,5 +140,22 @@ Result<compiler::LayerPlan> plan_layer(const Spec& spec, Mode mode, const SimOpt
 Result<LayerStats> simulate_layer(const Spec& spec, Mode mode, const SimOptions& opt,
                                   const LayerWork& layer, const compiler::LayerPlan& plan,
                                   int64_t batch);
+
+// The same layer driven by its program (compiler/codegen/codegen.h, generated for this layer,
+// plan, mode and spec): the instruction stream is timed by hw::time_program
+// (hw/core/program_timing.h), each instruction costing what this model counts for the segment or
+// cell it names (bytes of the segment a load or store moves, walk cycles of the cell an `mxv`
+// computes, Encoder cycles with `enc`, vector cycles of a pooling chunk or an LSTM cell-update
+// chunk). Every count but the cycles (and control_cycle, which follows them) is the plan-driven
+// one. Refused with weights on chip or dense weight traffic (the program moves the preset's own
+// weights).
+Result<LayerStats> simulate_layer_program(const Spec& spec, Mode mode, const SimOptions& opt,
+                                          const LayerWork& layer, const compiler::LayerPlan& plan,
+                                          const compiler::codegen::CompiledLayer& code,
+                                          int64_t batch, IssueMode issue);
+
+// What the code generator needs of Sieve for a layer in a mode: T_n, the bit widths, the mode's
+// switches (index buffers, WDM, Encoder), the codebook bytes and the buffer halves.
+compiler::codegen::Target codegen_target(const Spec& spec, Mode mode, const LayerWork& layer);
 
 }  // namespace sieve::hw::sieve_arch
