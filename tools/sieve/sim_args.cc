@@ -10,7 +10,7 @@ namespace sieve::cli {
 
 void add_workload_options(CLI::App* sub, SimArgs& a) {
   sub->add_option("--model", a.req.model,
-                  ".sieve file, thesis:<benchmark> (alexnet, vgg16, lenet5, mlp, cifar10, "
+                  ".sieve file, thesis:<benchmark> (alexnet, vgg16, lenet5, lenet-300-100, cifar10-quick, "
                   "resnet152, lstm), zoo name or .onnx (dense)")
       ->required();
   sub->add_option("--data", a.req.data, "real activations from this dataset: fashion-mnist");
