@@ -302,7 +302,36 @@ Result<Packed> pack(std::span<const Item> items, const PackOptions& options) {
           implies(isa::sync_counts(words[static_cast<size_t>(cur)].slot[static_cast<size_t>(
                       Unit::kControl)]),
                   need_here);
-      if (fits) {
+      // Tightening the open word's sync is free when every wait it adds is on the unit of all
+      // the word's instructions: an in-order unit starts them only after its earlier
+      // instructions finish anyway. This is what lets the loads of step s share the word of
+      // the compute of step s - 1 and start at the step boundary, as the N + 2 model has it.
+      bool tighten = false;
+      if (!fits && cur >= 0 && words[static_cast<size_t>(cur)].slot[slot].empty() && !on_open) {
+        const isa::Bundle& ob = words[static_cast<size_t>(cur)];
+        const Counts have = isa::sync_counts(ob.slot[static_cast<size_t>(Unit::kControl)]);
+        const bool control_free = ob.slot[static_cast<size_t>(Unit::kControl)].empty() ||
+                                  ob.slot[static_cast<size_t>(Unit::kControl)].op == Op::sync;
+        tighten = control_free && u != Unit::kControl;
+        for (size_t k = 0; tighten && k < need_here.size(); ++k) {
+          if (implies(have, need_here) || need_here[k] == isa::kSyncNoWait ||
+              (have[k] != isa::kSyncNoWait && have[k] <= need_here[k]))
+            continue;
+          for (size_t s2 = 0; s2 < ob.slot.size(); ++s2) {
+            if (s2 == static_cast<size_t>(Unit::kControl) || ob.slot[s2].empty()) continue;
+            if (s2 != k) tighten = false;
+          }
+        }
+        if (tighten) {
+          Counts merged = have;
+          for (size_t k = 0; k < merged.size(); ++k) merged[k] = std::min(merged[k], need_here[k]);
+          if (!any_wait(have)) ++out.syncs;
+          words[static_cast<size_t>(cur)].slot[static_cast<size_t>(Unit::kControl)] =
+              isa::make_sync(merged);
+          t.synced(merged);
+        }
+      }
+      if (fits || tighten) {
         w = static_cast<size_t>(cur);
       } else {
         // ... or for a new word, after the open word's instructions too.

@@ -12,9 +12,6 @@ using compiler::isa::Insn;
 using compiler::isa::Op;
 using compiler::isa::Unit;
 
-int64_t data_cycles(int64_t bytes, double bw) {
-  return static_cast<int64_t>(std::ceil(static_cast<double>(bytes) / bw));
-}
 
 }  // namespace
 
@@ -31,6 +28,7 @@ Result<ProgramTiming> time_program(const compiler::isa::Program& p, const Memory
   // Finish times of every instruction of the waiting units, in issue order (in-order units:
   // non-decreasing), for the syncs' counts.
   std::array<std::vector<int64_t>, isa::kSyncUnits> done_at;
+  std::array<double, 2> port_free{};  // load, store: when the port's last transfer ends
   int64_t t_prev = -1;
   size_t pc = 0;
   while (true) {
@@ -75,9 +73,15 @@ Result<ProgramTiming> time_program(const compiler::isa::Program& p, const Memory
           }
           const double bw =
               u == Unit::kLoad ? memory.load_bytes_per_cycle : memory.store_bytes_per_cycle;
+          // The port's busy-until time is kept exact (fractional): transfers that follow each
+          // other on a port cost ceil(sum of bytes / bandwidth), as the N + 2 model counts a
+          // step's loads, not one rounded-up cycle each. Consumers see the ceiling.
+          double& pf = port_free[s == static_cast<size_t>(Unit::kLoad) ? 0 : 1];
           int64_t& f = finish[s];
-          const int64_t start = std::max(t + memory.startup_cycles, f);
-          const int64_t end = start + data_cycles(c.bytes, bw);
+          const double start =
+              std::max(static_cast<double>(t + memory.startup_cycles), pf);
+          pf = start + static_cast<double>(c.bytes) / bw;
+          const auto end = static_cast<int64_t>(std::ceil(pf - 1e-9));
           (u == Unit::kLoad ? out.load_busy : out.store_busy) += end - std::max(t, f);
           f = end;
           done_at[s].push_back(end);
