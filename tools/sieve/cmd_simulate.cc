@@ -58,7 +58,7 @@ int run_simulate(SimArgs& a) {
   run.options.weights_on_chip = a.weights_on_chip;
   if (!a.program.empty()) {
     if (a.program != "multi" && a.program != "single")
-      return fail(invalid_argument("--program \"{}\": expected multi or single (issue)", a.program));
+      return fail(invalid_argument("--program \"{}\": expected multi or single", a.program));
     run.program = true;
     run.issue = a.program == "multi" ? hw::IssueMode::kMulti : hw::IssueMode::kSingle;
   }
