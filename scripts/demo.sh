@@ -28,6 +28,12 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 "$build/sieve" run --engine sieve-functional --model "$cache/lenet5-cambricon-s.sieve" \
   --data fashion-mnist --limit 1000
 
+# The compiler back-end: the Sieve program of the compressed LeNet-5 (plans -> VLIW words), and
+# the performance model driven by it instead of by the plans (docs/compiler.md).
+"$build/sieve" compile --model "$cache/lenet5-cambricon-s.sieve" --emit bin -o "$cache/lenet5.bin"
+"$build/sieve" simulate --model "$cache/lenet5-cambricon-s.sieve" --data fashion-mnist --limit 100 \
+  --program multi
+
 # The thesis' headline accelerator figures, recomputed beside the published values (seven
 # benchmarks with the published sparsity; synthetic activations: there is no ImageNet here).
 "$build/sieve" reproduce
