@@ -243,6 +243,31 @@ Result<Lowered> lower(const LayerWork& w, const MappingRules& rules) {
   return lo;
 }
 
+std::vector<StreamChunk> stream_chunks(const LayerWork& l, const StreamedPlan& p) {
+  const int64_t kh = std::max<int64_t>(1, l.kh);
+  const int64_t eff_kh = (kh - 1) * l.dilation_h + 1;
+  const int64_t rows = std::max<int64_t>(1, p.rows_per_chunk);
+  const int64_t chans = std::max<int64_t>(1, p.channels_per_chunk);
+  std::vector<StreamChunk> out;
+  int64_t ci = 0;
+  for (int64_t c0 = 0; c0 < l.out_c; c0 += chans, ++ci) {
+    int64_t ri = 0;
+    for (int64_t oy = 0; oy < l.out_h; oy += rows, ++ri) {
+      StreamChunk c;
+      c.c0 = c0;
+      c.c1 = std::min(l.out_c, c0 + chans);
+      c.oy0 = oy;
+      c.oy1 = std::min(l.out_h, oy + rows);
+      c.r0 = std::max<int64_t>(0, oy * l.stride_h - l.pad_top);
+      c.r1 = std::min(l.in_h, (c.oy1 - 1) * l.stride_h - l.pad_top + eff_kh);
+      c.ci = ci;
+      c.ri = ri;
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
 Result<LayerPlan> make_plan(const LayerWork& w, const PlanRequest& req) {
   LayerPlan p;
   p.layer = w.name;

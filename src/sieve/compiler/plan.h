@@ -139,6 +139,16 @@ struct StreamedPlan {
   int64_t chunks = 0;              // flat-chunks: number of chunks (else rows × channel chunks)
 };
 
+// One chunk of a streamed-rows plan: channels [c0, c1), output rows [oy0, oy1), and the input
+// rows [r0, r1) they read (clipped to the map; padding rows are not stored). ci, ri: the
+// chunk's channel-chunk and row-chunk index. The code generator and the performance models
+// walk the same chunks, in this order (channel chunks outer, row chunks inner).
+struct StreamChunk {
+  int64_t c0 = 0, c1 = 0, oy0 = 0, oy1 = 0, r0 = 0, r1 = 0;
+  int64_t ci = 0, ri = 0;
+};
+std::vector<StreamChunk> stream_chunks(const LayerWork& l, const StreamedPlan& p);
+
 struct LayerPlan {
   std::string layer;  // the workload layer's name
   std::string kind;   // "conv", "fc", "pool", "lstm", "other"

@@ -53,10 +53,18 @@ class Generator {
   Status pool_stages(std::vector<Stage>& stages);
   void cell_update_stages(std::vector<Stage>& stages);
 
+  // A load or store of `bytes` between half `half` of buffer `buf` (byte `off`) and tensor t's
+  // DRAM range at `addr` from its base register.
+  Item io(Op op, int buf, int64_t half, bool idx, int64_t off, TensorId t, int64_t addr,
+          int64_t bytes) const;
   Item ld(int buf, int64_t half, bool idx, int64_t off, TensorId t, int64_t addr,
-          int64_t bytes) const;
+          int64_t bytes) const {
+    return io(Op::ld, buf, half, idx, off, t, addr, bytes);
+  }
   Item st(int buf, int64_t half, bool idx, int64_t off, TensorId t, int64_t addr,
-          int64_t bytes) const;
+          int64_t bytes) const {
+    return io(Op::st, buf, half, idx, off, t, addr, bytes);
+  }
   int64_t half_bytes(int buf) const { return t_.buffer_half[buf]; }
 
   const LayerWork& l_;
@@ -69,26 +77,15 @@ class Generator {
   std::array<bool, kTensors> used_{};
 };
 
-Item Generator::ld(int buf, int64_t half, bool idx, int64_t off, TensorId t, int64_t addr,
-                   int64_t bytes) const {
-  return Item{isa::make_insn(Op::ld, {{"buf", buf},
-                                      {"half", half},
-                                      {"idx", idx ? 1 : 0},
-                                      {"off", off},
-                                      {"base", base_register(t)},
-                                      {"addr", addr},
-                                      {"bytes", bytes}})};
-}
-
-Item Generator::st(int buf, int64_t half, bool idx, int64_t off, TensorId t, int64_t addr,
-                   int64_t bytes) const {
-  return Item{isa::make_insn(Op::st, {{"buf", buf},
-                                      {"half", half},
-                                      {"idx", idx ? 1 : 0},
-                                      {"off", off},
-                                      {"base", base_register(t)},
-                                      {"addr", addr},
-                                      {"bytes", bytes}})};
+Item Generator::io(Op op, int buf, int64_t half, bool idx, int64_t off, TensorId t,
+                   int64_t addr, int64_t bytes) const {
+  return Item{isa::make_insn(op, {{"buf", buf},
+                                  {"half", half},
+                                  {"idx", idx ? 1 : 0},
+                                  {"off", off},
+                                  {"base", base_register(t)},
+                                  {"addr", addr},
+                                  {"bytes", bytes}})};
 }
 
 int64_t Generator::segment(TensorId t, const Segment& key, int64_t bytes) {
@@ -233,50 +230,42 @@ Status Generator::pool_stages(std::vector<Stage>& stages) {
   if (l_.in_c != l_.out_c)
     return invalid_argument("layer {}: pooling with {} input and {} output channels", l_.name,
                             l_.in_c, l_.out_c);
-  const int64_t rows = std::max<int64_t>(1, p_.streamed.rows_per_chunk);
-  const int64_t chans = std::max<int64_t>(1, p_.streamed.channels_per_chunk);
   const int64_t eff_kh = (kh - 1) * l_.dilation_h + 1;
   const int64_t nb = t_.neuron_bits;
   int64_t half = 1;
-  int64_t ci = 0;
-  for (int64_t c0 = 0; c0 < l_.out_c; c0 += chans, ++ci) {
-    const int64_t c1 = std::min(l_.out_c, c0 + chans);
-    int64_t ri = 0;
-    for (int64_t oy = 0; oy < l_.out_h; oy += rows, ++ri) {
-      const int64_t oy1 = std::min(l_.out_h, oy + rows);
-      const int64_t r0 = std::max<int64_t>(0, oy * l_.stride_h - l_.pad_top);
-      const int64_t r1 = std::min(l_.in_h, (oy1 - 1) * l_.stride_h - l_.pad_top + eff_kh);
-      half ^= 1;
-      Stage s;
-      s.comment = fmt::format("chunk channels [{},{}) output rows [{},{})", c0, c1, oy, oy1);
-      const int64_t in_elems = (c1 - c0) * std::max<int64_t>(0, r1 - r0) * l_.in_w;
-      const int64_t in_bytes =
-          bytes_of_bits(in_elems * nb) + (t_.neuron_index ? bytes_of_bits(in_elems) : 0);
-      const Segment key{.oc = ci, .oh = ri};
-      const int64_t ioff = segment(TensorId::kInput, key, in_bytes);
-      s.loads.push_back(ld(kNbin, half, t_.neuron_index, 0, TensorId::kInput, ioff,
-                           std::min(in_bytes, half_bytes(kNbin))));
-      // The h x w map the window slides over, padding included (generated on chip).
-      const int64_t h = (oy1 - oy - 1) * l_.stride_h + eff_kh;
-      const int64_t w = l_.in_w + l_.pad_left + l_.pad_right;
-      s.compute.push_back(Item{isa::make_insn(l_.pool_type == "avg" ? Op::pavg : Op::pmax,
-                                              {{"src", half},
-                                               {"dst", half},
-                                               {"ch", c1 - c0},
-                                               {"h", h},
-                                               {"w", w},
-                                               {"kh", kh},
-                                               {"kw", kw},
-                                               {"sh", l_.stride_h},
-                                               {"sw", l_.stride_w}})});
-      const int64_t out_elems = (c1 - c0) * (oy1 - oy) * l_.out_w;
-      const int64_t out_bytes =
-          bytes_of_bits(out_elems * nb) + (t_.encoder ? bytes_of_bits(out_elems) : 0);
-      const int64_t ooff = segment(TensorId::kOutput, key, out_bytes);
-      s.stores.push_back(st(kNbout, half, t_.encoder, 0, TensorId::kOutput, ooff,
-                            std::min(out_bytes, half_bytes(kNbout))));
-      stages.push_back(std::move(s));
-    }
+  for (const StreamChunk& ch : stream_chunks(l_, p_.streamed)) {
+    const int64_t c0 = ch.c0, c1 = ch.c1, oy = ch.oy0, oy1 = ch.oy1, r0 = ch.r0, r1 = ch.r1;
+    const int64_t ci = ch.ci, ri = ch.ri;
+    half ^= 1;
+    Stage s;
+    s.comment = fmt::format("chunk channels [{},{}) output rows [{},{})", c0, c1, oy, oy1);
+    const int64_t in_elems = (c1 - c0) * std::max<int64_t>(0, r1 - r0) * l_.in_w;
+    const int64_t in_bytes =
+        bytes_of_bits(in_elems * nb) + (t_.neuron_index ? bytes_of_bits(in_elems) : 0);
+    const Segment key{.oc = ci, .oh = ri};
+    const int64_t ioff = segment(TensorId::kInput, key, in_bytes);
+    s.loads.push_back(ld(kNbin, half, t_.neuron_index, 0, TensorId::kInput, ioff,
+                         std::min(in_bytes, half_bytes(kNbin))));
+    // The h x w map the window slides over, padding included (generated on chip).
+    const int64_t h = (oy1 - oy - 1) * l_.stride_h + eff_kh;
+    const int64_t w = l_.in_w + l_.pad_left + l_.pad_right;
+    s.compute.push_back(Item{isa::make_insn(l_.pool_type == "avg" ? Op::pavg : Op::pmax,
+                                            {{"src", half},
+                                             {"dst", half},
+                                             {"ch", c1 - c0},
+                                             {"h", h},
+                                             {"w", w},
+                                             {"kh", kh},
+                                             {"kw", kw},
+                                             {"sh", l_.stride_h},
+                                             {"sw", l_.stride_w}})});
+    const int64_t out_elems = (c1 - c0) * (oy1 - oy) * l_.out_w;
+    const int64_t out_bytes =
+        bytes_of_bits(out_elems * nb) + (t_.encoder ? bytes_of_bits(out_elems) : 0);
+    const int64_t ooff = segment(TensorId::kOutput, key, out_bytes);
+    s.stores.push_back(st(kNbout, half, t_.encoder, 0, TensorId::kOutput, ooff,
+                          std::min(out_bytes, half_bytes(kNbout))));
+    stages.push_back(std::move(s));
   }
   return ok_status();
 }

@@ -672,51 +672,42 @@ std::vector<TileEvents> vector_layer_events(const Spec& sp, const ModeSwitches& 
                                             PassCosts* rec = nullptr) {
   const int64_t kh = std::max<int64_t>(1, l.kh), kw = std::max<int64_t>(1, l.kw);
   const int64_t window = l.kind == LayerKind::kPool ? kh * kw : 1;
-  const int64_t eff_kh = (kh - 1) * l.dilation_h + 1;
   const int64_t in_hw = l.in_h * l.in_w, out_hw = l.out_h * l.out_w;
-  // Output rows and channels per chunk: the plan's (compiler/plan.h, streamed-rows).
-  const int64_t rows = std::max<int64_t>(1, sp_plan.rows_per_chunk);
-  const int64_t chans = std::max<int64_t>(1, sp_plan.channels_per_chunk);
   const WalkLimits el = encoder_limits(sp);
   std::vector<TileEvents> ev;
   const bool same_geometry = l.in_c == l.out_c;
-  int64_t ci = 0;
-  for (int64_t c0 = 0; c0 < l.out_c; c0 += chans, ++ci) {
-    const int64_t c1 = std::min(l.out_c, c0 + chans);
-    int64_t ri = 0;
-    for (int64_t oy = 0; oy < l.out_h; oy += rows, ++ri) {
-      const int64_t oy1 = std::min(l.out_h, oy + rows);
-      const int64_t r0 = std::max<int64_t>(0, oy * l.stride_h - l.pad_top);
-      const int64_t r1 = std::min(l.in_h, (oy1 - 1) * l.stride_h - l.pad_top + eff_kh);
-      int64_t positions = 0, nz = 0;
-      if (same_geometry && r1 > r0) {
-        for (int64_t ch = c0; ch < c1; ++ch) {
-          const int64_t b = ch * in_hw + r0 * l.in_w, e = ch * in_hw + r1 * l.in_w;
-          positions += e - b;
-          if (sw.neuron_index) nz += count_and(in, nullptr, b, e);
-        }
-      }
-      int64_t load = 0, store = 0, enc = 0;
-      load = neuron_bytes(sw.neuron_index, nz, positions, sp.neuron_bits, &k.in_bytes,
-                          &k.in_index_bytes);
-      int64_t outs = 0, onz = 0;
+  // The plan's chunks (compiler/plan.h, streamed-rows), as the code generator walks them.
+  for (const compiler::StreamChunk& chunk : compiler::stream_chunks(l, sp_plan)) {
+    const int64_t c0 = chunk.c0, c1 = chunk.c1, oy = chunk.oy0, oy1 = chunk.oy1;
+    const int64_t r0 = chunk.r0, r1 = chunk.r1, ci = chunk.ci, ri = chunk.ri;
+    int64_t positions = 0, nz = 0;
+    if (same_geometry && r1 > r0) {
       for (int64_t ch = c0; ch < c1; ++ch) {
-        const int64_t b = ch * out_hw + oy * l.out_w, e = ch * out_hw + oy1 * l.out_w;
-        outs += e - b;
-        if (sw.encoder) {
-          const WalkResult w = walk(nullptr, out, b, e, el);
-          onz += w.pairs;
-          enc += w.cycles;
-        }
+        const int64_t b = ch * in_hw + r0 * l.in_w, e = ch * in_hw + r1 * l.in_w;
+        positions += e - b;
+        if (sw.neuron_index) nz += count_and(in, nullptr, b, e);
       }
-      store = neuron_bytes(sw.encoder, onz, outs, sp.neuron_bits, &k.out_bytes, &k.out_index_bytes);
-      const int64_t vec = ceil_div(outs * window, sp.vector_lanes);
-      k.vector_cycles += vec;
-      k.encoder_cycles += enc;
-      if (rec != nullptr) rec->chunks[{ci, ri}] = {load, store, vec, enc};
-      ev.push_back(
-          TileEvents{load_cycles(load, sp.dram), std::max(vec, enc), store_cycles(store, sp.dram)});
     }
+    int64_t load = 0, store = 0, enc = 0;
+    load = neuron_bytes(sw.neuron_index, nz, positions, sp.neuron_bits, &k.in_bytes,
+                        &k.in_index_bytes);
+    int64_t outs = 0, onz = 0;
+    for (int64_t ch = c0; ch < c1; ++ch) {
+      const int64_t b = ch * out_hw + oy * l.out_w, e = ch * out_hw + oy1 * l.out_w;
+      outs += e - b;
+      if (sw.encoder) {
+        const WalkResult w = walk(nullptr, out, b, e, el);
+        onz += w.pairs;
+        enc += w.cycles;
+      }
+    }
+    store = neuron_bytes(sw.encoder, onz, outs, sp.neuron_bits, &k.out_bytes, &k.out_index_bytes);
+    const int64_t vec = ceil_div(outs * window, sp.vector_lanes);
+    k.vector_cycles += vec;
+    k.encoder_cycles += enc;
+    if (rec != nullptr) rec->chunks[{ci, ri}] = {load, store, vec, enc};
+    ev.push_back(
+        TileEvents{load_cycles(load, sp.dram), std::max(vec, enc), store_cycles(store, sp.dram)});
   }
   return ev;
 }
