@@ -444,7 +444,7 @@ LinkedProgram link(const std::vector<CompiledLayer>& layers) {
       if (ctl.op == Op::halt) {
         if (i + 1 < layers.size()) {
           // The next layer reads what this one stored: wait for every unit.
-          ctl = isa::make_insn(Op::sync, {{"units", 0x1f}});
+          ctl = isa::make_sync({0, 0, 0, 0});
         }
       } else if (ctl.op == Op::jmp || ctl.op == Op::bnz) {
         const isa::InsnInfo* ii = isa::info(ctl.op);
