@@ -197,7 +197,9 @@ TEST(ApiErrors, LayersFormAChain) {
   EXPECT_THAT(refusal(net, PoolingForward(net, "conv", {}, s.cy, py), 1),
               HasSubstr("PoolingForward conv: layer \"conv\" already exists (ConvForward)"));
   EXPECT_THAT(refusal(net, PoolingForward(net, "a.b", {}, s.cy, py), 1),
-              HasSubstr("layer name \"a.b\""));
+              HasSubstr("PoolingForward a.b: layer name \"a.b\" (expected letters, digits"));
+  EXPECT_THAT(refusal(net, PoolingForward(net, "input", {}, s.cy, py), 1),
+              HasSubstr("layer name \"input\""));
   auto wrong = TensorDescriptor::nchw("py", 1, 16, 6, 6);
   EXPECT_THAT(refusal(net, PoolingForward(net, "pool", {}, s.cy, wrong), 1),
               HasSubstr("output tensor \"py\" is 1x16x6x6, the pooling gives 1x16x7x7"));
@@ -258,6 +260,13 @@ TEST(ApiErrors, BuildRefusesAnEmptyNetworkAndAnArchWithoutCodegen) {
   auto r = build(empty);
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(r.status().message(), HasSubstr("network \"nothing\" has no layers"));
+  Network relu_only("relu-only");
+  auto t = TensorDescriptor::nchw("t", 1, 4, 4, 4);
+  ASSERT_TRUE(ActivationForward(relu_only, "relu", {}, t, t).ok());
+  auto ro = build(relu_only);
+  ASSERT_FALSE(ro.ok());
+  EXPECT_THAT(ro.status().message(),
+              HasSubstr("network \"relu-only\" has no layers but activations"));
   Network net("small");
   ASSERT_TRUE(Small{}.describe(net).ok());
   for (const char* arch : {"diannao", "cambricon-x"}) {

@@ -173,14 +173,24 @@ bool valid_name(const std::string& s) {
 
 }  // namespace
 
+namespace detail {
+struct NetworkAccess {
+  static std::vector<LayerCall>& calls(Network& net) { return net.calls_; }
+};
+}  // namespace detail
+
+namespace {
+
 // Checks what every call shares (name, chain, batch) and appends.
 Status append(Network& net, LayerCall call) {
-  const LayerCall* prev = net.calls_.empty() ? nullptr : &net.calls_.back();
-  if (!valid_name(call.name)) {
-    return invalid_argument("layer name \"{}\" (expected letters, digits, '_' and '-')",
+  std::vector<LayerCall>& calls = detail::NetworkAccess::calls(net);
+  const LayerCall* prev = calls.empty() ? nullptr : &calls.back();
+  if (!valid_name(call.name) || call.name == "input") {
+    return invalid_argument("layer name \"{}\" (expected letters, digits, '_' and '-', not "
+                            "\"input\")",
                             call.name);
   }
-  for (const LayerCall& c : net.calls_) {
+  for (const LayerCall& c : calls) {
     if (c.name == call.name) {
       return invalid_argument("layer \"{}\" already exists ({})", call.name, layer_op_name(c.op));
     }
@@ -190,7 +200,7 @@ Status append(Network& net, LayerCall call) {
                             call.y.n, call.x.name, call.x.n);
   }
   if (prev == nullptr) {
-    net.calls_.push_back(std::move(call));
+    calls.push_back(std::move(call));
     return ok_status();
   }
   if (prev->op == LayerOp::kLstm || call.op == LayerOp::kLstm) {
@@ -202,7 +212,7 @@ Status append(Network& net, LayerCall call) {
   const TensorDescriptor& x = call.x;
   // The last layer that is not an activation: what the tensor really comes from.
   const LayerCall* producer = nullptr;
-  for (auto it = net.calls_.rbegin(); it != net.calls_.rend(); ++it) {
+  for (auto it = calls.rbegin(); it != calls.rend(); ++it) {
     if (it->op != LayerOp::kActivation) {
       producer = &*it;
       break;
@@ -224,11 +234,9 @@ Status append(Network& net, LayerCall call) {
         "({})",
         x.name, tensor_text(x), prev->name, p.name, tensor_text(p));
   }
-  net.calls_.push_back(std::move(call));
+  calls.push_back(std::move(call));
   return ok_status();
 }
-
-namespace {
 
 std::string context(LayerOp op, const std::string& layer) {
   return fmt::format("{} {}", layer_op_name(op), layer);
@@ -486,7 +494,12 @@ Status draw(const FilterDescriptor& f, const std::string& node, const std::strin
 
 Result<hw::Workload> workload(const Network& net) {
   const std::vector<LayerCall>& calls = net.calls();
-  if (calls.empty()) return invalid_argument("network \"{}\" has no layers", net.name());
+  if (std::all_of(calls.begin(), calls.end(),
+                  [](const LayerCall& c) { return c.op == LayerOp::kActivation; })) {
+    return invalid_argument("network \"{}\" has no layers{}", net.name(),
+                            calls.empty() ? "" : " but activations (they run in the PEFU of a "
+                                                 "conv, inner product or LSTM layer)");
+  }
   GraphWriter gw;
   gw.g.name = net.name();
   compress::CompressedModel model;
@@ -530,9 +543,9 @@ Result<hw::Workload> workload(const Network& net) {
       case LayerOp::kInnerProduct: {
         if (gw.shapes[v].size() != 2) {
           const int64_t k = c.x.per_sample();
-          ir::Node& n = gw.add(ir::OpKind::kFlatten, name + "-flatten", {v}, {1, k});
+          ir::Node& n = gw.add(ir::OpKind::kFlatten, name + ".flatten", {v}, {1, k});
           n.attrs["axis"] = int64_t{1};
-          v = name + "-flatten";
+          v = name + ".flatten";
         }
         const Shape ws = {c.w.out_channels, c.w.in_channels};
         const std::string wn = gw.weight(name + ".weight", ws);

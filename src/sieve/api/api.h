@@ -25,7 +25,8 @@
 //     (its output's address is its input's) and may change the density (ReLU makes zeros).
 //   * LstmStep: one LSTM layer, `steps` steps of one step's code in a loop (the thesis models the
 //     LSTM layer alone, Table 3.3): it must be the network's only layer.
-//   * Layer names: letters, digits, '_' and '-', unique in the network; a weight drawn for layer
+//   * Layer names: letters, digits, '_' and '-', unique in the network, not "input" (the graph's
+//     input); a weight drawn for layer
 //     L is named "L.weight" (LSTM: "L.W", "L.R"), as the zoo names them, so a layer declared like
 //     a thesis benchmark's layer gets the benchmark's mask for the same seed.
 //
@@ -71,7 +72,11 @@ struct LayerCall {
   LstmDescriptor lstm;
 };
 
-// The handle: a network being described.
+namespace detail {
+struct NetworkAccess;  // api.cc: the calls append through it, after their checks
+}  // namespace detail
+
+// The handle: a network being described. Only the calls add layers.
 class Network {
  public:
   explicit Network(std::string name = "network", uint64_t seed = 1)
@@ -81,7 +86,7 @@ class Network {
   const std::vector<LayerCall>& calls() const { return calls_; }
 
  private:
-  friend Status append(Network& net, LayerCall call);
+  friend struct detail::NetworkAccess;
   std::string name_;
   uint64_t seed_ = 1;
   std::vector<LayerCall> calls_;
