@@ -13,7 +13,9 @@
 #
 # The data flow: import (io, zoo) -> IR -> compress (which trains, hence train and the float
 # runtime below it) -> container (.sieve) and the fixed-point engine -> compiler (workload,
-# plans) -> hw (accelerator models) -> app (drivers that combine them) -> tools/sieve (the CLI).
+# plans) -> hw (accelerator models) -> app (drivers that combine them) -> api (the library API of
+# the programming model: descriptors and calls that build and simulate programs) -> tools/sieve
+# (the CLI) and examples/.
 #
 #          part       folders under src/sieve       may include (and what those may include)
 sieve_part(core      FOLDERS core)
@@ -28,6 +30,7 @@ sieve_part(fixed16   FOLDERS runtime/fixed16        DEPS compress)
 sieve_part(compiler  FOLDERS compiler               DEPS compress)
 sieve_part(hw        FOLDERS hw                     DEPS compiler fixed16 zoo)
 sieve_part(app       FOLDERS app hw/sim             DEPS hw container)
+sieve_part(api       FOLDERS api                    DEPS app)
 
 # Exceptions: single includes that break the layering, each with the reason it is still there.
 # The check accepts exactly these (file, include) pairs and nothing else; CMakeLists.txt links

@@ -446,9 +446,26 @@ Result<ThesisBenchmark> make_plan(const Config& cfg, const std::string& name, ir
   return plan;
 }
 
+void record(compress::CompressedModel& m, const ThesisLayer& l) {
+  auto put = [&](const char* field, const std::string& value) {
+    auto src = l.sources.find(field);
+    m.metadata[fmt::format("thesis.{}.{}", l.weight, field)] =
+        src == l.sources.end() ? value : fmt::format("{} ({})", value, src->second);
+  };
+  put("sparsity", fmt::format("{}", l.sparsity));
+  put("block", fmt::format("[{}]", fmt::join(l.block, ", ")));
+  put("bits", fmt::format("{}", l.bits));
+  put("regions", fmt::format("{}x{}", l.region_rows, l.region_cols));
+  if (l.coded_bits > 0) put("coded_bits", fmt::format("{}", l.coded_bits));
+  m.metadata[fmt::format("thesis.{}.kept_blocks", l.weight)] =
+      fmt::format("{} of {}", l.kept_blocks, l.blocks);
+}
+
+}  // namespace
+
 // ---- Masks and codes ----------------------------------------------------------------------
 
-Result<compress::CompressedLayer> draw_layer(ThesisLayer& l, uint64_t seed) {
+Result<compress::CompressedLayer> draw_thesis_layer(ThesisLayer& l, uint64_t seed) {
   compress::CompressedLayer cl;
   cl.node = l.node;
   cl.weight = l.weight;
@@ -486,6 +503,12 @@ Result<compress::CompressedLayer> draw_layer(ThesisLayer& l, uint64_t seed) {
   } else {
     l.kept = numel;
   }
+  if (l.bits == 0) {
+    // Not quantized (the library API's dense-width weights): the kept values as f32, all
+    // equal; only their count and width are ever timed.
+    cl.values.assign(static_cast<size_t>(l.kept), 0.5f);
+    return cl;
+  }
   cl.bits = l.bits;
   cl.region_rows = l.region_rows;
   cl.region_cols = l.region_cols;
@@ -511,23 +534,6 @@ Result<compress::CompressedLayer> draw_layer(ThesisLayer& l, uint64_t seed) {
   for (; k < cl.codes.size(); ++k) cl.codes[k] = static_cast<uint16_t>(splitmix(state) & mask);
   return cl;
 }
-
-void record(compress::CompressedModel& m, const ThesisLayer& l) {
-  auto put = [&](const char* field, const std::string& value) {
-    auto src = l.sources.find(field);
-    m.metadata[fmt::format("thesis.{}.{}", l.weight, field)] =
-        src == l.sources.end() ? value : fmt::format("{} ({})", value, src->second);
-  };
-  put("sparsity", fmt::format("{}", l.sparsity));
-  put("block", fmt::format("[{}]", fmt::join(l.block, ", ")));
-  put("bits", fmt::format("{}", l.bits));
-  put("regions", fmt::format("{}x{}", l.region_rows, l.region_cols));
-  if (l.coded_bits > 0) put("coded_bits", fmt::format("{}", l.coded_bits));
-  m.metadata[fmt::format("thesis.{}.kept_blocks", l.weight)] =
-      fmt::format("{} of {}", l.kept_blocks, l.blocks);
-}
-
-}  // namespace
 
 double ThesisLayer::weight_sparsity() const {
   const int64_t n = shape_numel(shape);
@@ -560,7 +566,7 @@ Result<compress::CompressedModel> thesis_model(const std::string& name, uint64_t
   m.graph = std::move(g);
   m.graph.name = name;
   for (ThesisLayer& l : plan.layers) {
-    SIEVE_ASSIGN_OR_RETURN(compress::CompressedLayer cl, draw_layer(l, seed));
+    SIEVE_ASSIGN_OR_RETURN(compress::CompressedLayer cl, draw_thesis_layer(l, seed));
     m.layers.push_back(std::move(cl));
     record(m, l);
   }
@@ -631,7 +637,7 @@ Result<Workload> eie_fc_workload(uint64_t seed) {
     l.type = compiler::layer_kind_name(compiler::LayerKind::kFullyConnected);
     l.shape = g->initializer(l.weight)->shape();
     SIEVE_RETURN_IF_ERROR(resolve_layer(l, e.spec, nullptr, where));
-    SIEVE_ASSIGN_OR_RETURN(compress::CompressedLayer cl, draw_layer(l, seed));
+    SIEVE_ASSIGN_OR_RETURN(compress::CompressedLayer cl, draw_thesis_layer(l, seed));
     compress::CompressedModel m;
     m.graph = std::move(*g);
     m.layers.push_back(std::move(cl));

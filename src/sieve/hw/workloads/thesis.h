@@ -81,6 +81,16 @@ Result<ThesisBenchmark> thesis_benchmark(const std::string& name);
 Result<compress::CompressedModel> thesis_model(const std::string& name, uint64_t seed,
                                                ThesisBenchmark* plan = nullptr);
 
+// One compressed weight drawn as thesis_model draws each of its weights: `l` gives node,
+// weight, shape, sparsity, block (one entry per weight dimension, each <= its dimension; partial
+// edge blocks count), bits and the region grid. Exactly round((1 − sparsity) · blocks) blocks are
+// kept, chosen by selection sampling seeded by `seed` and l.weight; bits 1..16: one random code
+// per kept weight over 2^bits-entry codebooks per region; bits 0: not quantized, the kept values
+// stored as f32. Fills l.blocks, l.kept_blocks and l.kept. The library API (api/) draws the
+// weights its descriptors declare with it, so a layer declared like a benchmark's gets the same
+// mask.
+Result<compress::CompressedLayer> draw_thesis_layer(ThesisLayer& l, uint64_t seed);
+
 // The workload options of a benchmark: synthetic activations at the published densities.
 Result<WorkloadOptions> thesis_workload_options(const std::string& name, uint64_t seed,
                                                 int64_t batch);
