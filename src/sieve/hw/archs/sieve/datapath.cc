@@ -40,17 +40,24 @@ std::vector<int64_t> kept_before_rows(const WeightPart& s) {
   return before;
 }
 
-void row_words(const WeightPart& s, int64_t r, int64_t first_kept, RowWords& out) {
-  out.kept.assign(static_cast<size_t>(s.cols), 1);
-  out.word.assign(static_cast<size_t>(s.cols), 0);
-  out.region.assign(static_cast<size_t>(s.cols), 0);
+// Columns [c0, c1) of row r of a part, into `out` from index `at` on.
+void row_words(const WeightPart& s, int64_t r, int64_t c0, int64_t c1, RowWords& out,
+               size_t at) {
   const compress::CompressedLayer* l = s.layer;
   const uint8_t* m = l != nullptr && !l->mask.empty() ? l->mask.data<uint8_t>() : nullptr;
   const float* d = s.dense.data<float>();
-  int64_t k = first_kept;
-  for (int64_t c = 0; c < s.cols; ++c) {
-    const size_t uc = static_cast<size_t>(c);
+  int64_t k = s.kept_before[static_cast<size_t>(r)];  // the code index of the row's first kept
+  if (m == nullptr) {
+    k += c0;
+  } else {
+    for (int64_t c = 0; c < c0; ++c) k += m[r * s.cols + c] != 0 ? 1 : 0;
+  }
+  for (int64_t c = c0; c < c1; ++c) {
+    const size_t uc = at + static_cast<size_t>(c - c0);
     const int64_t flat = r * s.cols + c;
+    out.kept[uc] = 1;
+    out.word[uc] = 0;
+    out.region[uc] = 0;
     if (m != nullptr && m[flat] == 0) {
       out.kept[uc] = 0;
       continue;
@@ -102,6 +109,7 @@ Result<WeightPart> weight_part(const compress::CompressedModel& model, const std
   if (s.layer != nullptr && s.layer->bits > 16) {
     return invalid_argument("layer \"{}\": bits={}", weight, s.layer->bits);
   }
+  s.kept_before = kept_before_rows(s);
   return s;
 }
 
@@ -123,7 +131,6 @@ Result<WeightTile> build_tile(const std::vector<WeightPart>& parts, int64_t row_
   mx.groups = (mx.rows + tn - 1) / tn;
   mx.windows = (mx.cols + mx.window - 1) / mx.window;
   std::vector<Wdm> wdms;
-  std::vector<std::vector<int64_t>> before;
   std::vector<int64_t> seg_begin;
   int64_t col = 0;
   bool any_shift = false;
@@ -134,22 +141,24 @@ Result<WeightTile> build_tile(const std::vector<WeightPart>& parts, int64_t row_
     } else {
       wdms.push_back(Wdm::bypass());
     }
-    before.push_back(kept_before_rows(s));
     seg_begin.push_back(col);
     col += s.cols;
     any_shift = any_shift || s.shift != 0;
   }
-  // Every row of the matrix as stored words, columns concatenated over the parts.
+  // The tile's rows as stored words over its columns (index c - col_begin), concatenated over
+  // the parts.
   std::vector<RowWords> rows(static_cast<size_t>(mx.rows));
-  RowWords part;
   for (int64_t r = 0; r < mx.rows; ++r) {
     RowWords& rw = rows[static_cast<size_t>(r)];
+    rw.kept.resize(static_cast<size_t>(mx.cols));
+    rw.word.resize(static_cast<size_t>(mx.cols));
+    rw.region.resize(static_cast<size_t>(mx.cols));
     for (size_t si = 0; si < parts.size(); ++si) {
-      const int64_t gr = row_begin + r;
-      row_words(parts[si], gr, before[si][static_cast<size_t>(gr)], part);
-      rw.kept.insert(rw.kept.end(), part.kept.begin(), part.kept.end());
-      rw.word.insert(rw.word.end(), part.word.begin(), part.word.end());
-      rw.region.insert(rw.region.end(), part.region.begin(), part.region.end());
+      const int64_t b = std::max(col_begin, seg_begin[si]);
+      const int64_t e = std::min(col_end, seg_begin[si] + parts[si].cols);
+      if (b >= e) continue;
+      row_words(parts[si], row_begin + r, b - seg_begin[si], e - seg_begin[si], rw,
+                static_cast<size_t>(b - col_begin));
     }
   }
   mx.gw.resize(static_cast<size_t>(mx.groups * mx.windows));
@@ -168,7 +177,7 @@ Result<WeightTile> build_tile(const std::vector<WeightPart>& parts, int64_t row_
       for (int64_t c = c0; c < c1; ++c) {
         bool any = false;
         for (int64_t r = r0; r < r1 && !any; ++r) {
-          any = rows[static_cast<size_t>(r)].kept[static_cast<size_t>(c)] != 0;
+          any = rows[static_cast<size_t>(r)].kept[static_cast<size_t>(c - col_begin)] != 0;
         }
         if (!any) continue;
         pos.push_back(c);
@@ -199,7 +208,7 @@ Result<WeightTile> build_tile(const std::vector<WeightPart>& parts, int64_t row_
           regions.clear();
           valid.clear();
           for (; j < pos.size() && seg_of[j] == si; ++j) {
-            const size_t c = static_cast<size_t>(pos[j]);
+            const size_t c = static_cast<size_t>(pos[j] - col_begin);
             words.push_back(rw.kept[c] != 0 ? rw.word[c] : uint16_t{0});
             regions.push_back(rw.region[c]);
             valid.push_back(rw.kept[c]);

@@ -42,6 +42,7 @@ struct WeightPart {
   int64_t rows = 0, cols = 0;
   int frac = 0;   // weight Q format
   int shift = 0;  // left shift of this part's products onto the accumulator scale
+  std::vector<int64_t> kept_before;  // kept weights before each row (rows + 1 entries)
 };
 
 // The weight initializer `weight` as a [rows, cols] part. Errors: a size that is not rows·cols,
