@@ -4,6 +4,8 @@
 // sparse and dense modes, packed multi-issue and single-issue, with buffers small enough that
 // input channels are cut into segments (partial sums through DRAM). A corrupted program is an
 // error that names the word, never wrong numbers.
+#include "sieve/hw/archs/sieve/program_exec.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -18,7 +20,6 @@
 #include "sieve/compress/prune/prune.h"
 #include "sieve/compress/quant/activation.h"
 #include "sieve/compress/quant/quantize.h"
-#include "sieve/hw/archs/sieve/program_exec.h"
 #include "sieve/hw/archs/sieve/spec.h"
 #include "sieve/hw/core/params.h"
 #include "sieve/runtime/fixed16/fixed16.h"
@@ -40,9 +41,8 @@ Spec spec_with(const std::vector<std::string>& overrides = {}) {
 }
 
 // Small buffers: every layer of the zoo models is cut into several input-channel segments.
-const std::vector<std::string> kSmallBuffers = {"nbin_bytes=1024", "nbout_bytes=512",
-                                                "sb_bytes=2048", "nibin_bytes=256",
-                                                "sib_bytes=256"};
+const std::vector<std::string> kSmallBuffers = {
+    "nbin_bytes=1024", "nbout_bytes=512", "sb_bytes=2048", "nibin_bytes=256", "sib_bytes=256"};
 
 struct Compression {
   std::string prune;  // "block", "magnitude" or "" (dense)
@@ -81,9 +81,9 @@ compress::CompressedModel make_model(const std::string& name,
     if (p.bits == 0) {
       EXPECT_TRUE(compress::quant::store_unquantized(l, *w).ok());
     } else {
-      EXPECT_TRUE(compress::quant::quantize_layer(
-                      l, *w, {.bits = p.bits, .kmeans = {.max_iters = 8}})
-                      .ok());
+      EXPECT_TRUE(
+          compress::quant::quantize_layer(l, *w, {.bits = p.bits, .kmeans = {.max_iters = 8}})
+              .ok());
     }
     m.layers.push_back(std::move(l));
   }
@@ -235,10 +235,10 @@ TEST(SieveProgramExec, Cifar10QuickWithAveragePoolsEqualsReference) {
 TEST(SieveProgramExec, LstmLoopWithPeepholesAndProjectionEqualsReference) {
   const Tensor calib = random_input({4, 1, 153}, 7, -1.0f, 1.0f);
   auto m = make_model("lstm",
-                            {{"lstm.W", {"block", {1, 16, 16}, 0.8, 4}},
-                             {"lstm.R", {"magnitude", {}, 0.9, 6}},
-                             {"lstm.W_proj", {"block", {1, 4, 4}, 0.85, 0}}},
-                            calib);
+                      {{"lstm.W", {"block", {1, 16, 16}, 0.8, 4}},
+                       {"lstm.R", {"magnitude", {}, 0.9, 6}},
+                       {"lstm.W_proj", {"block", {1, 4, 4}, 0.85, 0}}},
+                      calib);
   // The programs are generated for the graph's declared sequence length.
   for (ir::Node& n : m.graph.nodes)
     if (n.op == ir::OpKind::kInput) n.attrs["shape"] = std::vector<int64_t>{3, 1, 153};
@@ -357,8 +357,7 @@ TEST_F(CorruptProgram, DroppingAnAccumulationIsAnErrorNotWrongNumbers) {
   ASSERT_TRUE(changed) << "no accumulating mxv in conv2 with small buffers";
   auto r = run_functional_program(model_, x_, small, *p);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("input columns"), std::string::npos)
-      << r.status().message();
+  EXPECT_NE(r.status().message().find("input columns"), std::string::npos) << r.status().message();
 }
 
 }  // namespace

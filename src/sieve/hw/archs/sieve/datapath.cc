@@ -41,8 +41,7 @@ std::vector<int64_t> kept_before_rows(const WeightPart& s) {
 }
 
 // Columns [c0, c1) of row r of a part, into `out` from index `at` on.
-void row_words(const WeightPart& s, int64_t r, int64_t c0, int64_t c1, RowWords& out,
-               size_t at) {
+void row_words(const WeightPart& s, int64_t r, int64_t c0, int64_t c1, RowWords& out, size_t at) {
   const compress::CompressedLayer* l = s.layer;
   const uint8_t* m = l != nullptr && !l->mask.empty() ? l->mask.data<uint8_t>() : nullptr;
   const float* d = s.dense.data<float>();
@@ -214,8 +213,8 @@ Result<WeightTile> build_tile(const std::vector<WeightPart>& parts, int64_t row_
             valid.push_back(rw.kept[c]);
           }
           const std::vector<uint8_t> sb = pack_words(words, wdms[si].word_bits());
-          SIEVE_RETURN_IF_ERROR(wdms[si].decode(
-              sb, regions, valid, std::span<int16_t>(decoded.data() + i, j - i)));
+          SIEVE_RETURN_IF_ERROR(
+              wdms[si].decode(sb, regions, valid, std::span<int16_t>(decoded.data() + i, j - i)));
           i = j;
         }
         gw.pe_weights.push_back(std::move(decoded));
@@ -233,8 +232,8 @@ Encoded encode(std::span<const int16_t> v, FunctionalStats& st) {
 }
 
 void run_tile(const WeightTile& mx, const Encoded& in, Datapath& dp, std::span<int64_t> acc) {
-  SIEVE_ASSERT(in.index.size() == mx.cols, "input of {} for a tile of {} columns",
-               in.index.size(), mx.cols);
+  SIEVE_ASSERT(in.index.size() == mx.cols, "input of {} for a tile of {} columns", in.index.size(),
+               mx.cols);
   FunctionalStats& st = dp.st;
   int64_t compact = 0;  // neurons before the window in the compact list
   for (int64_t w = 0; w < mx.windows; ++w) {
@@ -256,8 +255,8 @@ void run_tile(const WeightTile& mx, const Encoded& in, Datapath& dp, std::span<i
       for (size_t p = 0; p < gw.pe_weights.size(); ++p) {
         Ssm::pick<int16_t>(gw.pe_weights[p], dp.flags, dp.weights);
         const int64_t row = g * mx.tn + static_cast<int64_t>(p);
-        st.pefu_cycles += dp.pefu.accumulate(dp.weights, dp.selected, dp.shifts,
-                                             acc[static_cast<size_t>(row)]);
+        st.pefu_cycles +=
+            dp.pefu.accumulate(dp.weights, dp.selected, dp.shifts, acc[static_cast<size_t>(row)]);
         st.multiplies += static_cast<int64_t>(dp.selected.size());
       }
     }
@@ -271,12 +270,11 @@ Result<std::vector<int64_t>> bias_at(const compress::CompressedModel& model, con
   if (!n.has_input(operand)) return bias;
   SIEVE_ASSIGN_OR_RETURN(Tensor b, fx::dense_weight(model, n.input(operand)));
   if (b.numel() != m && b.numel() != 1) {
-    return invalid_argument("{}: bias has {} elements for {} outputs", node_label(n), b.numel(),
-                            m);
+    return invalid_argument("{}: bias has {} elements for {} outputs", node_label(n), b.numel(), m);
   }
   for (int64_t j = 0; j < m; ++j) {
-    bias[static_cast<size_t>(j)] = fx::quantize_wide(b.data<float>()[b.numel() == 1 ? 0 : j],
-                                                     acc_frac);
+    bias[static_cast<size_t>(j)] =
+        fx::quantize_wide(b.data<float>()[b.numel() == 1 ? 0 : j], acc_frac);
   }
   return bias;
 }

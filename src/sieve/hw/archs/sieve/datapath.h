@@ -51,7 +51,7 @@ Result<WeightPart> weight_part(const compress::CompressedModel& model, const std
                                int64_t rows, int64_t cols);
 
 struct GroupWindow {
-  std::vector<uint64_t> synapse_index;          // packed, window positions
+  std::vector<uint64_t> synapse_index;           // packed, window positions
   std::vector<uint8_t> shifts;                   // per union position; empty when all zero
   std::vector<std::vector<int16_t>> pe_weights;  // per PE: WDM output per union position
 };
@@ -111,8 +111,7 @@ using LayerRunner = std::function<Result<std::vector<Tensor>>(const NodeCall&)>;
 
 // run_functional's walk with `runner` (empty: the layer functions of functional.cc).
 Result<Tensor> walk_graph(const compress::CompressedModel& model, const Tensor& input,
-                          const FunctionalOptions& options,
-                          const runtime::fixed16::ValueHook& hook, FunctionalStats* stats,
-                          const LayerRunner& runner);
+                          const FunctionalOptions& options, const runtime::fixed16::ValueHook& hook,
+                          FunctionalStats* stats, const LayerRunner& runner);
 
 }  // namespace sieve::hw::sieve_arch

@@ -98,8 +98,7 @@ struct NboutHalf {
       case What::kTile:
         return fmt::format("the output tile (oc {}, oh {}, ow {}) of the mxv at word {}", oc, oh,
                            ow, word);
-      case What::kPool:
-        return fmt::format("the pooled chunk ({}, {}) of word {}", oc, oh, word);
+      case What::kPool: return fmt::format("the pooled chunk ({}, {}) of word {}", oc, oh, word);
       case What::kElements: return "cell-update elements";
     }
     return "?";
@@ -123,8 +122,8 @@ class Executor {
 
   // The sample's input: conv / pool [C, H, W], FC [K], LSTM [T, in] (steps filled on demand).
   // For an LSTM, `recurrent` gives r_t from h_t (the projection's program, or the identity).
-  using Recurrent = std::function<Result<std::vector<int16_t>>(int64_t step,
-                                                               const std::vector<int16_t>& h)>;
+  using Recurrent =
+      std::function<Result<std::vector<int16_t>>(int64_t step, const std::vector<int16_t>& h)>;
   Status run(const int16_t* x, const Recurrent& recurrent = {});
 
   // After run(): the outputs of the sample. Tiled conv / FC: [M, Ho, Wo] / [M] (y requantized,
@@ -144,8 +143,8 @@ class Executor {
   Status finish();
 
   // DRAM address of a transfer -> tensor, offset within the step, step.
-  Status locate(const isa::Insn& in, const std::array<int64_t, 16>& seen, TensorId* t,
-                int64_t* off, int64_t* step) const;
+  Status locate(const isa::Insn& in, const std::array<int64_t, 16>& seen, TensorId* t, int64_t* off,
+                int64_t* step) const;
   Ranges ranges(const Seg& s) const;
   Result<NbinHalf> input_segment(const Seg& s, int64_t step);
   Result<const std::vector<SbTile>*> weight_tiles(const Seg& s);
@@ -316,8 +315,8 @@ Result<const std::vector<SbTile>*> Executor::weight_tiles(const Seg& s) {
     t.r0 = row;
     t.r1 = end;
     t.group = g;
-    SIEVE_ASSIGN_OR_RETURN(t.tile,
-                           build_tile(d_.parts, row, end, r.icb * k, r.ice * k, spec_.tn, spec_.tm));
+    SIEVE_ASSIGN_OR_RETURN(
+        t.tile, build_tile(d_.parts, row, end, r.icb * k, r.ice * k, spec_.tn, spec_.tm));
     tiles.push_back(std::move(t));
     row = end;
   }
@@ -369,9 +368,10 @@ Status Executor::load(const isa::Insn& in, const std::array<int64_t, 16>& seen) 
       SIEVE_ASSIGN_OR_RETURN(const Seg* s, segment());
       auto f = psum_.find(off);
       if (f == psum_.end())
-        return invalid_argument("the partial sums (oc {}, oh {}, ow {}) are loaded before they "
-                                "were stored",
-                                s->oc, s->oh, s->ow);
+        return invalid_argument(
+            "the partial sums (oc {}, oh {}, ow {}) are loaded before they "
+            "were stored",
+            s->oc, s->oh, s->ow);
       if (boff != 0) return invalid_argument("partial sums at NBout offset {}, not 0", boff);
       nbout_[half] = f->second;
       return ok_status();
@@ -401,8 +401,7 @@ Status Executor::load(const isa::Insn& in, const std::array<int64_t, 16>& seen) 
       }
       return ok_status();
     }
-    case TensorId::kOutput:
-      return invalid_argument("a load from the output tensor");
+    case TensorId::kOutput: return invalid_argument("a load from the output tensor");
   }
   return ok_status();
 }
@@ -453,8 +452,8 @@ Status Executor::store(const isa::Insn& in, const std::array<int64_t, 16>& seen)
       if (d_.kind == Kind::kLstm) {
         const int64_t b0 = elem(boff), n = s->end - s->begin;
         if (o.what != NboutHalf::What::kElements || static_cast<int64_t>(o.v.size()) < b0 + n)
-          return invalid_argument("NBout half {} holds {}, not h of units [{}, {})", half,
-                                  o.text(), s->begin, s->end);
+          return invalid_argument("NBout half {} holds {}, not h of units [{}, {})", half, o.text(),
+                                  s->begin, s->end);
         for (int64_t j = 0; j < n; ++j) {
           if (o.src[static_cast<size_t>(b0 + j)] != tag(TensorId::kOutput, s->begin + j))
             return invalid_argument("NBout half {} element {} is not h of unit {}", half, b0 + j,
@@ -512,8 +511,7 @@ Status Executor::store(const isa::Insn& in, const std::array<int64_t, 16>& seen)
       }
       return ok_status();
     }
-    default:
-      return invalid_argument("a store to the {} tensor", cg::tensor_name(t));
+    default: return invalid_argument("a store to the {} tensor", cg::tensor_name(t));
   }
 }
 
@@ -529,27 +527,28 @@ Status Executor::mxv(const isa::Insn& in) {
   if (v("wdm") != 0 && !lut_[0] && !lut_[1])
     return invalid_argument("wdm=1 but no LUT half holds the codebook");
   if (x.seg->ic != w.seg->ic)
-    return invalid_argument("NBin half {} holds input channels segment {}, SB half {} weights "
-                            "of segment {}",
-                            v("in"), x.seg->ic, v("w"), w.seg->ic);
+    return invalid_argument(
+        "NBin half {} holds input channels segment {}, SB half {} weights "
+        "of segment {}",
+        v("in"), x.seg->ic, v("w"), w.seg->ic);
   const Ranges rw = ranges(*w.seg), rx = ranges(*x.seg);
   const int64_t k = d_.kind == Kind::kConv ? d_.k : 1;
   const int64_t rows = rw.oe - rw.ob;
   const int64_t pixels = (rx.ohe - rx.ohb) * (rx.owe - rx.owb);
-  if (v("col") != rw.icb * k || v("cols") != (rw.ice - rw.icb) * k || v("groups") != ceil_div(rows, spec_.tn) ||
-      v("vecs") != pixels)
-    return invalid_argument("operands col={} cols={} groups={} vecs={}, but the resident "
-                            "segments are columns [{}, {}), {} rows, {} pixels",
-                            v("col"), v("cols"), v("groups"), v("vecs"), rw.icb * k, rw.ice * k,
-                            rows, pixels);
+  if (v("col") != rw.icb * k || v("cols") != (rw.ice - rw.icb) * k ||
+      v("groups") != ceil_div(rows, spec_.tn) || v("vecs") != pixels)
+    return invalid_argument(
+        "operands col={} cols={} groups={} vecs={}, but the resident "
+        "segments are columns [{}, {}), {} rows, {} pixels",
+        v("col"), v("cols"), v("groups"), v("vecs"), rw.icb * k, rw.ice * k, rows, pixels);
   NboutHalf& o = nbout_[oh];
   const std::pair<int64_t, int64_t> cols{rw.icb * k, rw.ice * k};
   if (v("acc") != 0) {
     if (o.what != NboutHalf::What::kTile || o.oc != w.seg->oc || o.oh != x.seg->oh ||
         o.ow != x.seg->ow || o.step != x.step)
       return invalid_argument(
-          "acc=1 on NBout half {}, which holds {}, not the output tile (oc {}, oh {}, ow {})",
-          oh, o.text(), w.seg->oc, x.seg->oh, x.seg->ow);
+          "acc=1 on NBout half {}, which holds {}, not the output tile (oc {}, oh {}, ow {})", oh,
+          o.text(), w.seg->oc, x.seg->oh, x.seg->ow);
     for (const auto& [b, e] : o.cols)
       if (b < cols.second && cols.first < e)
         return invalid_argument("input columns [{}, {}) accumulated twice into {}", cols.first,
@@ -594,9 +593,10 @@ Status Executor::mxv(const isa::Insn& in) {
             }
         } else {
           if (x.c0 != rw.icb || x.c1 != rw.ice)
-            return invalid_argument("NBin half {} holds input positions [{}, {}), the weights "
-                                    "columns [{}, {})",
-                                    v("in"), x.c0, x.c1, rw.icb, rw.ice);
+            return invalid_argument(
+                "NBin half {} holds input positions [{}, {}), the weights "
+                "columns [{}, {})",
+                v("in"), x.c0, x.c1, rw.icb, rw.ice);
           vec = x.data;
         }
         const Encoded e = encode(vec, dp_.st);
@@ -622,10 +622,10 @@ Status Executor::pool(const isa::Insn& in) {
   const int64_t kh = std::max<int64_t>(1, l.kh), kw = std::max<int64_t>(1, l.kw);
   if (v("ch") != x.c1 - x.c0 || v("kh") != kh || v("kw") != kw || v("sh") != l.stride_h ||
       v("sw") != l.stride_w)
-    return invalid_argument("operands ch={} kh={} kw={} sh={} sw={}, but the layer pools {} "
-                            "channels with a {}x{} window, stride {}x{}",
-                            v("ch"), v("kh"), v("kw"), v("sh"), v("sw"), x.c1 - x.c0, kh, kw,
-                            l.stride_h, l.stride_w);
+    return invalid_argument(
+        "operands ch={} kh={} kw={} sh={} sw={}, but the layer pools {} "
+        "channels with a {}x{} window, stride {}x{}",
+        v("ch"), v("kh"), v("kw"), v("sh"), v("sw"), x.c1 - x.c0, kh, kw, l.stride_h, l.stride_w);
   const int64_t rows = std::max<int64_t>(1, lp_.plan.streamed.rows_per_chunk);
   const int64_t oy = x.seg->oh * rows, oy1 = std::min(d_.oh, oy + rows);
   // The rows the chunk's windows read must be resident.
@@ -633,9 +633,10 @@ Status Executor::pool(const isa::Insn& in) {
   const int64_t hi = std::min(d_.ih, (oy1 - 1) * d_.geo.strides[0] - d_.geo.pads_begin[0] +
                                          (d_.geo.kernel[0] - 1) * d_.geo.dilations[0] + 1);
   if (lo < x.r0 || hi > x.r1)
-    return invalid_argument("output rows [{}, {}) read input rows [{}, {}); NBin half {} holds "
-                            "[{}, {})",
-                            oy, oy1, lo, hi, v("src"), x.r0, x.r1);
+    return invalid_argument(
+        "output rows [{}, {}) read input rows [{}, {}); NBin half {} holds "
+        "[{}, {})",
+        oy, oy1, lo, hi, v("src"), x.r0, x.r1);
   // The reference's kernel over the chunk's channels at full height (rows that are not resident
   // are never read: checked above).
   const int64_t ch = x.c1 - x.c0;
@@ -814,9 +815,10 @@ Status Executor::run(const int16_t* x, const Recurrent& recurrent) {
   ++st_.runs;
   for (;;) {
     if (pc >= p.words.size())
-      return invalid_argument("layer {}: the program ran past its last word ({} words) without "
-                              "halt",
-                              lp_.code.layer, p.words.size());
+      return invalid_argument(
+          "layer {}: the program ran past its last word ({} words) without "
+          "halt",
+          lp_.code.layer, p.words.size());
     if (++issued > o_.max_words)
       return invalid_argument("layer {}: the program did not halt within {} words (at word {})",
                               lp_.code.layer, o_.max_words, pc);
@@ -856,8 +858,7 @@ struct Ctx {
 
 Result<const LayerProgram*> program_of(const Ctx& cx, const std::string& name) {
   auto f = cx.programs.layers.find(name);
-  if (f == cx.programs.layers.end())
-    return invalid_argument("layer {} has no program", name);
+  if (f == cx.programs.layers.end()) return invalid_argument("layer {} has no program", name);
   return &f->second;
 }
 
@@ -876,8 +877,9 @@ Result<std::vector<Tensor>> matrix_layer(Ctx& cx, const NodeCall& c) {
     if (n.attr_float("alpha", 1.0) != 1.0 || n.attr_float("beta", 1.0) != 1.0 ||
         n.attr_int("trans_a", 0) != 0 || n.attr_int("trans_b", 1) != 1)
       return Status(StatusCode::kUnimplemented,
-                    node_label(n) + ": the functional model needs alpha = beta = 1, "
-                                    "trans_a = 0, trans_b = 1");
+                    node_label(n) +
+                        ": the functional model needs alpha = beta = 1, "
+                        "trans_a = 0, trans_b = 1");
     d.kind = Kind::kFc;
     m = c.out_shape.at(1);
     per_sample = x.dim(1);
@@ -922,7 +924,8 @@ Result<std::vector<Tensor>> matrix_layer(Ctx& cx, const NodeCall& c) {
     if (static_cast<int64_t>(ex.y.size()) != out_per_sample)
       return Status(StatusCode::kInternal, node_label(n) + ": output size");
     std::copy(ex.y.begin(), ex.y.end(), y.data<int16_t>() + s * out_per_sample);
-    if (c.fused_relu) std::copy(ex.ya.begin(), ex.ya.end(), yr.data<int16_t>() + s * out_per_sample);
+    if (c.fused_relu)
+      std::copy(ex.ya.begin(), ex.ya.end(), yr.data<int16_t>() + s * out_per_sample);
   }
   return std::vector<Tensor>{y, yr};
 }
@@ -973,10 +976,10 @@ Result<std::vector<Tensor>> lstm_layer(Ctx& cx, const NodeCall& c) {
   const int64_t seq = x.dim(0), batch = x.dim(1), nh = q.hidden, gh = 4 * nh;
   if (lp->code.steps != std::max<int64_t>(1, seq) || lp->work.rows != gh ||
       lp->work.cols != q.input + q.state)
-    return invalid_argument("{}: the program is for {} steps of a {}x{} gate matrix, the model "
-                            "runs {} steps of {}x{}",
-                            node_label(n), lp->code.steps, lp->work.rows, lp->work.cols, seq, gh,
-                            q.input + q.state);
+    return invalid_argument(
+        "{}: the program is for {} steps of a {}x{} gate matrix, the model "
+        "runs {} steps of {}x{}",
+        node_label(n), lp->code.steps, lp->work.rows, lp->work.cols, seq, gh, q.input + q.state);
   SIEVE_ASSIGN_OR_RETURN(WeightPart sw, weight_part(cx.model, n.input(1), gh, q.input));
   SIEVE_ASSIGN_OR_RETURN(WeightPart sr, weight_part(cx.model, n.input(2), gh, q.state));
   sw.shift = q.shift_x;
@@ -1030,8 +1033,7 @@ Result<std::vector<Tensor>> lstm_layer(Ctx& cx, const NodeCall& c) {
   for (int64_t b = 0; b < batch; ++b) {
     for (int64_t t = 0; t < seq; ++t)
       std::copy(x.data<int16_t>() + (t * batch + b) * q.input,
-                x.data<int16_t>() + (t * batch + b + 1) * q.input,
-                xs.begin() + t * q.input);
+                x.data<int16_t>() + (t * batch + b + 1) * q.input, xs.begin() + t * q.input);
     if (seq == 0) continue;
     SIEVE_RETURN_IF_ERROR(ex.run(xs.data(), recurrent));
     for (int64_t t = 0; t < seq; ++t) {
@@ -1074,9 +1076,10 @@ Result<Tensor> run_functional_program(const compress::CompressedModel& model, co
                                       const runtime::fixed16::ValueHook& hook,
                                       ProgramExecStats* stats) {
   if (spec.psum_bits != 16 || spec.neuron_bits != 16)
-    return invalid_argument("the program executor models 16-bit neurons and partial-sum slots "
-                            "(neuron_bits {}, psum_bits {})",
-                            spec.neuron_bits, spec.psum_bits);
+    return invalid_argument(
+        "the program executor models 16-bit neurons and partial-sum slots "
+        "(neuron_bits {}, psum_bits {})",
+        spec.neuron_bits, spec.psum_bits);
   SIEVE_ASSIGN_OR_RETURN(fx::Formats fm, fx::resolve_formats(model, options.fixed));
   ProgramExecStats local;
   ProgramExecStats& st = stats != nullptr ? *stats : local;
