@@ -2,6 +2,8 @@
 //
 //   sieve simulate --arch sieve --model F.sieve [--data fashion-mnist --limit N] [--json]
 //   sieve simulate --arch sieve --model F.sieve --data fashion-mnist --functional --dump-outputs P
+//   sieve simulate ... --functional --program multi|single   (the functional model executes the
+//                                                             programs the timing ran)
 //   sieve compare --archs sieve,diannao,cambricon-x --model thesis:vgg16 [--json]
 #include <fmt/format.h>
 
@@ -33,6 +35,7 @@ int run_simulate(SimArgs& a) {
   if (!a.layer.empty()) return fail(invalid_argument("--layer needs --emit plan"));
   compress::CompressedModel model;
   std::string functional_engine;
+  std::unique_ptr<hw::Accelerator> functional_acc;
   if (a.dump_outputs_opt != nullptr && a.dump_outputs_opt->count() > 0 && a.dump_outputs.empty()) {
     return fail(invalid_argument("--dump-outputs \"\": the path is empty"));
   }
@@ -46,6 +49,7 @@ int run_simulate(SimArgs& a) {
                            "with one: the engines <arch>-functional of sieve run)",
                            a.arch));
     functional_engine = (*acc)->arch() + "-functional";
+    functional_acc = std::move(*acc);
     if (a.req.data.empty())
       return fail(invalid_argument("--functional needs --data (real inputs to compute on)"));
   } else if (!a.dump_outputs.empty()) {
@@ -69,8 +73,16 @@ int run_simulate(SimArgs& a) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   nlohmann::json functional;
   if (a.functional) {
-    Result<hw::EngineRun> f =
-        hw::evaluate_engine(model, functional_engine, a.req.data, a.req.data_dir, a.req.limit);
+    // With --program, the functional model executes the same programs the timing ran.
+    hw::EngineFn programs;
+    if (run.program) {
+      Result<hw::Accelerator::ProgramRunner> runner =
+          functional_acc->functional_program(*w, run.options, run.issue);
+      if (!runner.ok()) return fail(runner.status().with_context("functional model"));
+      programs = std::move(*runner);
+    }
+    Result<hw::EngineRun> f = hw::evaluate_engine(model, functional_engine, a.req.data,
+                                                  a.req.data_dir, a.req.limit, 250, programs);
     if (!f.ok()) return fail(f.status().with_context("functional model"));
     if (!a.dump_outputs.empty()) {
       Status st = io::write_outputs(a.dump_outputs, f->outputs);
@@ -79,7 +91,10 @@ int run_simulate(SimArgs& a) {
     functional = {{"examples", f->examples},
                   {"correct", f->correct},
                   {"test_accuracy", f->accuracy()},
-                  {"notes", f->notes}};
+                  {"notes", f->notes},
+                  {"executed",
+                   run.program ? std::string("programs, ") + hw::issue_mode_name(run.issue)
+                               : std::string("layers")}};
     for (const auto& [k, v] : f->functional) functional[k] = v;
     if (!a.dump_outputs.empty()) functional["dump_outputs"] = a.dump_outputs;
   }
@@ -148,7 +163,8 @@ void add_simulate_command(CLI::App& app) {
       ->capture_default_str();
   add_workload_options(sub, *a);
   sub->add_flag("--functional", a->functional,
-                "also run the bit-exact functional model (sieve) on the --data inputs");
+                "also run the bit-exact functional model (sieve) on the --data inputs; with "
+                "--program it executes each layer's program instruction by instruction");
   a->dump_outputs_opt =
       sub->add_option("--dump-outputs", a->dump_outputs,
                       "with --functional: write the final-layer outputs (docs/formats/outputs.md)");

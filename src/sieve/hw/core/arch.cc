@@ -58,6 +58,12 @@ Result<Tensor> Accelerator::run_functional(const compress::CompressedModel&, con
                        engines().empty() ? "none" : fmt::format("{}", fmt::join(engines(), ", ")));
 }
 
+Result<Accelerator::ProgramRunner> Accelerator::functional_program(const Workload&,
+                                                                   const SimOptions&,
+                                                                   IssueMode) const {
+  return unimplemented("{}: no functional model that executes programs", arch());
+}
+
 const std::vector<ArchInfo>& archs() {
   static const std::vector<ArchInfo> list = {
 #define SIEVE_ARCH(id, name, preset, desc) ArchInfo{name, preset, desc, &id##_arch::create},

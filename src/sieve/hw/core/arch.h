@@ -13,6 +13,7 @@
 // Accelerator objects are immutable after creation; simulate() is const and thread-safe.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -59,6 +60,17 @@ class Accelerator {
   // when engines() has no "functional".
   virtual Result<Tensor> run_functional(const compress::CompressedModel& model, const Tensor& input,
                                         std::map<std::string, int64_t>* counters) const;
+
+  // The functional engine driven by programs: a runner that executes each layer's program
+  // (compile()'s, on the plans of `w` in the mode of `o`, packed for `issue`) instruction by
+  // instruction over the model's data, bit for bit like run_functional (Sieve:
+  // archs/sieve/program_exec.h). The programs are generated here, once; the runner (called with
+  // the same model, a batch at a time) adds its event counts to `counters`. Default: refused.
+  using ProgramRunner = std::function<Result<Tensor>(
+      const compress::CompressedModel& model, const Tensor& input,
+      std::map<std::string, int64_t>* counters)>;
+  virtual Result<ProgramRunner> functional_program(const Workload& w, const SimOptions& o,
+                                                   IssueMode issue) const;
 
   // The plan of one layer: the compiler's make_plan (compiler/plan.h) under this
   // architecture's buffer model, mapping rules, index model and cost, in the mode and setting of

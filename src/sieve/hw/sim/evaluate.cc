@@ -41,7 +41,7 @@ std::vector<std::string> engine_names() {
 
 Result<EngineRun> evaluate_engine(compress::CompressedModel& model, const std::string& engine,
                                   const std::string& data, const std::string& data_dir,
-                                  int64_t limit, int64_t batch) {
+                                  int64_t limit, int64_t batch, const EngineFn& custom) {
   const std::vector<std::string> known = engine_names();
   if (std::find(known.begin(), known.end(), engine) == known.end())
     return invalid_argument("engine \"{}\" is unknown; known: {}", engine,
@@ -87,6 +87,8 @@ Result<EngineRun> evaluate_engine(compress::CompressedModel& model, const std::s
         y = r.status();
     } else if (engine == "ref-fixed16") {
       y = runtime::fixed16::run(model, x);
+    } else if (custom && functional != nullptr) {
+      y = custom(model, x, &run.functional);
     } else {
       y = functional->run_functional(model, x, &run.functional);
     }

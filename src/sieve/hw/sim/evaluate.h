@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -29,14 +30,21 @@ struct EngineRun {
   std::map<std::string, int64_t> functional;  // <arch>-functional: the model's event counts
 };
 
+// A functional engine supplied by the caller (Accelerator::functional_program's runner).
+using EngineFn = std::function<Result<Tensor>(const compress::CompressedModel& model,
+                                              const Tensor& input,
+                                              std::map<std::string, int64_t>* counters)>;
+
 // Engines: "float", "ref-fixed16", and "<arch>-functional" for every arch of hw/archs.def whose
 // engines() has "functional" (its default preset; an unknown engine is refused, listing them). A
 // model without activation Q formats is calibrated on the first 256 training images (never the test
 // split) for the fixed engines; the model is updated in place then. `limit` −1 = the whole test
-// split.
+// split. `custom`, when given, computes in place of an "<arch>-functional" engine's
+// run_functional (`sieve simulate --functional --program`: the programs executed).
 Result<EngineRun> evaluate_engine(compress::CompressedModel& model, const std::string& engine,
                                   const std::string& data, const std::string& data_dir,
-                                  int64_t limit, int64_t batch = 250);
+                                  int64_t limit, int64_t batch = 250,
+                                  const EngineFn& custom = {});
 // The engine names evaluate_engine knows, in order.
 std::vector<std::string> engine_names();
 

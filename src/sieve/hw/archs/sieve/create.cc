@@ -2,10 +2,12 @@
 // perf.h. Immutable after creation; simulate() is const and thread-safe.
 #include <algorithm>
 #include <filesystem>
+#include <memory>
 
 #include "sieve/hw/archs/archs.h"
 #include "sieve/hw/archs/sieve/functional.h"
 #include "sieve/hw/archs/sieve/perf.h"
+#include "sieve/hw/archs/sieve/program_exec.h"
 #include "sieve/hw/archs/sieve/spec.h"
 
 namespace sieve::hw::sieve_arch {
@@ -32,6 +34,45 @@ class SieveAccelerator final : public Accelerator {
       (*counters)["encoded_nonzero"] += st.encoded_nonzero;
     }
     return y;
+  }
+
+  Result<ProgramRunner> functional_program(const Workload& w, const SimOptions& o,
+                                           IssueMode issue) const override {
+    SIEVE_ASSIGN_OR_RETURN(Mode mode, parse_mode(o.mode));
+    if (o.weights_on_chip || o.dense_weight_traffic)
+      return invalid_argument("sieve: programs are generated for the preset's own weight "
+                              "traffic; --weights-on-chip has no program to execute");
+    SIEVE_ASSIGN_OR_RETURN(ModelPrograms p,
+                           compile_programs(spec_, mode, w, issue == IssueMode::kMulti));
+    auto programs = std::make_shared<const ModelPrograms>(std::move(p));
+    ProgramExecOptions po;
+    po.mode = mode;
+    po.multi_issue = issue == IssueMode::kMulti;
+    const Spec spec = spec_;
+    return ProgramRunner([programs, po, spec](const compress::CompressedModel& model,
+                                              const Tensor& input,
+                                              std::map<std::string, int64_t>* counters)
+                             -> Result<Tensor> {
+      ProgramExecStats st;
+      SIEVE_ASSIGN_OR_RETURN(Tensor y,
+                             run_functional_program(model, input, spec, *programs, po, {}, &st));
+      if (counters != nullptr) {
+        (*counters)["nsm_selections"] += st.datapath.nsm_selections;
+        (*counters)["selected"] += st.datapath.selected;
+        (*counters)["multiplies"] += st.datapath.multiplies;
+        (*counters)["pefu_cycles"] += st.datapath.pefu_cycles;
+        (*counters)["encoded"] += st.datapath.encoded;
+        (*counters)["encoded_nonzero"] += st.datapath.encoded_nonzero;
+        (*counters)["program_runs"] += st.runs;
+        (*counters)["words_issued"] += st.words;
+        (*counters)["instructions"] += st.instructions;
+        (*counters)["loads"] += st.loads;
+        (*counters)["stores"] += st.stores;
+        (*counters)["mxv"] += st.mxv;
+        (*counters)["vector_ops"] += st.vector_ops;
+      }
+      return y;
+    });
   }
 
   Result<compiler::LayerPlan> plan(const LayerWork& l, const SimOptions& o) const override {

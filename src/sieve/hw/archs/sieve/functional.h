@@ -29,6 +29,7 @@
 //  * Pooling, Relu (unfused) and the shape ops run on the vector unit with the reference's
 //    kernels (fixed16::max_pool, average_pool, relu).
 // Supported ops are the reference's, with Conv restricted to 2-D.
+// program_exec.h runs the same datapath (datapath.h) driven by the generated programs.
 //
 // Thread-safety: pure function of its arguments. Ownership: the result owns its tensor.
 #pragma once
