@@ -24,6 +24,7 @@
 #include "sieve/hw/core/params.h"
 #include "sieve/runtime/fixed16/fixed16.h"
 #include "sieve/zoo/zoo.h"
+#include "compressed_models.h"
 
 namespace sieve::hw::sieve_arch {
 namespace {
@@ -44,62 +45,9 @@ Spec spec_with(const std::vector<std::string>& overrides = {}) {
 const std::vector<std::string> kSmallBuffers = {
     "nbin_bytes=1024", "nbout_bytes=512", "sb_bytes=2048", "nibin_bytes=256", "sib_bytes=256"};
 
-struct Compression {
-  std::string prune;  // "block", "magnitude" or "" (dense)
-  std::vector<int64_t> block;
-  double sparsity = 0.0;
-  int bits = 0;  // 0 = unquantized (16-bit)
-};
-
-// A zoo model with random weights, each named weight compressed as given (k-means local
-// quantization), activation formats calibrated on `calib`.
-compress::CompressedModel make_model(const std::string& name,
-                                     const std::map<std::string, Compression>& plans,
-                                     const Tensor& calib) {
-  auto g = zoo::build(name, {.batch = 1, .seed = 3});
-  EXPECT_TRUE(g.ok()) << g.status().to_string();
-  compress::CompressedModel m;
-  m.graph = std::move(*g);
-  for (const auto& [weight, p] : plans) {
-    const Tensor* w = m.graph.initializer(weight);
-    EXPECT_NE(w, nullptr) << weight;
-    if (w == nullptr) continue;
-    compress::CompressedLayer l;
-    l.weight = weight;
-    l.node = weight.substr(0, weight.find('.'));
-    l.shape = w->shape();
-    if (!p.prune.empty()) {
-      compress::PruneSpec spec;
-      spec.method = p.prune;
-      spec.sparsity = p.sparsity;
-      spec.block = p.block;
-      auto mask = compress::prune(*w, Tensor(), spec, weight);
-      EXPECT_TRUE(mask.ok()) << mask.status().to_string();
-      l.mask = *mask;
-      l.block = compress::full_block(spec, w->shape());
-    }
-    if (p.bits == 0) {
-      EXPECT_TRUE(compress::quant::store_unquantized(l, *w).ok());
-    } else {
-      EXPECT_TRUE(
-          compress::quant::quantize_layer(l, *w, {.bits = p.bits, .kmeans = {.max_iters = 8}})
-              .ok());
-    }
-    m.layers.push_back(std::move(l));
-  }
-  EXPECT_TRUE(compress::decode(m).ok());
-  auto st = compress::quant::calibrate(m, calib, {.max_examples = 8, .batch = 1});
-  EXPECT_TRUE(st.ok()) << st.to_string();
-  return m;
-}
-
-Tensor random_input(Shape shape, uint64_t seed, float lo = 0.0f, float hi = 1.0f) {
-  std::mt19937 rng(static_cast<uint32_t>(seed));
-  std::uniform_real_distribution<float> u(lo, hi);
-  Tensor t(DType::kF32, std::move(shape));
-  for (float& v : t.span<float>()) v = u(rng) < 0.3f * (hi - lo) + lo ? 0.0f : u(rng);
-  return t;
-}
+using Compression = sieve_test::CompressionPlan;
+using sieve_test::make_model;
+using sieve_test::random_input;
 
 // Instructions of `op` in the layer programs, and stores to the partial-sum tensor.
 int64_t count_op(const ModelPrograms& p, isa::Op op) {

@@ -19,9 +19,15 @@
 #include "sieve/hw/archs/sieve/functional.h"
 #include "sieve/runtime/fixed16/fixed16.h"
 #include "sieve/zoo/zoo.h"
+#include "compressed_models.h"
 
 namespace sieve::hw::sieve_arch {
 namespace {
+
+using sieve_test::make_model;
+using sieve_test::CompressionPlan;
+using sieve_test::plan;
+using sieve_test::random_input;
 
 std::vector<uint8_t> bits_of(const std::string& s) {
   std::vector<uint8_t> v;
@@ -193,127 +199,11 @@ TEST(SieveEncoder, CompressesToNonZeroValuesAndABitString) {
 
 // ---- functional model == fixed-point reference ----
 
-// A codebook of 2^bits (at most `kept`) evenly spaced values over the region's range, codes the
-// nearest entry: a fast stand-in for k-means that fills every code width.
-void uniform_quantize(compress::CompressedLayer& l, const Tensor& w, int bits, int64_t rr,
-                      int64_t rc) {
-  l.bits = bits;
-  l.region_rows = rr;
-  l.region_cols = rc;
-  const int64_t regions = rr * rc;
-  std::vector<float> lo(regions, 1e30f), hi(regions, -1e30f);
-  const float* d = w.data<float>();
-  const uint8_t* m = l.mask.empty() ? nullptr : l.mask.data<uint8_t>();
-  const int64_t cols = l.cols();
-  for (int64_t i = 0; i < w.numel(); ++i) {
-    if (m != nullptr && m[i] == 0) continue;
-    const int64_t r = l.region_of(i / cols, i % cols);
-    lo[r] = std::min(lo[r], d[i]);
-    hi[r] = std::max(hi[r], d[i]);
-  }
-  const int64_t k = int64_t{1} << bits;
-  l.codebooks.assign(regions, {});
-  for (int64_t r = 0; r < regions; ++r) {
-    if (lo[r] > hi[r]) continue;
-    for (int64_t j = 0; j < k; ++j) {
-      l.codebooks[r].push_back(lo[r] +
-                               (hi[r] - lo[r]) * static_cast<float>(j) / static_cast<float>(k - 1));
-    }
-  }
-  l.codes.clear();
-  l.values.clear();
-  for (int64_t i = 0; i < w.numel(); ++i) {
-    if (m != nullptr && m[i] == 0) continue;
-    const int64_t r = l.region_of(i / cols, i % cols);
-    const double span = hi[r] - lo[r];
-    const int64_t c =
-        span > 0 ? std::llround((d[i] - lo[r]) / span * static_cast<double>(k - 1)) : 0;
-    l.codes.push_back(static_cast<uint16_t>(std::clamp<int64_t>(c, 0, k - 1)));
-  }
-}
-
-struct TilingPlan {
-  std::string prune;  // "block", "magnitude" or "" (dense)
-  std::vector<int64_t> block;
-  double sparsity = 0.0;
-  int bits = 0;  // 0 = unquantized
-  int64_t rr = 1, rc = 1;
-  bool kmeans = false;  // the real k-means quantizer instead of uniform codes
-};
-
-TilingPlan plan(std::string prune, std::vector<int64_t> block, double sparsity, int bits,
-                int64_t rr = 1, int64_t rc = 1, bool kmeans = false) {
-  TilingPlan p;
-  p.prune = std::move(prune);
-  p.block = std::move(block);
-  p.sparsity = sparsity;
-  p.bits = bits;
-  p.rr = rr;
-  p.rc = rc;
-  p.kmeans = kmeans;
-  return p;
-}
-
 FunctionalOptions tiles(int64_t tn, int64_t tm) {
   FunctionalOptions o;
   o.tn = tn;
   o.tm = tm;
   return o;
-}
-
-// A zoo model with random weights, each weight in `plans` compressed as planned, activation
-// formats calibrated on `calib`.
-compress::CompressedModel make_model(const std::string& name,
-                                     const std::map<std::string, TilingPlan>& plans,
-                                     const Tensor& calib) {
-  auto g = zoo::build(name, {.batch = 1, .seed = 3});
-  EXPECT_TRUE(g.ok()) << g.status().to_string();
-  compress::CompressedModel m;
-  m.graph = std::move(*g);
-  for (const auto& [weight, p] : plans) {
-    const Tensor* w = m.graph.initializer(weight);
-    EXPECT_NE(w, nullptr) << weight;
-    if (w == nullptr) continue;
-    compress::CompressedLayer l;
-    l.weight = weight;
-    l.node = weight.substr(0, weight.find('.'));
-    l.shape = w->shape();
-    if (!p.prune.empty()) {
-      compress::PruneSpec spec;
-      spec.method = p.prune;
-      spec.sparsity = p.sparsity;
-      spec.block = p.block;
-      auto mask = compress::prune(*w, Tensor(), spec, weight);
-      EXPECT_TRUE(mask.ok()) << mask.status().to_string();
-      l.mask = *mask;
-      l.block = compress::full_block(spec, w->shape());
-    }
-    if (p.bits == 0) {
-      EXPECT_TRUE(compress::quant::store_unquantized(l, *w).ok());
-    } else if (p.kmeans) {
-      EXPECT_TRUE(compress::quant::quantize_layer(l, *w,
-                                                  {.bits = p.bits,
-                                                   .region_rows = p.rr,
-                                                   .region_cols = p.rc,
-                                                   .kmeans = {.max_iters = 10}})
-                      .ok());
-    } else {
-      uniform_quantize(l, *w, p.bits, p.rr, p.rc);
-    }
-    m.layers.push_back(std::move(l));
-  }
-  EXPECT_TRUE(compress::decode(m).ok());
-  auto st = compress::quant::calibrate(m, calib, {.max_examples = 8, .batch = 1});
-  EXPECT_TRUE(st.ok()) << st.to_string();
-  return m;
-}
-
-Tensor random_input(Shape shape, uint64_t seed, float lo = 0.0f, float hi = 1.0f) {
-  std::mt19937 rng(static_cast<uint32_t>(seed));
-  std::uniform_real_distribution<float> u(lo, hi);
-  Tensor t(DType::kF32, std::move(shape));
-  for (float& v : t.span<float>()) v = u(rng) < 0.3f * (hi - lo) + lo ? 0.0f : u(rng);
-  return t;
 }
 
 void expect_bit_exact(const compress::CompressedModel& m, const Tensor& input,
