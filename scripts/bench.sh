@@ -2,8 +2,8 @@
 # make bench: the Google Benchmark binary (kernels side by side with OpenBLAS).
 set -euo pipefail
 build="${1:-build}"
-if [ -x "$build/sieve_bench" ]; then
-  "$build/sieve_bench" --benchmark_counters_tabular=true "${@:2}"
+if [ -x "$build/bench/sieve_bench" ]; then
+  "$build/bench/sieve_bench" --benchmark_counters_tabular=true "${@:2}"
 else
   echo "bench: no benchmarks built" >&2
 fi
