@@ -440,6 +440,27 @@ bool Layout::tensor_of_register(int r, TensorId* t) {
   return true;
 }
 
+Result<Layout::Address> Layout::resolve(int base, int64_t addr,
+                                        const std::array<int64_t, 16>& regs,
+                                        int64_t steps) const {
+  Address a;
+  if (!tensor_of_register(base, &a.tensor))
+    return invalid_argument("base register r{} addresses no tensor of the layer", base);
+  const auto ti = static_cast<size_t>(a.tensor);
+  a.offset = addr + regs[static_cast<size_t>(base)] - this->base[ti];
+  if (const int64_t stride = step_stride[ti]; stride > 0 && a.offset >= 0) {
+    a.step = a.offset / stride;
+    a.offset -= a.step * stride;
+    if (a.step >= steps)
+      return invalid_argument("{} address is in step {} of the layer's {}", tensor_name(a.tensor),
+                              a.step, steps);
+  }
+  if (a.offset < 0 || a.offset >= std::max<int64_t>(1, step_bytes[ti]))
+    return invalid_argument("address {:#x} is outside the {} tensor", a.offset + this->base[ti],
+                            tensor_name(a.tensor));
+  return a;
+}
+
 Result<CompiledLayer> generate(const LayerWork& layer, const LayerPlan& plan, const Target& target,
                                const CodegenOptions& options) {
   return Generator(layer, plan, target, options).run();

@@ -96,6 +96,17 @@ struct Layout {
   // The tensor whose base register is r; false when r is none.
   static bool tensor_of_register(int r, TensorId* t);
 
+  // Where a `ld`/`st` with base register `base` and address `addr` points, with the registers
+  // `regs` as its word sees them, in a layer whose loop runs `steps` steps: the tensor, the LSTM
+  // step (0 when the tensor is not per step) and the offset within that step. Errors: a register
+  // that is no tensor's base, a step outside [0, steps), an offset outside the tensor.
+  struct Address {
+    TensorId tensor = TensorId::kInput;
+    int64_t step = 0, offset = 0;
+  };
+  Result<Address> resolve(int base, int64_t addr, const std::array<int64_t, 16>& regs,
+                          int64_t steps) const;
+
   std::map<std::pair<int, int64_t>, size_t> index;  // (tensor, offset) -> segment
 };
 

@@ -797,16 +797,11 @@ class SieveCoster {
     const int64_t bytes = isa::operand(in, "bytes");
     TensorId t{};
     if (!compiler::codegen::Layout::tensor_of_register(base, &t)) return InsnCost{bytes, 0};
-    const auto ti = static_cast<size_t>(t);
-    int64_t off = isa::operand(in, "addr") + regs[static_cast<size_t>(base)] - lay.base[ti];
-    if (const int64_t stride = lay.step_stride[ti]; stride > 0) {
-      step_ = off / stride;
-      off -= step_ * stride;
-      if (step_ < 0 || step_ >= static_cast<int64_t>(passes_.size()))
-        return invalid_argument("{} of tensor {}: step {} outside the layer's {} steps",
-                                isa::format_insn(in), compiler::codegen::tensor_name(t), step_,
-                                passes_.size());
-    }
+    Result<compiler::codegen::Layout::Address> a = lay.resolve(
+        base, isa::operand(in, "addr"), regs, static_cast<int64_t>(passes_.size()));
+    if (!a.ok()) return a.status().with_context(isa::format_insn(in));
+    step_ = a->step;
+    const int64_t off = a->offset;
     const bool load = in.op == isa::Op::ld;
     const auto half = static_cast<size_t>(isa::operand(in, "half"));
     const bool pool = l_.kind == LayerKind::kPool || l_.kind == LayerKind::kOther;

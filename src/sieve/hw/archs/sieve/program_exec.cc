@@ -197,23 +197,13 @@ Ranges Executor::ranges(const Seg& s) const {
 
 Status Executor::locate(const isa::Insn& in, const std::array<int64_t, 16>& seen, TensorId* t,
                         int64_t* off, int64_t* step) const {
-  const cg::Layout& lay = lp_.code.layout;
-  const int base = static_cast<int>(isa::operand(in, "base"));
-  if (!cg::Layout::tensor_of_register(base, t))
-    return invalid_argument("base register r{} addresses no tensor of the layer", base);
-  const auto ti = static_cast<size_t>(*t);
-  *off = isa::operand(in, "addr") + seen[static_cast<size_t>(base)] - lay.base[ti];
-  *step = 0;
-  if (const int64_t stride = lay.step_stride[ti]; stride > 0 && *off >= 0) {
-    *step = *off / stride;
-    *off -= *step * stride;
-    if (*step >= lp_.code.steps)
-      return invalid_argument("{} address is in step {} of {}", cg::tensor_name(*t), *step,
-                              lp_.code.steps);
-  }
-  if (*off < 0 || *off >= std::max<int64_t>(1, lay.step_bytes[ti]))
-    return invalid_argument("address {:#x} is outside the {} tensor", *off + lay.base[ti],
-                            cg::tensor_name(*t));
+  SIEVE_ASSIGN_OR_RETURN(const cg::Layout::Address a,
+                         lp_.code.layout.resolve(static_cast<int>(isa::operand(in, "base")),
+                                                 isa::operand(in, "addr"), seen,
+                                                 lp_.code.steps));
+  *t = a.tensor;
+  *off = a.offset;
+  *step = a.step;
   return ok_status();
 }
 
