@@ -35,6 +35,7 @@ enum class Kind {
   kGlobalMax,
   kRelu,
   kSoftmax,
+  kAdd,   // same shapes (broadcasting runs on the reference kernel)
   kView,  // Flatten, Reshape, Squeeze, Unsqueeze, Identity, Dropout, a fused Relu
   kFallback,
 };
@@ -201,6 +202,15 @@ struct Session::Impl {
   Result<std::vector<ir::ValueInfo>> infer_step(const Step& s, const std::vector<Shape>& shapes,
                                                 const std::vector<DType>& types) const;
   Result<Plan> make_plan(int64_t batch) const;
+  Status check_limit(const Plan& p) const {
+    const int64_t bytes = p.bytes(pool->size()) + packed_bytes;
+    const int64_t limit = opt.max_memory_bytes > 0 ? opt.max_memory_bytes : memory_limit_bytes();
+    if (bytes <= limit) return ok_status();
+    return invalid_argument(
+        "cpu engine: batch {} needs {} ({} bytes: activations, scratch and packed weights), more "
+        "than the memory limit of {} ({} bytes); use a smaller --batch",
+        p.batch, human_bytes(bytes), bytes, human_bytes(limit), limit);
+  }
   Status pack(const compress::CompressedModel& model, Step& s);
   Result<std::vector<Tensor>> run(const Tensor& input);
 
@@ -366,6 +376,11 @@ Status Session::Impl::build(const compress::CompressedModel& model) {
           s.kind = Kind::kSoftmax;
           s.log_softmax = n.op == OpKind::kLogSoftmax;
         }
+        break;
+      case OpKind::kAdd:
+        if (one_output && f32_in(0) && f32_in(1) &&
+            shapes[static_cast<size_t>(s.in[0])] == shapes[static_cast<size_t>(s.in[1])])
+          s.kind = Kind::kAdd;
         break;
       case OpKind::kDropout:
         if ((s.out.size() == 1 || s.out[1] < 0) && s.out[0] >= 0 &&
@@ -652,13 +667,7 @@ Result<std::vector<Tensor>> Session::Impl::run(const Tensor& input) {
   if (!plan || plan->batch != batch) {
     plan.reset();
     SIEVE_ASSIGN_OR_RETURN(Plan p, make_plan(batch));
-    const int64_t bytes = p.bytes(pool->size()) + packed_bytes;
-    const int64_t limit = opt.max_memory_bytes > 0 ? opt.max_memory_bytes : memory_limit_bytes();
-    if (bytes > limit)
-      return invalid_argument(
-          "cpu engine: batch {} needs {} (activations, scratch and packed weights), more than "
-          "the memory limit of {}; use a smaller batch",
-          batch, human_bytes(bytes), human_bytes(limit));
+    SIEVE_RETURN_IF_ERROR(check_limit(p));
     for (int64_t f : p.buffer_floats) p.buffers.emplace_back(f);
     if (p.scratch_floats > 0)
       for (int w = 0; w < pool->size(); ++w) p.scratch.emplace_back(p.scratch_floats);
@@ -755,6 +764,14 @@ Result<std::vector<Tensor>> Session::Impl::run(const Tensor& input) {
         }
         break;
       }
+      case Kind::kAdd: {
+        const int64_t count = shape_numel(p.shapes[static_cast<size_t>(s.out[0])]);
+        const float* a = ptr[static_cast<size_t>(s.in[0])];
+        const float* b = ptr[static_cast<size_t>(s.in[1])];
+        float* y = ptr[static_cast<size_t>(s.out[0])];
+        for (int64_t i = 0; i < count; ++i) y[i] = a[i] + b[i];
+        break;
+      }
       case Kind::kView: {
         const size_t in = static_cast<size_t>(s.in[0]), out = static_cast<size_t>(s.out[0]);
         ptr[out] = ptr[in];
@@ -832,6 +849,12 @@ Result<int64_t> Session::memory_bytes(int64_t n) {
   if (n < 1) return invalid_argument("batch {} must be positive", n);
   SIEVE_ASSIGN_OR_RETURN(Plan p, impl_->make_plan(n));
   return p.bytes(impl_->pool->size()) + impl_->packed_bytes;
+}
+
+Status Session::check_batch(int64_t n) {
+  if (n < 1) return invalid_argument("batch {} must be positive", n);
+  SIEVE_ASSIGN_OR_RETURN(Plan p, impl_->make_plan(n));
+  return impl_->check_limit(p);
 }
 
 const std::vector<std::string>& Session::fallback_ops() const { return impl_->fallback; }

@@ -11,7 +11,8 @@
 //     mask, codes and codebooks as stored. Nothing is re-derived from masks.
 //   * Ops run natively: those above, MaxPool / AveragePool (2-D), GlobalAveragePool /
 //     GlobalMaxPool, Relu (fused into the producing layer's output pass when that layer is its
-//     only producer and it is the value's only reader), Softmax / LogSoftmax, and the shape ops
+//     only producer and it is the value's only reader), Softmax / LogSoftmax, Add of two values of
+//     one shape, and the shape ops
 //     Flatten, Reshape, Squeeze, Unsqueeze, Identity and Dropout (inference; views, no copy).
 //   * Any other node (an op above with attributes outside what is listed, LRN, BatchNorm,
 //     LSTM, ...) runs on the reference kernel (runtime::run_ref_node); fallback_ops() lists
@@ -75,6 +76,9 @@ class Session {
   Result<std::vector<Tensor>> run(const Tensor& input);
   // Bytes a run at batch `n` needs (plan buffers + scratch + packed weights); errors as run().
   Result<int64_t> memory_bytes(int64_t n);
+  // ok when a run at batch `n` fits max_memory_bytes; else the error run() would give. Plans
+  // without allocating.
+  Status check_batch(int64_t n);
 
   // "node (Op)" of every node that runs on the reference kernels, in graph order.
   const std::vector<std::string>& fallback_ops() const;
