@@ -12,7 +12,8 @@
 # the table cannot hold a cycle.
 #
 # The data flow: import (io, zoo) -> IR -> compress (which trains, hence train and the float
-# runtime below it) -> container (.sieve) and the fixed-point engine -> compiler (workload,
+# runtime below it) -> container (.sieve), the fixed-point engine and the CPU engine (cpu: it
+# reads compressed layers, so it sits above compress) -> compiler (workload,
 # plans) -> hw (accelerator models) -> app (drivers that combine them) -> api (the library API of
 # the programming model: descriptors and calls that build and simulate programs) -> tools/sieve
 # (the CLI) and examples/.
@@ -27,9 +28,10 @@ sieve_part(train     FOLDERS train                  DEPS runtime)
 sieve_part(compress  FOLDERS compress               DEPS train io)
 sieve_part(container FOLDERS io/container           DEPS compress)
 sieve_part(fixed16   FOLDERS runtime/fixed16        DEPS compress)
+sieve_part(cpu       FOLDERS runtime/cpu            DEPS compress)
 sieve_part(compiler  FOLDERS compiler               DEPS compress)
 sieve_part(hw        FOLDERS hw                     DEPS compiler fixed16 zoo)
-sieve_part(app       FOLDERS app hw/sim             DEPS hw container)
+sieve_part(app       FOLDERS app hw/sim             DEPS hw container cpu)
 sieve_part(api       FOLDERS api                    DEPS app)
 
 # Exceptions: single includes that break the layering, each with the reason it is still there.

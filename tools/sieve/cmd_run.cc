@@ -1,5 +1,6 @@
 // sieve run: top-1 accuracy of a model on a dataset's test split with one of the inference
-// engines — the float reference (runtime/executor.h), the 16-bit fixed-point reference
+// engines — the CPU engine (runtime/cpu/session.h, the default: packed once, timed in images/s
+// and ms per batch), the float reference (runtime/executor.h), the 16-bit fixed-point reference
 // (runtime/fixed16/fixed16.h) or the Sieve accelerator's functional model
 // (hw/archs/sieve/functional.h) — and optionally the final-layer outputs in the outputs file
 // format (docs/formats/outputs.md), so engines can be compared byte for byte.
@@ -22,6 +23,7 @@
 #include "sieve/io/outputs/outputs.h"
 #include "sieve/runtime/executor.h"
 #include "sieve/runtime/fixed16/fixed16.h"
+#include "sieve/runtime/kernels/blas/blas.h"
 #include "sieve/train/recipes.h"
 
 namespace sieve::cli {
@@ -29,7 +31,10 @@ namespace sieve::cli {
 namespace {
 
 struct RunArgs {
-  std::string engine = "float";
+  std::string engine = "cpu";
+  int threads = 1;
+  std::string isa = "auto";
+  std::string max_memory;  // "" = the memory limit
   std::string model;
   std::string data = "fashion-mnist";
   std::string data_dir;
@@ -40,15 +45,46 @@ struct RunArgs {
   CLI::Option* dump_opt = nullptr;  // given at all (an explicit "" is refused)
 };
 
+// "512M", "4G", "1048576" (bytes, K/M/G/T = 2^10.. with an optional B) -> bytes.
+Result<int64_t> parse_memory(const std::string& text) {
+  size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  std::string unit = text.substr(used);
+  if (!unit.empty() && (unit.back() == 'B' || unit.back() == 'b')) unit.pop_back();
+  double scale = 1;
+  if (unit == "K" || unit == "k") scale = 0x1p10;
+  else if (unit == "M" || unit == "m") scale = 0x1p20;
+  else if (unit == "G" || unit == "g") scale = 0x1p30;
+  else if (unit == "T" || unit == "t") scale = 0x1p40;
+  else if (!unit.empty()) used = 0;
+  if (used == 0 || !(v * scale >= 1) || v * scale > 0x1p62)
+    return invalid_argument("--max-memory {}: expected a positive size such as 512M or 4G", text);
+  return static_cast<int64_t>(v * scale);
+}
+
 int run_run(const RunArgs& a) {
   const auto t0 = std::chrono::steady_clock::now();
   if (a.dump_opt != nullptr && a.dump_opt->count() > 0 && a.dump.empty()) {
     return fail(invalid_argument("--dump-outputs \"\": the path is empty"));
   }
+  if (a.threads < 1) return fail(invalid_argument("--threads {}: must be 1 or more", a.threads));
+  hw::EngineOptions eo;
+  eo.threads = a.threads;
+  eo.isa = a.isa;
+  if (!a.max_memory.empty()) {
+    Result<int64_t> m = parse_memory(a.max_memory);
+    if (!m.ok()) return fail(m.status());
+    eo.max_memory_bytes = *m;
+  }
   Result<compress::CompressedModel> model = hw::load_compressed_model(a.model);
   if (!model.ok()) return fail(model.status().with_context("--model"));
   Result<hw::EngineRun> run =
-      hw::evaluate_engine(*model, a.engine, a.data, a.data_dir, a.limit, a.batch);
+      hw::evaluate_engine(*model, a.engine, a.data, a.data_dir, a.limit, a.batch, {}, eo);
   if (!run.ok()) return fail(run.status());
   const Tensor& all = run->outputs;
   const std::vector<std::string>& notes = run->notes;
@@ -72,7 +108,21 @@ int run_run(const RunArgs& a) {
                         {"seconds", seconds},
                         {"notes", notes},
                         {"output_dtype", dtype_name(all.dtype())},
-                        {"output_frac_bits", all.frac_bits()}};
+                        {"output_frac_bits", all.frac_bits()},
+                        {"batch", run->batch},
+                        {"batches", run->batches},
+                        {"run_seconds", run->run_seconds},
+                        {"images_per_second", run->images_per_second()},
+                        {"ms_per_batch", run->ms_per_batch()}};
+    if (run->batch == 1) j["ms_per_image"] = run->ms_per_batch();
+    if (a.engine == "cpu") {
+      j["isa"] = run->isa;
+      j["threads"] = run->threads;
+      j["blas_core"] = runtime::blas::corename();
+      j["fallback_ops"] = run->fallback_ops;
+      j["layers"] = run->layers;
+      j["packed_bytes"] = run->packed_bytes;
+    }
     if (!a.dump.empty()) j["dump_outputs"] = a.dump;
     if (a.engine.ends_with("-functional")) j["functional"] = run->functional;
     std::printf("%s\n", j.dump(2).c_str());
@@ -81,6 +131,14 @@ int run_run(const RunArgs& a) {
     std::printf("test_accuracy %.4f (%lld/%lld correct, %s test, engine %s, %.1fs)\n", acc,
                 static_cast<long long>(correct), static_cast<long long>(n), a.data.c_str(),
                 a.engine.c_str(), seconds);
+    if (a.engine == "cpu") {
+      std::printf("isa %s, %d thread%s, dense layers on OpenBLAS %s; packed weights %lld bytes\n",
+                  run->isa.c_str(), run->threads, run->threads == 1 ? "" : "s",
+                  runtime::blas::corename().c_str(), static_cast<long long>(run->packed_bytes));
+    }
+    std::printf("throughput %.1f images/s, latency %.3f ms per batch of %lld%s\n",
+                run->images_per_second(), run->ms_per_batch(), static_cast<long long>(run->batch),
+                run->batch == 1 ? " (per image)" : "");
     if (!a.dump.empty()) std::printf("outputs written to %s\n", a.dump.c_str());
   }
   return 0;
@@ -93,9 +151,19 @@ void add_run_command(CLI::App& app) {
   auto* sub = app.add_subcommand(
       "run", "Top-1 accuracy of a model on a dataset's test split with an inference engine");
   sub->add_option("--engine", a->engine,
-                  "float (reference), ref-fixed16 (16-bit fixed-point reference) or "
-                  "<arch>-functional (an accelerator's functional model: sieve-functional)")
+                  "cpu (the fast CPU engine), float (reference), ref-fixed16 (16-bit fixed-point "
+                  "reference) or <arch>-functional (an accelerator's functional model: "
+                  "sieve-functional)")
       ->capture_default_str();
+  sub->add_option("--threads", a->threads, "cpu engine: worker threads (1 or more)")
+      ->capture_default_str();
+  sub->add_option("--isa", a->isa,
+                  "cpu engine: code path auto (SIEVE_ISA, else the CPU's best), native, scalar, "
+                  "avx2 or avx512; a path the CPU lacks is an error")
+      ->capture_default_str();
+  sub->add_option("--max-memory", a->max_memory,
+                  "cpu engine: refuse a batch needing more than this (e.g. 512M, 4G; default: "
+                  "the memory limit, SIEVE_MEMORY_LIMIT or the machine's memory)");
   sub->add_option("--model", a->model, ".sieve file, .onnx file or zoo name")->required();
   sub->add_option("--data", a->data, "dataset: fashion-mnist")->capture_default_str();
   sub->add_option("--data-dir", a->data_dir,

@@ -4,11 +4,14 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
+#include <memory>
 
 #include "sieve/compress/quant/activation.h"
 #include "sieve/hw/core/arch.h"
 #include "sieve/io/datasets/dataset.h"
+#include "sieve/runtime/cpu/session.h"
 #include "sieve/runtime/executor.h"
 #include "sieve/runtime/fixed16/fixed16.h"
 
@@ -29,7 +32,7 @@ Tensor rows(const Tensor& t, int64_t start, int64_t n) {
 }  // namespace
 
 std::vector<std::string> engine_names() {
-  std::vector<std::string> names = {"float", "ref-fixed16"};
+  std::vector<std::string> names = {"cpu", "float", "ref-fixed16"};
   for (const ArchInfo& a : archs()) {
     Result<std::unique_ptr<Accelerator>> acc = make_accelerator(a.name, {});
     if (!acc.ok()) continue;
@@ -41,7 +44,8 @@ std::vector<std::string> engine_names() {
 
 Result<EngineRun> evaluate_engine(compress::CompressedModel& model, const std::string& engine,
                                   const std::string& data, const std::string& data_dir,
-                                  int64_t limit, int64_t batch, const EngineFn& custom) {
+                                  int64_t limit, int64_t batch, const EngineFn& custom,
+                                  const EngineOptions& options) {
   const std::vector<std::string> known = engine_names();
   if (std::find(known.begin(), known.end(), engine) == known.end())
     return invalid_argument("engine \"{}\" is unknown; known: {}", engine,
@@ -52,9 +56,34 @@ Result<EngineRun> evaluate_engine(compress::CompressedModel& model, const std::s
   }
   if (limit == 0 || limit < -1) return invalid_argument("--limit {} must be positive", limit);
   if (batch <= 0) return invalid_argument("--batch {} must be positive", batch);
-  SIEVE_ASSIGN_OR_RETURN(io::Dataset test, io::load_dataset(data, "test", data_dir, limit));
+  if (options.threads < 1)
+    return invalid_argument("--threads {}: must be 1 or more", options.threads);
+  if (options.max_memory_bytes < 0)
+    return invalid_argument("--max-memory {}: must be positive", options.max_memory_bytes);
   EngineRun run;
-  const bool fixed = engine != "float";
+  // The cpu engine: load and pack once (before the data, so that a bad ISA or model is
+  // reported first).
+  std::unique_ptr<runtime::cpu::Session> session;
+  if (engine == "cpu") {
+    SIEVE_ASSIGN_OR_RETURN(runtime::cpu::Isa isa, runtime::cpu::select_isa(options.isa));
+    SIEVE_ASSIGN_OR_RETURN(session,
+                           runtime::cpu::Session::load(model, {.threads = options.threads,
+                                                               .isa = isa,
+                                                               .max_memory_bytes =
+                                                                   options.max_memory_bytes}));
+    run.isa = runtime::cpu::isa_label(isa);
+    run.threads = session->threads();
+    run.fallback_ops = session->fallback_ops();
+    run.packed_bytes = session->packed_bytes();
+    for (const runtime::cpu::PackedLayer& l : session->packed_layers())
+      run.layers.push_back(fmt::format("{}: {}, {} bytes{}", l.node, l.kind, l.bytes,
+                                       l.compressed ? "" : " (uncompressed)"));
+    if (!run.fallback_ops.empty())
+      run.notes.push_back(fmt::format("the cpu engine runs {} on the reference kernels",
+                                      fmt::join(run.fallback_ops, ", ")));
+  }
+  SIEVE_ASSIGN_OR_RETURN(io::Dataset test, io::load_dataset(data, "test", data_dir, limit));
+  const bool fixed = engine != "float" && engine != "cpu";
   if (fixed && model.activation_frac_bits.empty()) {
     SIEVE_ASSIGN_OR_RETURN(io::Dataset calib, io::load_dataset(data, "train", data_dir, 256));
     SIEVE_RETURN_IF_ERROR(compress::quant::calibrate(model, calib.images, {.max_examples = 256})
@@ -62,7 +91,7 @@ Result<EngineRun> evaluate_engine(compress::CompressedModel& model, const std::s
     run.notes.push_back("activation Q formats calibrated on the first 256 training images");
   }
   ir::Graph float_graph;
-  if (!fixed) {
+  if (engine == "float") {
     float_graph = model.graph;
     for (ir::Node& n : float_graph.nodes) {
       if (n.op != ir::OpKind::kInput || !n.has_attr("shape")) continue;
@@ -75,11 +104,21 @@ Result<EngineRun> evaluate_engine(compress::CompressedModel& model, const std::s
   if (inputs.size() != 1 || model.graph.outputs.empty())
     return invalid_argument("model: expected one graph input and an output");
   const int64_t n = test.images.dim(0);
+  if (session != nullptr) {
+    // A batch over the memory limit is refused before anything runs.
+    SIEVE_RETURN_IF_ERROR(session->check_batch(std::min(batch, n)));
+  }
   std::vector<Tensor> parts;
-  for (int64_t start = 0; start < n; start += batch) {
-    const Tensor x = rows(test.images, start, std::min(batch, n - start));
+  // One engine call; `x` is a batch of test images.
+  auto call = [&](const Tensor& x) -> Result<Tensor> {
     Result<Tensor> y = Status(StatusCode::kInternal, "no engine ran");
-    if (engine == "float") {
+    if (engine == "cpu") {
+      Result<std::vector<Tensor>> r = session->run(x);
+      if (r.ok())
+        y = std::move((*r)[0]);
+      else
+        y = r.status();
+    } else if (engine == "float") {
       Result<runtime::TensorMap> r = runtime::run_graph(float_graph, {{inputs[0], x}});
       if (r.ok())
         y = r->at(float_graph.outputs[0]);
@@ -92,6 +131,19 @@ Result<EngineRun> evaluate_engine(compress::CompressedModel& model, const std::s
     } else {
       y = functional->run_functional(model, x, &run.functional);
     }
+    return y;
+  };
+  run.batch = std::min(batch, n);
+  if (n > 0 && engine == "cpu") {  // warm-up: plans the batch size, touches the buffers
+    Result<Tensor> y = call(rows(test.images, 0, run.batch));
+    if (!y.ok()) return y.status().with_context("engine " + engine);
+  }
+  for (int64_t start = 0; start < n; start += batch) {
+    const Tensor x = rows(test.images, start, std::min(batch, n - start));
+    const auto t0 = std::chrono::steady_clock::now();
+    Result<Tensor> y = call(x);
+    run.run_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    ++run.batches;
     if (!y.ok()) return y.status().with_context("engine " + engine);
     if (y->rank() < 1 || y->dim(0) != x.dim(0))
       return invalid_argument("engine {}: output {} has no row per sample", engine,
