@@ -20,6 +20,14 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 "$build/sieve" eval --model "$cache/lenet5-fashion-mnist-seed1-e10-val10000.onnx" \
   --data fashion-mnist
 
+# The CPU runtime (docs/runtime.md): the dense LeNet-5 and the compressed one, batch 1 and 64,
+# throughput and latency beside accuracy on the whole test set.
+for batch in 1 64; do
+  "$build/sieve" run --model "$cache/lenet5-fashion-mnist-seed1-e10-val10000.onnx" \
+    --data fashion-mnist --batch "$batch"
+  "$build/sieve" run --model "$cache/lenet5-cambricon-s.sieve" --data fashion-mnist --batch "$batch"
+done
+
 # The accelerator: the compressed LeNet-5 on Sieve, DianNao and Cambricon-X with the real
 # activations of 100 Fashion-MNIST test images (performance and energy models), then the
 # functional model's accuracy (bit-exact with the 16-bit fixed-point reference) on 1,000.
