@@ -243,27 +243,32 @@ struct TileArgs {
   const float* wrow;  // decoded block row (br·bc floats per block), at the tile's first row
   int64_t bsize, bc, nblk, cols, n;
   const int32_t* col_blk;
-  const float* x;
+  const float* xt;    // the tile's columns of x, packed: cols rows of 16·NV floats
   float* y;           // row of y of the tile's first row
   const float* bias;  // at the tile's first row, or nullptr
+  bool first;         // y = bias + Σ (else y += Σ: a later chunk of the columns)
 };
 
 // y[R rows, j0 .. j0 + 16·NV) = Σ over the block row's blocks, + bias.
 template <int R, int NV>
 void tile(const TileArgs& a, int64_t j0) {
   __m512 acc[R][NV];
-  __mmask16 m[NV];
-  for (int v = 0; v < NV; ++v) m[v] = lanes(a.n - j0 - 16 * v);
-  for (int r = 0; r < R; ++r)
-    for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_ps();
+  for (int r = 0; r < R; ++r) {
+    const __m512 b = !a.first            ? _mm512_setzero_ps()
+                     : a.bias != nullptr ? _mm512_set1_ps(a.bias[r])
+                                         : _mm512_setzero_ps();
+    for (int v = 0; v < NV; ++v) {
+      acc[r][v] = a.first ? b : _mm512_maskz_loadu_ps(lanes(a.n - j0 - 16 * v), a.y + r * a.n + j0 + 16 * v);
+    }
+  }
   for (int64_t kk = 0; kk < a.nblk; ++kk) {
     const float* wb = a.wrow + kk * a.bsize;
     const int64_t c0 = int64_t{a.col_blk[kk]} * a.bc;
     const int64_t cw = std::min(a.bc, a.cols - c0);
-    for (int64_t c = 0; c < cw; ++c) {
-      const float* xr = a.x + (c0 + c) * a.n + j0;
+    const float* xr = a.xt + c0 * (16 * NV);
+    for (int64_t c = 0; c < cw; ++c, xr += 16 * NV) {
       __m512 xv[NV];
-      for (int v = 0; v < NV; ++v) xv[v] = _mm512_maskz_loadu_ps(m[v], xr + 16 * v);
+      for (int v = 0; v < NV; ++v) xv[v] = _mm512_loadu_ps(xr + 16 * v);
       for (int r = 0; r < R; ++r) {
         const __m512 wv = _mm512_set1_ps(wb[r * a.bc + c]);
         for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(wv, xv[v], acc[r][v]);
@@ -271,9 +276,8 @@ void tile(const TileArgs& a, int64_t j0) {
     }
   }
   for (int r = 0; r < R; ++r) {
-    const __m512 b = a.bias != nullptr ? _mm512_set1_ps(a.bias[r]) : _mm512_setzero_ps();
     for (int v = 0; v < NV; ++v) {
-      _mm512_mask_storeu_ps(a.y + r * a.n + j0 + 16 * v, m[v], _mm512_add_ps(acc[r][v], b));
+      _mm512_mask_storeu_ps(a.y + r * a.n + j0 + 16 * v, lanes(a.n - j0 - 16 * v), acc[r][v]);
     }
   }
 }
@@ -283,33 +287,72 @@ template <int NV>
 constexpr TileFn kTiles[8] = {tile<1, NV>, tile<2, NV>, tile<3, NV>, tile<4, NV>,
                               tile<5, NV>, tile<6, NV>, tile<7, NV>, tile<8, NV>};
 
+// x[:, j0 .. j0 + tw) into out as cols rows of tw floats (zeros past n): a tile then reads x
+// as one stream instead of touching a page per row of x.
+void pack_x_tile(const float* x, int64_t cols, int64_t n, int64_t j0, int64_t tw, float* out) {
+  const int64_t m = std::min(tw, n - j0);
+  for (int64_t c = 0; c < cols; ++c, out += tw) {
+    const float* xr = x + c * n + j0;
+    for (int64_t v = 0; v < tw; v += 16) {
+      _mm512_storeu_ps(out + v, _mm512_maskz_loadu_ps(lanes(m - v), xr + v));
+    }
+  }
+}
+
+// Loop order: tiles of n (x packed per tile), then chunks of the columns whose packed x fits
+// in L1 (about 24 KiB), then block rows; each (block row, tile) accumulates chunk by chunk in y.
 void tiled(const BsrWeights& w, const float* x, int64_t n, float* y, int64_t b0, int64_t b1) {
   const int nv = n > 32 ? 3 : n > 16 ? 2 : 1;
   const TileFn* fns = nv == 3 ? kTiles<3> : nv == 2 ? kTiles<2> : kTiles<1>;
   const int64_t tw = 16 * nv;
-  // A panel of columns of x that stays in L2 (about 1 MiB) while every block row passes.
-  const int64_t panel = std::max<int64_t>(tw, (int64_t{1} << 20) / (4 * std::max<int64_t>(1, w.cols)) / tw * tw);
   const int64_t bsize = w.br * w.bc;
+  const int64_t nbc = (w.cols + w.bc - 1) / w.bc;
+  const int64_t chunk = std::max<int64_t>(1, (int64_t{24} << 10) / (4 * tw * w.bc));  // block columns
+  const int64_t nrows = b1 - b0;
   int64_t widest = 0;
   for (int64_t bi = b0; bi < b1; ++bi) {
     widest = std::max(widest, w.row_ptr[static_cast<size_t>(bi + 1)] - w.row_ptr[static_cast<size_t>(bi)]);
   }
-  if (w.bits != 0) t_block_row.resize(static_cast<size_t>(widest * bsize));
-  for (int64_t p0 = 0; p0 < n; p0 += panel) {
-    const int64_t p1 = std::min(n, p0 + panel);
-    for (int64_t bi = b0; bi < b1; ++bi) {
-      const int64_t k0 = w.row_ptr[static_cast<size_t>(bi)], k1 = w.row_ptr[static_cast<size_t>(bi + 1)];
-      const float* wrow = w.values.data() + k0 * bsize;
-      if (w.bits != 0) {
-        decode_blocks(w, k0, k1, t_block_row.data());
-        wrow = t_block_row.data();
-      }
-      const int64_t r0 = bi * w.br, vr = std::min(w.br, w.rows - r0);
-      for (int64_t rr = 0; rr < vr; rr += 8) {
-        const int64_t rg = std::min<int64_t>(8, vr - rr);
-        TileArgs a{wrow + rr * w.bc, bsize, w.bc, k1 - k0, w.cols, n, w.col_blk.data() + k0, x,
-                   y + (r0 + rr) * n, w.bias.empty() ? nullptr : w.bias.data() + r0 + rr};
-        for (int64_t j0 = p0; j0 < p1; j0 += tw) fns[rg - 1](a, j0);
+  // Codes: the block rows are decoded once per tile when they fit in about 1 MiB together,
+  // else once per (tile, chunk, block row).
+  const float* wdec = w.values.data() + w.row_ptr[static_cast<size_t>(b0)] * bsize;
+  const int64_t kept = w.row_ptr[static_cast<size_t>(b1)] - w.row_ptr[static_cast<size_t>(b0)];
+  const bool decode_all = w.bits != 0 && kept * bsize * 4 <= (int64_t{1} << 20);
+  if (w.bits != 0) {
+    t_block_row.resize(static_cast<size_t>(std::max<int64_t>(1, decode_all ? kept * bsize : widest * bsize)));
+    if (decode_all) {
+      decode_blocks(w, w.row_ptr[static_cast<size_t>(b0)], w.row_ptr[static_cast<size_t>(b1)], t_block_row.data());
+      wdec = t_block_row.data();
+    }
+  }
+  t_x.resize(static_cast<size_t>(std::max<int64_t>(1, tw * w.cols)));
+  std::vector<int64_t> cursor(static_cast<size_t>(nrows));
+  for (int64_t j0 = 0; j0 < n; j0 += tw) {
+    pack_x_tile(x, w.cols, n, j0, tw, t_x.data());
+    for (int64_t i = 0; i < nrows; ++i) cursor[static_cast<size_t>(i)] = w.row_ptr[static_cast<size_t>(b0 + i)];
+    for (int64_t cb0 = 0; cb0 < std::max<int64_t>(nbc, 1); cb0 += chunk) {
+      const int64_t cb1 = cb0 + chunk;
+      for (int64_t bi = b0; bi < b1; ++bi) {
+        int64_t& cur = cursor[static_cast<size_t>(bi - b0)];
+        const int64_t ka = cur, kend = w.row_ptr[static_cast<size_t>(bi + 1)];
+        int64_t kb = ka;
+        while (kb < kend && w.col_blk[static_cast<size_t>(kb)] < cb1) ++kb;
+        cur = kb;
+        const bool first = cb0 == 0;
+        if (ka == kb && !first) continue;
+        const float* wrow = wdec + (ka - w.row_ptr[static_cast<size_t>(b0)]) * bsize;
+        if (w.bits != 0 && !decode_all) {
+          decode_blocks(w, ka, kb, t_block_row.data());
+          wrow = t_block_row.data();
+        }
+        const int64_t r0 = bi * w.br, vr = std::min(w.br, w.rows - r0);
+        for (int64_t rr = 0; rr < vr; rr += 8) {
+          const int64_t rg = std::min<int64_t>(8, vr - rr);
+          TileArgs a{wrow + rr * w.bc, bsize, w.bc, kb - ka, w.cols, n, w.col_blk.data() + ka,
+                     t_x.data(), y + (r0 + rr) * n,
+                     w.bias.empty() ? nullptr : w.bias.data() + r0 + rr, first};
+          fns[rg - 1](a, j0);
+        }
       }
     }
   }
