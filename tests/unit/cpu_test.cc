@@ -13,12 +13,15 @@
 namespace sieve {
 namespace {
 
-constexpr CpuFeatures kAvx512{.avx512f = true, .avx2 = true, .bmi2 = true};
-constexpr CpuFeatures kAvx2{.avx512f = false, .avx2 = true, .bmi2 = true};
+constexpr CpuFeatures kAvx512{.avx512f = true, .avx2 = true, .bmi2 = true, .fma = true,
+                              .avx512vnni = true, .avxvnni = true};
+constexpr CpuFeatures kAvx2{.avx512f = false, .avx2 = true, .bmi2 = true, .fma = true,
+                            .avx512vnni = false, .avxvnni = true};
 constexpr CpuFeatures kNone{};
 
 bool same(const CpuFeatures& a, const CpuFeatures& b) {
-  return a.avx512f == b.avx512f && a.avx2 == b.avx2 && a.bmi2 == b.bmi2;
+  return a.avx512f == b.avx512f && a.avx2 == b.avx2 && a.bmi2 == b.bmi2 && a.fma == b.fma &&
+         a.avx512vnni == b.avx512vnni && a.avxvnni == b.avxvnni;
 }
 
 TEST(CpuFeatures, IsaCapTakesFeaturesAwayNeverAddsThem) {
@@ -31,8 +34,11 @@ TEST(CpuFeatures, IsaCapTakesFeaturesAwayNeverAddsThem) {
     Result<CpuFeatures> a2 = cap_cpu_features(cpu, "avx2");
     ASSERT_TRUE(a2.ok());
     EXPECT_FALSE(a2->avx512f);
+    EXPECT_FALSE(a2->avx512vnni);
     EXPECT_EQ(a2->avx2, cpu.avx2);  // never more than the CPU has
     EXPECT_EQ(a2->bmi2, cpu.bmi2);
+    EXPECT_EQ(a2->fma, cpu.fma);
+    EXPECT_EQ(a2->avxvnni, cpu.avxvnni);
     Result<CpuFeatures> g = cap_cpu_features(cpu, "generic");
     ASSERT_TRUE(g.ok());
     EXPECT_TRUE(same(*g, kNone));
@@ -52,6 +58,9 @@ TEST(CpuFeatures, ThisProcessNeverReportsMoreThanTheCpu) {
   EXPECT_TRUE(!f.avx512f || cpu.avx512f);
   EXPECT_TRUE(!f.avx2 || cpu.avx2);
   EXPECT_TRUE(!f.bmi2 || cpu.bmi2);
+  EXPECT_TRUE(!f.fma || cpu.fma);
+  EXPECT_TRUE(!f.avx512vnni || cpu.avx512vnni);
+  EXPECT_TRUE(!f.avxvnni || cpu.avxvnni);
 }
 
 TEST(CpuFeatures, CappedCoretypeFollowsTheCap) {

@@ -13,6 +13,9 @@ CpuFeatures detected_cpu_features() {
   f.avx512f = __builtin_cpu_supports("avx512f") != 0;
   f.avx2 = __builtin_cpu_supports("avx2") != 0;
   f.bmi2 = __builtin_cpu_supports("bmi2") != 0;
+  f.fma = __builtin_cpu_supports("fma") != 0;
+  f.avx512vnni = __builtin_cpu_supports("avx512vnni") != 0;
+  f.avxvnni = __builtin_cpu_supports("avxvnni") != 0;
 #endif
   return f;
 }
@@ -23,6 +26,7 @@ Result<CpuFeatures> cap_cpu_features(const CpuFeatures& cpu, std::string_view is
   if (isa == "avx512") return f;
   if (isa == "avx2") {
     f.avx512f = false;
+    f.avx512vnni = false;
     return f;
   }
   if (isa == "generic" || isa == "scalar") return CpuFeatures{};
@@ -51,7 +55,8 @@ const Resolved& resolved() {
       out.features = CpuFeatures{};
     }
     out.capped = out.features.avx512f != cpu.avx512f || out.features.avx2 != cpu.avx2 ||
-                 out.features.bmi2 != cpu.bmi2;
+                 out.features.bmi2 != cpu.bmi2 || out.features.fma != cpu.fma ||
+                 out.features.avx512vnni != cpu.avx512vnni || out.features.avxvnni != cpu.avxvnni;
     return out;
   }();
   return r;

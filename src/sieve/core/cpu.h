@@ -3,13 +3,16 @@
 //
 // Environment:
 //   SIEVE_ISA=native   (or unset) what the CPU reports (cpuid via __builtin_cpu_supports).
-//   SIEVE_ISA=avx512   at most AVX-512F, AVX2 and BMI2 (each only if the CPU has it).
-//   SIEVE_ISA=avx2     at most AVX2 and BMI2: no AVX-512 code paths.
+//   SIEVE_ISA=avx512   at most AVX-512F (+VNNI), AVX2 (+AVX-VNNI), FMA and BMI2 (each only if the
+//                      CPU has it): what the CPU reports, since no feature above these is used.
+//   SIEVE_ISA=avx2     at most AVX2, AVX-VNNI, FMA and BMI2: no AVX-512 code paths (AVX-512F and
+//                      AVX512-VNNI are taken away; AVX-VNNI is VEX-encoded, an AVX2-level path).
 //   SIEVE_ISA=generic  none of them: x86-64 baseline code paths only ("scalar" is the same).
 // The override can only take features away (a feature the CPU lacks is never reported), so any
 // value is safe on any machine. Who reads it: the Sieve perf model's select-bit (BMI2 PDEP or a
-// byte table) and the OpenBLAS core-type choice (runtime/kernels/blas/coretype.h: with avx2 or
-// generic, OpenBLAS is switched to its Haswell or Prescott kernels). Results do not depend on
+// byte table), the OpenBLAS core-type choice (runtime/kernels/blas/coretype.h: with avx2 or
+// generic, OpenBLAS is switched to its Haswell or Prescott kernels) and the CPU runtime's kernel
+// paths (runtime/kernels/bsr/bsr.h: best_isa, isa_for). Results do not depend on
 // it, except OpenBLAS's float rounding (docs/ARCHITECTURE.md, "Determinism").
 // Thread-safety: cpu_features() is safe from any thread.
 #pragma once
@@ -24,6 +27,9 @@ struct CpuFeatures {
   bool avx512f = false;
   bool avx2 = false;
   bool bmi2 = false;
+  bool fma = false;         // FMA3 (the AVX2 kernel paths need it with avx2)
+  bool avx512vnni = false;  // AVX512-VNNI (EVEX int8 dot products)
+  bool avxvnni = false;     // AVX-VNNI (the same dot products, VEX-encoded, on AVX2 CPUs)
 };
 
 inline constexpr const char* kIsaEnv = "SIEVE_ISA";

@@ -61,6 +61,10 @@ struct BsrWeights {
   std::vector<float> values;
   // bits 4/8: br·bc codes per kept block, row-major, one byte each (8-bit) or two per byte
   // (4-bit: low nibble first), padded like `values`; block_codebook[k] picks the codebook.
+  // (4-bit codes are one nibble stream: position p of kept block k is nibble k·br·bc + p, so a
+  // block with an odd br·bc, e.g. 1×1, starts mid-byte. Padded positions hold a code that
+  // decodes to exactly 0 in the block's codebook: pack_bsr() sets an unused entry to 0 when
+  // the codebook has no 0.)
   std::vector<uint8_t> codes;
   std::vector<int32_t> block_codebook;
   std::vector<float> codebooks;  // (1 << bits) floats per codebook

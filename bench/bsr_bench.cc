@@ -1,0 +1,251 @@
+// Block-sparse (BSR) spmm (issue 11) side by side with what a user would otherwise pick:
+// OpenBLAS dense SGEMV/SGEMM on the same layer with its pruned weights as zeros (core type
+// fixed by gemm_bench.cc's initializer; "openblas_core" in the context), and Eigen's
+// SparseMatrix<float, RowMajor> (plain CSR of the kept weights) times a vector or a matrix.
+// Everything runs on one thread (OpenBLAS is set to 1 thread for these rows).
+//
+// Shapes:
+//   fc4096   FC 4096×4096, 90 % sparse in 16×16 blocks, batch 1; "warm" reuses one copy of
+//            the weights, "cold" cycles through enough copies to exceed 320 MiB (this machine's
+//            L3 reports 260 MiB).
+//   fc6      AlexNet fc6, 9216 -> 4096, 91 % sparse (Table 3.5) in 16×1 blocks, batch 1.
+//   conv3_2  VGG16 conv3_2 as im2col GEMM: M=256, K=2304, N=3136, 65 % weight sparsity, 16×1.
+// Counters: flops_exec (2 · kept weights · n per second), flops_dense (2 · M · K · n per second,
+// the dense-equivalent rate) and weight_bytes (bytes of weights the call reads: packed BSR,
+// dense fp32, or CSR values + indices).
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <cblas.h>
+
+#ifdef SIEVE_HAVE_EIGEN
+#include <Eigen/Dense>
+#include <Eigen/Sparse>
+#endif
+
+#include "sieve/core/cpu.h"
+#include "sieve/runtime/kernels/blas/blas.h"
+#include "sieve/runtime/kernels/bsr/bsr.h"
+
+namespace {
+
+namespace bsr = sieve::runtime::kernels::bsr;
+namespace blas = sieve::runtime::blas;
+
+struct Layer {
+  const char* name;
+  int64_t rows, cols, br, bc, n;
+  double sparsity;  // fraction of blocks pruned
+};
+
+const Layer kFc4096{"fc4096", 4096, 4096, 16, 16, 1, 0.90};
+const Layer kFc6{"fc6", 4096, 9216, 16, 1, 1, 0.91};
+const Layer kConv32{"conv3_2", 256, 2304, 16, 1, 3136, 0.65};
+
+constexpr int64_t kColdBytes = int64_t{320} << 20;
+
+// The layer's data, made once per (layer, bits): dense weights with pruned blocks zeroed,
+// its mask, x, and the packed BSR weights.
+struct Data {
+  std::vector<float> dense, x, y;
+  std::vector<uint8_t> mask;
+  int64_t kept = 0;  // kept weights
+  bsr::BsrWeights w;
+};
+
+std::shared_ptr<Data> make_data(const Layer& l, int bits) {
+  auto d = std::make_shared<Data>();
+  std::mt19937 rng(42);
+  std::uniform_real_distribution<float> u(-1, 1);
+  const int64_t nbr = (l.rows + l.br - 1) / l.br, nbc = (l.cols + l.bc - 1) / l.bc;
+  std::vector<int64_t> blocks(static_cast<size_t>(nbr * nbc));
+  std::iota(blocks.begin(), blocks.end(), 0);
+  std::shuffle(blocks.begin(), blocks.end(), rng);
+  blocks.resize(static_cast<size_t>(std::llround((1.0 - l.sparsity) * static_cast<double>(nbr * nbc))));
+  d->mask.assign(static_cast<size_t>(l.rows * l.cols), 0);
+  for (int64_t b : blocks) {
+    const int64_t bi = b / nbc, bj = b % nbc;
+    for (int64_t r = bi * l.br; r < std::min(l.rows, (bi + 1) * l.br); ++r)
+      for (int64_t c = bj * l.bc; c < std::min(l.cols, (bj + 1) * l.bc); ++c)
+        d->mask[static_cast<size_t>(r * l.cols + c)] = 1;
+  }
+  // Codes: one 2^bits-entry codebook (no 0 entry; the packer frees one for the padding).
+  std::vector<std::vector<float>> cbs;
+  std::vector<uint16_t> code;
+  std::vector<int32_t> cb_of;
+  if (bits != 0) {
+    const int entries = 1 << bits;
+    cbs.assign(1, std::vector<float>(static_cast<size_t>(entries)));
+    for (float& v : cbs[0]) v = u(rng);
+    code.resize(d->mask.size());
+    cb_of.assign(d->mask.size(), 0);
+    std::uniform_int_distribution<int> pick(0, entries - 1);
+    for (uint16_t& c : code) c = static_cast<uint16_t>(pick(rng));
+  }
+  d->dense.resize(d->mask.size());
+  for (size_t i = 0; i < d->mask.size(); ++i) {
+    const float v = bits != 0 ? cbs[0][code[i]] : u(rng);
+    d->dense[i] = d->mask[i] ? v : 0.0f;
+    d->kept += d->mask[i];
+  }
+  d->x.resize(static_cast<size_t>(l.cols * l.n));
+  for (float& v : d->x) v = u(rng);
+  d->y.assign(static_cast<size_t>(l.rows * l.n), 0.0f);
+  bsr::PackInput in;
+  in.rows = l.rows;
+  in.cols = l.cols;
+  in.dense = d->dense.data();
+  in.mask = d->mask.data();
+  in.br = l.br;
+  in.bc = l.bc;
+  in.bits = bits;
+  if (bits != 0) {
+    in.code = code.data();
+    in.codebook_of = cb_of.data();
+    in.codebooks = &cbs;
+  }
+  d->w = *pack_bsr(in);
+  return d;
+}
+
+void set_counters(benchmark::State& state, const Layer& l, int64_t kept, int64_t weight_bytes) {
+  const double it = static_cast<double>(state.iterations());
+  state.counters["flops_exec"] = benchmark::Counter(2.0 * kept * l.n * it, benchmark::Counter::kIsRate);
+  state.counters["flops_dense"] =
+      benchmark::Counter(2.0 * l.rows * l.cols * l.n * it, benchmark::Counter::kIsRate);
+  state.counters["weight_bytes"] = static_cast<double>(weight_bytes);
+}
+
+void BM_Bsr(benchmark::State& state, Layer l, int bits, bsr::Isa isa, bool cold) {
+  sieve::Result<bsr::Isa> ok = bsr::isa_for(bsr::isa_name(isa), sieve::detected_cpu_features());
+  if (!ok.ok()) {
+    state.SkipWithError(ok.status().message().c_str());
+    return;
+  }
+  std::shared_ptr<Data> d = make_data(l, bits);
+  std::vector<bsr::BsrWeights> copies(1, d->w);
+  if (cold) {
+    const int64_t count = kColdBytes / std::max<int64_t>(1, d->w.bytes()) + 1;
+    copies.assign(static_cast<size_t>(count), d->w);
+  }
+  size_t i = 0;
+  for (auto _ : state) {
+    bsr::spmm(copies[i], d->x.data(), l.n, d->y.data(), isa);
+    benchmark::DoNotOptimize(d->y.data());
+    if (++i == copies.size()) i = 0;
+  }
+  set_counters(state, l, d->kept, d->w.bytes());
+  state.SetLabel(d->w.note.empty() ? std::string(bsr::isa_name(isa)) : d->w.note);
+}
+
+// OpenBLAS on one thread: the previous thread count is put back afterwards.
+struct OneBlasThread {
+  int before = blas::num_threads();
+  OneBlasThread() { blas::set_num_threads(1); }
+  ~OneBlasThread() { blas::set_num_threads(before); }
+};
+
+void BM_OpenBlas(benchmark::State& state, Layer l, bool cold) {
+  OneBlasThread one;
+  std::shared_ptr<Data> d = make_data(l, 0);
+  std::vector<std::vector<float>> copies(1, d->dense);
+  const int64_t bytes = static_cast<int64_t>(d->dense.size() * sizeof(float));
+  if (cold) copies.assign(static_cast<size_t>(kColdBytes / bytes + 1), d->dense);
+  size_t i = 0;
+  const int m = static_cast<int>(l.rows), k = static_cast<int>(l.cols), n = static_cast<int>(l.n);
+  for (auto _ : state) {
+    if (n == 1) {
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, m, k, 1.0f, copies[i].data(), k, d->x.data(), 1, 0.0f,
+                  d->y.data(), 1);
+    } else {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, copies[i].data(), k,
+                  d->x.data(), n, 0.0f, d->y.data(), n);
+    }
+    benchmark::DoNotOptimize(d->y.data());
+    if (++i == copies.size()) i = 0;
+  }
+  set_counters(state, l, l.rows * l.cols, bytes);
+  state.SetLabel(blas::corename());
+}
+
+#ifdef SIEVE_HAVE_EIGEN
+using Csr = Eigen::SparseMatrix<float, Eigen::RowMajor, int>;
+
+Csr to_csr(const Data& d, const Layer& l) {
+  std::vector<Eigen::Triplet<float>> t;
+  t.reserve(static_cast<size_t>(d.kept));
+  for (int64_t r = 0; r < l.rows; ++r)
+    for (int64_t c = 0; c < l.cols; ++c)
+      if (d.mask[static_cast<size_t>(r * l.cols + c)])
+        t.emplace_back(static_cast<int>(r), static_cast<int>(c), d.dense[static_cast<size_t>(r * l.cols + c)]);
+  Csr a(static_cast<int>(l.rows), static_cast<int>(l.cols));
+  a.setFromTriplets(t.begin(), t.end());
+  a.makeCompressed();
+  return a;
+}
+
+void BM_EigenCsr(benchmark::State& state, Layer l, bool cold) {
+  std::shared_ptr<Data> d = make_data(l, 0);
+  std::vector<Csr> copies(1, to_csr(*d, l));
+  const int64_t bytes = copies[0].nonZeros() * 8 + (l.rows + 1) * 4;
+  if (cold) copies.assign(static_cast<size_t>(kColdBytes / bytes + 1), copies[0]);
+  size_t i = 0;
+  if (l.n == 1) {
+    Eigen::Map<const Eigen::VectorXf> x(d->x.data(), l.cols);
+    Eigen::Map<Eigen::VectorXf> y(d->y.data(), l.rows);
+    for (auto _ : state) {
+      y.noalias() = copies[i] * x;
+      benchmark::DoNotOptimize(d->y.data());
+      if (++i == copies.size()) i = 0;
+    }
+  } else {
+    using Mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    Eigen::Map<const Mat> x(d->x.data(), l.cols, l.n);
+    Eigen::Map<Mat> y(d->y.data(), l.rows, l.n);
+    for (auto _ : state) {
+      y.noalias() = copies[i] * x;
+      benchmark::DoNotOptimize(d->y.data());
+      if (++i == copies.size()) i = 0;
+    }
+  }
+  set_counters(state, l, d->kept, bytes);
+  state.SetLabel("Eigen CSR, " + std::string(Eigen::SimdInstructionSetsInUse()));
+}
+#endif
+
+void add_layer(const Layer& l, const std::vector<int>& bits_list, bool cold, bool scalar) {
+  const std::string base = std::string("BM_Bsr/") + l.name + (cold ? "/cold" : "/warm");
+  const benchmark::TimeUnit unit = l.n == 1 ? benchmark::kMicrosecond : benchmark::kMillisecond;
+  for (int bits : bits_list) {
+    for (bsr::Isa isa : {bsr::Isa::kAvx512, bsr::Isa::kAvx2, bsr::Isa::kScalar}) {
+      if (isa == bsr::Isa::kScalar && !scalar) continue;
+      const std::string name = base + "/bits" + std::to_string(bits) + "/" + bsr::isa_name(isa);
+      benchmark::RegisterBenchmark(name.c_str(), BM_Bsr, l, bits, isa, cold)->Unit(unit)->UseRealTime();
+    }
+  }
+  benchmark::RegisterBenchmark((base + "/openblas_dense").c_str(), BM_OpenBlas, l, cold)
+      ->Unit(unit)
+      ->UseRealTime();
+#ifdef SIEVE_HAVE_EIGEN
+  benchmark::RegisterBenchmark((base + "/eigen_csr").c_str(), BM_EigenCsr, l, cold)->Unit(unit)->UseRealTime();
+#endif
+}
+
+const bool kRegistered = [] {
+  benchmark::AddCustomContext("bsr_best_isa", bsr::isa_name(bsr::best_isa(sieve::cpu_features())));
+  add_layer(kFc4096, {4, 0, 8}, false, true);
+  add_layer(kFc4096, {4}, true, false);
+  add_layer(kFc6, {0, 4}, false, true);
+  add_layer(kConv32, {0, 4}, false, true);
+  return true;
+}();
+
+}  // namespace

@@ -1,0 +1,492 @@
+// The block-sparse (BSR) kernel family against a naive dense reference, XNNPACK-tester style:
+// BsrTester builds a random layer from a seed (weights, a block mask with some positions of kept
+// blocks pruned too, codes and codebooks), packs it, runs spmm() on one ISA path and compares
+// y = W·x + b with the decoded dense weights, in double. Every path the CPU has is run; one it
+// lacks is skipped, naming the missing feature. A failure prints the seed and the case.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "sieve/core/cpu.h"
+#include "sieve/runtime/kernels/bsr/bsr.h"
+
+namespace sieve::runtime::kernels::bsr {
+namespace {
+
+class BsrTester {
+ public:
+  BsrTester& rows(int64_t v) { rows_ = v; return *this; }
+  BsrTester& cols(int64_t v) { cols_ = v; return *this; }
+  BsrTester& block(int64_t br, int64_t bc) { br_ = br; bc_ = bc; return *this; }
+  BsrTester& bits(int v) { bits_ = v; return *this; }
+  BsrTester& n(int64_t v) { n_ = v; return *this; }
+  // Fraction of blocks kept; inside a kept block, each position is pruned with `holes`.
+  BsrTester& density(double v) { density_ = v; return *this; }
+  BsrTester& holes(double v) { holes_ = v; return *this; }
+  BsrTester& bias(bool v) { bias_ = v; return *this; }
+  BsrTester& no_mask(bool v) { no_mask_ = v; return *this; }  // mask = nullptr (all kept)
+  // Codebooks hold a 0 entry (else one code is left unused, for pack_bsr to make it 0).
+  BsrTester& zero_entry(bool v) { zero_entry_ = v; return *this; }
+  BsrTester& seed(uint32_t v) { seed_ = v; return *this; }
+  BsrTester& block_rows(int64_t b0, int64_t b1) { b0_ = b0; b1_ = b1; return *this; }
+
+  std::string describe() const {
+    return fmt::format("seed={} rows={} cols={} block={}x{} bits={} n={} density={} holes={} bias={} "
+                       "no_mask={} zero_entry={}",
+                       seed_, rows_, cols_, br_, bc_, bits_, n_, density_, holes_, bias_, no_mask_,
+                       zero_entry_);
+  }
+
+  void Test(Isa isa) const {
+    SCOPED_TRACE(describe() + " isa=" + isa_name(isa));
+    std::mt19937 rng(seed_);
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    const int64_t total = rows_ * cols_, entries = int64_t{1} << bits_;
+    const int64_t nbr = (rows_ + br_ - 1) / br_, nbc = (cols_ + bc_ - 1) / bc_;
+    // The mask: whole blocks kept with `density`, then holes inside them.
+    std::vector<uint8_t> mask(static_cast<size_t>(total), 0);
+    std::bernoulli_distribution keep_block(density_), hole(holes_);
+    for (int64_t bi = 0; bi < nbr; ++bi) {
+      for (int64_t bj = 0; bj < nbc; ++bj) {
+        if (!keep_block(rng)) continue;
+        for (int64_t r = bi * br_; r < std::min(rows_, (bi + 1) * br_); ++r)
+          for (int64_t c = bj * bc_; c < std::min(cols_, (bj + 1) * bc_); ++c)
+            mask[static_cast<size_t>(r * cols_ + c)] = hole(rng) ? 0 : 1;
+      }
+    }
+    if (no_mask_) std::fill(mask.begin(), mask.end(), 1);
+    // Weights: fp32, or codes through 3 codebooks, one per band of block rows (so that a
+    // block never spans two codebooks).
+    std::vector<float> dense(static_cast<size_t>(total));
+    for (float& v : dense) v = u(rng);
+    std::vector<uint16_t> code(static_cast<size_t>(total), 0);
+    std::vector<int32_t> codebook_of(static_cast<size_t>(total), 0);
+    std::vector<std::vector<float>> codebooks;
+    if (bits_ != 0) {
+      for (int b = 0; b < 3; ++b) {
+        std::vector<float> cb(static_cast<size_t>(entries));
+        for (float& v : cb) v = 0.25f + std::abs(u(rng));  // no 0 unless asked
+        if (zero_entry_) cb[static_cast<size_t>(entries / 2)] = 0.0f;
+        codebooks.push_back(cb);
+      }
+      // Without a 0 entry, the last code is left unused: pack_bsr() may make it 0.
+      std::uniform_int_distribution<int> pick(0, static_cast<int>(entries) - (zero_entry_ ? 1 : 2));
+      for (int64_t i = 0; i < total; ++i) {
+        code[static_cast<size_t>(i)] = static_cast<uint16_t>(pick(rng));
+        codebook_of[static_cast<size_t>(i)] = static_cast<int32_t>((i / cols_ / br_) % 3);
+        dense[static_cast<size_t>(i)] =
+            codebooks[static_cast<size_t>(codebook_of[static_cast<size_t>(i)])][code[static_cast<size_t>(i)]];
+      }
+    }
+    std::vector<float> b(static_cast<size_t>(rows_));
+    for (float& v : b) v = u(rng);
+    std::vector<float> x(static_cast<size_t>(cols_ * n_));
+    for (float& v : x) v = u(rng);
+
+    PackInput in;
+    in.rows = rows_;
+    in.cols = cols_;
+    in.dense = dense.data();
+    in.mask = no_mask_ ? nullptr : mask.data();
+    in.br = br_;
+    in.bc = bc_;
+    in.bits = bits_;
+    if (bits_ != 0) {
+      in.code = code.data();
+      in.codebook_of = codebook_of.data();
+      in.codebooks = &codebooks;
+    }
+    in.bias = bias_ ? b.data() : nullptr;
+    Result<BsrWeights> w = pack_bsr(in);
+    ASSERT_TRUE(w.ok()) << w.status().to_string();
+    EXPECT_EQ(w->bits, bits_) << "stored otherwise: " << w->note;
+    EXPECT_EQ(w->note, "");
+
+    // The reference, and the bound on float reassociation.
+    const int64_t b0 = b0_ < 0 ? 0 : b0_, b1 = b1_ < 0 ? w->block_rows() : b1_;
+    std::vector<float> y(static_cast<size_t>(rows_ * n_), std::nanf(""));
+    spmm(*w, x.data(), n_, y.data(), isa, b0, b1);
+    int64_t bad = 0;
+    for (int64_t r = 0; r < rows_; ++r) {
+      const bool inside = r >= b0 * br_ && r < b1 * br_;
+      for (int64_t j = 0; j < n_; ++j) {
+        const float got = y[static_cast<size_t>(r * n_ + j)];
+        if (!inside) {
+          if (!std::isnan(got) && bad++ < 5) ADD_FAILURE() << "row " << r << " is outside the block rows but was written";
+          continue;
+        }
+        double want = bias_ ? b[static_cast<size_t>(r)] : 0.0, mag = std::abs(want);
+        for (int64_t c = 0; c < cols_; ++c) {
+          const size_t i = static_cast<size_t>(r * cols_ + c);
+          const double wv = mask[i] ? dense[i] : 0.0;
+          want += wv * x[static_cast<size_t>(c * n_ + j)];
+          mag += std::abs(wv * x[static_cast<size_t>(c * n_ + j)]);
+        }
+        const double tol = 1e-6 + 8 * 1.2e-7 * std::sqrt(static_cast<double>(cols_) + 1) * mag;
+        if (!(std::abs(got - want) <= tol) && bad++ < 5) {
+          ADD_FAILURE() << "y[" << r << ", " << j << "] = " << got << ", want " << want
+                        << " (tolerance " << tol << ")";
+        }
+      }
+    }
+    EXPECT_EQ(bad, 0);
+  }
+
+ private:
+  int64_t rows_ = 16, cols_ = 16, br_ = 16, bc_ = 1, n_ = 1;
+  int bits_ = 0;
+  double density_ = 0.5, holes_ = 0.2;
+  bool bias_ = true, no_mask_ = false, zero_entry_ = false;
+  uint32_t seed_ = 1;
+  int64_t b0_ = -1, b1_ = -1;
+};
+
+// The path under test, or a skip that names what the CPU lacks.
+#define SKIP_UNLESS_CPU_HAS(isa)                                                     \
+  do {                                                                               \
+    Result<Isa> got_ = isa_for(isa_name(isa), detected_cpu_features());              \
+    if (!got_.ok()) GTEST_SKIP() << got_.status().message();                         \
+  } while (0)
+
+class BsrSpmm : public ::testing::TestWithParam<Isa> {};
+
+std::string isa_param_name(const ::testing::TestParamInfo<Isa>& info) {
+  return isa_name(info.param);
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryIsa, BsrSpmm,
+                         ::testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvx512), isa_param_name);
+
+struct Shape {
+  int64_t rows, cols, br, bc;
+};
+
+// Block shapes and edges: K smaller than the block, ragged last block row and column.
+const Shape kShapes[] = {
+    {16, 16, 16, 1},  {37, 45, 16, 1},  {48, 64, 16, 16}, {37, 45, 16, 16}, {20, 5, 16, 16},
+    {16, 5, 16, 1},   {33, 29, 1, 1},   {36, 36, 4, 4},   {30, 31, 4, 4},   {40, 24, 8, 1},
+    {17, 19, 2, 2},   {23, 41, 3, 5},   {5, 3, 16, 16},
+};
+
+TEST_P(BsrSpmm, EdgeShapesEveryBitsEveryN) {
+  SKIP_UNLESS_CPU_HAS(GetParam());
+  uint32_t seed = 100;
+  for (const Shape& s : kShapes) {
+    for (int bits : {0, 4, 8}) {
+      for (int64_t n : {1, 7, 64}) {
+        for (bool bias : {true, false}) {
+          BsrTester()
+              .rows(s.rows)
+              .cols(s.cols)
+              .block(s.br, s.bc)
+              .bits(bits)
+              .n(n)
+              .bias(bias)
+              .seed(seed++)
+              .Test(GetParam());
+        }
+      }
+    }
+  }
+}
+
+TEST_P(BsrSpmm, ConvLikeN) {
+  SKIP_UNLESS_CPU_HAS(GetParam());
+  uint32_t seed = 200;
+  for (const Shape& s : {Shape{32, 24, 16, 1}, Shape{20, 27, 16, 16}, Shape{12, 18, 4, 4}}) {
+    for (int bits : {0, 4, 8}) {
+      BsrTester().rows(s.rows).cols(s.cols).block(s.br, s.bc).bits(bits).n(3136).seed(seed++).Test(
+          GetParam());
+    }
+  }
+}
+
+TEST_P(BsrSpmm, AllZeroAndAllKept) {
+  SKIP_UNLESS_CPU_HAS(GetParam());
+  uint32_t seed = 300;
+  for (const Shape& s : {Shape{37, 45, 16, 1}, Shape{37, 45, 16, 16}, Shape{9, 10, 4, 4}}) {
+    for (int bits : {0, 4, 8}) {
+      for (int64_t n : {1, 7, 64}) {
+        for (bool bias : {true, false}) {
+          BsrTester t;
+          t.rows(s.rows).cols(s.cols).block(s.br, s.bc).bits(bits).n(n).bias(bias);
+          t.density(0.0).seed(seed++).Test(GetParam());  // no kept block: y = bias
+          t.density(1.0).holes(0.0).seed(seed++).Test(GetParam());
+          t.no_mask(true).seed(seed++).Test(GetParam());
+        }
+      }
+    }
+  }
+}
+
+// Codebooks with a 0 entry: the padding uses it instead of a freed entry.
+TEST_P(BsrSpmm, CodebookWithZeroEntry) {
+  SKIP_UNLESS_CPU_HAS(GetParam());
+  uint32_t seed = 400;
+  for (int bits : {4, 8}) {
+    for (int64_t n : {1, 7}) {
+      BsrTester().rows(40).cols(50).block(16, 16).bits(bits).n(n).zero_entry(true).seed(seed++).Test(
+          GetParam());
+      BsrTester().rows(40).cols(50).block(16, 1).bits(bits).n(n).zero_entry(true).seed(seed++).Test(
+          GetParam());
+    }
+  }
+}
+
+// Sizes where the tiled kernel takes several panels of x and whole 48-column tiles, and the
+// benchmark's shapes at a reduced size.
+TEST_P(BsrSpmm, LargerLayers) {
+  SKIP_UNLESS_CPU_HAS(GetParam());
+  uint32_t seed = 500;
+  for (int bits : {0, 4}) {
+    BsrTester().rows(40).cols(4100).block(16, 1).bits(bits).n(100).density(0.1).seed(seed++).Test(
+        GetParam());
+    BsrTester().rows(256).cols(512).block(16, 16).bits(bits).n(1).density(0.1).seed(seed++).Test(
+        GetParam());
+    BsrTester().rows(250).cols(300).block(16, 1).bits(bits).n(1).density(0.1).seed(seed++).Test(
+        GetParam());
+  }
+}
+
+// Block-row ranges: only the rows of [b0, b1) are written (as the CPU engine's threads do).
+TEST_P(BsrSpmm, BlockRowRangeWritesOnlyItsRows) {
+  SKIP_UNLESS_CPU_HAS(GetParam());
+  uint32_t seed = 600;
+  for (const Shape& s : {Shape{70, 45, 16, 1}, Shape{70, 45, 16, 16}, Shape{70, 45, 4, 4}}) {
+    for (int bits : {0, 4, 8}) {
+      for (int64_t n : {1, 7, 64}) {
+        BsrTester()
+            .rows(s.rows)
+            .cols(s.cols)
+            .block(s.br, s.bc)
+            .bits(bits)
+            .n(n)
+            .block_rows(1, 3)
+            .seed(seed++)
+            .Test(GetParam());
+      }
+    }
+  }
+}
+
+// ---- packing -------------------------------------------------------------------------------
+
+PackInput small_input(const std::vector<float>& dense) {
+  PackInput in;
+  in.rows = 4;
+  in.cols = 4;
+  in.dense = dense.data();
+  in.br = 2;
+  in.bc = 2;
+  return in;
+}
+
+TEST(BsrPack, Errors) {
+  const std::vector<float> dense(16, 1.0f);
+  PackInput in = small_input(dense);
+  in.br = 0;
+  Result<BsrWeights> w = pack_bsr(in);
+  ASSERT_FALSE(w.ok());
+  EXPECT_EQ(w.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(w.status().message().find("block shape br=0 bc=2"), std::string::npos) << w.status().message();
+
+  in = small_input(dense);
+  in.bc = -3;
+  w = pack_bsr(in);
+  ASSERT_FALSE(w.ok());
+  EXPECT_NE(w.status().message().find("bc=-3"), std::string::npos) << w.status().message();
+
+  in = small_input(dense);
+  in.bits = 3;
+  w = pack_bsr(in);
+  ASSERT_FALSE(w.ok());
+  EXPECT_NE(w.status().message().find("bits=3"), std::string::npos) << w.status().message();
+
+  std::vector<uint16_t> code(16, 1);
+  std::vector<int32_t> cb_of(16, 0);
+  std::vector<std::vector<float>> cbs(1, std::vector<float>(16, 0.5f));
+  in = small_input(dense);
+  in.bits = 4;
+  in.code = code.data();
+  in.codebook_of = cb_of.data();
+  in.codebooks = &cbs;
+  code[6] = 16;
+  w = pack_bsr(in);
+  ASSERT_FALSE(w.ok());
+  EXPECT_NE(w.status().message().find("code[6]=16 at (1, 2): past the 16-entry codebook 0"),
+            std::string::npos)
+      << w.status().message();
+  code[6] = 1;
+
+  cb_of[3] = 1;
+  w = pack_bsr(in);
+  ASSERT_FALSE(w.ok());
+  EXPECT_NE(w.status().message().find("codebook_of[3]=1 at (0, 3): past the 1 codebooks"),
+            std::string::npos)
+      << w.status().message();
+  cb_of[3] = 0;
+
+  cbs[0].resize(8);
+  w = pack_bsr(in);
+  ASSERT_FALSE(w.ok());
+  EXPECT_NE(w.status().message().find("codebooks[0]: 8 entries, but bits=4 needs 16"),
+            std::string::npos)
+      << w.status().message();
+  cbs[0].resize(16, 0.5f);
+
+  // A pruned position's code is not checked.
+  std::vector<uint8_t> mask(16, 1);
+  mask[6] = 0;
+  code[6] = 999;
+  in.mask = mask.data();
+  EXPECT_TRUE(pack_bsr(in).ok());
+
+  in.code = nullptr;
+  w = pack_bsr(in);
+  ASSERT_FALSE(w.ok());
+  EXPECT_NE(w.status().message().find("code, codebook_of and codebooks"), std::string::npos);
+}
+
+TEST(BsrPack, LayoutAndPadding) {
+  // 3×5 with 2×2 blocks: block rows {0,1}, {2}; block columns {0,1}, {2,3}, {4}.
+  std::vector<float> dense(15);
+  for (int i = 0; i < 15; ++i) dense[static_cast<size_t>(i)] = static_cast<float>(i + 1);
+  std::vector<uint8_t> mask(15, 0);
+  mask[0] = 1;   // (0,0): block (0,0)
+  mask[9] = 1;   // (1,4): block (0,2), ragged
+  mask[12] = 1;  // (2,2): block (1,1), ragged row
+  PackInput in;
+  in.rows = 3;
+  in.cols = 5;
+  in.dense = dense.data();
+  in.mask = mask.data();
+  in.br = 2;
+  in.bc = 2;
+  Result<BsrWeights> w = pack_bsr(in);
+  ASSERT_TRUE(w.ok()) << w.status().to_string();
+  EXPECT_EQ(w->block_rows(), 2);
+  EXPECT_EQ(w->row_ptr, (std::vector<int64_t>{0, 2, 3}));
+  EXPECT_EQ(w->col_blk, (std::vector<int32_t>{0, 2, 1}));
+  EXPECT_EQ(w->values, (std::vector<float>{1, 0, 0, 0, 0, 0, 10, 0, 13, 0, 0, 0}));
+  EXPECT_EQ(w->bytes(), 3 * 8 + 3 * 4 + 12 * 4);
+}
+
+TEST(BsrPack, FreeCodeBecomesZeroElseFp32WithNote) {
+  // 1×2 blocks, 4-bit, position 1 pruned (block 0's padding). Kept codes 0..14: code 15 is
+  // free and becomes the padding's 0.
+  const int64_t cols = 18;
+  std::vector<uint16_t> code(static_cast<size_t>(cols));
+  for (int64_t c = 0; c < 16; ++c) code[static_cast<size_t>(c)] = static_cast<uint16_t>(c);
+  code[15] = 1;
+  code[16] = 1;
+  code[17] = 0;
+  std::vector<int32_t> cb_of(static_cast<size_t>(cols), 0);
+  std::vector<std::vector<float>> cbs(1, std::vector<float>(16));
+  for (int e = 0; e < 16; ++e) cbs[0][static_cast<size_t>(e)] = 1.0f + static_cast<float>(e);
+  std::vector<uint8_t> mask(static_cast<size_t>(cols), 1);
+  mask[1] = 0;
+  PackInput in;
+  in.rows = 1;
+  in.cols = cols;
+  in.mask = mask.data();
+  in.br = 1;
+  in.bc = 2;
+  in.bits = 4;
+  in.code = code.data();
+  in.codebook_of = cb_of.data();
+  in.codebooks = &cbs;
+  Result<BsrWeights> w = pack_bsr(in);
+  ASSERT_TRUE(w.ok()) << w.status().to_string();
+  EXPECT_EQ(w->bits, 4);
+  EXPECT_EQ(w->note, "");
+  EXPECT_EQ(w->codebooks[15], 0.0f);
+  EXPECT_EQ(w->codebooks[14], 15.0f);
+  EXPECT_EQ(w->codes[0], 0xF0);  // block 0: code 0, then the padding's 15
+  // Every code used by a kept position: no room for a 0, so the layer is stored as fp32.
+  code[15] = 15;
+  w = pack_bsr(in);
+  ASSERT_TRUE(w.ok()) << w.status().to_string();
+  EXPECT_EQ(w->bits, 0);
+  EXPECT_NE(w->note.find("codebook 0 uses all 16 codes and has no 0"), std::string::npos) << w->note;
+  ASSERT_EQ(w->values.size(), 18u);
+  EXPECT_EQ(w->values[0], 1.0f);
+  EXPECT_EQ(w->values[1], 0.0f);
+  EXPECT_EQ(w->values[15], 16.0f);
+  EXPECT_EQ(w->values[16], 2.0f);
+  // No padding anywhere: every code in use is fine.
+  in.mask = nullptr;
+  w = pack_bsr(in);
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w->bits, 4);
+  EXPECT_EQ(w->note, "");
+}
+
+TEST(BsrPack, BlockAcrossTwoCodebooksIsStoredAsFp32) {
+  std::vector<uint16_t> code(8, 3);
+  std::vector<int32_t> cb_of{0, 0, 0, 1, 1, 1, 1, 1};
+  std::vector<std::vector<float>> cbs(2, std::vector<float>(16, 0.0f));
+  cbs[0][3] = 2.0f;
+  cbs[1][3] = -1.0f;
+  PackInput in;
+  in.rows = 2;
+  in.cols = 4;
+  in.br = 2;
+  in.bc = 2;
+  in.bits = 4;
+  in.code = code.data();
+  in.codebook_of = cb_of.data();
+  in.codebooks = &cbs;
+  Result<BsrWeights> w = pack_bsr(in);
+  ASSERT_TRUE(w.ok()) << w.status().to_string();
+  EXPECT_EQ(w->bits, 0);
+  EXPECT_NE(w->note.find("spans two codebooks"), std::string::npos) << w->note;
+  EXPECT_EQ(w->values, (std::vector<float>{2, 2, -1, -1, 2, -1, -1, -1}));
+}
+
+// ---- paths ---------------------------------------------------------------------------------
+
+constexpr CpuFeatures kAvx512Cpu{.avx512f = true, .avx2 = true, .bmi2 = true, .fma = true};
+constexpr CpuFeatures kAvx2Cpu{.avx512f = false, .avx2 = true, .bmi2 = true, .fma = true};
+constexpr CpuFeatures kAvx2NoFma{.avx512f = false, .avx2 = true, .bmi2 = true, .fma = false};
+constexpr CpuFeatures kBaseline{};
+
+TEST(BsrIsa, BestAndByName) {
+  EXPECT_EQ(best_isa(kAvx512Cpu), Isa::kAvx512);
+  EXPECT_EQ(best_isa(kAvx2Cpu), Isa::kAvx2);
+  EXPECT_EQ(best_isa(kAvx2NoFma), Isa::kScalar);
+  EXPECT_EQ(best_isa(kBaseline), Isa::kScalar);
+  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
+    Result<Isa> got = isa_for(isa_name(isa), kAvx512Cpu);
+    ASSERT_TRUE(got.ok()) << isa_name(isa);
+    EXPECT_EQ(*got, isa);
+  }
+  EXPECT_EQ(*isa_for("native", kAvx2Cpu), Isa::kAvx2);
+  EXPECT_EQ(*isa_for("generic", kAvx512Cpu), Isa::kScalar);
+}
+
+TEST(BsrIsa, Errors) {
+  Result<Isa> r = isa_for("avx3", kAvx512Cpu);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("'avx3': unknown; valid: scalar, avx2, avx512"), std::string::npos)
+      << r.status().message();
+  r = isa_for("avx512", kAvx2Cpu);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "avx512: the CPU has no avx512f");
+  r = isa_for("avx2", kBaseline);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "avx2: the CPU has no avx2");
+  r = isa_for("avx2", kAvx2NoFma);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "avx2: the CPU has no fma");
+  EXPECT_TRUE(isa_for("scalar", kBaseline).ok());
+}
+
+}  // namespace
+}  // namespace sieve::runtime::kernels::bsr
