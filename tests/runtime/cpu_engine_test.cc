@@ -262,8 +262,8 @@ TEST(CpuEngine, BlockViewComesFromTheRecordedStructure) {
 // ---- ISA selection, on made-up CPUs (never the machine's) ----
 
 TEST(CpuEngineIsa, BestPathAndForcedPaths) {
-  const CpuFeatures none{}, avx2{.avx512f = false, .avx2 = true, .bmi2 = true},
-      avx512{.avx512f = true, .avx2 = true, .bmi2 = true};
+  const CpuFeatures none{}, avx2{.avx512f = false, .avx2 = true, .bmi2 = true, .fma = true},
+      avx512{.avx512f = true, .avx2 = true, .bmi2 = true, .fma = true};
   EXPECT_EQ(*select_isa("", none, ""), Isa::kScalar);
   EXPECT_EQ(*select_isa("auto", avx2, ""), Isa::kAvx2);
   EXPECT_EQ(*select_isa("", avx512, "native"), Isa::kAvx512);
@@ -276,7 +276,7 @@ TEST(CpuEngineIsa, BestPathAndForcedPaths) {
 }
 
 TEST(CpuEngineIsa, AForcedPathTheCpuLacksNamesTheMissingFeature) {
-  const CpuFeatures none{}, avx2{.avx512f = false, .avx2 = true, .bmi2 = true};
+  const CpuFeatures none{}, avx2{.avx512f = false, .avx2 = true, .bmi2 = true, .fma = true};
   Result<Isa> r = select_isa("avx512", avx2, "");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message(), "--isa avx512: the CPU has no avx512f");

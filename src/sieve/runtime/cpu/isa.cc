@@ -6,42 +6,32 @@
 
 namespace sieve::runtime::cpu {
 
+namespace bsr = kernels::bsr;
+
 const char* isa_label(Isa isa) {
-  switch (isa) {
-    case Isa::kScalar: return "scalar";
-    case Isa::kAvx2: return "avx2";
-    case Isa::kAvx512: return "avx512";
-  }
-  return "scalar";
+  return bsr::isa_name(isa);
 }
 
 Isa best_isa_of(const CpuFeatures& cpu) {
-  if (cpu.avx512f) return Isa::kAvx512;
-  if (cpu.avx2) return Isa::kAvx2;
-  return Isa::kScalar;
+  return bsr::best_isa(cpu);
 }
 
 std::vector<Isa> isas_of(const CpuFeatures& cpu) {
-  std::vector<Isa> out = {Isa::kScalar};
-  if (cpu.avx2) out.push_back(Isa::kAvx2);
-  if (cpu.avx512f) out.push_back(Isa::kAvx512);
+  std::vector<Isa> out;
+  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512})
+    if (bsr::isa_for(isa_label(isa), cpu).ok()) out.push_back(isa);
   return out;
 }
 
 namespace {
 
-// A forced path by name; `source` spells the request in messages ("--isa avx2",
-// "SIEVE_ISA=avx2").
+// A forced path by name (the kernel family's rules, bsr::isa_for); `source` spells the request
+// in messages ("--isa avx2", "SIEVE_ISA=avx2").
 Result<Isa> forced(std::string_view name, const CpuFeatures& cpu, const std::string& source) {
-  if (name == "scalar" || name == "generic") return Isa::kScalar;
-  if (name == "avx2") {
-    if (!cpu.avx2) return invalid_argument("{}: the CPU has no avx2", source);
-    return Isa::kAvx2;
-  }
-  if (name == "avx512") {
-    if (!cpu.avx512f) return invalid_argument("{}: the CPU has no avx512f", source);
-    return Isa::kAvx512;
-  }
+  Result<Isa> r = bsr::isa_for(name, cpu);
+  if (r.ok()) return r;
+  if (r.status().code() == StatusCode::kFailedPrecondition)  // "avx2: the CPU has no fma"
+    return invalid_argument("{}{}", source, r.status().message().substr(name.size()));
   return invalid_argument(
       "{}: unknown ISA path; valid: auto, native, scalar (or generic), avx2, avx512", source);
 }

@@ -9,8 +9,8 @@
 //   * Names: "scalar" (= "generic"), "avx2", "avx512". An unknown name is an error naming it and
 //     the valid names. A forced path the CPU lacks is an error naming the missing feature
 //     ("avx512: the CPU has no avx512f"); nothing is silently downgraded.
-//   * AVX-512 needs avx512f; AVX2 needs avx2 (every x86 CPU with AVX2 also has FMA3, which the
-//     AVX2 kernels use; CpuFeatures does not record it separately).
+//   * The kernel family's rules decide (bsr::best_isa, bsr::isa_for): AVX-512 needs avx512f;
+//     AVX2 needs avx2 and fma.
 // What the path changes: the block-sparse kernels (bsr::spmm) run on it. The dense layers run
 // on OpenBLAS, whose kernels are chosen when the library is loaded (runtime/kernels/blas/
 // coretype.h: $SIEVE_ISA caps them too, by re-executing the process; --isa cannot).
