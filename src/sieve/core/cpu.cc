@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <string>
 
 namespace sieve {
@@ -70,6 +71,19 @@ CpuFeatures cpu_features() {
 
 bool cpu_features_capped() {
   return resolved().capped;
+}
+
+std::string host_cpu_name() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.starts_with("model name")) continue;
+    const size_t colon = line.find(':');
+    if (colon == std::string::npos) break;
+    size_t b = line.find_first_not_of(" \t", colon + 1);
+    return b == std::string::npos ? std::string("unknown CPU") : line.substr(b);
+  }
+  return "unknown CPU";
 }
 
 }  // namespace sieve

@@ -17,6 +17,7 @@
 // Thread-safety: cpu_features() is safe from any thread.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "sieve/core/status.h"
@@ -47,5 +48,9 @@ CpuFeatures cpu_features();
 
 // True when $SIEVE_ISA takes away a feature the CPU has.
 bool cpu_features_capped();
+
+// The CPU's model name as /proc/cpuinfo gives it ("Intel(R) Xeon(R) Processor"), for reports
+// of timed figures; "unknown CPU" where it cannot be read.
+std::string host_cpu_name();
 
 }  // namespace sieve

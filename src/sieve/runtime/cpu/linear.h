@@ -8,9 +8,7 @@
 //     models, and pruned layers whose kept blocks are too dense for the block-sparse kernels to
 //     pay);
 //   * bsr: the block-sparse kernels (runtime/kernels/bsr/bsr.h) on the layer's kept blocks, with
-//     4/8-bit codes decoded through the codebooks in registers. linear_bsr.cc; built only when
-//     the BSR kernels are in the tree (SIEVE_HAVE_BSR, set by CMakeLists.txt), else
-//     bsr_available() is false and every layer is dense.
+//     4/8-bit codes decoded through the codebooks in registers (linear_bsr.cc).
 //
 // Two call forms, both over an output-row range [r0, r1) so that threads can split a layer:
 //   cols_form: y[r, j] = bias[r] + Σ_c W[r, c] · x[c, j]   x [cols, n], y [rows, n] (conv:
@@ -84,7 +82,6 @@ BlockView block_view(const compress::CompressedLayer& layer);
 // The block-sparse variant; see the file comment. Returns nullptr (use dense) when the kept
 // blocks are more than kBsrMaxBlockDensity of all blocks: a dense GEMM is faster there.
 inline constexpr double kBsrMaxBlockDensity = 0.5;
-bool bsr_available();
 Result<std::unique_ptr<Linear>> make_bsr_linear(const LinearSource& src, Isa isa);
 
 }  // namespace sieve::runtime::cpu

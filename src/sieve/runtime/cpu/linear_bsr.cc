@@ -1,12 +1,7 @@
 // The block-sparse Linear: a layer's kept blocks packed once by bsr::pack_bsr() and multiplied by
 // bsr::spmm() on the session's ISA path.
-//
-// Built only when the BSR kernels (runtime/kernels/bsr/*.cc) are in the tree: CMakeLists.txt
-// defines SIEVE_HAVE_BSR for the cpu part then. Without them, bsr_available() is false and the
-// session packs every layer dense.
-#include "sieve/runtime/cpu/linear.h"
 
-#if defined(SIEVE_HAVE_BSR)
+#include "sieve/runtime/cpu/linear.h"
 
 #include <algorithm>
 #include <cstring>
@@ -77,7 +72,6 @@ class BsrLinear final : public Linear {
 
 }  // namespace
 
-bool bsr_available() { return true; }
 
 Result<std::unique_ptr<Linear>> make_bsr_linear(const LinearSource& src, Isa isa) {
   const compress::CompressedLayer* layer = src.layer;
@@ -138,17 +132,3 @@ Result<std::unique_ptr<Linear>> make_bsr_linear(const LinearSource& src, Isa isa
 }
 
 }  // namespace sieve::runtime::cpu
-
-#else  // !SIEVE_HAVE_BSR
-
-namespace sieve::runtime::cpu {
-
-bool bsr_available() { return false; }
-
-Result<std::unique_ptr<Linear>> make_bsr_linear(const LinearSource& /*src*/, Isa /*isa*/) {
-  return std::unique_ptr<Linear>();
-}
-
-}  // namespace sieve::runtime::cpu
-
-#endif

@@ -474,7 +474,7 @@ Status Session::Impl::pack(const compress::CompressedModel& model, Step& s) {
     src.layer = transposed ? nullptr : layer;
     src.row0 = g * gr;
     std::unique_ptr<Linear> lin;
-    if (src.layer != nullptr && !src.layer->mask.empty() && bsr_available()) {
+    if (src.layer != nullptr && !src.layer->mask.empty()) {
       Result<std::unique_ptr<Linear>> bsr = make_bsr_linear(src, opt.isa);
       if (!bsr.ok())
         return bsr.status().with_context(fmt::format("node {}: packing '{}'", label(n), wname));
