@@ -139,4 +139,30 @@ inline Tensor random_input(Shape shape, uint64_t seed, float lo = 0.0f, float hi
   return t;
 }
 
+// Every value the reference produced (name -> i16 tensor, as fixed16::run's hook sees them)
+// equals the other engine's bit for bit: same shapes, same Q formats, no differing element.
+// `who` names the other engine in messages.
+inline void expect_bit_exact_values(const std::map<std::string, Tensor>& ref,
+                                    const std::map<std::string, Tensor>& got,
+                                    const std::string& what, const std::string& who) {
+  ASSERT_EQ(ref.size(), got.size()) << what;
+  for (const auto& [name, rt] : ref) {
+    auto it = got.find(name);
+    ASSERT_NE(it, got.end()) << what << ": " << who << " did not produce " << name;
+    const Tensor& gt = it->second;
+    ASSERT_EQ(rt.shape(), gt.shape()) << what << ": " << name;
+    ASSERT_EQ(rt.frac_bits(), gt.frac_bits()) << what << ": " << name;
+    const auto a = rt.span<int16_t>(), b = gt.span<int16_t>();
+    int64_t differ = 0, first = -1;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (a[i] != b[i]) {
+        if (first < 0) first = static_cast<int64_t>(i);
+        ++differ;
+      }
+    }
+    EXPECT_EQ(differ, 0) << what << ": value " << name << " differs at " << differ
+                         << " positions, first " << first;
+  }
+}
+
 }  // namespace sieve_test

@@ -88,24 +88,7 @@ void expect_bit_exact(const compress::CompressedModel& m, const Tensor& input, c
       m, input, spec, programs, o,
       [&](const std::string& v, const Tensor& t) { exe_values[v] = t; }, &stats);
   ASSERT_TRUE(exe.ok()) << what << ": " << exe.status().to_string();
-  ASSERT_EQ(ref_values.size(), exe_values.size()) << what;
-  for (const auto& [name, rt] : ref_values) {
-    auto it = exe_values.find(name);
-    ASSERT_NE(it, exe_values.end()) << what << ": the executor did not produce " << name;
-    const Tensor& et = it->second;
-    ASSERT_EQ(rt.shape(), et.shape()) << what << ": " << name;
-    ASSERT_EQ(rt.frac_bits(), et.frac_bits()) << what << ": " << name;
-    const auto a = rt.span<int16_t>(), b = et.span<int16_t>();
-    int64_t differ = 0, first = -1;
-    for (size_t i = 0; i < a.size(); ++i) {
-      if (a[i] != b[i]) {
-        if (first < 0) first = static_cast<int64_t>(i);
-        ++differ;
-      }
-    }
-    EXPECT_EQ(differ, 0) << what << ": value " << name << " differs at " << differ
-                         << " positions, first " << first;
-  }
+  sieve_test::expect_bit_exact_values(ref_values, exe_values, what, "the executor");
   // Not vacuous: outputs mostly non-zero and not saturated; programs really ran.
   int64_t nonzero = 0, saturated = 0;
   for (int16_t v : ref->span<int16_t>()) {

@@ -216,24 +216,7 @@ void expect_bit_exact(const compress::CompressedModel& m, const Tensor& input,
   auto fun = run_functional(
       m, input, opts, [&](const std::string& v, const Tensor& t) { fun_values[v] = t; }, &stats);
   ASSERT_TRUE(fun.ok()) << what << ": " << fun.status().to_string();
-  ASSERT_EQ(ref_values.size(), fun_values.size()) << what;
-  for (const auto& [name, rt] : ref_values) {
-    auto it = fun_values.find(name);
-    ASSERT_NE(it, fun_values.end()) << what << ": functional model did not produce " << name;
-    const Tensor& ft = it->second;
-    ASSERT_EQ(rt.shape(), ft.shape()) << what << ": " << name;
-    ASSERT_EQ(rt.frac_bits(), ft.frac_bits()) << what << ": " << name;
-    const auto a = rt.span<int16_t>(), b = ft.span<int16_t>();
-    int64_t differ = 0, first = -1;
-    for (size_t i = 0; i < a.size(); ++i) {
-      if (a[i] != b[i]) {
-        if (first < 0) first = static_cast<int64_t>(i);
-        ++differ;
-      }
-    }
-    EXPECT_EQ(differ, 0) << what << ": value " << name << " differs at " << differ
-                         << " positions, first " << first;
-  }
+  sieve_test::expect_bit_exact_values(ref_values, fun_values, what, "functional model");
   EXPECT_EQ(fun->shape(), ref->shape());
   // The comparison is not vacuous: the outputs are neither all zero nor mostly saturated.
   int64_t nonzero = 0, saturated = 0;
