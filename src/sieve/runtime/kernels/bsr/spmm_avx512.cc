@@ -358,6 +358,80 @@ void tiled(const BsrWeights& w, const float* x, int64_t n, float* y, int64_t b0,
   }
 }
 
+// ---- n > 1, 16×1 blocks: the conv (im2col GEMM) kernel ------------------------------------
+// A block is 16 weights of one column of W, one per row. Per block row and 48-column tile of y,
+// the rows are taken in two halves of 8: 8 rows × 3 zmm = 24 accumulators stay in registers
+// over the whole block row, and each kept block costs 3 loads of its x row (packed per tile,
+// contiguous), 8 broadcast weights and 24 FMAs, with no per-block loop or bounds work. x for
+// the next tile is prefetched into L2 while the current one is computed, so packing it reads L2.
+template <int R>
+void half16x1(const float* v, const int32_t* col, int64_t nblk, const float* xt, float* y,
+              int64_t n, int64_t j0, const float* bias) {
+  constexpr int NV = 3;
+  __m512 acc[R][NV];
+  for (int r = 0; r < R; ++r) {
+    const __m512 b = bias != nullptr ? _mm512_set1_ps(bias[r]) : _mm512_setzero_ps();
+    for (int q = 0; q < NV; ++q) acc[r][q] = b;
+  }
+  for (int64_t k = 0; k < nblk; ++k) {
+    const float* xr = xt + int64_t{col[k]} * (16 * NV);
+    const __m512 x0 = _mm512_loadu_ps(xr), x1 = _mm512_loadu_ps(xr + 16),
+                 x2 = _mm512_loadu_ps(xr + 32);
+    const float* wb = v + k * 16;
+    for (int r = 0; r < R; ++r) {
+      const __m512 wv = _mm512_set1_ps(wb[r]);
+      acc[r][0] = _mm512_fmadd_ps(wv, x0, acc[r][0]);
+      acc[r][1] = _mm512_fmadd_ps(wv, x1, acc[r][1]);
+      acc[r][2] = _mm512_fmadd_ps(wv, x2, acc[r][2]);
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    for (int q = 0; q < NV; ++q) {
+      _mm512_mask_storeu_ps(y + r * n + j0 + 16 * q, lanes(n - j0 - 16 * q), acc[r][q]);
+    }
+  }
+}
+
+using HalfFn = void (*)(const float*, const int32_t*, int64_t, const float*, float*, int64_t,
+                        int64_t, const float*);
+constexpr HalfFn kHalves[8] = {half16x1<1>, half16x1<2>, half16x1<3>, half16x1<4>,
+                               half16x1<5>, half16x1<6>, half16x1<7>, half16x1<8>};
+
+void conv16x1(const BsrWeights& w, const float* x, int64_t n, float* y, int64_t b0, int64_t b1) {
+  constexpr int64_t tw = 48;
+  const int64_t k0 = w.row_ptr[static_cast<size_t>(b0)], k1 = w.row_ptr[static_cast<size_t>(b1)];
+  const float* vals = w.values.data();
+  if (w.bits != 0) {  // decoded once per call: 64 bytes per kept block
+    t_block_row.resize(static_cast<size_t>(std::max<int64_t>(1, (k1 - k0) * 16)));
+    decode_blocks(w, k0, k1, t_block_row.data());
+    vals = t_block_row.data() - k0 * 16;
+  }
+  t_x.resize(static_cast<size_t>(std::max<int64_t>(1, tw * w.cols)));
+  const int64_t nrows = b1 - b0;
+  for (int64_t j0 = 0; j0 < n; j0 += tw) {
+    pack_x_tile(x, w.cols, n, j0, tw, t_x.data());
+    const int64_t jn = j0 + tw;  // the next tile: its x rows prefetched, a slice per block row
+    for (int64_t bi = b0; bi < b1; ++bi) {
+      if (jn < n) {
+        const int64_t c0 = (bi - b0) * w.cols / nrows, c1 = (bi - b0 + 1) * w.cols / nrows;
+        const int64_t m = std::min(tw, n - jn);
+        for (int64_t c = c0; c < c1; ++c) {
+          const char* p = reinterpret_cast<const char*>(x + c * n + jn);
+          for (int64_t off = 0; off < m * 4; off += 64) _mm_prefetch(p + off, _MM_HINT_T1);
+        }
+      }
+      const int64_t ka = w.row_ptr[static_cast<size_t>(bi)], kb = w.row_ptr[static_cast<size_t>(bi + 1)];
+      const int64_t r0 = bi * 16, vr = std::min<int64_t>(16, w.rows - r0);
+      for (int64_t rr = 0; rr < vr; rr += 8) {
+        const int64_t rg = std::min<int64_t>(8, vr - rr);
+        kHalves[rg - 1](vals + ka * 16 + rr, w.col_blk.data() + ka, kb - ka, t_x.data(),
+                        y + (r0 + rr) * n, n, j0,
+                        w.bias.empty() ? nullptr : w.bias.data() + r0 + rr);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void spmm_avx512(const BsrWeights& w, const float* x, int64_t n, float* y, int64_t b0, int64_t b1) {
@@ -371,6 +445,7 @@ void spmm_avx512(const BsrWeights& w, const float* x, int64_t n, float* y, int64
     if (w.bits == 0) return n1_16x16_rows<0>(w, x, y, b0, b1);
     return n1_16x16_rows<8>(w, x, y, b0, b1);
   }
+  if (n > 16 && w.br == 16 && w.bc == 1) return conv16x1(w, x, n, y, b0, b1);
   tiled(w, x, n, y, b0, b1);
 }
 
