@@ -40,15 +40,76 @@ namespace {
 namespace bsr = sieve::runtime::kernels::bsr;
 namespace blas = sieve::runtime::blas;
 
+// Zero activations in x: none; half of them, independently (ReLU of a symmetric input); half
+// of them as a ReLU map gives them (spatial runs, see relu_map_im2col()).
+enum class ZeroAct { kNone, kIid50, kMap50 };
+
 struct Layer {
   const char* name;
   int64_t rows, cols, br, bc, n;
   double sparsity;  // fraction of blocks pruned
+  ZeroAct zero = ZeroAct::kNone;
 };
 
 const Layer kFc4096{"fc4096", 4096, 4096, 16, 16, 1, 0.90};
 const Layer kFc6{"fc6", 4096, 9216, 16, 1, 1, 0.91};
 const Layer kConv32{"conv3_2", 256, 2304, 16, 1, 3136, 0.65};
+const Layer kConv32Iid{"conv3_2_act50iid", 256, 2304, 16, 1, 3136, 0.65, ZeroAct::kIid50};
+const Layer kConv32Map{"conv3_2_act50map", 256, 2304, 16, 1, 3136, 0.65, ZeroAct::kMap50};
+
+// conv3_2's im2col input (2304 × 3136) from a 256 × 56 × 56 map whose channels are smooth
+// random fields (a sum of 6 plane waves, wavelengths 8 to 40 pixels) put through a ReLU at each
+// channel's median: half the activations are 0, in blobs, as after a real ReLU.
+std::vector<float> relu_map_im2col(std::mt19937& rng) {
+  constexpr int C = 256, H = 56, W = 56;
+  std::uniform_real_distribution<float> u(0, 1);
+  std::vector<float> map(static_cast<size_t>(C * H * W));
+  for (int c = 0; c < C; ++c) {
+    float* m = map.data() + static_cast<size_t>(c) * H * W;
+    float kx[6], ky[6], ph[6];
+    for (int i = 0; i < 6; ++i) {
+      const float len = 8 + 32 * u(rng), ang = 6.2831853f * u(rng);
+      kx[i] = 6.2831853f / len * std::cos(ang);
+      ky[i] = 6.2831853f / len * std::sin(ang);
+      ph[i] = 6.2831853f * u(rng);
+    }
+    for (int h = 0; h < H; ++h)
+      for (int w = 0; w < W; ++w) {
+        float v = 0;
+        for (int i = 0; i < 6; ++i) v += std::cos(kx[i] * w + ky[i] * h + ph[i]);
+        m[h * W + w] = v;
+      }
+    std::vector<float> sorted(m, m + H * W);
+    std::nth_element(sorted.begin(), sorted.begin() + H * W / 2, sorted.end());
+    const float median = sorted[H * W / 2];
+    for (int i = 0; i < H * W; ++i) m[i] = std::max(0.0f, m[i] - median);
+  }
+  std::vector<float> x(static_cast<size_t>(C * 9 * H * W), 0.0f);
+  for (int c = 0; c < C; ++c)
+    for (int kh = 0; kh < 3; ++kh)
+      for (int kw = 0; kw < 3; ++kw) {
+        float* row = x.data() + static_cast<size_t>((c * 9 + kh * 3 + kw)) * H * W;
+        for (int h = 0; h < H; ++h)
+          for (int w = 0; w < W; ++w) {
+            const int ih = h + kh - 1, iw = w + kw - 1;
+            if (ih >= 0 && ih < H && iw >= 0 && iw < W) row[h * W + w] = map[static_cast<size_t>((c * H + ih) * W + iw)];
+          }
+      }
+  return x;
+}
+
+// Of the (row of x, 48-column tile) segments, the fraction entirely zero: what the 16×1 conv
+// kernel can skip.
+double zero_segments(const std::vector<float>& x, int64_t cols, int64_t n) {
+  int64_t zero = 0, all = 0;
+  for (int64_t c = 0; c < cols; ++c)
+    for (int64_t j0 = 0; j0 < n; j0 += 48, ++all) {
+      bool z = true;
+      for (int64_t j = j0; j < std::min(n, j0 + 48) && z; ++j) z = x[static_cast<size_t>(c * n + j)] == 0.0f;
+      zero += z;
+    }
+  return static_cast<double>(zero) / static_cast<double>(std::max<int64_t>(all, 1));
+}
 
 constexpr int64_t kColdBytes = int64_t{320} << 20;
 
@@ -98,6 +159,11 @@ std::shared_ptr<Data> make_data(const Layer& l, int bits) {
   }
   d->x.resize(static_cast<size_t>(l.cols * l.n));
   for (float& v : d->x) v = u(rng);
+  if (l.zero == ZeroAct::kIid50) {
+    for (float& v : d->x) v = std::max(0.0f, v);
+  } else if (l.zero == ZeroAct::kMap50) {
+    d->x = relu_map_im2col(rng);
+  }
   d->y.assign(static_cast<size_t>(l.rows * l.n), 0.0f);
   bsr::PackInput in;
   in.rows = l.rows;
@@ -143,6 +209,12 @@ void BM_Bsr(benchmark::State& state, Layer l, int bits, bsr::Isa isa, bool cold)
     if (++i == copies.size()) i = 0;
   }
   set_counters(state, l, d->kept, d->w.bytes());
+  if (l.zero != ZeroAct::kNone) {
+    int64_t z = 0;
+    for (float v : d->x) z += v == 0.0f;
+    state.counters["x_zero"] = static_cast<double>(z) / static_cast<double>(d->x.size());
+    state.counters["x_zero_seg48"] = zero_segments(d->x, l.cols, l.n);
+  }
   state.SetLabel(d->w.note.empty() ? std::string(bsr::isa_name(isa)) : d->w.note);
 }
 
@@ -245,6 +317,8 @@ const bool kRegistered = [] {
   add_layer(kFc4096, {4}, true, false);
   add_layer(kFc6, {0, 4}, false, true);
   add_layer(kConv32, {0, 4}, false, true);
+  add_layer(kConv32Iid, {0}, false, false);
+  add_layer(kConv32Map, {0}, false, false);
   return true;
 }();
 

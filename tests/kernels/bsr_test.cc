@@ -35,12 +35,15 @@ class BsrTester {
   BsrTester& zero_entry(bool v) { zero_entry_ = v; return *this; }
   BsrTester& seed(uint32_t v) { seed_ = v; return *this; }
   BsrTester& block_rows(int64_t b0, int64_t b1) { b0_ = b0; b1_ = b1; return *this; }
+  // Zero activations in runs (as a ReLU map gives): each row of x is, with this probability,
+  // zero over all of its n columns, or (as often) over a random run of them.
+  BsrTester& zero_x_rows(double v) { zero_x_rows_ = v; return *this; }
 
   std::string describe() const {
     return fmt::format("seed={} rows={} cols={} block={}x{} bits={} n={} density={} holes={} bias={} "
-                       "no_mask={} zero_entry={}",
+                       "no_mask={} zero_entry={} zero_x_rows={}",
                        seed_, rows_, cols_, br_, bc_, bits_, n_, density_, holes_, bias_, no_mask_,
-                       zero_entry_);
+                       zero_entry_, zero_x_rows_);
   }
 
   void Test(Isa isa) const {
@@ -88,6 +91,16 @@ class BsrTester {
     for (float& v : b) v = u(rng);
     std::vector<float> x(static_cast<size_t>(cols_ * n_));
     for (float& v : x) v = u(rng);
+    std::bernoulli_distribution zero_row(zero_x_rows_), whole(0.5);
+    for (int64_t c = 0; c < cols_; ++c) {
+      if (!zero_row(rng)) continue;
+      int64_t j0 = 0, j1 = n_;
+      if (!whole(rng)) {
+        j0 = std::uniform_int_distribution<int64_t>(0, n_ - 1)(rng);
+        j1 = std::uniform_int_distribution<int64_t>(j0, n_)(rng);
+      }
+      for (int64_t j = j0; j < j1; ++j) x[static_cast<size_t>(c * n_ + j)] = 0.0f;
+    }
 
     PackInput in;
     in.rows = rows_;
@@ -145,6 +158,7 @@ class BsrTester {
   bool bias_ = true, no_mask_ = false, zero_entry_ = false;
   uint32_t seed_ = 1;
   int64_t b0_ = -1, b1_ = -1;
+  double zero_x_rows_ = 0.0;
 };
 
 // The path under test, or a skip that names what the CPU lacks.
@@ -251,6 +265,23 @@ TEST_P(BsrSpmm, LargerLayers) {
         GetParam());
     BsrTester().rows(250).cols(300).block(16, 1).bits(bits).n(1).density(0.1).seed(seed++).Test(
         GetParam());
+  }
+}
+
+// Zero activations in runs: the conv kernel's skipping of x rows that are zero over a tile
+// (taken when enough of them are), and none of them, on every bits and shape.
+TEST_P(BsrSpmm, ZeroActivationRuns) {
+  SKIP_UNLESS_CPU_HAS(GetParam());
+  uint32_t seed = 700;
+  for (const Shape& s : {Shape{37, 45, 16, 1}, Shape{64, 300, 16, 1}, Shape{30, 31, 4, 4}}) {
+    for (int bits : {0, 4, 8}) {
+      for (int64_t n : {33, 200}) {
+        for (double z : {0.05, 0.5, 1.0}) {
+          BsrTester().rows(s.rows).cols(s.cols).block(s.br, s.bc).bits(bits).n(n).zero_x_rows(z)
+              .seed(seed++).Test(GetParam());
+        }
+      }
+    }
   }
 }
 

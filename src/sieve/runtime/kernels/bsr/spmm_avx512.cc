@@ -364,16 +364,25 @@ void tiled(const BsrWeights& w, const float* x, int64_t n, float* y, int64_t b0,
 // over the whole block row, and each kept block costs 3 loads of its x row (packed per tile,
 // contiguous), 8 broadcast weights and 24 FMAs, with no per-block loop or bounds work. x for
 // the next tile is prefetched into L2 while the current one is computed, so packing it reads L2.
-template <int R>
-void half16x1(const float* v, const int32_t* col, int64_t nblk, const float* xt, float* y,
-              int64_t n, int64_t j0, const float* bias) {
+//
+// Zero activations, by column blocks: packing a tile notes which rows of x are zero over the
+// whole tile (a column of W whose 48 products are all 0). When at least 1/16 of the rows are,
+// each block row's kept blocks are first filtered to those meeting a non-zero x row and only
+// these are multiplied (the sum is the same: the skipped products are ±0). With activations
+// that are zero independently of each other (50 % after a ReLU, no structure), a 48-wide row
+// segment is all zero with probability 2^-48, so nothing is skipped and only the scan is paid;
+// it pays where zeros come in spatial runs (whole dead channels, blobs of a ReLU map).
+template <int R, bool kList>
+void half16x1(const float* v, const int32_t* col, const int32_t* list, int64_t nblk,
+              const float* xt, float* y, int64_t n, int64_t j0, const float* bias) {
   constexpr int NV = 3;
   __m512 acc[R][NV];
   for (int r = 0; r < R; ++r) {
     const __m512 b = bias != nullptr ? _mm512_set1_ps(bias[r]) : _mm512_setzero_ps();
     for (int q = 0; q < NV; ++q) acc[r][q] = b;
   }
-  for (int64_t k = 0; k < nblk; ++k) {
+  for (int64_t i = 0; i < nblk; ++i) {
+    const int64_t k = kList ? list[i] : i;
     const float* xr = xt + int64_t{col[k]} * (16 * NV);
     const __m512 x0 = _mm512_loadu_ps(xr), x1 = _mm512_loadu_ps(xr + 16),
                  x2 = _mm512_loadu_ps(xr + 32);
@@ -392,10 +401,38 @@ void half16x1(const float* v, const int32_t* col, int64_t nblk, const float* xt,
   }
 }
 
-using HalfFn = void (*)(const float*, const int32_t*, int64_t, const float*, float*, int64_t,
-                        int64_t, const float*);
-constexpr HalfFn kHalves[8] = {half16x1<1>, half16x1<2>, half16x1<3>, half16x1<4>,
-                               half16x1<5>, half16x1<6>, half16x1<7>, half16x1<8>};
+using HalfFn = void (*)(const float*, const int32_t*, const int32_t*, int64_t, const float*,
+                        float*, int64_t, int64_t, const float*);
+template <bool kList>
+constexpr HalfFn kHalves[8] = {half16x1<1, kList>, half16x1<2, kList>, half16x1<3, kList>,
+                               half16x1<4, kList>, half16x1<5, kList>, half16x1<6, kList>,
+                               half16x1<7, kList>, half16x1<8, kList>};
+
+thread_local std::vector<uint8_t> t_zero;   // per row of x: all zero over the tile
+thread_local std::vector<int32_t> t_list;   // a block row's blocks that meet non-zero x
+
+// pack_x_tile() for 48 columns, noting the rows of x that are zero over the tile; returns
+// their count.
+int64_t pack_x_tile48(const float* x, int64_t cols, int64_t n, int64_t j0, float* out,
+                      uint8_t* zero) {
+  const int64_t m = std::min<int64_t>(48, n - j0);
+  const __mmask16 m0 = lanes(m), m1 = lanes(m - 16), m2 = lanes(m - 32);
+  int64_t count = 0;
+  for (int64_t c = 0; c < cols; ++c, out += 48) {
+    const float* xr = x + c * n + j0;
+    const __m512 a = _mm512_maskz_loadu_ps(m0, xr), b = _mm512_maskz_loadu_ps(m1, xr + 16),
+                 d = _mm512_maskz_loadu_ps(m2, xr + 32);
+    _mm512_storeu_ps(out, a);
+    _mm512_storeu_ps(out + 16, b);
+    _mm512_storeu_ps(out + 32, d);
+    const __mmask16 nz = _mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_NEQ_UQ) |
+                         _mm512_cmp_ps_mask(b, _mm512_setzero_ps(), _CMP_NEQ_UQ) |
+                         _mm512_cmp_ps_mask(d, _mm512_setzero_ps(), _CMP_NEQ_UQ);
+    zero[c] = nz == 0;
+    count += nz == 0;
+  }
+  return count;
+}
 
 void conv16x1(const BsrWeights& w, const float* x, int64_t n, float* y, int64_t b0, int64_t b1) {
   constexpr int64_t tw = 48;
@@ -407,9 +444,16 @@ void conv16x1(const BsrWeights& w, const float* x, int64_t n, float* y, int64_t 
     vals = t_block_row.data() - k0 * 16;
   }
   t_x.resize(static_cast<size_t>(std::max<int64_t>(1, tw * w.cols)));
+  t_zero.resize(static_cast<size_t>(std::max<int64_t>(1, w.cols)));
+  int64_t widest = 0;
+  for (int64_t bi = b0; bi < b1; ++bi) {
+    widest = std::max(widest, w.row_ptr[static_cast<size_t>(bi + 1)] - w.row_ptr[static_cast<size_t>(bi)]);
+  }
+  t_list.resize(static_cast<size_t>(std::max<int64_t>(1, widest)));
   const int64_t nrows = b1 - b0;
   for (int64_t j0 = 0; j0 < n; j0 += tw) {
-    pack_x_tile(x, w.cols, n, j0, tw, t_x.data());
+    const int64_t zeros = pack_x_tile48(x, w.cols, n, j0, t_x.data(), t_zero.data());
+    const bool skip = zeros * 16 >= w.cols && zeros > 0;
     const int64_t jn = j0 + tw;  // the next tile: its x rows prefetched, a slice per block row
     for (int64_t bi = b0; bi < b1; ++bi) {
       if (jn < n) {
@@ -421,12 +465,22 @@ void conv16x1(const BsrWeights& w, const float* x, int64_t n, float* y, int64_t 
         }
       }
       const int64_t ka = w.row_ptr[static_cast<size_t>(bi)], kb = w.row_ptr[static_cast<size_t>(bi + 1)];
+      const int32_t* col = w.col_blk.data() + ka;
+      int64_t nblk = kb - ka;
+      if (skip) {
+        int64_t m = 0;
+        for (int64_t i = 0; i < nblk; ++i) {
+          t_list[static_cast<size_t>(m)] = static_cast<int32_t>(i);
+          m += t_zero[static_cast<size_t>(col[i])] == 0;
+        }
+        nblk = m;
+      }
       const int64_t r0 = bi * 16, vr = std::min<int64_t>(16, w.rows - r0);
       for (int64_t rr = 0; rr < vr; rr += 8) {
         const int64_t rg = std::min<int64_t>(8, vr - rr);
-        kHalves[rg - 1](vals + ka * 16 + rr, w.col_blk.data() + ka, kb - ka, t_x.data(),
-                        y + (r0 + rr) * n, n, j0,
-                        w.bias.empty() ? nullptr : w.bias.data() + r0 + rr);
+        (skip ? kHalves<true> : kHalves<false>)[rg - 1](
+            vals + ka * 16 + rr, col, t_list.data(), nblk, t_x.data(), y + (r0 + rr) * n, n, j0,
+            w.bias.empty() ? nullptr : w.bias.data() + r0 + rr);
       }
     }
   }
