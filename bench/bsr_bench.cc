@@ -34,6 +34,7 @@
 #include "sieve/core/cpu.h"
 #include "sieve/runtime/kernels/blas/blas.h"
 #include "sieve/runtime/kernels/bsr/bsr.h"
+#include "sieve/runtime/kernels/bsr/int8.h"
 
 namespace {
 
@@ -218,6 +219,32 @@ void BM_Bsr(benchmark::State& state, Layer l, int bits, bsr::Isa isa, bool cold)
   state.SetLabel(d->w.note.empty() ? std::string(bsr::isa_name(isa)) : d->w.note);
 }
 
+// The int8 route (int8.h): the same packed layer re-packed by pack_int8(), x quantized to u8
+// on every call (part of the time).
+void BM_BsrInt8(benchmark::State& state, Layer l, int bits, bsr::Isa isa, bool cold) {
+  const sieve::Status ok = bsr::int8_isa_check(isa, sieve::detected_cpu_features());
+  if (!ok.ok()) {
+    state.SkipWithError(ok.message().c_str());
+    return;
+  }
+  std::shared_ptr<Data> d = make_data(l, bits);
+  sieve::Result<bsr::BsrInt8Weights> q = bsr::pack_int8(d->w);
+  if (!q.ok()) {
+    state.SkipWithError(q.status().message().c_str());
+    return;
+  }
+  std::vector<bsr::BsrInt8Weights> copies(1, *q);
+  if (cold) copies.assign(static_cast<size_t>(kColdBytes / std::max<int64_t>(1, q->bytes()) + 1), *q);
+  size_t i = 0;
+  for (auto _ : state) {
+    bsr::spmm_int8(copies[i], d->x.data(), l.n, d->y.data(), isa);
+    benchmark::DoNotOptimize(d->y.data());
+    if (++i == copies.size()) i = 0;
+  }
+  set_counters(state, l, d->kept, q->bytes());
+  state.SetLabel(std::string("int8 ") + bsr::isa_name(isa) + (isa == bsr::Isa::kAvx512 ? " vnni" : ""));
+}
+
 // OpenBLAS on one thread: the previous thread count is put back afterwards.
 struct OneBlasThread {
   int before = blas::num_threads();
@@ -301,6 +328,11 @@ void add_layer(const Layer& l, const std::vector<int>& bits_list, bool cold, boo
       if (isa == bsr::Isa::kScalar && !scalar) continue;
       const std::string name = base + "/bits" + std::to_string(bits) + "/" + bsr::isa_name(isa);
       benchmark::RegisterBenchmark(name.c_str(), BM_Bsr, l, bits, isa, cold)->Unit(unit)->UseRealTime();
+      if (l.n == 1 && bits == 4 && isa != bsr::Isa::kAvx2) {
+        benchmark::RegisterBenchmark((name + "/int8").c_str(), BM_BsrInt8, l, bits, isa, cold)
+            ->Unit(unit)
+            ->UseRealTime();
+      }
     }
   }
   benchmark::RegisterBenchmark((base + "/openblas_dense").c_str(), BM_OpenBlas, l, cold)

@@ -15,6 +15,7 @@
 
 #include "sieve/core/cpu.h"
 #include "sieve/runtime/kernels/bsr/bsr.h"
+#include "sieve/runtime/kernels/bsr/int8.h"
 
 namespace sieve::runtime::kernels::bsr {
 namespace {
@@ -38,16 +39,28 @@ class BsrTester {
   // Zero activations in runs (as a ReLU map gives): each row of x is, with this probability,
   // zero over all of its n columns, or (as often) over a random run of them.
   BsrTester& zero_x_rows(double v) { zero_x_rows_ = v; return *this; }
+  BsrTester& relu_x(bool v) { relu_x_ = v; return *this; }  // x = max(0, x): half of it 0
 
   std::string describe() const {
     return fmt::format("seed={} rows={} cols={} block={}x{} bits={} n={} density={} holes={} bias={} "
-                       "no_mask={} zero_entry={} zero_x_rows={}",
+                       "no_mask={} zero_entry={} zero_x_rows={} relu_x={}",
                        seed_, rows_, cols_, br_, bc_, bits_, n_, density_, holes_, bias_, no_mask_,
-                       zero_entry_, zero_x_rows_);
+                       zero_entry_, zero_x_rows_, relu_x_);
   }
 
-  void Test(Isa isa) const {
-    SCOPED_TRACE(describe() + " isa=" + isa_name(isa));
+  // A random layer from the seed: dense weights (decoded codes when bits != 0), mask, codes,
+  // bias, x, and the packed weights.
+  struct Layer {
+    std::vector<uint8_t> mask;
+    std::vector<float> dense, b, x;
+    std::vector<uint16_t> code;
+    std::vector<int32_t> codebook_of;
+    std::vector<std::vector<float>> codebooks;
+    BsrWeights w;
+  };
+
+  Layer Generate() const {
+    Layer l;
     std::mt19937 rng(seed_);
     std::uniform_real_distribution<float> u(-1.0f, 1.0f);
     const int64_t total = rows_ * cols_, entries = int64_t{1} << bits_;
@@ -91,6 +104,9 @@ class BsrTester {
     for (float& v : b) v = u(rng);
     std::vector<float> x(static_cast<size_t>(cols_ * n_));
     for (float& v : x) v = u(rng);
+    if (relu_x_) {
+      for (float& v : x) v = std::max(0.0f, v);
+    }
     std::bernoulli_distribution zero_row(zero_x_rows_), whole(0.5);
     for (int64_t c = 0; c < cols_; ++c) {
       if (!zero_row(rng)) continue;
@@ -117,9 +133,30 @@ class BsrTester {
     }
     in.bias = bias_ ? b.data() : nullptr;
     Result<BsrWeights> w = pack_bsr(in);
-    ASSERT_TRUE(w.ok()) << w.status().to_string();
+    EXPECT_TRUE(w.ok()) << w.status().to_string();
+    if (!w.ok()) return l;
     EXPECT_EQ(w->bits, bits_) << "stored otherwise: " << w->note;
     EXPECT_EQ(w->note, "");
+    l.w = *std::move(w);
+    l.mask = std::move(mask);
+    l.dense = std::move(dense);
+    l.b = std::move(b);
+    l.x = std::move(x);
+    l.code = std::move(code);
+    l.codebook_of = std::move(codebook_of);
+    l.codebooks = std::move(codebooks);
+    return l;
+  }
+
+  void Test(Isa isa) const {
+    SCOPED_TRACE(describe() + " isa=" + isa_name(isa));
+    const Layer l = Generate();
+    if (::testing::Test::HasFailure()) return;
+    const BsrWeights* w = &l.w;
+    const std::vector<uint8_t>& mask = l.mask;
+    const std::vector<float>& dense = l.dense;
+    const std::vector<float>& b = l.b;
+    const std::vector<float>& x = l.x;
 
     // The reference, and the bound on float reassociation.
     const int64_t b0 = b0_ < 0 ? 0 : b0_, b1 = b1_ < 0 ? w->block_rows() : b1_;
@@ -151,6 +188,93 @@ class BsrTester {
     EXPECT_EQ(bad, 0);
   }
 
+  // The int8 route (int8.h) on `isa`, against two references:
+  //   * exact: the documented arithmetic recomputed here from the codes and fp32 codebooks
+  //     (int8 codebooks, u8 activations, int32 sums per block row, the fma sequence), which
+  //     every path must equal bit for bit (a block row's blocks share one codebook here, so
+  //     one run per block row);
+  //   * fp32: the dense product, within the quantization error of weights and activations.
+  void TestInt8(Isa isa) const {
+    SCOPED_TRACE(describe() + " int8 isa=" + isa_name(isa));
+    const Layer l = Generate();
+    if (::testing::Test::HasFailure()) return;
+    Result<BsrInt8Weights> q = pack_int8(l.w);
+    ASSERT_TRUE(q.ok()) << q.status().to_string();
+    const int64_t b0 = b0_ < 0 ? 0 : b0_, b1 = b1_ < 0 ? l.w.block_rows() : b1_;
+    std::vector<float> y(static_cast<size_t>(rows_ * n_), std::nanf(""));
+    spmm_int8(*q, l.x.data(), n_, y.data(), isa, b0, b1);
+
+    // The int8 weights and the scale of each block row, from the fp32 codebooks / values.
+    auto scale_of = [](const float* v, int64_t count) {
+      float m = 0.0f;
+      for (int64_t i = 0; i < count; ++i) m = std::max(m, std::abs(v[i]));
+      return m > 0.0f ? m / 127.0f : 1.0f;
+    };
+    const int64_t nbr = l.w.block_rows();
+    std::vector<float> row_scale(static_cast<size_t>(nbr), 1.0f);
+    std::vector<int32_t> wq(static_cast<size_t>(rows_ * cols_), 0);
+    for (int64_t bi = 0; bi < nbr; ++bi) {
+      const int64_t k0 = l.w.row_ptr[static_cast<size_t>(bi)], k1 = l.w.row_ptr[static_cast<size_t>(bi + 1)];
+      if (bits_ == 0) {
+        row_scale[static_cast<size_t>(bi)] =
+            scale_of(l.w.values.data() + k0 * br_ * bc_, (k1 - k0) * br_ * bc_);
+      } else if (k1 > k0) {
+        // The packed codebook: pack_bsr() may have set an unused entry to 0.
+        const int64_t entries = int64_t{1} << bits_;
+        row_scale[static_cast<size_t>(bi)] = scale_of(
+            l.w.codebooks.data() + l.w.block_codebook[static_cast<size_t>(k0)] * entries, entries);
+      }
+    }
+    for (int64_t r = 0; r < rows_; ++r) {
+      for (int64_t c = 0; c < cols_; ++c) {
+        const size_t i = static_cast<size_t>(r * cols_ + c);
+        if (!l.mask[i]) continue;
+        const float s = row_scale[static_cast<size_t>(r / br_)];
+        const float v = bits_ == 0 ? l.dense[i] : l.codebooks[static_cast<size_t>(l.codebook_of[i])][l.code[i]];
+        wq[i] = static_cast<int32_t>(std::clamp(std::nearbyint(v / s), -127.0f, 127.0f));
+      }
+    }
+    int64_t bad = 0;
+    std::vector<uint8_t> xq(static_cast<size_t>(cols_));
+    for (int64_t j = 0; j < n_; ++j) {
+      const ActQuant a = quantize_activations(l.x.data() + j, cols_, n_, xq.data());
+      for (int64_t r = 0; r < rows_; ++r) {
+        const float got = y[static_cast<size_t>(r * n_ + j)];
+        const bool inside = r >= b0 * br_ && r < b1 * br_;
+        if (!inside) {
+          if (!std::isnan(got) && bad++ < 5) ADD_FAILURE() << "row " << r << " is outside the block rows but was written";
+          continue;
+        }
+        const float s = row_scale[static_cast<size_t>(r / br_)];
+        int64_t isum = 0, qsum = 0;
+        double want = bias_ ? l.b[static_cast<size_t>(r)] : 0.0, err = 0.0;
+        for (int64_t c = 0; c < cols_; ++c) {
+          const size_t i = static_cast<size_t>(r * cols_ + c);
+          isum += int64_t{wq[i]} * xq[static_cast<size_t>(c)];
+          qsum += wq[i];
+          const double wv = l.mask[i] ? l.dense[i] : 0.0, xv = l.x[static_cast<size_t>(c * n_ + j)];
+          want += wv * xv;
+          if (l.mask[i]) err += s / 2 * std::abs(xv) + std::abs(wv) * a.scale / 2 + s * a.scale / 4;
+        }
+        const bool any = l.w.row_ptr[static_cast<size_t>(r / br_)] < l.w.row_ptr[static_cast<size_t>(r / br_ + 1)];
+        const float acc = any ? std::fma(static_cast<float>(isum), s, 0.0f) : 0.0f;
+        const float wsum = static_cast<float>(static_cast<double>(qsum) * s);
+        const float t = std::fma(-static_cast<float>(a.zero_point), wsum, acc);
+        const float exact = std::fma(t, a.scale, bias_ ? l.b[static_cast<size_t>(r)] : 0.0f);
+        if (!(got == exact) && bad++ < 5) {
+          ADD_FAILURE() << "y[" << r << ", " << j << "] = " << got << ", the int8 arithmetic gives "
+                        << exact << " (isum " << isum << ", z " << a.zero_point << ")";
+        }
+        const double tol = 1.02 * err + 1e-5 * (1 + std::abs(want));
+        if (!(std::abs(got - want) <= tol) && bad++ < 5) {
+          ADD_FAILURE() << "y[" << r << ", " << j << "] = " << got << ", fp32 gives " << want
+                        << ": more than the quantization error " << tol;
+        }
+      }
+    }
+    EXPECT_EQ(bad, 0);
+  }
+
  private:
   int64_t rows_ = 16, cols_ = 16, br_ = 16, bc_ = 1, n_ = 1;
   int bits_ = 0;
@@ -159,6 +283,7 @@ class BsrTester {
   uint32_t seed_ = 1;
   int64_t b0_ = -1, b1_ = -1;
   double zero_x_rows_ = 0.0;
+  bool relu_x_ = false;
 };
 
 // The path under test, or a skip that names what the CPU lacks.
@@ -304,6 +429,102 @@ TEST_P(BsrSpmm, BlockRowRangeWritesOnlyItsRows) {
       }
     }
   }
+}
+
+// ---- the int8 route ----------------------------------------------------------------------
+
+// The int8 path under test, or a skip naming what the CPU lacks.
+#define SKIP_UNLESS_INT8(isa)                                                        \
+  do {                                                                               \
+    const Status st_ = int8_isa_check(isa, detected_cpu_features());                 \
+    if (!st_.ok()) GTEST_SKIP() << st_.message();                                    \
+  } while (0)
+
+class BsrInt8 : public ::testing::TestWithParam<Isa> {};
+INSTANTIATE_TEST_SUITE_P(EveryIsa, BsrInt8,
+                         ::testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvx512), isa_param_name);
+
+TEST_P(BsrInt8, EdgeShapesEveryBitsEveryN) {
+  SKIP_UNLESS_INT8(GetParam());
+  uint32_t seed = 1000;
+  const Shape shapes[] = {{16, 16, 16, 16}, {37, 45, 16, 16}, {48, 64, 16, 16}, {20, 5, 16, 16},
+                          {40, 36, 16, 4},  {33, 50, 16, 8},  {37, 45, 16, 1},  {30, 31, 4, 4},
+                          {23, 41, 3, 5},   {5, 3, 16, 16}};
+  for (const Shape& s : shapes) {
+    for (int bits : {0, 4, 8}) {
+      for (int64_t n : {1, 7}) {
+        for (bool bias : {true, false}) {
+          BsrTester().rows(s.rows).cols(s.cols).block(s.br, s.bc).bits(bits).n(n).bias(bias)
+              .seed(seed++).TestInt8(GetParam());
+        }
+      }
+    }
+  }
+}
+
+// Non-negative activations (after a ReLU: zero point 0, 8 bits), all-zero x, empty and full
+// layers, larger layers (the FC shape reduced), block-row ranges.
+TEST_P(BsrInt8, ActivationsLayersAndRanges) {
+  SKIP_UNLESS_INT8(GetParam());
+  uint32_t seed = 1100;
+  for (int bits : {0, 4, 8}) {
+    BsrTester().rows(64).cols(96).block(16, 16).bits(bits).n(3).relu_x(true).seed(seed++).TestInt8(GetParam());
+    BsrTester().rows(64).cols(96).block(16, 8).bits(bits).relu_x(true).zero_x_rows(0.5).seed(seed++).TestInt8(GetParam());
+    BsrTester().rows(64).cols(96).block(16, 16).bits(bits).zero_x_rows(1.0).seed(seed++).TestInt8(GetParam());
+    BsrTester().rows(37).cols(45).block(16, 16).bits(bits).density(0.0).seed(seed++).TestInt8(GetParam());
+    BsrTester().rows(37).cols(45).block(16, 16).bits(bits).density(1.0).holes(0.0).seed(seed++).TestInt8(GetParam());
+    BsrTester().rows(512).cols(1024).block(16, 16).bits(bits).density(0.1).seed(seed++).TestInt8(GetParam());
+    BsrTester().rows(70).cols(45).block(16, 16).bits(bits).n(3).block_rows(1, 3).seed(seed++).TestInt8(GetParam());
+  }
+}
+
+TEST(BsrInt8Quant, ActivationQuantization) {
+  uint8_t q[4];
+  const float relu[4] = {0.0f, 1.0f, 2.55f, 0.5f};  // no negative value: z = 0, s = 2.55 / 255
+  ActQuant a = quantize_activations(relu, 4, 1, q);
+  EXPECT_EQ(a.zero_point, 0);
+  EXPECT_FLOAT_EQ(a.scale, 0.01f);
+  EXPECT_EQ(q[0], 0);
+  EXPECT_EQ(q[1], 100);
+  EXPECT_EQ(q[2], 255);
+  EXPECT_EQ(q[3], 50);
+  const float sgn[3] = {-1.27f, 0.635f, 1.0f};  // signed: z = 128, s = 1.27 / 127
+  a = quantize_activations(sgn, 3, 1, q);
+  EXPECT_EQ(a.zero_point, 128);
+  EXPECT_FLOAT_EQ(a.scale, 0.01f);
+  EXPECT_EQ(q[0], 1);
+  EXPECT_EQ(q[1], 128 + 64);  // 63.5 rounds half to even
+  EXPECT_EQ(q[2], 228);
+  const float zero[2] = {0.0f, 0.0f};
+  a = quantize_activations(zero, 2, 1, q);
+  EXPECT_EQ(a.zero_point, 0);
+  EXPECT_EQ(a.scale, 1.0f);
+  EXPECT_EQ(q[0], 0);
+  const float strided[4] = {3.0f, 9.0f, -3.0f, 9.0f};  // stride 2: {3, -3}
+  a = quantize_activations(strided, 2, 2, q);
+  EXPECT_EQ(a.zero_point, 128);
+  EXPECT_EQ(q[0], 255);
+  EXPECT_EQ(q[1], 1);
+}
+
+TEST(BsrInt8Quant, IsaCheckAndErrors) {
+  const CpuFeatures all{.avx512f = true, .avx2 = true, .bmi2 = true, .fma = true,
+                        .avx512vnni = true, .avxvnni = true, .avx512bw = true};
+  EXPECT_TRUE(int8_isa_check(Isa::kAvx512, all).ok());
+  EXPECT_TRUE(int8_isa_check(Isa::kScalar, CpuFeatures{}).ok());
+  CpuFeatures no_bw = all, no_vnni = all;
+  no_bw.avx512bw = false;
+  no_vnni.avx512vnni = false;
+  EXPECT_NE(int8_isa_check(Isa::kAvx512, no_bw).message().find("avx512bw"), std::string::npos);
+  EXPECT_NE(int8_isa_check(Isa::kAvx512, no_vnni).message().find("avx512vnni"), std::string::npos);
+  EXPECT_NE(int8_isa_check(Isa::kAvx2, CpuFeatures{}).message().find("avx2"), std::string::npos);
+  BsrWeights wide;
+  wide.rows = 1;
+  wide.cols = 65537;
+  wide.row_ptr = {0, 0};
+  Result<BsrInt8Weights> r = pack_int8(wide);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("cols=65537"), std::string::npos);
 }
 
 // ---- packing -------------------------------------------------------------------------------

@@ -1,0 +1,184 @@
+// The int8 route on AVX512-VNNI (compiled with -mavx512f -mavx512bw -mavx512vnni; int8.cc calls
+// it only on a CPU with all three, for br = 16 layers with bc % 4 == 0).
+//
+// Lane r of a zmm is row r of the block row; its 4 bytes are 4 consecutive columns (a quad),
+// so one `vpdpbusd` does 16 rows × 4 columns = 64 multiply-adds against one broadcast dword of
+// u8 activations. 4-bit codes: a 64-byte load holds two quads of all 16 rows (low and high
+// nibbles); `vpand` / `vpsrlw` + `vpand` give the 4-bit indices and `vpshufb` looks them up in
+// the block's 16-entry int8 codebook, broadcast to the 4 lanes of 128 bits. A 16×16 block is
+// 2 loads, 4 vpshufb and 4 vpdpbusd. The int32 sums of a run are scaled into fp32 at its end
+// (int8.h gives the exact sequence of operations, which the scalar path follows too).
+// Cold weights: the blocks are one stream; it is prefetched kPrefetch bytes ahead.
+// GCC 12's AVX-512 intrinsics start from _mm512_undefined_*() values that -Wmaybe-uninitialized
+// reports inside the intrinsics header (a known false positive): not in this file's own code.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "sieve/runtime/kernels/bsr/internal.h"
+
+namespace sieve::runtime::kernels::bsr::detail {
+namespace {
+
+thread_local std::vector<uint8_t> t_xq;
+thread_local std::vector<float> t_xcol, t_ycol;
+
+constexpr int64_t kPrefetch = 1536;  // bytes of weights ahead of the block being multiplied
+
+inline __mmask16 lanes(int64_t m) {
+  if (m <= 0) return 0;
+  return m >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << m) - 1);
+}
+
+inline __m512i bcast4(const uint8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return _mm512_set1_epi32(v);
+}
+
+// quantize_activations() (int8.cc) for a contiguous column: the same operations, 16 lanes at a
+// time (max and min are exact in any order; the rest is per element).
+ActQuant quantize16(const float* x, int64_t cols, uint8_t* xq) {
+  __m512 mx = _mm512_setzero_ps(), mn = _mm512_setzero_ps();
+  int64_t c = 0;
+  for (; c + 16 <= cols; c += 16) {
+    const __m512 v = _mm512_loadu_ps(x + c);
+    mx = _mm512_max_ps(mx, v);
+    mn = _mm512_min_ps(mn, v);
+  }
+  if (c < cols) {
+    const __m512 v = _mm512_maskz_loadu_ps(lanes(cols - c), x + c);  // zeros: neutral here
+    mx = _mm512_max_ps(mx, v);
+    mn = _mm512_min_ps(mn, v);
+  }
+  const float fmx = _mm512_reduce_max_ps(mx), fmn = _mm512_reduce_min_ps(mn);
+  ActQuant a;
+  const bool nonneg = fmn >= 0.0f;
+  const float amax = std::max(fmx, -fmn);
+  a.zero_point = nonneg ? 0 : 128;
+  a.scale = amax > 0.0f ? amax / (nonneg ? 255.0f : 127.0f) : 1.0f;
+  const __m512 inv = _mm512_set1_ps(1.0f / a.scale), z = _mm512_set1_ps(static_cast<float>(a.zero_point));
+  const __m512 lo = _mm512_setzero_ps(), hi = _mm512_set1_ps(255.0f);
+  for (c = 0; c < cols; c += 16) {
+    const __mmask16 m = lanes(cols - c);
+    const __m512 v = _mm512_maskz_loadu_ps(m, x + c);
+    __m512 q = _mm512_roundscale_ps(_mm512_mul_ps(v, inv), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    q = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(q, z), lo), hi);
+    // 16 bytes even for a partial last group: xq has 64 bytes of padding (int8.cc).
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(xq + c), _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(q)));
+  }
+  return a;
+}
+
+// One column: y_col[r] for the rows of block rows [b0, b1), xq quantized.
+template <bool kNibbles>
+void column(const BsrInt8Weights& w, const uint8_t* xq, ActQuant a, float* yc, int64_t ystride,
+            int64_t b0, int64_t b1) {
+  const __m512i low4 = _mm512_set1_epi8(0x0F);
+  const uint8_t* base = reinterpret_cast<const uint8_t*>(w.data.data());
+  const int64_t bb = w.block_bytes(), bc = w.bc, quads = w.quads;
+  const __m512 z = _mm512_set1_ps(static_cast<float>(a.zero_point)), sx = _mm512_set1_ps(a.scale);
+  for (int64_t bi = b0; bi < b1; ++bi) {
+    __m512 acc = _mm512_setzero_ps();
+    int64_t k = w.row_ptr[static_cast<size_t>(bi)];
+    for (int64_t u = w.run_ptr[static_cast<size_t>(bi)]; u < w.run_ptr[static_cast<size_t>(bi + 1)]; ++u) {
+      const int64_t ke = w.run_end[static_cast<size_t>(u)];
+      __m512i s[8];
+      for (__m512i& v : s) v = _mm512_setzero_si512();
+      __m512i tbl = _mm512_setzero_si512();
+      if constexpr (kNibbles) {
+        tbl = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(
+            w.qcodebooks.data() + int64_t{w.block_codebook[static_cast<size_t>(k)]} * 16)));
+      }
+      if (kNibbles && quads == 4) {  // 16×16 blocks, the FC case: two blocks per step
+        const uint8_t* p = base + k * 128;
+        auto one = [&](const uint8_t* blk, const uint8_t* xb, __m512i* acc4) {
+          _mm_prefetch(reinterpret_cast<const char*>(blk + kPrefetch), _MM_HINT_T0);  // never faults
+          const __m512i v0 = _mm512_load_si512(blk), v1 = _mm512_load_si512(blk + 64);
+          const __m512i w0 = _mm512_shuffle_epi8(tbl, _mm512_and_si512(v0, low4));
+          const __m512i w1 = _mm512_shuffle_epi8(tbl, _mm512_and_si512(_mm512_srli_epi16(v0, 4), low4));
+          const __m512i w2 = _mm512_shuffle_epi8(tbl, _mm512_and_si512(v1, low4));
+          const __m512i w3 = _mm512_shuffle_epi8(tbl, _mm512_and_si512(_mm512_srli_epi16(v1, 4), low4));
+          acc4[0] = _mm512_dpbusd_epi32(acc4[0], bcast4(xb), w0);
+          acc4[1] = _mm512_dpbusd_epi32(acc4[1], bcast4(xb + 4), w1);
+          acc4[2] = _mm512_dpbusd_epi32(acc4[2], bcast4(xb + 8), w2);
+          acc4[3] = _mm512_dpbusd_epi32(acc4[3], bcast4(xb + 12), w3);
+        };
+        for (; k + 2 <= ke; k += 2, p += 256) {
+          one(p, xq + int64_t{w.col_blk[static_cast<size_t>(k)]} * 16, s);
+          one(p + 128, xq + int64_t{w.col_blk[static_cast<size_t>(k + 1)]} * 16, s + 4);
+        }
+        if (k < ke) {
+          one(p, xq + int64_t{w.col_blk[static_cast<size_t>(k)]} * 16, s);
+          ++k;
+        }
+      } else {
+        for (; k < ke; ++k) {
+          const uint8_t* blk = base + k * bb;
+          const uint8_t* xb = xq + int64_t{w.col_blk[static_cast<size_t>(k)]} * bc;
+          _mm_prefetch(reinterpret_cast<const char*>(blk + kPrefetch), _MM_HINT_T0);  // never faults
+          if constexpr (kNibbles) {
+            for (int64_t pr = 0; pr < quads / 2; ++pr) {
+              const __m512i v = _mm512_load_si512(blk + 64 * pr);
+              const __m512i wl = _mm512_shuffle_epi8(tbl, _mm512_and_si512(v, low4));
+              const __m512i wh = _mm512_shuffle_epi8(tbl, _mm512_and_si512(_mm512_srli_epi16(v, 4), low4));
+              s[(2 * pr) & 7] = _mm512_dpbusd_epi32(s[(2 * pr) & 7], bcast4(xb + 8 * pr), wl);
+              s[(2 * pr + 1) & 7] = _mm512_dpbusd_epi32(s[(2 * pr + 1) & 7], bcast4(xb + 8 * pr + 4), wh);
+            }
+          } else {
+            for (int64_t q = 0; q < quads; ++q) {
+              s[q & 7] = _mm512_dpbusd_epi32(s[q & 7], bcast4(xb + 4 * q), _mm512_load_si512(blk + 64 * q));
+            }
+          }
+        }
+      }
+      const __m512i t = _mm512_add_epi32(
+          _mm512_add_epi32(_mm512_add_epi32(s[0], s[1]), _mm512_add_epi32(s[2], s[3])),
+          _mm512_add_epi32(_mm512_add_epi32(s[4], s[5]), _mm512_add_epi32(s[6], s[7])));
+      acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(t), _mm512_set1_ps(w.run_scale[static_cast<size_t>(u)]), acc);
+    }
+    const int64_t r0 = bi * 16;
+    const __mmask16 m = lanes(w.rows - r0);
+    const __m512 tz = _mm512_fnmadd_ps(z, _mm512_maskz_loadu_ps(m, w.wsum.data() + r0), acc);
+    const __m512 b = w.bias.empty() ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m, w.bias.data() + r0);
+    const __m512 yv = _mm512_fmadd_ps(tz, sx, b);
+    if (ystride == 1) {
+      _mm512_mask_storeu_ps(yc + r0, m, yv);
+    } else {
+      alignas(64) float tmp[16];
+      _mm512_store_ps(tmp, yv);
+      for (int64_t r = 0; r < std::min<int64_t>(16, w.rows - r0); ++r) yc[(r0 + r) * ystride] = tmp[r];
+    }
+  }
+}
+
+}  // namespace
+
+void spmm_int8_avx512vnni(const BsrInt8Weights& w, const float* x, int64_t n, float* y,
+                          int64_t b0, int64_t b1) {
+  const int64_t nbc = (w.cols + w.bc - 1) / w.bc;
+  // Past cols the weights are 0: the padding of xq only has to be readable.
+  t_xq.assign(static_cast<size_t>(nbc * w.bc + 64), 0);
+  if (n > 1) t_xcol.resize(static_cast<size_t>(w.cols));
+  for (int64_t j = 0; j < n; ++j) {
+    const float* xc = x;
+    if (n > 1) {
+      for (int64_t c = 0; c < w.cols; ++c) t_xcol[static_cast<size_t>(c)] = x[c * n + j];
+      xc = t_xcol.data();
+    }
+    const ActQuant a = quantize16(xc, w.cols, t_xq.data());
+    if (w.bits == 4) {
+      column<true>(w, t_xq.data(), a, y + j, n, b0, b1);
+    } else {
+      column<false>(w, t_xq.data(), a, y + j, n, b0, b1);
+    }
+  }
+}
+
+}  // namespace sieve::runtime::kernels::bsr::detail
