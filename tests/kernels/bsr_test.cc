@@ -16,6 +16,7 @@
 #include "sieve/core/cpu.h"
 #include "sieve/runtime/kernels/bsr/bsr.h"
 #include "sieve/runtime/kernels/bsr/int8.h"
+#include "sieve/runtime/kernels/bsr/internal.h"
 
 namespace sieve::runtime::kernels::bsr {
 namespace {
@@ -203,6 +204,21 @@ class BsrTester {
     const int64_t b0 = b0_ < 0 ? 0 : b0_, b1 = b1_ < 0 ? l.w.block_rows() : b1_;
     std::vector<float> y(static_cast<size_t>(rows_ * n_), std::nanf(""));
     spmm_int8(*q, l.x.data(), n_, y.data(), isa, b0, b1);
+    // On AVX-512, both 4-bit decodes (vpand + vpshufb, and vpermb where the CPU has VBMI)
+    // give exactly what spmm_int8 gave.
+    if (isa == Isa::kAvx512 && br_ == 16 && bc_ % 4 == 0 && b1 > b0) {
+      for (bool vbmi : {false, true}) {
+        if (vbmi && !detected_cpu_features().avx512vbmi) continue;
+        std::vector<float> y2(y.size(), std::nanf(""));
+        detail::spmm_int8_avx512vnni(*q, l.x.data(), n_, y2.data(), b0, b1, vbmi);
+        for (size_t i = 0; i < y.size(); ++i) {
+          if (!(y2[i] == y[i] || (std::isnan(y2[i]) && std::isnan(y[i])))) {
+            ADD_FAILURE() << "vbmi=" << vbmi << ": y[" << i << "] = " << y2[i] << ", spmm_int8 gave " << y[i];
+            break;
+          }
+        }
+      }
+    }
 
     // The int8 weights and the scale of each block row, from the fp32 codebooks / values.
     auto scale_of = [](const float* v, int64_t count) {

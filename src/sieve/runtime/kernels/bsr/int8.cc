@@ -237,7 +237,8 @@ void spmm_int8(const BsrInt8Weights& w, const float* x, int64_t n, float* y, Isa
   SIEVE_ASSERT(int8_isa_check(isa, this_cpu()).ok(), "spmm_int8: {}",
                int8_isa_check(isa, this_cpu()).message());
   if (isa == Isa::kAvx512 && w.br == 16 && w.bc % 4 == 0) {
-    detail::spmm_int8_avx512vnni(w, x, n, y, block_row_begin, block_row_end);
+    detail::spmm_int8_avx512vnni(w, x, n, y, block_row_begin, block_row_end,
+                                 cpu_features().avx512vbmi && this_cpu().avx512vbmi);
     return;
   }
   detail::spmm_int8_scalar(w, x, n, y, block_row_begin, block_row_end);

@@ -178,6 +178,9 @@ void n1_16x16_c4(const BsrWeights& w, const float* x, float* y, int64_t b0, int6
     for (int64_t k = w.row_ptr[static_cast<size_t>(bi)]; k < w.row_ptr[static_cast<size_t>(bi + 1)];
          ++k) {
       const uint8_t* c = w.codes.data() + k * 128;
+      // Cold weights: the codes are one stream, prefetched 4 KiB ahead into L2 (never faults).
+      _mm_prefetch(reinterpret_cast<const char*>(c + 4096), _MM_HINT_T2);
+      _mm_prefetch(reinterpret_cast<const char*>(c + 4096 + 64), _MM_HINT_T2);
       if (c + 131 > codes_end) {  // the loads at offsets 1..3 read 3 bytes past the block
         std::memcpy(last, c, 128);
         c = last;
