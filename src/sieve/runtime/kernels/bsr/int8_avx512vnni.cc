@@ -85,10 +85,12 @@ ActQuant quantize16(const float* x, int64_t cols, uint8_t* xq) {
 // cleared (vpand); vpermb (VBMI) reads only bits 0..5, so with the codebook repeated 4 times in
 // its 64-byte table the other nibble's bits do not matter and the masking goes: per block, 4
 // lookups, 2 shifts and 4 dot products on ports 0 and 5 instead of 4 more vpand.
-#define SIEVE_INT8_RUN16X16(NAME, ATTR, LO, HI)                                                 \
+#define SIEVE_INT8_RUN16X16(NAME, ATTR, LO, HI, HI2)                                               \
   ATTR __m512i NAME(const uint8_t* base, const int32_t* col_blk, const uint8_t* xq, __m512i tbl, \
                     int64_t k, int64_t ke) {                                                     \
     [[maybe_unused]] const __m512i low4 = _mm512_set1_epi8(0x0F);                               \
+    /* vpmultishiftqb: byte i of each qword from bits 8i+4 .. 8i+11 (its high nibble) */         \
+    [[maybe_unused]] const __m512i shift4 = _mm512_set1_epi64(0x3C342C241C140C04);              \
     __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0,   \
             a7 = a0;                                                                             \
     const uint8_t* p = base + k * 128;                                                           \
@@ -103,11 +105,11 @@ ActQuant quantize16(const float* x, int64_t cols, uint8_t* xq) {
       a0 = _mm512_dpbusd_epi32(a0, bcast4(xa), LO(v0));                                          \
       a1 = _mm512_dpbusd_epi32(a1, bcast4(xa + 4), HI(v0));                                      \
       a2 = _mm512_dpbusd_epi32(a2, bcast4(xa + 8), LO(v1));                                      \
-      a3 = _mm512_dpbusd_epi32(a3, bcast4(xa + 12), HI(v1));                                     \
+      a3 = _mm512_dpbusd_epi32(a3, bcast4(xa + 12), HI2(v1));                                    \
       a4 = _mm512_dpbusd_epi32(a4, bcast4(xb), LO(v2));                                          \
       a5 = _mm512_dpbusd_epi32(a5, bcast4(xb + 4), HI(v2));                                      \
       a6 = _mm512_dpbusd_epi32(a6, bcast4(xb + 8), LO(v3));                                      \
-      a7 = _mm512_dpbusd_epi32(a7, bcast4(xb + 12), HI(v3));                                     \
+      a7 = _mm512_dpbusd_epi32(a7, bcast4(xb + 12), HI2(v3));                                    \
     }                                                                                            \
     if (k < ke) {                                                                                \
       const uint8_t* xa = xq + int64_t{col_blk[k]} * 16;                                         \
@@ -115,7 +117,7 @@ ActQuant quantize16(const float* x, int64_t cols, uint8_t* xq) {
       a0 = _mm512_dpbusd_epi32(a0, bcast4(xa), LO(v0));                                          \
       a1 = _mm512_dpbusd_epi32(a1, bcast4(xa + 4), HI(v0));                                      \
       a2 = _mm512_dpbusd_epi32(a2, bcast4(xa + 8), LO(v1));                                      \
-      a3 = _mm512_dpbusd_epi32(a3, bcast4(xa + 12), HI(v1));                                     \
+      a3 = _mm512_dpbusd_epi32(a3, bcast4(xa + 12), HI2(v1));                                    \
     }                                                                                            \
     return _mm512_add_epi32(                                                                     \
         _mm512_add_epi32(_mm512_add_epi32(a0, a1), _mm512_add_epi32(a2, a3)),                    \
@@ -126,14 +128,16 @@ ActQuant quantize16(const float* x, int64_t cols, uint8_t* xq) {
 #define SIEVE_SHUFB_HI(v) _mm512_shuffle_epi8(tbl, _mm512_and_si512(_mm512_srli_epi16((v), 4), low4))
 #define SIEVE_PERMB_LO(v) _mm512_permutexvar_epi8((v), tbl)
 #define SIEVE_PERMB_HI(v) _mm512_permutexvar_epi8(_mm512_srli_epi16((v), 4), tbl)
+#define SIEVE_PERMB_HI2(v) _mm512_permutexvar_epi8(_mm512_multishift_epi64_epi8(shift4, (v)), tbl)
 // tbl: the codebook in each 16-byte lane (vpshufb), which is also 4 copies for vpermb.
-SIEVE_INT8_RUN16X16(run16x16_shufb, , SIEVE_SHUFB_LO, SIEVE_SHUFB_HI)
+SIEVE_INT8_RUN16X16(run16x16_shufb, , SIEVE_SHUFB_LO, SIEVE_SHUFB_HI, SIEVE_SHUFB_HI)
 SIEVE_INT8_RUN16X16(run16x16_permb, __attribute__((target("avx512vbmi"))), SIEVE_PERMB_LO,
-                    SIEVE_PERMB_HI)
+                    SIEVE_PERMB_HI, SIEVE_PERMB_HI2)
 #undef SIEVE_SHUFB_LO
 #undef SIEVE_SHUFB_HI
 #undef SIEVE_PERMB_LO
 #undef SIEVE_PERMB_HI
+#undef SIEVE_PERMB_HI2
 #undef SIEVE_INT8_RUN16X16
 
 // One column: y_col[r] for the rows of block rows [b0, b1), xq quantized.
