@@ -351,6 +351,21 @@ const bool kRegistered = [] {
   add_layer(kConv32, {0, 4}, false, true);
   add_layer(kConv32Iid, {0}, false, false);
   add_layer(kConv32Map, {0}, false, false);
+  // XNNPACK's sparse path side by side (baselines_bench.cc, BM_XnnpackSparse1x1): the same
+  // 1×1 convolution 256 -> 256 on 56×56 (M = K = 256, n = 3136) in 16×1 blocks; a filter on
+  // "c256_m256_56x56" runs both.
+  static std::vector<std::string> names;  // Layer keeps a pointer: no reallocation
+  names.reserve(6);
+  for (int pct = 70; pct <= 95; pct += 5) {
+    names.push_back("c256_m256_56x56/sparsity_pct:" + std::to_string(pct));
+    const Layer l{names.back().c_str(), 256, 256, 16, 1, 3136, pct / 100.0};
+    for (int bits : {0, 4}) {
+      const std::string name = std::string("BM_Bsr/") + l.name + "/bits" + std::to_string(bits) + "/avx512";
+      benchmark::RegisterBenchmark(name.c_str(), BM_Bsr, l, bits, bsr::Isa::kAvx512, false)
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
+    }
+  }
   return true;
 }();
 

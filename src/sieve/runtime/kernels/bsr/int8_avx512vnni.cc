@@ -40,6 +40,13 @@ inline __mmask16 lanes(int64_t m) {
   return m >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << m) - 1);
 }
 
+// acc += vpdpbusd(u8 x, s8 w), in place: GCC 12 copies the accumulator of the intrinsic into a
+// new register on every step of the unrolled loops below (a vector move on ports 0/5 that the
+// decode needs), so the instruction is written out.
+inline void dpbusd(__m512i& acc, __m512i x, __m512i w) {
+  __asm__("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(x), "v"(w));
+}
+
 inline __m512i bcast4(const uint8_t* p) {
   int32_t v;
   std::memcpy(&v, p, 4);
@@ -102,22 +109,22 @@ ActQuant quantize16(const float* x, int64_t cols, uint8_t* xq) {
       const uint8_t* xb = xq + int64_t{col_blk[k + 1]} * 16;                                     \
       const __m512i v0 = _mm512_load_si512(p), v1 = _mm512_load_si512(p + 64);                   \
       const __m512i v2 = _mm512_load_si512(p + 128), v3 = _mm512_load_si512(p + 192);            \
-      a0 = _mm512_dpbusd_epi32(a0, bcast4(xa), LO(v0));                                          \
-      a1 = _mm512_dpbusd_epi32(a1, bcast4(xa + 4), HI(v0));                                      \
-      a2 = _mm512_dpbusd_epi32(a2, bcast4(xa + 8), LO(v1));                                      \
-      a3 = _mm512_dpbusd_epi32(a3, bcast4(xa + 12), HI2(v1));                                    \
-      a4 = _mm512_dpbusd_epi32(a4, bcast4(xb), LO(v2));                                          \
-      a5 = _mm512_dpbusd_epi32(a5, bcast4(xb + 4), HI(v2));                                      \
-      a6 = _mm512_dpbusd_epi32(a6, bcast4(xb + 8), LO(v3));                                      \
-      a7 = _mm512_dpbusd_epi32(a7, bcast4(xb + 12), HI2(v3));                                    \
+      dpbusd(a0, bcast4(xa), LO(v0));                                          \
+      dpbusd(a1, bcast4(xa + 4), HI(v0));                                      \
+      dpbusd(a2, bcast4(xa + 8), LO(v1));                                      \
+      dpbusd(a3, bcast4(xa + 12), HI2(v1));                                    \
+      dpbusd(a4, bcast4(xb), LO(v2));                                          \
+      dpbusd(a5, bcast4(xb + 4), HI(v2));                                      \
+      dpbusd(a6, bcast4(xb + 8), LO(v3));                                      \
+      dpbusd(a7, bcast4(xb + 12), HI2(v3));                                    \
     }                                                                                            \
     if (k < ke) {                                                                                \
       const uint8_t* xa = xq + int64_t{col_blk[k]} * 16;                                         \
       const __m512i v0 = _mm512_load_si512(p), v1 = _mm512_load_si512(p + 64);                   \
-      a0 = _mm512_dpbusd_epi32(a0, bcast4(xa), LO(v0));                                          \
-      a1 = _mm512_dpbusd_epi32(a1, bcast4(xa + 4), HI(v0));                                      \
-      a2 = _mm512_dpbusd_epi32(a2, bcast4(xa + 8), LO(v1));                                      \
-      a3 = _mm512_dpbusd_epi32(a3, bcast4(xa + 12), HI2(v1));                                    \
+      dpbusd(a0, bcast4(xa), LO(v0));                                          \
+      dpbusd(a1, bcast4(xa + 4), HI(v0));                                      \
+      dpbusd(a2, bcast4(xa + 8), LO(v1));                                      \
+      dpbusd(a3, bcast4(xa + 12), HI2(v1));                                    \
     }                                                                                            \
     return _mm512_add_epi32(                                                                     \
         _mm512_add_epi32(_mm512_add_epi32(a0, a1), _mm512_add_epi32(a2, a3)),                    \
