@@ -365,8 +365,10 @@ void tiled(const BsrWeights& w, const float* x, int64_t n, float* y, int64_t b0,
 // A block is 16 weights of one column of W, one per row. Per block row and 48-column tile of y,
 // the rows are taken in two halves of 8: 8 rows × 3 zmm = 24 accumulators stay in registers
 // over the whole block row, and each kept block costs 3 loads of its x row (packed per tile,
-// contiguous), 8 broadcast weights and 24 FMAs, with no per-block loop or bounds work. x for
-// the next tile is prefetched into L2 while the current one is computed, so packing it reads L2.
+// contiguous), 8 broadcast weights and 24 FMAs, with no per-block loop or bounds work. Packing
+// x is a separate pass per tile (about 1.8 ms of conv3_2's 12 to 13): prefetching the next tile
+// into L2 during the FMAs measured 0.5 to 1.5 ms slower, packing it interleaved with them
+// 2.5 ms slower, and reading x unpacked (a page per row of x) 1.6× slower.
 //
 // Zero activations, by column blocks: packing a tile notes which rows of x are zero over the
 // whole tile (a column of W whose 48 products are all 0). When at least 1/16 of the rows are,
@@ -453,20 +455,10 @@ void conv16x1(const BsrWeights& w, const float* x, int64_t n, float* y, int64_t 
     widest = std::max(widest, w.row_ptr[static_cast<size_t>(bi + 1)] - w.row_ptr[static_cast<size_t>(bi)]);
   }
   t_list.resize(static_cast<size_t>(std::max<int64_t>(1, widest)));
-  const int64_t nrows = b1 - b0;
   for (int64_t j0 = 0; j0 < n; j0 += tw) {
     const int64_t zeros = pack_x_tile48(x, w.cols, n, j0, t_x.data(), t_zero.data());
     const bool skip = zeros * 16 >= w.cols && zeros > 0;
-    const int64_t jn = j0 + tw;  // the next tile: its x rows prefetched, a slice per block row
     for (int64_t bi = b0; bi < b1; ++bi) {
-      if (jn < n) {
-        const int64_t c0 = (bi - b0) * w.cols / nrows, c1 = (bi - b0 + 1) * w.cols / nrows;
-        const int64_t m = std::min(tw, n - jn);
-        for (int64_t c = c0; c < c1; ++c) {
-          const char* p = reinterpret_cast<const char*>(x + c * n + jn);
-          for (int64_t off = 0; off < m * 4; off += 64) _mm_prefetch(p + off, _MM_HINT_T1);
-        }
-      }
       const int64_t ka = w.row_ptr[static_cast<size_t>(bi)], kb = w.row_ptr[static_cast<size_t>(bi + 1)];
       const int32_t* col = w.col_blk.data() + ka;
       int64_t nblk = kb - ka;
