@@ -41,12 +41,15 @@ class BsrTester {
   // zero over all of its n columns, or (as often) over a random run of them.
   BsrTester& zero_x_rows(double v) { zero_x_rows_ = v; return *this; }
   BsrTester& relu_x(bool v) { relu_x_ = v; return *this; }  // x = max(0, x): half of it 0
+  // Codebooks by bands of `v` block columns instead of block rows (a block row then holds
+  // several codebooks: several runs on the int8 route).
+  BsrTester& codebook_col_bands(int64_t v) { cb_col_band_ = v; return *this; }
 
   std::string describe() const {
     return fmt::format("seed={} rows={} cols={} block={}x{} bits={} n={} density={} holes={} bias={} "
-                       "no_mask={} zero_entry={} zero_x_rows={} relu_x={}",
+                       "no_mask={} zero_entry={} zero_x_rows={} relu_x={} codebook_col_bands={}",
                        seed_, rows_, cols_, br_, bc_, bits_, n_, density_, holes_, bias_, no_mask_,
-                       zero_entry_, zero_x_rows_, relu_x_);
+                       zero_entry_, zero_x_rows_, relu_x_, cb_col_band_);
   }
 
   // A random layer from the seed: dense weights (decoded codes when bits != 0), mask, codes,
@@ -96,7 +99,9 @@ class BsrTester {
       std::uniform_int_distribution<int> pick(0, static_cast<int>(entries) - (zero_entry_ ? 1 : 2));
       for (int64_t i = 0; i < total; ++i) {
         code[static_cast<size_t>(i)] = static_cast<uint16_t>(pick(rng));
-        codebook_of[static_cast<size_t>(i)] = static_cast<int32_t>((i / cols_ / br_) % 3);
+        codebook_of[static_cast<size_t>(i)] =
+            cb_col_band_ > 0 ? static_cast<int32_t>((i % cols_ / bc_ / cb_col_band_) % 3)
+                             : static_cast<int32_t>((i / cols_ / br_) % 3);
         dense[static_cast<size_t>(i)] =
             codebooks[static_cast<size_t>(codebook_of[static_cast<size_t>(i)])][code[static_cast<size_t>(i)]];
       }
@@ -192,8 +197,8 @@ class BsrTester {
   // The int8 route (int8.h) on `isa`, against two references:
   //   * exact: the documented arithmetic recomputed here from the codes and fp32 codebooks
   //     (int8 codebooks, u8 activations, int32 sums per block row, the fma sequence), which
-  //     every path must equal bit for bit (a block row's blocks share one codebook here, so
-  //     one run per block row);
+  //     every path must equal bit for bit (runs: a block row's consecutive kept blocks with
+  //     one codebook);
   //   * fp32: the dense product, within the quantization error of weights and activations.
   void TestInt8(Isa isa) const {
     SCOPED_TRACE(describe() + " int8 isa=" + isa_name(isa));
@@ -206,7 +211,7 @@ class BsrTester {
     spmm_int8(*q, l.x.data(), n_, y.data(), isa, b0, b1);
     // On AVX-512, both 4-bit decodes (vpand + vpshufb, and vpermb where the CPU has VBMI)
     // give exactly what spmm_int8 gave.
-    if (isa == Isa::kAvx512 && br_ == 16 && bc_ % 4 == 0 && b1 > b0) {
+    if (isa == Isa::kAvx512 && br_ == 16 && (bc_ % 4 == 0 || bc_ == 1) && b1 > b0) {
       for (bool vbmi : {false, true}) {
         if (vbmi && !detected_cpu_features().avx512vbmi) continue;
         std::vector<float> y2(y.size(), std::nanf(""));
@@ -220,32 +225,36 @@ class BsrTester {
       }
     }
 
-    // The int8 weights and the scale of each block row, from the fp32 codebooks / values.
+    // The int8 weights and the scale of each kept block, from the fp32 codebooks / values:
+    // a codebook's scale, or (fp32 values) its block row's.
     auto scale_of = [](const float* v, int64_t count) {
       float m = 0.0f;
       for (int64_t i = 0; i < count; ++i) m = std::max(m, std::abs(v[i]));
       return m > 0.0f ? m / 127.0f : 1.0f;
     };
-    const int64_t nbr = l.w.block_rows();
-    std::vector<float> row_scale(static_cast<size_t>(nbr), 1.0f);
-    std::vector<int32_t> wq(static_cast<size_t>(rows_ * cols_), 0);
+    const int64_t nbr = l.w.block_rows(), entries = int64_t{1} << bits_;
+    std::vector<float> block_scale(static_cast<size_t>(l.w.kept_blocks()), 1.0f);
+    std::vector<int64_t> kidx(static_cast<size_t>(rows_ * cols_), -1);  // position -> kept block
     for (int64_t bi = 0; bi < nbr; ++bi) {
       const int64_t k0 = l.w.row_ptr[static_cast<size_t>(bi)], k1 = l.w.row_ptr[static_cast<size_t>(bi + 1)];
-      if (bits_ == 0) {
-        row_scale[static_cast<size_t>(bi)] =
-            scale_of(l.w.values.data() + k0 * br_ * bc_, (k1 - k0) * br_ * bc_);
-      } else if (k1 > k0) {
+      const float row_scale =
+          bits_ == 0 ? scale_of(l.w.values.data() + k0 * br_ * bc_, (k1 - k0) * br_ * bc_) : 1.0f;
+      for (int64_t k = k0; k < k1; ++k) {
         // The packed codebook: pack_bsr() may have set an unused entry to 0.
-        const int64_t entries = int64_t{1} << bits_;
-        row_scale[static_cast<size_t>(bi)] = scale_of(
-            l.w.codebooks.data() + l.w.block_codebook[static_cast<size_t>(k0)] * entries, entries);
+        block_scale[static_cast<size_t>(k)] =
+            bits_ == 0 ? row_scale
+                       : scale_of(l.w.codebooks.data() + l.w.block_codebook[static_cast<size_t>(k)] * entries, entries);
+        const int64_t c0 = int64_t{l.w.col_blk[static_cast<size_t>(k)]} * bc_;
+        for (int64_t r = bi * br_; r < std::min(rows_, (bi + 1) * br_); ++r)
+          for (int64_t c = c0; c < std::min(cols_, c0 + bc_); ++c) kidx[static_cast<size_t>(r * cols_ + c)] = k;
       }
     }
+    std::vector<int32_t> wq(static_cast<size_t>(rows_ * cols_), 0);
     for (int64_t r = 0; r < rows_; ++r) {
       for (int64_t c = 0; c < cols_; ++c) {
         const size_t i = static_cast<size_t>(r * cols_ + c);
         if (!l.mask[i]) continue;
-        const float s = row_scale[static_cast<size_t>(r / br_)];
+        const float s = block_scale[static_cast<size_t>(kidx[i])];
         const float v = bits_ == 0 ? l.dense[i] : l.codebooks[static_cast<size_t>(l.codebook_of[i])][l.code[i]];
         wq[i] = static_cast<int32_t>(std::clamp(std::nearbyint(v / s), -127.0f, 127.0f));
       }
@@ -261,25 +270,44 @@ class BsrTester {
           if (!std::isnan(got) && bad++ < 5) ADD_FAILURE() << "row " << r << " is outside the block rows but was written";
           continue;
         }
-        const float s = row_scale[static_cast<size_t>(r / br_)];
+        // Runs: consecutive kept blocks of the row's block row with one codebook.
+        const int64_t bi = r / br_;
+        float acc = 0.0f;
+        double wsum_d = 0.0;
         int64_t isum = 0, qsum = 0;
+        const int64_t k0 = l.w.row_ptr[static_cast<size_t>(bi)], k1 = l.w.row_ptr[static_cast<size_t>(bi + 1)];
+        for (int64_t k = k0; k < k1; ++k) {
+          const int64_t c0 = int64_t{l.w.col_blk[static_cast<size_t>(k)]} * bc_;
+          for (int64_t c = c0; c < std::min(cols_, c0 + bc_); ++c) {
+            const size_t i = static_cast<size_t>(r * cols_ + c);
+            isum += int64_t{wq[i]} * xq[static_cast<size_t>(c)];
+            qsum += wq[i];
+          }
+          const bool run_ends = k + 1 == k1 || (bits_ != 0 && l.w.block_codebook[static_cast<size_t>(k + 1)] !=
+                                                                l.w.block_codebook[static_cast<size_t>(k)]);
+          if (run_ends) {
+            const float s = block_scale[static_cast<size_t>(k)];
+            acc = std::fma(static_cast<float>(isum), s, acc);
+            wsum_d += static_cast<double>(qsum) * s;
+            isum = qsum = 0;
+          }
+        }
         double want = bias_ ? l.b[static_cast<size_t>(r)] : 0.0, err = 0.0;
         for (int64_t c = 0; c < cols_; ++c) {
           const size_t i = static_cast<size_t>(r * cols_ + c);
-          isum += int64_t{wq[i]} * xq[static_cast<size_t>(c)];
-          qsum += wq[i];
           const double wv = l.mask[i] ? l.dense[i] : 0.0, xv = l.x[static_cast<size_t>(c * n_ + j)];
           want += wv * xv;
-          if (l.mask[i]) err += s / 2 * std::abs(xv) + std::abs(wv) * a.scale / 2 + s * a.scale / 4;
+          if (l.mask[i]) {
+            const float s = block_scale[static_cast<size_t>(kidx[i])];
+            err += s / 2 * std::abs(xv) + std::abs(wv) * a.scale / 2 + s * a.scale / 4;
+          }
         }
-        const bool any = l.w.row_ptr[static_cast<size_t>(r / br_)] < l.w.row_ptr[static_cast<size_t>(r / br_ + 1)];
-        const float acc = any ? std::fma(static_cast<float>(isum), s, 0.0f) : 0.0f;
-        const float wsum = static_cast<float>(static_cast<double>(qsum) * s);
+        const float wsum = static_cast<float>(wsum_d);
         const float t = std::fma(-static_cast<float>(a.zero_point), wsum, acc);
         const float exact = std::fma(t, a.scale, bias_ ? l.b[static_cast<size_t>(r)] : 0.0f);
         if (!(got == exact) && bad++ < 5) {
           ADD_FAILURE() << "y[" << r << ", " << j << "] = " << got << ", the int8 arithmetic gives "
-                        << exact << " (isum " << isum << ", z " << a.zero_point << ")";
+                        << exact << " (z " << a.zero_point << ")";
         }
         const double tol = 1.02 * err + 1e-5 * (1 + std::abs(want));
         if (!(std::abs(got - want) <= tol) && bad++ < 5) {
@@ -300,6 +328,7 @@ class BsrTester {
   int64_t b0_ = -1, b1_ = -1;
   double zero_x_rows_ = 0.0;
   bool relu_x_ = false;
+  int64_t cb_col_band_ = 0;
 };
 
 // The path under test, or a skip that names what the CPU lacks.
@@ -491,6 +520,15 @@ TEST_P(BsrInt8, ActivationsLayersAndRanges) {
     BsrTester().rows(37).cols(45).block(16, 16).bits(bits).density(1.0).holes(0.0).seed(seed++).TestInt8(GetParam());
     BsrTester().rows(512).cols(1024).block(16, 16).bits(bits).density(0.1).seed(seed++).TestInt8(GetParam());
     BsrTester().rows(70).cols(45).block(16, 16).bits(bits).n(3).block_rows(1, 3).seed(seed++).TestInt8(GetParam());
+    // 16×1 blocks (grouped 8 per virtual block on AVX-512), many groups and short last ones.
+    BsrTester().rows(64).cols(300).block(16, 1).bits(bits).seed(seed++).TestInt8(GetParam());
+    BsrTester().rows(70).cols(301).block(16, 1).bits(bits).n(3).relu_x(true).seed(seed++).TestInt8(GetParam());
+    BsrTester().rows(70).cols(200).block(16, 1).bits(bits).block_rows(1, 4).seed(seed++).TestInt8(GetParam());
+    BsrTester().rows(48).cols(1000).block(16, 1).bits(bits).density(0.1).seed(seed++).TestInt8(GetParam());
+    // Several codebooks per block row: runs cut the groups and the sums.
+    BsrTester().rows(64).cols(300).block(16, 1).bits(bits).codebook_col_bands(5).seed(seed++).TestInt8(GetParam());
+    BsrTester().rows(48).cols(160).block(16, 16).bits(bits).codebook_col_bands(1).seed(seed++).TestInt8(GetParam());
+    BsrTester().rows(48).cols(160).block(16, 8).bits(bits).codebook_col_bands(3).seed(seed++).TestInt8(GetParam());
   }
 }
 

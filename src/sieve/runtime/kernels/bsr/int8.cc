@@ -42,6 +42,81 @@ const CpuFeatures& this_cpu() {
   return cpu;
 }
 
+// The grouped form of a 16×1 layer (int8.h): each run's kept blocks 8 at a time.
+void pack_grouped(const BsrWeights& w, const std::vector<int8_t>& qcb,
+                  const std::vector<float>& block_scale, const std::vector<int64_t>& block_key,
+                  BsrInt8Weights& q) {
+  const int64_t entries = w.bits != 0 ? int64_t{1} << w.bits : 0;
+  // Virtual blocks: count first (runs are cut where the codebook changes).
+  struct Run {
+    int64_t k0, k1;
+  };
+  std::vector<Run> runs;
+  std::vector<int64_t> run_ptr(1, 0);
+  for (int64_t bi = 0; bi < w.block_rows(); ++bi) {
+    const int64_t k0 = w.row_ptr[static_cast<size_t>(bi)], k1 = w.row_ptr[static_cast<size_t>(bi + 1)];
+    for (int64_t k = k0, start = k0; k < k1; ++k) {
+      if (k + 1 == k1 || block_key[static_cast<size_t>(k + 1)] != block_key[static_cast<size_t>(k)]) {
+        runs.push_back({start, k + 1});
+        start = k + 1;
+      }
+    }
+    run_ptr.push_back(static_cast<int64_t>(runs.size()));
+  }
+  int64_t nv = 0;
+  for (const Run& r : runs) nv += (r.k1 - r.k0 + 7) / 8;
+  const int64_t bb = q.block_bytes();
+  q.data.assign(static_cast<size_t>((nv * bb + 63) / 64 + 1), BsrInt8Weights::Line{});
+  q.vcols.assign(static_cast<size_t>(nv * 8), static_cast<int32_t>(q.xpad));
+  q.run_ptr = run_ptr;
+  q.run_end.clear();
+  q.run_scale.clear();
+  q.vrow_ptr.assign(1, 0);
+  q.wsum.assign(static_cast<size_t>(w.rows), 0.0f);
+  std::vector<double> wsum(static_cast<size_t>(w.rows), 0.0);
+  uint8_t* out = reinterpret_cast<uint8_t*>(q.data.data());
+  int64_t v = 0;
+  for (int64_t bi = 0; bi < w.block_rows(); ++bi) {
+    for (int64_t u = run_ptr[static_cast<size_t>(bi)]; u < run_ptr[static_cast<size_t>(bi + 1)]; ++u) {
+      const Run& run = runs[static_cast<size_t>(u)];
+      const float scale = block_scale[static_cast<size_t>(run.k0)];
+      for (int64_t k = run.k0; k < run.k1; ++k) {
+        const int64_t slot = (k - run.k0) % 8;
+        const int64_t vb = v + (k - run.k0) / 8;
+        q.vcols[static_cast<size_t>(vb * 8 + slot)] = w.col_blk[static_cast<size_t>(k)];
+        uint8_t* ob = out + vb * bb;
+        const int64_t qd = slot / 4;
+        for (int64_t r = 0; r < 16; ++r) {
+          int wq;
+          if (q.bits == 4) {
+            const unsigned code = detail::block_code(w, k, r);
+            ob[r * 4 + slot % 4] |= static_cast<uint8_t>(code << (qd != 0 ? 4 : 0));
+            wq = qcb[static_cast<size_t>(w.block_codebook[static_cast<size_t>(k)] * entries + code)];
+          } else {
+            if (w.bits == 0) {
+              wq = quantize_weight(w.values[static_cast<size_t>(k * 16 + r)], scale);
+            } else {
+              wq = qcb[static_cast<size_t>(w.block_codebook[static_cast<size_t>(k)] * entries +
+                                           detail::block_code(w, k, r))];
+            }
+            ob[qd * 64 + r * 4 + slot % 4] = static_cast<uint8_t>(static_cast<int8_t>(wq));
+          }
+          if (bi * 16 + r < w.rows) wsum[static_cast<size_t>(bi * 16 + r)] += static_cast<double>(wq) * scale;
+        }
+      }
+      const int64_t nvr = (run.k1 - run.k0 + 7) / 8;
+      if (q.bits == 4) {
+        q.block_codebook.resize(static_cast<size_t>(v + nvr), w.block_codebook[static_cast<size_t>(run.k0)]);
+      }
+      v += nvr;
+      q.run_end.push_back(v);
+      q.run_scale.push_back(scale);
+    }
+    q.vrow_ptr.push_back(v);
+  }
+  for (size_t r = 0; r < wsum.size(); ++r) q.wsum[r] = static_cast<float>(wsum[r]);
+}
+
 }  // namespace
 
 int64_t BsrInt8Weights::bytes() const {
@@ -49,7 +124,8 @@ int64_t BsrInt8Weights::bytes() const {
                               data.size() * sizeof(Line) + block_codebook.size() * sizeof(int32_t) +
                               qcodebooks.size() + run_ptr.size() * sizeof(int64_t) +
                               run_end.size() * sizeof(int64_t) + run_scale.size() * sizeof(float) +
-                              wsum.size() * sizeof(float) + bias.size() * sizeof(float));
+                              wsum.size() * sizeof(float) + bias.size() * sizeof(float) +
+                              vcols.size() * sizeof(int32_t) + vrow_ptr.size() * sizeof(int64_t));
 }
 
 Result<BsrInt8Weights> pack_int8(const BsrWeights& w) {
@@ -62,8 +138,10 @@ Result<BsrInt8Weights> pack_int8(const BsrWeights& w) {
   q.cols = w.cols;
   q.br = w.br;
   q.bc = w.bc;
-  q.quads = (w.bc + 3) / 4;
-  q.bits = w.bits == 4 && w.bc % 8 == 0 ? 4 : 8;
+  q.grouped = w.br == 16 && w.bc == 1;
+  q.quads = q.grouped ? 2 : (w.bc + 3) / 4;
+  q.bits = w.bits == 4 && (w.bc % 8 == 0 || q.grouped) ? 4 : 8;
+  q.xpad = (w.cols + 15) / 16 * 16 + 16;
   q.row_ptr = w.row_ptr;
   q.col_blk = w.col_blk;
   q.bias = w.bias;
@@ -103,6 +181,11 @@ Result<BsrInt8Weights> pack_int8(const BsrWeights& w) {
     q.block_codebook = w.block_codebook;
   }
 
+  if (q.grouped) {
+    q.block_codebook.clear();
+    pack_grouped(w, qcb, block_scale, block_key, q);
+    return q;
+  }
   // The weights in the VNNI order.
   const int64_t bb = q.block_bytes();
   q.data.assign(static_cast<size_t>((nk * bb + 63) / 64 + 1), BsrInt8Weights::Line{});
@@ -199,8 +282,10 @@ namespace detail {
 void spmm_int8_scalar(const BsrInt8Weights& w, const float* x, int64_t n, float* y, int64_t b0,
                       int64_t b1) {
   const int64_t nbc = (w.cols + w.bc - 1) / w.bc;
-  // Past cols (a ragged last block column, and the quad padding) the weights are 0.
-  std::vector<uint8_t> xq(static_cast<size_t>(nbc * w.bc + 4), 0);
+  // Past cols (a ragged last block column, and the quad padding) the weights are 0; xq[xpad]
+  // is the 0 that a grouped layer's empty columns read.
+  std::vector<uint8_t> xq(static_cast<size_t>(std::max(nbc * w.bc + 4, w.xpad + 1)), 0);
+  const int64_t bce = w.grouped ? 8 : w.bc;
   for (int64_t j = 0; j < n; ++j) {
     const ActQuant a = quantize_activations(x + j, w.cols, n, xq.data());
     const float z = static_cast<float>(a.zero_point);
@@ -208,12 +293,15 @@ void spmm_int8_scalar(const BsrInt8Weights& w, const float* x, int64_t n, float*
       const int64_t r0 = bi * w.br, rh = std::min(w.br, w.rows - r0);
       for (int64_t r = 0; r < rh; ++r) {
         float acc = 0.0f;
-        int64_t k = w.row_ptr[static_cast<size_t>(bi)];
+        int64_t k = w.grouped ? w.vrow_ptr[static_cast<size_t>(bi)] : w.row_ptr[static_cast<size_t>(bi)];
         for (int64_t u = w.run_ptr[static_cast<size_t>(bi)]; u < w.run_ptr[static_cast<size_t>(bi + 1)]; ++u) {
           int32_t isum = 0;
           for (; k < w.run_end[static_cast<size_t>(u)]; ++k) {
-            const uint8_t* xb = xq.data() + int64_t{w.col_blk[static_cast<size_t>(k)]} * w.bc;
-            for (int64_t c = 0; c < w.bc; ++c) isum += weight_at(w, k, r, c) * xb[c];
+            for (int64_t c = 0; c < bce; ++c) {
+              const int64_t xi = w.grouped ? int64_t{w.vcols[static_cast<size_t>(k * 8 + c)]}
+                                           : int64_t{w.col_blk[static_cast<size_t>(k)]} * w.bc + c;
+              isum += weight_at(w, k, r, c) * xq[static_cast<size_t>(xi)];
+            }
           }
           acc = std::fma(static_cast<float>(isum), w.run_scale[static_cast<size_t>(u)], acc);
         }
@@ -236,7 +324,7 @@ void spmm_int8(const BsrInt8Weights& w, const float* x, int64_t n, float* y, Isa
   if (n == 0 || block_row_begin == block_row_end) return;
   SIEVE_ASSERT(int8_isa_check(isa, this_cpu()).ok(), "spmm_int8: {}",
                int8_isa_check(isa, this_cpu()).message());
-  if (isa == Isa::kAvx512 && w.br == 16 && w.bc % 4 == 0) {
+  if (isa == Isa::kAvx512 && w.br == 16 && (w.bc % 4 == 0 || w.grouped)) {
     detail::spmm_int8_avx512vnni(w, x, n, y, block_row_begin, block_row_end,
                                  cpu_features().avx512vbmi && this_cpu().avx512vbmi);
     return;

@@ -25,14 +25,15 @@
 // (both roundings: |Δw| ≤ s_cb / 2, |Δx| ≤ s_x / 2 per position).
 //
 // Contracts:
-//   * pack_int8() takes any BsrWeights; 4-bit codes keep the nibble form when bc % 8 == 0
-//     (else they are stored as int8 weights, 1 byte each). cols ≤ 65536 (the int32 sums of a
+//   * pack_int8() takes any BsrWeights; 4-bit codes keep the nibble form when bc % 8 == 0 or
+//     the layer is grouped (16×1 blocks, below), else they are stored as int8 weights, 1 byte
+//     each. cols ≤ 65536 (the int32 sums of a
 //     run cannot overflow: 65536 · 255 · 127 < 2^31).
 //   * spmm_int8() has the contract of spmm() (bsr.h): y = W·x + bias over block rows
 //     [block_row_begin, block_row_end), x [cols, n] and y [rows, n] row-major, pure, any n;
 //     x must be finite. Paths: kAvx512 needs avx512f, avx512bw and avx512vnni (int8_isa_check);
-//     it runs br = 16 layers with whole column quads (bc % 4 == 0) in VNNI; other block shapes
-//     on it fall back to the scalar path. kAvx2 runs the scalar path (no AVX2 kernel yet).
+//     it runs br = 16 layers with whole column quads (bc % 4 == 0) or 16×1 blocks (grouped) in
+//     VNNI; other block shapes on it fall back to the scalar path. kAvx2 runs the scalar path (no AVX2 kernel yet).
 //   * Thread-safety: BsrInt8Weights is immutable after packing; spmm_int8() on disjoint
 //     block-row ranges may run concurrently.
 #pragma once
@@ -69,6 +70,15 @@ struct BsrInt8Weights {
   std::vector<float> run_scale;
   std::vector<float> wsum;  // rows: Σ_runs s_run · Σ q[r, c]
   std::vector<float> bias;  // rows, or empty
+  // 16×1 blocks (br = 16, bc = 1, the recipes' shape) are stored grouped: each run's kept
+  // blocks, 8 at a time, form a virtual 16×8 block (quads = 2, the layout above) whose column
+  // c multiplies x[vcols[8v + c]]; a short last group points its empty columns at xq[xpad],
+  // which is always 0 (so their weights, whatever they decode to, add nothing). run_end then
+  // counts virtual blocks, and block row i has virtual blocks [vrow_ptr[i], vrow_ptr[i+1]).
+  bool grouped = false;
+  std::vector<int32_t> vcols;
+  std::vector<int64_t> vrow_ptr;
+  int64_t xpad = 0;  // the index of the 0 byte past the quantized x (≥ cols rounded up to 16)
 
   int64_t block_rows() const { return (rows + br - 1) / br; }
   int64_t block_bytes() const { return bits == 4 ? quads / 2 * br * 4 : quads * br * 4; }

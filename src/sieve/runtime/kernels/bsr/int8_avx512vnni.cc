@@ -157,7 +157,7 @@ void column(const BsrInt8Weights& w, const uint8_t* xq, ActQuant a, float* yc, i
   const __m512 z = _mm512_set1_ps(static_cast<float>(a.zero_point)), sx = _mm512_set1_ps(a.scale);
   for (int64_t bi = b0; bi < b1; ++bi) {
     __m512 acc = _mm512_setzero_ps();
-    int64_t k = w.row_ptr[static_cast<size_t>(bi)];
+    int64_t k = w.grouped ? w.vrow_ptr[static_cast<size_t>(bi)] : w.row_ptr[static_cast<size_t>(bi)];
     for (int64_t u = w.run_ptr[static_cast<size_t>(bi)]; u < w.run_ptr[static_cast<size_t>(bi + 1)]; ++u) {
       const int64_t ke = w.run_end[static_cast<size_t>(u)];
       __m512i s[8];
@@ -173,6 +173,27 @@ void column(const BsrInt8Weights& w, const uint8_t* xq, ActQuant a, float* yc, i
         acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(t), _mm512_set1_ps(w.run_scale[static_cast<size_t>(u)]), acc);
         k = ke;
         continue;
+      } else if (w.grouped) {  // 16×1 blocks, 8 per virtual 16×8 block: x gathered per column
+        for (; k < ke; ++k) {
+          const uint8_t* blk = base + k * bb;
+          const int32_t* vc = w.vcols.data() + 8 * k;
+          _mm_prefetch(reinterpret_cast<const char*>(blk + kPrefetch), _MM_HINT_T2);  // never faults
+          const __m512i x0 = _mm512_set1_epi32(static_cast<int32_t>(
+              uint32_t{xq[vc[0]]} | uint32_t{xq[vc[1]]} << 8 | uint32_t{xq[vc[2]]} << 16 | uint32_t{xq[vc[3]]} << 24));
+          const __m512i x1 = _mm512_set1_epi32(static_cast<int32_t>(
+              uint32_t{xq[vc[4]]} | uint32_t{xq[vc[5]]} << 8 | uint32_t{xq[vc[6]]} << 16 | uint32_t{xq[vc[7]]} << 24));
+          __m512i& s0 = s[(k & 1) * 2];
+          __m512i& s1 = s[(k & 1) * 2 + 1];
+          if constexpr (kNibbles) {
+            const __m512i v = _mm512_load_si512(blk);
+            dpbusd(s0, x0, _mm512_shuffle_epi8(tbl, _mm512_and_si512(v, low4)));
+            dpbusd(s1, x1, _mm512_shuffle_epi8(tbl, _mm512_and_si512(_mm512_srli_epi16(v, 4), low4)));
+          } else {
+            _mm_prefetch(reinterpret_cast<const char*>(blk + kPrefetch + 64), _MM_HINT_T2);
+            dpbusd(s0, x0, _mm512_load_si512(blk));
+            dpbusd(s1, x1, _mm512_load_si512(blk + 64));
+          }
+        }
       } else {
         for (; k < ke; ++k) {
           const uint8_t* blk = base + k * bb;
@@ -221,7 +242,8 @@ void spmm_int8_avx512vnni(const BsrInt8Weights& w, const float* x, int64_t n, fl
                           int64_t b0, int64_t b1, bool vbmi) {
   const int64_t nbc = (w.cols + w.bc - 1) / w.bc;
   // Past cols the weights are 0: the padding of xq only has to be readable.
-  t_xq.assign(static_cast<size_t>(nbc * w.bc + 64), 0);
+  // xq[xpad] stays 0: a grouped layer's empty columns read it.
+  t_xq.assign(static_cast<size_t>(std::max(nbc * w.bc, w.xpad + 1) + 64), 0);
   if (n > 1) t_xcol.resize(static_cast<size_t>(w.cols));
   for (int64_t j = 0; j < n; ++j) {
     const float* xc = x;
