@@ -9,7 +9,13 @@
 //            the weights, "cold" cycles through enough copies to exceed 320 MiB (this machine's
 //            L3 reports 260 MiB).
 //   fc6      AlexNet fc6, 9216 -> 4096, 91 % sparse (Table 3.5) in 16×1 blocks, batch 1.
-//   conv3_2  VGG16 conv3_2 as im2col GEMM: M=256, K=2304, N=3136, 65 % weight sparsity, 16×1.
+//   conv3_2  VGG16 conv3_2 as im2col GEMM: M=256, K=2304, N=3136, 65 % weight sparsity, 16×1;
+//            conv3_2_act50iid / conv3_2_act50map: the same with 50 % zero activations,
+//            independent or as a ReLU map gives them (x_zero, and x_zero_seg48: the share of
+//            48-column segments of x rows that are all zero, what the kernel can skip).
+//   c256_m256_56x56/sparsity_pct:P  XNNPACK's sparse-path shape (baselines_bench.cc): a 1×1
+//            conv 256->256 on 56×56, 16×1 blocks, P = 70..95; filter on the name to run both.
+// "/int8" rows: the int8 route (int8.h) on the same layer, x quantized on every call.
 // Counters: flops_exec (2 · kept weights · n per second), flops_dense (2 · M · K · n per second,
 // the dense-equivalent rate) and weight_bytes (bytes of weights the call reads: packed BSR,
 // dense fp32, or CSR values + indices).

@@ -13,7 +13,8 @@
 //     (t, h). Per 16 weights: one vpermps, half a shift, one FMA.
 //   * 16×16 blocks with fp32 values or 8-bit codes: one accumulator per row (x's 16 columns in
 //     the lanes), reduced by a transpose tree at the end of the block row.
-// Other shapes, and every n > 1: a register-tiled kernel over a decoded fp32 block row,
+// n > 16 with 16×1 blocks (a convolution lowered by im2col): conv16x1 below.
+// Other shapes, and other n > 1: a register-tiled kernel over a decoded fp32 block row,
 // 8 rows × 48 columns of y in 24 zmm accumulators, each weight broadcast once per tile and
 // x read in panels that stay in L2. Ragged tiles use masked loads and stores.
 // GCC 12's AVX-512 intrinsics start from _mm512_undefined_*() values that -Wmaybe-uninitialized
