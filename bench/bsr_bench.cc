@@ -9,7 +9,13 @@
 //            the weights, "cold" cycles through enough copies to exceed 320 MiB (this machine's
 //            L3 reports 260 MiB).
 //   fc6      AlexNet fc6, 9216 -> 4096, 91 % sparse (Table 3.5) in 16×1 blocks, batch 1.
-//   conv3_2  VGG16 conv3_2 as im2col GEMM: M=256, K=2304, N=3136, 65 % weight sparsity, 16×1.
+//   conv3_2  VGG16 conv3_2 as im2col GEMM: M=256, K=2304, N=3136, 65 % weight sparsity, 16×1;
+//            conv3_2_act50iid / conv3_2_act50map: the same with 50 % zero activations,
+//            independent or as a ReLU map gives them (x_zero, and x_zero_seg48: the share of
+//            48-column segments of x rows that are all zero, what the kernel can skip).
+//   c256_m256_56x56/sparsity_pct:P  XNNPACK's sparse-path shape (baselines_bench.cc): a 1×1
+//            conv 256->256 on 56×56, 16×1 blocks, P = 70..95; filter on the name to run both.
+// "/int8" rows: the int8 route (int8.h) on the same layer, x quantized on every call.
 // Counters: flops_exec (2 · kept weights · n per second), flops_dense (2 · M · K · n per second,
 // the dense-equivalent rate) and weight_bytes (bytes of weights the call reads: packed BSR,
 // dense fp32, or CSR values + indices).
@@ -34,21 +40,83 @@
 #include "sieve/core/cpu.h"
 #include "sieve/runtime/kernels/blas/blas.h"
 #include "sieve/runtime/kernels/bsr/bsr.h"
+#include "sieve/runtime/kernels/bsr/int8.h"
 
 namespace {
 
 namespace bsr = sieve::runtime::kernels::bsr;
 namespace blas = sieve::runtime::blas;
 
+// Zero activations in x: none; half of them, independently (ReLU of a symmetric input); half
+// of them as a ReLU map gives them (spatial runs, see relu_map_im2col()).
+enum class ZeroAct { kNone, kIid50, kMap50 };
+
 struct Layer {
   const char* name;
   int64_t rows, cols, br, bc, n;
   double sparsity;  // fraction of blocks pruned
+  ZeroAct zero = ZeroAct::kNone;
 };
 
 const Layer kFc4096{"fc4096", 4096, 4096, 16, 16, 1, 0.90};
 const Layer kFc6{"fc6", 4096, 9216, 16, 1, 1, 0.91};
 const Layer kConv32{"conv3_2", 256, 2304, 16, 1, 3136, 0.65};
+const Layer kConv32Iid{"conv3_2_act50iid", 256, 2304, 16, 1, 3136, 0.65, ZeroAct::kIid50};
+const Layer kConv32Map{"conv3_2_act50map", 256, 2304, 16, 1, 3136, 0.65, ZeroAct::kMap50};
+
+// conv3_2's im2col input (2304 × 3136) from a 256 × 56 × 56 map whose channels are smooth
+// random fields (a sum of 6 plane waves, wavelengths 8 to 40 pixels) put through a ReLU at each
+// channel's median: half the activations are 0, in blobs, as after a real ReLU.
+std::vector<float> relu_map_im2col(std::mt19937& rng) {
+  constexpr int C = 256, H = 56, W = 56;
+  std::uniform_real_distribution<float> u(0, 1);
+  std::vector<float> map(static_cast<size_t>(C * H * W));
+  for (int c = 0; c < C; ++c) {
+    float* m = map.data() + static_cast<size_t>(c) * H * W;
+    float kx[6], ky[6], ph[6];
+    for (int i = 0; i < 6; ++i) {
+      const float len = 8 + 32 * u(rng), ang = 6.2831853f * u(rng);
+      kx[i] = 6.2831853f / len * std::cos(ang);
+      ky[i] = 6.2831853f / len * std::sin(ang);
+      ph[i] = 6.2831853f * u(rng);
+    }
+    for (int h = 0; h < H; ++h)
+      for (int w = 0; w < W; ++w) {
+        float v = 0;
+        for (int i = 0; i < 6; ++i) v += std::cos(kx[i] * w + ky[i] * h + ph[i]);
+        m[h * W + w] = v;
+      }
+    std::vector<float> sorted(m, m + H * W);
+    std::nth_element(sorted.begin(), sorted.begin() + H * W / 2, sorted.end());
+    const float median = sorted[H * W / 2];
+    for (int i = 0; i < H * W; ++i) m[i] = std::max(0.0f, m[i] - median);
+  }
+  std::vector<float> x(static_cast<size_t>(C * 9 * H * W), 0.0f);
+  for (int c = 0; c < C; ++c)
+    for (int kh = 0; kh < 3; ++kh)
+      for (int kw = 0; kw < 3; ++kw) {
+        float* row = x.data() + static_cast<size_t>((c * 9 + kh * 3 + kw)) * H * W;
+        for (int h = 0; h < H; ++h)
+          for (int w = 0; w < W; ++w) {
+            const int ih = h + kh - 1, iw = w + kw - 1;
+            if (ih >= 0 && ih < H && iw >= 0 && iw < W) row[h * W + w] = map[static_cast<size_t>((c * H + ih) * W + iw)];
+          }
+      }
+  return x;
+}
+
+// Of the (row of x, 48-column tile) segments, the fraction entirely zero: what the 16×1 conv
+// kernel can skip.
+double zero_segments(const std::vector<float>& x, int64_t cols, int64_t n) {
+  int64_t zero = 0, all = 0;
+  for (int64_t c = 0; c < cols; ++c)
+    for (int64_t j0 = 0; j0 < n; j0 += 48, ++all) {
+      bool z = true;
+      for (int64_t j = j0; j < std::min(n, j0 + 48) && z; ++j) z = x[static_cast<size_t>(c * n + j)] == 0.0f;
+      zero += z;
+    }
+  return static_cast<double>(zero) / static_cast<double>(std::max<int64_t>(all, 1));
+}
 
 constexpr int64_t kColdBytes = int64_t{320} << 20;
 
@@ -98,6 +166,11 @@ std::shared_ptr<Data> make_data(const Layer& l, int bits) {
   }
   d->x.resize(static_cast<size_t>(l.cols * l.n));
   for (float& v : d->x) v = u(rng);
+  if (l.zero == ZeroAct::kIid50) {
+    for (float& v : d->x) v = std::max(0.0f, v);
+  } else if (l.zero == ZeroAct::kMap50) {
+    d->x = relu_map_im2col(rng);
+  }
   d->y.assign(static_cast<size_t>(l.rows * l.n), 0.0f);
   bsr::PackInput in;
   in.rows = l.rows;
@@ -143,7 +216,39 @@ void BM_Bsr(benchmark::State& state, Layer l, int bits, bsr::Isa isa, bool cold)
     if (++i == copies.size()) i = 0;
   }
   set_counters(state, l, d->kept, d->w.bytes());
+  if (l.zero != ZeroAct::kNone) {
+    int64_t z = 0;
+    for (float v : d->x) z += v == 0.0f;
+    state.counters["x_zero"] = static_cast<double>(z) / static_cast<double>(d->x.size());
+    state.counters["x_zero_seg48"] = zero_segments(d->x, l.cols, l.n);
+  }
   state.SetLabel(d->w.note.empty() ? std::string(bsr::isa_name(isa)) : d->w.note);
+}
+
+// The int8 route (int8.h): the same packed layer re-packed by pack_int8(), x quantized to u8
+// on every call (part of the time).
+void BM_BsrInt8(benchmark::State& state, Layer l, int bits, bsr::Isa isa, bool cold) {
+  const sieve::Status ok = bsr::int8_isa_check(isa, sieve::detected_cpu_features());
+  if (!ok.ok()) {
+    state.SkipWithError(ok.message().c_str());
+    return;
+  }
+  std::shared_ptr<Data> d = make_data(l, bits);
+  sieve::Result<bsr::BsrInt8Weights> q = bsr::pack_int8(d->w);
+  if (!q.ok()) {
+    state.SkipWithError(q.status().message().c_str());
+    return;
+  }
+  std::vector<bsr::BsrInt8Weights> copies(1, *q);
+  if (cold) copies.assign(static_cast<size_t>(kColdBytes / std::max<int64_t>(1, q->bytes()) + 1), *q);
+  size_t i = 0;
+  for (auto _ : state) {
+    bsr::spmm_int8(copies[i], d->x.data(), l.n, d->y.data(), isa);
+    benchmark::DoNotOptimize(d->y.data());
+    if (++i == copies.size()) i = 0;
+  }
+  set_counters(state, l, d->kept, q->bytes());
+  state.SetLabel(std::string("int8 ") + bsr::isa_name(isa) + (isa == bsr::Isa::kAvx512 ? " vnni" : ""));
 }
 
 // OpenBLAS on one thread: the previous thread count is put back afterwards.
@@ -229,6 +334,11 @@ void add_layer(const Layer& l, const std::vector<int>& bits_list, bool cold, boo
       if (isa == bsr::Isa::kScalar && !scalar) continue;
       const std::string name = base + "/bits" + std::to_string(bits) + "/" + bsr::isa_name(isa);
       benchmark::RegisterBenchmark(name.c_str(), BM_Bsr, l, bits, isa, cold)->Unit(unit)->UseRealTime();
+      if (l.n == 1 && bits == 4 && isa != bsr::Isa::kAvx2) {
+        benchmark::RegisterBenchmark((name + "/int8").c_str(), BM_BsrInt8, l, bits, isa, cold)
+            ->Unit(unit)
+            ->UseRealTime();
+      }
     }
   }
   benchmark::RegisterBenchmark((base + "/openblas_dense").c_str(), BM_OpenBlas, l, cold)
@@ -245,6 +355,23 @@ const bool kRegistered = [] {
   add_layer(kFc4096, {4}, true, false);
   add_layer(kFc6, {0, 4}, false, true);
   add_layer(kConv32, {0, 4}, false, true);
+  add_layer(kConv32Iid, {0}, false, false);
+  add_layer(kConv32Map, {0}, false, false);
+  // XNNPACK's sparse path side by side (baselines_bench.cc, BM_XnnpackSparse1x1): the same
+  // 1×1 convolution 256 -> 256 on 56×56 (M = K = 256, n = 3136) in 16×1 blocks; a filter on
+  // "c256_m256_56x56" runs both.
+  static std::vector<std::string> names;  // Layer keeps a pointer: no reallocation
+  names.reserve(6);
+  for (int pct = 70; pct <= 95; pct += 5) {
+    names.push_back("c256_m256_56x56/sparsity_pct:" + std::to_string(pct));
+    const Layer l{names.back().c_str(), 256, 256, 16, 1, 3136, pct / 100.0};
+    for (int bits : {0, 4}) {
+      const std::string name = std::string("BM_Bsr/") + l.name + "/bits" + std::to_string(bits) + "/avx512";
+      benchmark::RegisterBenchmark(name.c_str(), BM_Bsr, l, bits, bsr::Isa::kAvx512, false)
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
+    }
+  }
   return true;
 }();
 

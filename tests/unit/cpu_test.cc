@@ -14,14 +14,16 @@ namespace sieve {
 namespace {
 
 constexpr CpuFeatures kAvx512{.avx512f = true, .avx2 = true, .bmi2 = true, .fma = true,
-                              .avx512vnni = true, .avxvnni = true};
+                              .avx512vnni = true, .avxvnni = true, .avx512bw = true,
+                              .avx512vbmi = true};
 constexpr CpuFeatures kAvx2{.avx512f = false, .avx2 = true, .bmi2 = true, .fma = true,
                             .avx512vnni = false, .avxvnni = true};
 constexpr CpuFeatures kNone{};
 
 bool same(const CpuFeatures& a, const CpuFeatures& b) {
   return a.avx512f == b.avx512f && a.avx2 == b.avx2 && a.bmi2 == b.bmi2 && a.fma == b.fma &&
-         a.avx512vnni == b.avx512vnni && a.avxvnni == b.avxvnni;
+         a.avx512vnni == b.avx512vnni && a.avxvnni == b.avxvnni && a.avx512bw == b.avx512bw &&
+         a.avx512vbmi == b.avx512vbmi;
 }
 
 TEST(CpuFeatures, IsaCapTakesFeaturesAwayNeverAddsThem) {
@@ -35,6 +37,8 @@ TEST(CpuFeatures, IsaCapTakesFeaturesAwayNeverAddsThem) {
     ASSERT_TRUE(a2.ok());
     EXPECT_FALSE(a2->avx512f);
     EXPECT_FALSE(a2->avx512vnni);
+    EXPECT_FALSE(a2->avx512bw);
+    EXPECT_FALSE(a2->avx512vbmi);
     EXPECT_EQ(a2->avx2, cpu.avx2);  // never more than the CPU has
     EXPECT_EQ(a2->bmi2, cpu.bmi2);
     EXPECT_EQ(a2->fma, cpu.fma);
@@ -61,6 +65,8 @@ TEST(CpuFeatures, ThisProcessNeverReportsMoreThanTheCpu) {
   EXPECT_TRUE(!f.fma || cpu.fma);
   EXPECT_TRUE(!f.avx512vnni || cpu.avx512vnni);
   EXPECT_TRUE(!f.avxvnni || cpu.avxvnni);
+  EXPECT_TRUE(!f.avx512bw || cpu.avx512bw);
+  EXPECT_TRUE(!f.avx512vbmi || cpu.avx512vbmi);
 }
 
 TEST(CpuFeatures, CappedCoretypeFollowsTheCap) {

@@ -17,6 +17,8 @@ CpuFeatures detected_cpu_features() {
   f.fma = __builtin_cpu_supports("fma") != 0;
   f.avx512vnni = __builtin_cpu_supports("avx512vnni") != 0;
   f.avxvnni = __builtin_cpu_supports("avxvnni") != 0;
+  f.avx512bw = __builtin_cpu_supports("avx512bw") != 0;
+  f.avx512vbmi = __builtin_cpu_supports("avx512vbmi") != 0;
 #endif
   return f;
 }
@@ -28,6 +30,8 @@ Result<CpuFeatures> cap_cpu_features(const CpuFeatures& cpu, std::string_view is
   if (isa == "avx2") {
     f.avx512f = false;
     f.avx512vnni = false;
+    f.avx512bw = false;
+    f.avx512vbmi = false;
     return f;
   }
   if (isa == "generic" || isa == "scalar") return CpuFeatures{};
@@ -57,7 +61,9 @@ const Resolved& resolved() {
     }
     out.capped = out.features.avx512f != cpu.avx512f || out.features.avx2 != cpu.avx2 ||
                  out.features.bmi2 != cpu.bmi2 || out.features.fma != cpu.fma ||
-                 out.features.avx512vnni != cpu.avx512vnni || out.features.avxvnni != cpu.avxvnni;
+                 out.features.avx512vnni != cpu.avx512vnni || out.features.avxvnni != cpu.avxvnni ||
+                 out.features.avx512bw != cpu.avx512bw ||
+                 out.features.avx512vbmi != cpu.avx512vbmi;
     return out;
   }();
   return r;

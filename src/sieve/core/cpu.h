@@ -3,10 +3,12 @@
 //
 // Environment:
 //   SIEVE_ISA=native   (or unset) what the CPU reports (cpuid via __builtin_cpu_supports).
-//   SIEVE_ISA=avx512   at most AVX-512F (+VNNI), AVX2 (+AVX-VNNI), FMA and BMI2 (each only if the
-//                      CPU has it): what the CPU reports, since no feature above these is used.
-//   SIEVE_ISA=avx2     at most AVX2, AVX-VNNI, FMA and BMI2: no AVX-512 code paths (AVX-512F and
-//                      AVX512-VNNI are taken away; AVX-VNNI is VEX-encoded, an AVX2-level path).
+//   SIEVE_ISA=avx512   at most AVX-512F (+BW, VBMI, VNNI), AVX2 (+AVX-VNNI), FMA and BMI2 (each
+//                      only if the CPU has it): what the CPU reports, since no feature above
+//                      these is used.
+//   SIEVE_ISA=avx2     at most AVX2, AVX-VNNI, FMA and BMI2: no AVX-512 code paths (AVX-512F,
+//                      BW, VBMI and AVX512-VNNI are taken away; AVX-VNNI is VEX-encoded, an
+//                      AVX2-level path).
 //   SIEVE_ISA=generic  none of them: x86-64 baseline code paths only ("scalar" is the same).
 // The override can only take features away (a feature the CPU lacks is never reported), so any
 // value is safe on any machine. Who reads it: the Sieve perf model's select-bit (BMI2 PDEP or a
@@ -31,6 +33,8 @@ struct CpuFeatures {
   bool fma = false;         // FMA3 (the AVX2 kernel paths need it with avx2)
   bool avx512vnni = false;  // AVX512-VNNI (EVEX int8 dot products)
   bool avxvnni = false;     // AVX-VNNI (the same dot products, VEX-encoded, on AVX2 CPUs)
+  bool avx512bw = false;    // AVX512-BW (byte shuffles on zmm: the int8 route's vpshufb decode)
+  bool avx512vbmi = false;  // AVX512-VBMI (vpermb: the int8 route's decode without masking)
 };
 
 inline constexpr const char* kIsaEnv = "SIEVE_ISA";

@@ -11,6 +11,7 @@
 //   y[r, j] = bias[r] + Σ_c W[r, c] · x[c, j]    for r in [0, rows), j in [0, n)
 // x is [cols, n] and y is [rows, n], both row-major (j contiguous), so a convolution's output
 // comes out in NCHW order and an FC layer at batch 1 is the n = 1 case.
+// The int8 route (int8 weights, u8 activations, VNNI dot products) is in int8.h.
 //
 // Contracts:
 //   * pack_bsr() takes the dense 2-D view of a layer (rows = output neurons / channels, cols =

@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "sieve/runtime/kernels/bsr/bsr.h"
+#include "sieve/runtime/kernels/bsr/int8.h"
 
 namespace sieve::runtime::kernels::bsr::detail {
 
@@ -16,6 +17,13 @@ namespace sieve::runtime::kernels::bsr::detail {
 void spmm_scalar(const BsrWeights& w, const float* x, int64_t n, float* y, int64_t b0, int64_t b1);
 void spmm_avx2(const BsrWeights& w, const float* x, int64_t n, float* y, int64_t b0, int64_t b1);
 void spmm_avx512(const BsrWeights& w, const float* x, int64_t n, float* y, int64_t b0, int64_t b1);
+// The int8 route (int8.h): the scalar path (int8.cc) and the AVX512-VNNI one
+// (int8_avx512vnni.cc, br == 16 and bc % 4 == 0 only; `vbmi`: decode 4-bit codes with
+// vpermb, which needs avx512vbmi, instead of vpand + vpshufb; the results are the same).
+void spmm_int8_scalar(const BsrInt8Weights& w, const float* x, int64_t n, float* y, int64_t b0,
+                      int64_t b1);
+void spmm_int8_avx512vnni(const BsrInt8Weights& w, const float* x, int64_t n, float* y,
+                          int64_t b0, int64_t b1, bool vbmi);
 
 // Code of position p (row-major, padded to br·bc) of kept block k: 4-bit codes are one nibble
 // stream (bsr.h).
