@@ -24,6 +24,7 @@
 #include "sieve/runtime/cpu/linear.h"
 #include "sieve/runtime/cpu/session.h"
 #include "sieve/runtime/executor.h"
+#include "sieve/runtime/kernels/bsr/int8.h"
 #include "sieve/zoo/builder.h"
 #include "sieve/zoo/zoo.h"
 
@@ -418,6 +419,51 @@ TEST(CpuEngineAccuracy, TopOneOnTheTinyFixtureEqualsTheFloatEngine) {
       }
     }
   }
+}
+
+}  // namespace
+}  // namespace sieve::runtime::cpu
+
+namespace sieve::runtime::cpu {
+namespace {
+
+// The int8 route (kernels/bsr/int8.h) through the session: the block-sparse layers on int8
+// weights and u8 activations stay within the quantization error of the fp32 reference (a few
+// per cent of the output range) and keep its top-1 on nearly every input; every path this CPU
+// can run it on; a CPU without VNNI is refused naming the feature (checked on injected features
+// in the kernel tests).
+TEST(CpuEngineInt8, CloseToTheReferenceOnEveryPathThatRunsIt) {
+  const compress::CompressedModel m =
+      make_model("lenet-300-100", {"block", {16, 1}, 0.9, 4, 2, 2});
+  const Tensor x = random_input(32, 21);
+  const Tensor ref = reference(m, x);
+  int ran = 0;
+  for (Isa isa : isas_of(detected_cpu_features())) {
+    if (!kernels::bsr::int8_isa_check(isa, cpu_features()).ok()) continue;
+    ++ran;
+    Result<std::unique_ptr<Session>> s = Session::load(m, {.isa = isa, .int8 = true});
+    ASSERT_TRUE(s.ok()) << s.status().to_string();
+    bool int8_layer = false;
+    for (const PackedLayer& l : (*s)->packed_layers())
+      int8_layer = int8_layer || l.kind.find("int8") != std::string::npos;
+    EXPECT_TRUE(int8_layer);
+    Result<std::vector<Tensor>> y = (*s)->run(x);
+    ASSERT_TRUE(y.ok()) << y.status().to_string();
+    const std::span<const float> a = (*y)[0].span<float>(), b = ref.span<float>();
+    const int64_t classes = 10;
+    int64_t same_top1 = 0;
+    for (int64_t j = 0; j < 32; ++j) {
+      const auto row_a = a.subspan(static_cast<size_t>(j * classes), classes);
+      const auto row_b = b.subspan(static_cast<size_t>(j * classes), classes);
+      same_top1 += std::max_element(row_a.begin(), row_a.end()) - row_a.begin() ==
+                   std::max_element(row_b.begin(), row_b.end()) - row_b.begin();
+      for (int64_t c = 0; c < classes; ++c)
+        EXPECT_NEAR(row_a[static_cast<size_t>(c)], row_b[static_cast<size_t>(c)], 0.05)
+            << isa_label(isa) << " sample " << j << " class " << c;
+    }
+    EXPECT_GE(same_top1, 30) << isa_label(isa);
+  }
+  if (ran == 0) GTEST_SKIP() << "no ISA path of this CPU runs the int8 route";
 }
 
 }  // namespace

@@ -34,6 +34,7 @@ struct RunArgs {
   std::string engine = "cpu";
   int threads = 1;
   std::string isa = "auto";
+  std::string precision = "fp32";
   std::string max_memory;  // "" = the memory limit
   std::string model;
   std::string data = "fashion-mnist";
@@ -76,6 +77,11 @@ int run_run(const RunArgs& a) {
   hw::EngineOptions eo;
   eo.threads = a.threads;
   eo.isa = a.isa;
+  if (a.precision != "fp32" && a.precision != "int8")
+    return fail(invalid_argument("--precision \"{}\": expected fp32 or int8", a.precision));
+  if (a.precision == "int8" && a.engine != "cpu")
+    return fail(invalid_argument("--precision int8 needs --engine cpu (engine \"{}\")", a.engine));
+  eo.int8 = a.precision == "int8";
   if (!a.max_memory.empty()) {
     Result<int64_t> m = parse_memory(a.max_memory);
     if (!m.ok()) return fail(m.status());
@@ -117,6 +123,7 @@ int run_run(const RunArgs& a) {
     if (run->batch == 1) j["ms_per_image"] = run->ms_per_batch();
     if (a.engine == "cpu") {
       j["isa"] = run->isa;
+      j["precision"] = a.precision;
       j["threads"] = run->threads;
       j["blas_core"] = runtime::blas::corename();
       j["fallback_ops"] = run->fallback_ops;
@@ -132,8 +139,9 @@ int run_run(const RunArgs& a) {
                 static_cast<long long>(correct), static_cast<long long>(n), a.data.c_str(),
                 a.engine.c_str(), seconds);
     if (a.engine == "cpu") {
-      std::printf("isa %s, %d thread%s, dense layers on OpenBLAS %s; packed weights %lld bytes\n",
-                  run->isa.c_str(), run->threads, run->threads == 1 ? "" : "s",
+      std::printf("isa %s, %s block-sparse layers, %d thread%s, dense layers on OpenBLAS %s; "
+                  "packed weights %lld bytes\n",
+                  run->isa.c_str(), a.precision.c_str(), run->threads, run->threads == 1 ? "" : "s",
                   runtime::blas::corename().c_str(), static_cast<long long>(run->packed_bytes));
     }
     std::printf("throughput %.1f images/s, latency %.3f ms per batch of %lld%s\n",
@@ -160,6 +168,10 @@ void add_run_command(CLI::App& app) {
   sub->add_option("--isa", a->isa,
                   "cpu engine: code path auto (SIEVE_ISA, else the CPU's best), native, scalar, "
                   "avx2 or avx512; a path the CPU lacks is an error")
+      ->capture_default_str();
+  sub->add_option("--precision", a->precision,
+                  "cpu engine: fp32, or int8 (block-sparse layers on int8 weights and u8 "
+                  "activations, AVX512-VNNI; docs/runtime.md)")
       ->capture_default_str();
   sub->add_option("--max-memory", a->max_memory,
                   "cpu engine: refuse a batch needing more than this (e.g. 512M, 4G; default: "

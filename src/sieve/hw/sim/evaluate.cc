@@ -69,6 +69,7 @@ Result<EngineRun> evaluate_engine(compress::CompressedModel& model, const std::s
     SIEVE_ASSIGN_OR_RETURN(session,
                            runtime::cpu::Session::load(model, {.threads = options.threads,
                                                                .isa = isa,
+                                                               .int8 = options.int8,
                                                                .max_memory_bytes =
                                                                    options.max_memory_bytes}));
     run.isa = runtime::cpu::isa_label(isa);

@@ -49,6 +49,7 @@ struct EngineOptions {
   int threads = 1;
   std::string isa;               // "" / "auto": $SIEVE_ISA or the CPU's best (runtime/cpu/isa.h)
   int64_t max_memory_bytes = 0;  // 0: the memory limit (core/checked.h)
+  bool int8 = false;             // the int8 route for block-sparse layers (runtime/cpu/session.h)
 };
 
 // A functional engine supplied by the caller (Accelerator::functional_program's runner).

@@ -82,6 +82,7 @@ BlockView block_view(const compress::CompressedLayer& layer);
 // The block-sparse variant; see the file comment. Returns nullptr (use dense) when the kept
 // blocks are more than kBsrMaxBlockDensity of all blocks: a dense GEMM is faster there.
 inline constexpr double kBsrMaxBlockDensity = 0.5;
-Result<std::unique_ptr<Linear>> make_bsr_linear(const LinearSource& src, Isa isa);
+// int8: the int8 route (kernels/bsr/int8.h); the caller has checked the ISA can run it.
+Result<std::unique_ptr<Linear>> make_bsr_linear(const LinearSource& src, Isa isa, bool int8);
 
 }  // namespace sieve::runtime::cpu

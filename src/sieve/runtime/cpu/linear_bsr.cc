@@ -1,5 +1,7 @@
 // The block-sparse Linear: a layer's kept blocks packed once by bsr::pack_bsr() and multiplied by
-// bsr::spmm() on the session's ISA path.
+// bsr::spmm() on the session's ISA path — or, on the int8 route, re-packed once by
+// bsr::pack_int8() and multiplied by bsr::spmm_int8() (u8 activations quantized per sample on
+// every call, int8 weights; kernels/bsr/int8.h states the quantization).
 
 #include "sieve/runtime/cpu/linear.h"
 
@@ -10,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "sieve/runtime/kernels/bsr/bsr.h"
+#include "sieve/runtime/kernels/bsr/int8.h"
 
 namespace sieve::runtime::cpu {
 
@@ -19,7 +22,8 @@ namespace {
 
 class BsrLinear final : public Linear {
  public:
-  BsrLinear(bsr::BsrWeights w, Isa isa) : w_(std::move(w)), isa_(isa) {
+  BsrLinear(bsr::BsrWeights w, Isa isa, std::unique_ptr<bsr::BsrInt8Weights> q)
+      : w_(std::move(w)), isa_(isa), q_(std::move(q)) {
     rows_ = w_.rows;
     cols_ = w_.cols;
   }
@@ -30,7 +34,11 @@ class BsrLinear final : public Linear {
     // spmm works on whole block rows: [r0, r1) must be block-aligned except at the end.
     const int64_t b0 = r0 / w_.br;
     const int64_t b1 = std::min(w_.block_rows(), (r1 + w_.br - 1) / w_.br);
-    bsr::spmm(w_, x, n, y, isa_, b0, b1);
+    if (q_ != nullptr) {
+      bsr::spmm_int8(*q_, x, n, y, isa_, b0, b1);
+    } else {
+      bsr::spmm(w_, x, n, y, isa_, b0, b1);
+    }
     if (relu) {
       const int64_t lo = b0 * w_.br, hi = std::min(rows_, b1 * w_.br);
       for (float* v = y + lo * n; v < y + hi * n; ++v) *v = std::max(*v, 0.0f);
@@ -60,20 +68,22 @@ class BsrLinear final : public Linear {
   int64_t rows_form_scratch(int64_t n) const override { return (cols_ + rows_) * n; }
   int64_t row_granule() const override { return w_.br; }
   std::string kind() const override {
-    return fmt::format("bsr {}x{} {}", w_.br, w_.bc,
-                       w_.bits == 0 ? std::string("fp32") : fmt::format("{}-bit", w_.bits));
+    return fmt::format("bsr {}x{} {}{}", w_.br, w_.bc,
+                       w_.bits == 0 ? std::string("fp32") : fmt::format("{}-bit", w_.bits),
+                       q_ != nullptr ? " int8" : "");
   }
-  int64_t bytes() const override { return w_.bytes(); }
+  int64_t bytes() const override { return q_ != nullptr ? q_->bytes() : w_.bytes(); }
 
  private:
   bsr::BsrWeights w_;
   Isa isa_;
+  std::unique_ptr<bsr::BsrInt8Weights> q_;  // the int8 route (nullptr: fp32)
 };
 
 }  // namespace
 
 
-Result<std::unique_ptr<Linear>> make_bsr_linear(const LinearSource& src, Isa isa) {
+Result<std::unique_ptr<Linear>> make_bsr_linear(const LinearSource& src, Isa isa, bool int8) {
   const compress::CompressedLayer* layer = src.layer;
   if (layer == nullptr || layer->mask.empty()) return std::unique_ptr<Linear>();
   const BlockView view = block_view(*layer);
@@ -128,7 +138,12 @@ Result<std::unique_ptr<Linear>> make_bsr_linear(const LinearSource& src, Isa isa
     in.codebooks = &books;
   }
   SIEVE_ASSIGN_OR_RETURN(bsr::BsrWeights w, bsr::pack_bsr(in));
-  return std::unique_ptr<Linear>(std::make_unique<BsrLinear>(std::move(w), isa));
+  std::unique_ptr<bsr::BsrInt8Weights> q;
+  if (int8) {
+    SIEVE_ASSIGN_OR_RETURN(bsr::BsrInt8Weights p, bsr::pack_int8(w));
+    q = std::make_unique<bsr::BsrInt8Weights>(std::move(p));
+  }
+  return std::unique_ptr<Linear>(std::make_unique<BsrLinear>(std::move(w), isa, std::move(q)));
 }
 
 }  // namespace sieve::runtime::cpu

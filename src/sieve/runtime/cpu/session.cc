@@ -1,6 +1,9 @@
 // The CPU session: load-time packing and per-batch plans (see session.h for the contract).
 #include "sieve/runtime/cpu/session.h"
 
+#include "sieve/core/cpu.h"
+#include "sieve/runtime/kernels/bsr/int8.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -475,7 +478,7 @@ Status Session::Impl::pack(const compress::CompressedModel& model, Step& s) {
     src.row0 = g * gr;
     std::unique_ptr<Linear> lin;
     if (src.layer != nullptr && !src.layer->mask.empty()) {
-      Result<std::unique_ptr<Linear>> bsr = make_bsr_linear(src, opt.isa);
+      Result<std::unique_ptr<Linear>> bsr = make_bsr_linear(src, opt.isa, opt.int8);
       if (!bsr.ok())
         return bsr.status().with_context(fmt::format("node {}: packing '{}'", label(n), wname));
       lin = std::move(*bsr);
@@ -834,6 +837,10 @@ Result<std::unique_ptr<Session>> Session::load(const compress::CompressedModel& 
     return invalid_argument("threads {}: the cpu engine needs at least 1", options.threads);
   if (options.max_memory_bytes < 0)
     return invalid_argument("max memory {} bytes is negative", options.max_memory_bytes);
+  if (options.int8) {
+    const Status st = kernels::bsr::int8_isa_check(options.isa, cpu_features());
+    if (!st.ok()) return st.with_context("the int8 route");
+  }
   auto impl = std::make_unique<Impl>();
   impl->opt = options;
   // The session's pool is the only parallelism: OpenBLAS runs single-threaded inside it.

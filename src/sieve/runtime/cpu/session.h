@@ -47,6 +47,10 @@ namespace sieve::runtime::cpu {
 struct SessionOptions {
   int threads = 1;  // >= 1
   Isa isa = Isa::kScalar;
+  // The int8 route for block-sparse layers (kernels/bsr/int8.h: int8 weights, u8 activations
+  // quantized per sample, integer dot products); dense layers stay fp32. On kAvx512 it needs
+  // avx512bw and avx512vnni: load() refuses, naming the missing feature, on a CPU without them.
+  bool int8 = false;
   // Memory a batch's plan may take (bytes); 0 = the memory limit (core/checked.h:
   // $SIEVE_MEMORY_LIMIT or the machine's memory).
   int64_t max_memory_bytes = 0;
