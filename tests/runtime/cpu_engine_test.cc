@@ -364,7 +364,8 @@ TEST(CpuEngineCli, IsTheDefaultEngineAndPrintsSpeedAndIsa) {
   const sieve_test::CliRun t = run_sieve("run --model lenet5 --isa scalar --threads 2 --data-dir " +
                                          sieve_test::kTinyFashionMnistDir);
   ASSERT_EQ(t.rc, 0) << t.out;
-  EXPECT_NE(t.stdout_only.find("isa scalar, 2 threads"), std::string::npos) << t.out;
+  EXPECT_NE(t.stdout_only.find("isa scalar, fp32 block-sparse layers, 2 threads"), std::string::npos)
+      << t.out;
   EXPECT_NE(t.stdout_only.find("images/s"), std::string::npos) << t.out;
 }
 
