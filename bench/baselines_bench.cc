@@ -86,6 +86,30 @@ dnnl::memory to_layout(const std::vector<float>& data, const dnnl::memory::desc&
   return m;
 }
 
+// Random operands in the plain layouts, reordered once into the layouts `pd` chose; the timed
+// loop runs only the primitive.
+template <typename Primitive, typename PrimitiveDesc>
+void time_primitive(benchmark::State& state, const PrimitiveDesc& pd,
+                    const dnnl::memory::desc& src_plain, const dnnl::memory::desc& w_plain,
+                    const dnnl::memory::desc& b_plain) {
+  Dnnl& d = dnnl_ctx();
+  const auto x = random_vector(src_plain.get_size() / sizeof(float), 1);
+  const auto w = random_vector(w_plain.get_size() / sizeof(float), 2);
+  const auto b = random_vector(b_plain.get_size() / sizeof(float), 3);
+  dnnl::memory src = to_layout(x, src_plain, pd.src_desc());
+  dnnl::memory wts = to_layout(w, w_plain, pd.weights_desc());
+  dnnl::memory bias = to_layout(b, b_plain, b_plain);
+  dnnl::memory dst(pd.dst_desc(), d.eng);
+  Primitive prim(pd);
+  for (auto _ : state) {
+    prim.execute(d.strm, {{DNNL_ARG_SRC, src},
+                          {DNNL_ARG_WEIGHTS, wts},
+                          {DNNL_ARG_BIAS, bias},
+                          {DNNL_ARG_DST, dst}});
+    d.strm.wait();
+  }
+}
+
 void BM_OneDnnInnerProduct(benchmark::State& state, int64_t in, int64_t out, int64_t batch) {
   using tag = dnnl::memory::format_tag;
   using dt = dnnl::memory::data_type;
@@ -98,21 +122,7 @@ void BM_OneDnnInnerProduct(benchmark::State& state, int64_t in, int64_t out, int
   dnnl::inner_product_forward::desc desc(dnnl::prop_kind::forward_inference, src_plain, w_any,
                                          b_plain, dst_plain);
   dnnl::inner_product_forward::primitive_desc pd(desc, d.eng);
-  const auto x = random_vector(static_cast<size_t>(batch * in), 1);
-  const auto w = random_vector(static_cast<size_t>(out * in), 2);
-  const auto b = random_vector(static_cast<size_t>(out), 3);
-  dnnl::memory src = to_layout(x, src_plain, pd.src_desc());
-  dnnl::memory wts = to_layout(w, w_plain, pd.weights_desc());
-  dnnl::memory bias = to_layout(b, b_plain, b_plain);
-  dnnl::memory dst(pd.dst_desc(), d.eng);
-  dnnl::inner_product_forward prim(pd);
-  for (auto _ : state) {
-    prim.execute(d.strm, {{DNNL_ARG_SRC, src},
-                          {DNNL_ARG_WEIGHTS, wts},
-                          {DNNL_ARG_BIAS, bias},
-                          {DNNL_ARG_DST, dst}});
-    d.strm.wait();
-  }
+  time_primitive<dnnl::inner_product_forward>(state, pd, src_plain, w_plain, b_plain);
   set_flops(state, 2.0 * static_cast<double>(batch * in * out));
   state.SetLabel("oneDNN " + std::to_string(dnnl::version()->major) + "." +
                  std::to_string(dnnl::version()->minor) + " f32");
@@ -133,21 +143,7 @@ void BM_OneDnnConv(benchmark::State& state, int64_t c, int64_t m, int64_t hw, in
                                        dnnl::algorithm::convolution_direct, src_any, w_any,
                                        b_plain, dst_any, {1, 1}, {pad, pad}, {pad, pad});
   dnnl::convolution_forward::primitive_desc pd(desc, d.eng);
-  const auto x = random_vector(static_cast<size_t>(c * hw * hw), 1);
-  const auto w = random_vector(static_cast<size_t>(m * c * k * k), 2);
-  const auto b = random_vector(static_cast<size_t>(m), 3);
-  dnnl::memory src = to_layout(x, src_plain, pd.src_desc());
-  dnnl::memory wts = to_layout(w, w_plain, pd.weights_desc());
-  dnnl::memory bias = to_layout(b, b_plain, b_plain);
-  dnnl::memory dst(pd.dst_desc(), d.eng);
-  dnnl::convolution_forward prim(pd);
-  for (auto _ : state) {
-    prim.execute(d.strm, {{DNNL_ARG_SRC, src},
-                          {DNNL_ARG_WEIGHTS, wts},
-                          {DNNL_ARG_BIAS, bias},
-                          {DNNL_ARG_DST, dst}});
-    d.strm.wait();
-  }
+  time_primitive<dnnl::convolution_forward>(state, pd, src_plain, w_plain, b_plain);
   set_flops(state, 2.0 * static_cast<double>(m * c * k * k * hw * hw));
   state.SetLabel("oneDNN direct conv f32, " + std::string(pd.impl_info_str()));
 }
