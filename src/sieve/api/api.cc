@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <cctype>
 #include <map>
 #include <utility>
@@ -242,6 +243,24 @@ std::string context(LayerOp op, const std::string& layer) {
   return fmt::format("{} {}", layer_op_name(op), layer);
 }
 
+LayerCall call_of(LayerOp op, const std::string& layer, const TensorDescriptor& x,
+                  const TensorDescriptor& y) {
+  LayerCall c;
+  c.op = op;
+  c.name = layer;
+  c.x = x;
+  c.y = y;
+  return c;
+}
+
+// What every call does after describing its layer: run its checks, then append it; errors from
+// either carry the call's context.
+Status checked_append(Network& net, LayerCall call, const std::function<Status()>& check) {
+  const std::string ctx = context(call.op, call.name);
+  SIEVE_RETURN_IF_ERROR(check().with_context(ctx));
+  return append(net, std::move(call)).with_context(ctx);
+}
+
 }  // namespace
 
 Status ConvForward(Network& net, const std::string& layer, const ConvDescriptor& conv,
@@ -290,15 +309,10 @@ Status ConvForward(Network& net, const std::string& layer, const ConvDescriptor&
     }
     return check_output(y, x.n, w.out_channels, oh, ow, "convolution");
   };
-  SIEVE_RETURN_IF_ERROR(check().with_context(context(LayerOp::kConv, layer)));
-  LayerCall c;
-  c.op = LayerOp::kConv;
-  c.name = layer;
-  c.x = x;
-  c.y = y;
+  LayerCall c = call_of(LayerOp::kConv, layer, x, y);
   c.w = w;
   c.conv = conv;
-  return append(net, std::move(c)).with_context(context(LayerOp::kConv, layer));
+  return checked_append(net, std::move(c), check);
 }
 
 Status InnerProductForward(Network& net, const std::string& layer, const TensorDescriptor& x,
@@ -323,14 +337,9 @@ Status InnerProductForward(Network& net, const std::string& layer, const TensorD
     }
     return check_output(y, x.n, w.out_channels, 1, 1, "inner product");
   };
-  SIEVE_RETURN_IF_ERROR(check().with_context(context(LayerOp::kInnerProduct, layer)));
-  LayerCall c;
-  c.op = LayerOp::kInnerProduct;
-  c.name = layer;
-  c.x = x;
-  c.y = y;
+  LayerCall c = call_of(LayerOp::kInnerProduct, layer, x, y);
   c.w = w;
-  return append(net, std::move(c)).with_context(context(LayerOp::kInnerProduct, layer));
+  return checked_append(net, std::move(c), check);
 }
 
 Status PoolingForward(Network& net, const std::string& layer, const PoolingDescriptor& pool,
@@ -360,14 +369,9 @@ Status PoolingForward(Network& net, const std::string& layer, const PoolingDescr
     }
     return check_output(y, x.n, x.c, oh, ow, "pooling");
   };
-  SIEVE_RETURN_IF_ERROR(check().with_context(context(LayerOp::kPooling, layer)));
-  LayerCall c;
-  c.op = LayerOp::kPooling;
-  c.name = layer;
-  c.x = x;
-  c.y = y;
+  LayerCall c = call_of(LayerOp::kPooling, layer, x, y);
   c.pool = pool;
-  return append(net, std::move(c)).with_context(context(LayerOp::kPooling, layer));
+  return checked_append(net, std::move(c), check);
 }
 
 Status ActivationForward(Network& net, const std::string& layer,
@@ -384,14 +388,9 @@ Status ActivationForward(Network& net, const std::string& layer,
     }
     return ok_status();
   };
-  SIEVE_RETURN_IF_ERROR(check().with_context(context(LayerOp::kActivation, layer)));
-  LayerCall c;
-  c.op = LayerOp::kActivation;
-  c.name = layer;
-  c.x = x;
-  c.y = y;
+  LayerCall c = call_of(LayerOp::kActivation, layer, x, y);
   c.activation = activation;
-  return append(net, std::move(c)).with_context(context(LayerOp::kActivation, layer));
+  return checked_append(net, std::move(c), check);
 }
 
 Status LstmStep(Network& net, const std::string& layer, const LstmDescriptor& lstm,
@@ -427,15 +426,10 @@ Status LstmStep(Network& net, const std::string& layer, const LstmDescriptor& ls
                    {rows, std::min(lstm.input, lstm.hidden)}};
     return check_filter(w, fs);
   };
-  SIEVE_RETURN_IF_ERROR(check().with_context(context(LayerOp::kLstm, layer)));
-  LayerCall c;
-  c.op = LayerOp::kLstm;
-  c.name = layer;
-  c.x = x;
-  c.y = y;
+  LayerCall c = call_of(LayerOp::kLstm, layer, x, y);
   c.w = w;
   c.lstm = lstm;
-  return append(net, std::move(c)).with_context(context(LayerOp::kLstm, layer));
+  return checked_append(net, std::move(c), check);
 }
 
 // ---- The workload -----------------------------------------------------------------------

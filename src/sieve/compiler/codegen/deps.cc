@@ -314,9 +314,9 @@ Result<Packed> pack(std::span<const Item> items, const PackOptions& options) {
                                   ob.slot[static_cast<size_t>(Unit::kControl)].op == Op::sync;
         tighten = control_free && u != Unit::kControl;
         for (size_t k = 0; tighten && k < need_here.size(); ++k) {
-          if (implies(have, need_here) || need_here[k] == isa::kSyncNoWait ||
+          if (need_here[k] == isa::kSyncNoWait ||
               (have[k] != isa::kSyncNoWait && have[k] <= need_here[k]))
-            continue;
+            continue;  // no wait added on unit k
           for (size_t s2 = 0; s2 < ob.slot.size(); ++s2) {
             if (s2 == static_cast<size_t>(Unit::kControl) || ob.slot[s2].empty()) continue;
             if (s2 != k) tighten = false;

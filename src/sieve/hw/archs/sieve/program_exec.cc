@@ -142,9 +142,9 @@ class Executor {
   Status lstm(const isa::Insn& in);
   Status finish();
 
-  // DRAM address of a transfer -> tensor, offset within the step, step.
-  Status locate(const isa::Insn& in, const std::array<int64_t, 16>& seen, TensorId* t, int64_t* off,
-                int64_t* step) const;
+  // DRAM address of a transfer -> tensor, offset within the step, step (Layout::resolve).
+  Result<cg::Layout::Address> locate(const isa::Insn& in,
+                                     const std::array<int64_t, 16>& seen) const;
   Ranges ranges(const Seg& s) const;
   Result<NbinHalf> input_segment(const Seg& s, int64_t step);
   Result<const std::vector<SbTile>*> weight_tiles(const Seg& s);
@@ -195,16 +195,10 @@ Ranges Executor::ranges(const Seg& s) const {
   return r;
 }
 
-Status Executor::locate(const isa::Insn& in, const std::array<int64_t, 16>& seen, TensorId* t,
-                        int64_t* off, int64_t* step) const {
-  SIEVE_ASSIGN_OR_RETURN(const cg::Layout::Address a,
-                         lp_.code.layout.resolve(static_cast<int>(isa::operand(in, "base")),
-                                                 isa::operand(in, "addr"), seen,
-                                                 lp_.code.steps));
-  *t = a.tensor;
-  *off = a.offset;
-  *step = a.step;
-  return ok_status();
+Result<cg::Layout::Address> Executor::locate(const isa::Insn& in,
+                                             const std::array<int64_t, 16>& seen) const {
+  return lp_.code.layout.resolve(static_cast<int>(isa::operand(in, "base")),
+                                 isa::operand(in, "addr"), seen, lp_.code.steps);
 }
 
 Result<const std::vector<int16_t>*> Executor::step_vector(int64_t step) {
@@ -315,9 +309,9 @@ Result<const std::vector<SbTile>*> Executor::weight_tiles(const Seg& s) {
 
 Status Executor::load(const isa::Insn& in, const std::array<int64_t, 16>& seen) {
   ++st_.loads;
-  TensorId t{};
-  int64_t off = 0, step = 0;
-  SIEVE_RETURN_IF_ERROR(locate(in, seen, &t, &off, &step));
+  SIEVE_ASSIGN_OR_RETURN(const cg::Layout::Address a, locate(in, seen));
+  const TensorId t = a.tensor;
+  const int64_t off = a.offset, step = a.step;
   const int buf = static_cast<int>(isa::operand(in, "buf"));
   const auto half = static_cast<size_t>(isa::operand(in, "half"));
   const int64_t boff = isa::operand(in, "off");
@@ -410,9 +404,9 @@ Status Executor::check_columns(const NboutHalf& o) const {
 
 Status Executor::store(const isa::Insn& in, const std::array<int64_t, 16>& seen) {
   ++st_.stores;
-  TensorId t{};
-  int64_t off = 0, step = 0;
-  SIEVE_RETURN_IF_ERROR(locate(in, seen, &t, &off, &step));
+  SIEVE_ASSIGN_OR_RETURN(const cg::Layout::Address a, locate(in, seen));
+  const TensorId t = a.tensor;
+  const int64_t off = a.offset, step = a.step;
   const int buf = static_cast<int>(isa::operand(in, "buf"));
   const auto half = static_cast<size_t>(isa::operand(in, "half"));
   const int64_t boff = isa::operand(in, "off");
