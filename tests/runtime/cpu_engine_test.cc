@@ -469,3 +469,28 @@ TEST(CpuEngineInt8, CloseToTheReferenceOnEveryPathThatRunsIt) {
 
 }  // namespace
 }  // namespace sieve::runtime::cpu
+
+namespace sieve::runtime::cpu {
+namespace {
+
+// The int8 route's AVX-512 kernel needs avx512bw and avx512vnni: a session on a CPU without
+// them (injected features) is refused, naming the route and the missing feature.
+TEST(CpuEngineInt8, ACpuWithoutVnniIsRefusedNamingTheFeature) {
+  const compress::CompressedModel m =
+      make_model("lenet-300-100", {"block", {16, 1}, 0.9, 4, 2, 2});
+  CpuFeatures no_vnni{.avx512f = true, .avx2 = true, .bmi2 = true, .fma = true};
+  no_vnni.avx512bw = true;
+  Result<std::unique_ptr<Session>> s =
+      Session::load(m, {.isa = Isa::kAvx512, .int8 = true, .cpu = no_vnni});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.status().to_string().find("the int8 route"), std::string::npos)
+      << s.status().to_string();
+  EXPECT_NE(s.status().to_string().find("the CPU has no avx512vnni"), std::string::npos)
+      << s.status().to_string();
+  // The int8 route on the scalar path runs on the same CPU.
+  EXPECT_TRUE(Session::load(m, {.isa = Isa::kScalar, .int8 = true, .cpu = no_vnni}).ok());
+}
+
+}  // namespace
+}  // namespace sieve::runtime::cpu

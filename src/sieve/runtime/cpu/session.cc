@@ -838,7 +838,8 @@ Result<std::unique_ptr<Session>> Session::load(const compress::CompressedModel& 
   if (options.max_memory_bytes < 0)
     return invalid_argument("max memory {} bytes is negative", options.max_memory_bytes);
   if (options.int8) {
-    const Status st = kernels::bsr::int8_isa_check(options.isa, cpu_features());
+    const Status st =
+        kernels::bsr::int8_isa_check(options.isa, options.cpu.value_or(cpu_features()));
     if (!st.ok()) return st.with_context("the int8 route");
   }
   auto impl = std::make_unique<Impl>();

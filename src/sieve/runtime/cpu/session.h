@@ -34,10 +34,12 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "sieve/compress/model.h"
+#include "sieve/core/cpu.h"
 #include "sieve/core/status.h"
 #include "sieve/core/tensor.h"
 #include "sieve/runtime/cpu/isa.h"
@@ -54,6 +56,8 @@ struct SessionOptions {
   // Memory a batch's plan may take (bytes); 0 = the memory limit (core/checked.h:
   // $SIEVE_MEMORY_LIMIT or the machine's memory).
   int64_t max_memory_bytes = 0;
+  // The CPU features the int8 check uses; unset = cpu_features() (tests inject others).
+  std::optional<CpuFeatures> cpu = std::nullopt;
 };
 
 // One packed layer, for reports.
