@@ -63,7 +63,7 @@ TEST(CpuBaselines, ReproduceRowsAreTimedHereAndNeverCounted) {
   EXPECT_TRUE((*f)[2].published.is_null());
   const std::string text = hw::figures_text(*f);
   EXPECT_NE(text.find("n/a: timed on this CPU"), std::string::npos) << text;
-  EXPECT_NE(text.find("0 of 0 figures within tolerance"), std::string::npos) << text;
+  EXPECT_NE(text.find("0 of 0 simulated figures within tolerance"), std::string::npos) << text;
   // The default list leaves them out.
   Result<std::vector<hw::FigureResult>> tiling = hw::reproduce({}, o);
   ASSERT_TRUE(tiling.ok());

@@ -1,5 +1,6 @@
-// `sieve reproduce`: recomputes the thesis' headline figures (SPEC §7) from our own models and
-// prints each beside the published value with its deviation.
+// `sieve reproduce`: recomputes published figures — the thesis' headline figures (SPEC §7) and
+// those of each modelled rival's own paper — from our own models, and prints each beside the
+// published value with its deviation, grouped by source.
 //
 // Every figure is computed, never looked up: the seven thesis benchmarks (hw/workloads/thesis.h:
 // zoo shapes, coarse-grained masks at the published sparsity, synthetic activations at the
@@ -13,6 +14,8 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,15 +23,28 @@
 
 namespace sieve::hw {
 
+// What a row is. Only "simulated" rows are counted as reproduced or not:
+//   "simulated"      computed by running our models on the benchmark;
+//   "formula-check"  a published formula run on the publication's own inputs: exact by
+//                    construction, so it checks our arithmetic, not our models (shown, not
+//                    counted);
+//   "measured"       timed on this machine's CPU: another CPU than the publication's (shown, not
+//                    counted; computed only when named).
+inline constexpr const char* kSimulated = "simulated";
+inline constexpr const char* kFormulaCheck = "formula-check";
+inline constexpr const char* kMeasured = "measured";
+
 struct FigureResult {
   std::string figure;        // id, e.g. "speedup-vs-diannao"
   std::string description;   // what it is and where it is published
+  std::string source;        // the publication the figure comes from (its group's source)
+  std::string kind = kSimulated;
   nlohmann::json published;  // number (or string for a choice)
   nlohmann::json ours;
-  double deviation = 0;     // ours / published − 1 (numbers only)
-  bool reproduced = false;  // |deviation| ≤ 25 % (or the same choice)
-  bool measured_here = false;  // timed on this machine's CPU: never counted as reproduced
-  std::string how;          // how ours was computed
+  double deviation = 0;        // ours / published − 1 (numbers only)
+  bool reproduced = false;     // simulated, and |deviation| ≤ 25 % (or the same choice)
+  bool measured_here = false;  // kind == "measured"
+  std::string how;             // how ours was computed
 };
 
 struct ReproduceOptions {
@@ -40,8 +56,38 @@ struct ReproduceOptions {
   std::vector<std::string> overrides;
 };
 
-// Figure ids, in print order; a prefix selects a group ("table5.2" → its six figures). The
-// "cpu" group (the thesis' CPU baselines timed on this machine, app/cpu_baselines.h) runs only
+// A publication's figures: one group per source, defined in its own file under hw/sim/figures/
+// and listed, one line each, in hw/sim/figures/figures.def (the print order). Adding a
+// publication's figures is that file and that line.
+struct FigureDef {
+  std::string id;  // unique over all groups; "<group prefix>-..." keeps prefixes selective
+  std::string description;
+  nlohmann::json published;  // number, string (a choice), or null (no published value)
+  std::string kind = kSimulated;
+  // The published value is a bound (e.g. "a searched tiling no worse than the thesis'"):
+  // reproduced when ours ≤ published, whatever the deviation.
+  bool at_most = false;
+};
+// Reports one figure's value and how it was computed (ignored for ids not asked for).
+using FigureSetter =
+    std::function<void(const std::string& id, nlohmann::json ours, const std::string& how)>;
+// True when a figure whose id starts with `prefix` is asked for (to skip unneeded simulations).
+using FigureWanted = std::function<bool(const std::string& prefix)>;
+struct FigureGroup {
+  std::string source;  // e.g. "Sieve thesis (SPEC §7)", "EIE (Han et al., ISCA 2016)"
+  std::vector<FigureDef> figures;
+  // Computes the wanted figures, each reported through the setter; an error stops reproduce.
+  std::function<Status(const FigureWanted&, const ReproduceOptions&, const FigureSetter&)> compute;
+};
+namespace figures {
+#define SIEVE_FIGURES(fn) FigureGroup fn();
+#include "sieve/hw/sim/figures/figures.def"
+#undef SIEVE_FIGURES
+}  // namespace figures
+const std::vector<FigureGroup>& figure_groups();  // figures.def's groups, in its order
+
+// Figure ids, in print order; a prefix selects several ("table5.2" → its six figures). The
+// "cpu" figures (the thesis' CPU baselines timed on this machine, app/cpu_baselines.h) runs only
 // when named: it takes a minute and its numbers depend on the host.
 std::vector<std::string> figure_ids();
 

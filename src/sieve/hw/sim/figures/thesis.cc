@@ -1,0 +1,425 @@
+// The thesis' own figures (SPEC §7; thesis §4.3.3, §5.3): the seven benchmarks on Sieve,
+// DianNao and Cambricon-X, Table 5.2, Fig 5.9, the tiling example and the CPU baselines.
+#include "sieve/hw/sim/reproduce.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <functional>
+#include <future>
+#include <map>
+#include <mutex>
+#include <random>
+#include <set>
+
+#include "sieve/app/cpu_baselines.h"
+#include "sieve/compiler/tiling.h"
+#include "sieve/core/cpu.h"
+#include "sieve/hw/sim/run.h"
+#include "sieve/hw/workloads/thesis.h"
+
+namespace sieve::hw {
+namespace {
+
+// SPEC §7 / thesis §5.3, §4.3.3.
+std::vector<FigureDef> defs() {
+  return {
+      {"speedup-vs-diannao", "Sieve vs DianNao, speedup over the 7 benchmarks (thesis §5.3.2)",
+       13.10},
+      {"speedup-vs-cambricon-x", "Sieve vs Cambricon-X, speedup over the 7 benchmarks (§5.3.2)",
+       1.71},
+      {"conv-speedup-vs-cambricon-x", "Sieve vs Cambricon-X on conv layers (§5.3.2, Fig 5.4)",
+       1.66},
+      {"fc-speedup-vs-cambricon-x", "Sieve vs Cambricon-X on FC layers (§5.3.2, Fig 5.5)", 2.15},
+      {"sparse-vs-dense", "Sieve sparse vs its own dense mode ACC-dense (§5.3.2)", 4.32},
+      {"decomposition-weight-sparsity",
+       "share of sparse-vs-dense from NSM / weight sparsity (§5.3.2)", 2.06},
+      {"decomposition-neuron-sparsity", "share from SSM / neuron sparsity (§5.3.2)", 1.44},
+      {"decomposition-weight-traffic", "share from fewer off-chip weight bytes (§5.3.2)", 1.46},
+      {"energy-vs-diannao", "energy, DianNao / Sieve, over the 7 benchmarks (§5.3.3)", 11.72},
+      {"energy-vs-cambricon-x", "energy, Cambricon-X / Sieve (§5.3.3)", 1.75},
+      {"offchip-energy-share",
+       "off-chip share of Sieve's energy, mean over benchmarks (§5.3.3: > 90 %)", 0.90},
+      {"offchip-energy-share-lstm", "off-chip share of Sieve's energy on LSTM (§5.3.3: 98 %)",
+       0.98},
+      {"offchip-energy-share-mlp", "off-chip share of Sieve's energy on MLP (§5.3.3: 98 %)", 0.98},
+      {"table5.2-alexnet-fc6", "AlexNet fc6, all weights on chip, µs (Table 5.2)", 18.43},
+      {"table5.2-alexnet-fc7", "AlexNet fc7, all weights on chip, µs (Table 5.2)", 8.19},
+      {"table5.2-alexnet-fc8", "AlexNet fc8, all weights on chip, µs (Table 5.2)", 5.13},
+      {"table5.2-vgg16-fc6", "VGG16 fc6, all weights on chip, µs (Table 5.2)", 25.23},
+      {"table5.2-vgg16-fc7", "VGG16 fc7, all weights on chip, µs (Table 5.2)", 4.12},
+      {"table5.2-vgg16-fc8", "VGG16 fc8, all weights on chip, µs (Table 5.2)", 5.09},
+      {"fig5.9-conv-weight-sparsity", "best conv speedup from weight sparsity, ideal 16× (Fig 5.9)",
+       15.5},
+      {"fig5.9-fc-weight-sparsity-99", "FC speedup at 99 % weight sparsity (Fig 5.9)", 59.59},
+      {"fig5.9-conv-neuron-sparsity", "best conv speedup from neuron sparsity, ideal 4× (Fig 5.9)",
+       3.9},
+      {"fig5.9-fc-neuron-sparsity", "best FC speedup from neuron sparsity (Fig 5.9: about none)",
+       1.0},
+      {"tiling-mem-i", "VGG16 conv4_2 off-chip traffic with input-reuse, MiB (§4.3.3)", 68.59, kFormulaCheck},
+      {"tiling-mem-o", "VGG16 conv4_2 off-chip traffic with output-reuse, MiB (§4.3.3)", 47.85, kFormulaCheck},
+      {"tiling-mem-s", "VGG16 conv4_2 off-chip traffic with synapse-reuse, MiB (§4.3.3)", 30.03, kFormulaCheck},
+      {"tiling-choice", "reuse chosen for VGG16 conv4_2 (§4.3.3)", "synapse-reuse", kFormulaCheck},
+      {"tiling-search", "best searched tiling of conv4_2 no worse than the thesis', MiB (§4.3.3)",
+       30.03, kSimulated, true},
+      {"cpu-dense-vs-sieve",
+       "Sieve (sparse) vs the dense CPU (OpenBLAS; thesis: CPU-Caffe on a Xeon E5-2620 v2), "
+       "speedup over the 7 benchmarks, timed on this CPU (§5.3.2)",
+       44.8, kMeasured},
+      {"cpu-sparse-vs-sieve",
+       "Sieve (sparse) vs fine-grained CSR on the CPU (Eigen; thesis: CPU-Sparse), timed on this "
+       "CPU (§5.3.2)",
+       331.1, kMeasured},
+      {"cpu-blocks-vs-sieve",
+       "Sieve (sparse) vs Sieve's CPU runtime on the same blocks and codes, timed on this CPU "
+       "(not in the thesis)",
+       nullptr, kMeasured},
+      {"cpu-runtime-vs-dense",
+       "Sieve's CPU runtime vs the dense CPU: how much of the accelerator's lead over the dense "
+       "CPU a block-sparse runtime recovers (not in the thesis)",
+       nullptr, kMeasured},
+  };
+}
+
+double geomean(const std::vector<double>& v) {
+  if (v.empty()) return 0;
+  double s = 0;
+  for (double x : v) s += std::log(x);
+  return std::exp(s / static_cast<double>(v.size()));
+}
+
+// Simulations shared by several figures, computed once (in parallel) and cached by key.
+class SimCache {
+ public:
+  explicit SimCache(int threads) : threads_(threads < 1 ? 1 : threads) {}
+
+  void want(const std::string& key, std::function<Result<SimReport>()> fn) {
+    if (jobs_.count(key) == 0) jobs_[key] = std::move(fn);
+  }
+  Status run() {
+    std::vector<std::string> keys;
+    for (const auto& [k, f] : jobs_)
+      if (done_.count(k) == 0) keys.push_back(k);
+    std::mutex mu;
+    size_t next = 0;
+    Status first_error;
+    auto worker = [&] {
+      for (;;) {
+        std::string key;
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          if (next >= keys.size() || !first_error.ok()) return;
+          key = keys[next++];
+        }
+        Result<SimReport> r = jobs_.at(key)();
+        std::lock_guard<std::mutex> lock(mu);
+        if (!r.ok()) {
+          if (first_error.ok()) first_error = r.status().with_context(key);
+        } else {
+          done_.emplace(key, std::move(*r));
+        }
+      }
+    };
+    std::vector<std::future<void>> fs;
+    for (int t = 0; t < threads_; ++t) fs.push_back(std::async(std::launch::async, worker));
+    for (auto& f : fs) f.get();
+    return first_error;
+  }
+  const SimReport& get(const std::string& key) const { return done_.at(key); }
+
+ private:
+  int threads_;
+  std::map<std::string, std::function<Result<SimReport>()>> jobs_;
+  std::map<std::string, SimReport> done_;
+};
+
+double time_of(const SimReport& r, const std::string& kind = "") {
+  double t = 0;
+  for (const LayerStats& l : r.result.layers)
+    if (kind.empty() || l.kind == kind) t += l.time_ns;
+  return t;
+}
+
+// ---- Fig 5.9: one conv layer (AlexNet conv3's shape) and one FC layer (AlexNet fc7's), with
+// coarse-grained block masks (Table 3.5's blocks: conv 16 output channels × 1, FC 32×32).
+
+struct SweepLayer {
+  bool conv;
+  double weight_sparsity;
+  double neuron_density;
+};
+
+LayerWork sweep_layer(const SweepLayer& s, uint64_t seed) {
+  LayerWork l;
+  std::mt19937_64 rng(seed);
+  int64_t block_r, block_c;
+  if (s.conv) {
+    l.name = "alexnet-conv3-shape";
+    l.kind = LayerKind::kConv;
+    l.in_c = 256, l.in_h = 13, l.in_w = 13, l.out_c = 384, l.out_h = 13, l.out_w = 13;
+    l.kh = l.kw = 3;
+    l.pad_top = l.pad_left = l.pad_bottom = l.pad_right = 1;
+    l.rows = 384, l.cols = 256 * 9;
+    // Table 3.5's conv blocks (B_fin, B_fout, B_x, B_y) = (1, 16, 1, 1): 16 output channels
+    // × one column of the 2-D view.
+    block_r = 16, block_c = 1;
+    l.block = {16, 1, 1, 1};
+  } else {
+    l.name = "alexnet-fc7-shape";
+    l.kind = LayerKind::kFullyConnected;
+    l.in_c = 4096, l.out_c = 4096;
+    l.rows = 4096, l.cols = 4096;
+    block_r = 32, block_c = 32;  // Table 3.5: fc7 blocks (32, 32)
+    l.block = {32, 32};
+  }
+  l.weight_bits = 16;
+  l.pruned = s.weight_sparsity > 0;
+  l.weight_mask = BitVec(l.rows * l.cols, true);
+  if (l.pruned) {
+    const int64_t br = (l.rows + block_r - 1) / block_r, bc = (l.cols + block_c - 1) / block_c;
+    std::vector<int64_t> order(static_cast<size_t>(br * bc));
+    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int64_t>(i);
+    std::shuffle(order.begin(), order.end(), rng);
+    const int64_t drop =
+        static_cast<int64_t>(std::llround(s.weight_sparsity * static_cast<double>(order.size())));
+    for (int64_t i = 0; i < drop; ++i) {
+      const int64_t b = order[static_cast<size_t>(i)], r0 = (b / bc) * block_r,
+                    c0 = (b % bc) * block_c;
+      for (int64_t r = r0; r < std::min(r0 + block_r, l.rows); ++r)
+        for (int64_t c = c0; c < std::min(c0 + block_c, l.cols); ++c)
+          l.weight_mask.set(r * l.cols + c, false);
+    }
+  }
+  std::bernoulli_distribution keep(s.neuron_density);
+  BitVec in(l.input_size()), out(l.output_size());
+  for (int64_t i = 0; i < in.size(); ++i) in.set(i, keep(rng));
+  for (int64_t i = 0; i < out.size(); ++i) out.set(i, keep(rng));
+  l.input_nz = {in};
+  l.output_nz = {out};
+  l.synthetic_activations = true;
+  return l;
+}
+
+Result<double> sweep_time(const SweepLayer& s, const std::string& mode, uint64_t seed,
+                          const std::vector<std::string>& overrides) {
+  Workload w;
+  w.model = "fig5.9";
+  w.batch = 1;
+  w.layers.push_back(sweep_layer(s, seed));
+  ArchRun run{"sieve", overrides, {}};
+  run.options.mode = mode;
+  SIEVE_ASSIGN_OR_RETURN(SimReport r, run_sim(w, run));
+  return time_of(r);
+}
+
+
+Status compute(const FigureWanted& want, const ReproduceOptions& opt, const FigureSetter& set) {
+  // ---- The seven benchmarks on the three architectures.
+  const bool need_bench = want("speedup") || want("conv-speedup") || want("fc-speedup") ||
+                          want("sparse-vs-dense") || want("decomposition") || want("energy") ||
+                          want("offchip") || want("cpu");
+  std::vector<std::string> benches = opt.benchmarks;
+  if (benches.empty()) benches = thesis_benchmarks();
+  SimCache cache(opt.threads);
+  std::map<std::string, Workload> wl;
+  if (need_bench) {
+    for (const std::string& b : benches) {
+      SIEVE_ASSIGN_OR_RETURN(wl[b], thesis_workload(b, opt.seed, 1));
+    }
+    for (const std::string& b : benches) {
+      const Workload* w = &wl.at(b);
+      auto job = [w, &opt](std::string arch, std::string mode, bool dwt) {
+        return [w, arch, mode, dwt, ov = opt.overrides]() -> Result<SimReport> {
+          ArchRun run{arch, ov, {}};
+          run.options.mode = mode;
+          run.options.dense_weight_traffic = dwt;
+          return run_sim(*w, run);
+        };
+      };
+      cache.want(b + "/sieve", job("sieve", "sparse", false));
+      cache.want(b + "/diannao", job("diannao", "", false));
+      cache.want(b + "/cambricon-x", job("cambricon-x", "", false));
+      if (want("sparse-vs-dense") || want("decomposition"))
+        cache.want(b + "/sieve-dense", job("sieve", "dense", false));
+      if (want("decomposition")) {
+        cache.want(b + "/sieve-ws-dwt", job("sieve", "weight-sparse", true));
+        cache.want(b + "/sieve-sparse-dwt", job("sieve", "sparse", true));
+      }
+    }
+    SIEVE_RETURN_IF_ERROR(cache.run());
+
+    std::vector<double> vs_dn, vs_cx, conv_cx, fc_cx, sd, dw, dn, dt, e_dn, e_cx, share;
+    double share_lstm = 0, share_mlp = 0;
+    for (const std::string& b : benches) {
+      const SimReport& s = cache.get(b + "/sieve");
+      const SimReport& d = cache.get(b + "/diannao");
+      const SimReport& c = cache.get(b + "/cambricon-x");
+      vs_dn.push_back(time_of(d) / time_of(s));
+      vs_cx.push_back(time_of(c) / time_of(s));
+      if (time_of(s, "conv") > 0) conv_cx.push_back(time_of(c, "conv") / time_of(s, "conv"));
+      if (time_of(s, "fc") > 0) fc_cx.push_back(time_of(c, "fc") / time_of(s, "fc"));
+      e_dn.push_back(d.energy.total_pj() / s.energy.total_pj());
+      e_cx.push_back(c.energy.total_pj() / s.energy.total_pj());
+      share.push_back(s.offchip_energy_share());
+      if (b == "lstm") share_lstm = s.offchip_energy_share();
+      if (b == "mlp" || b == "lenet-300-100") share_mlp = s.offchip_energy_share();
+      if (want("sparse-vs-dense") || want("decomposition"))
+        sd.push_back(time_of(cache.get(b + "/sieve-dense")) / time_of(s));
+      if (want("decomposition")) {
+        const double t_dense = time_of(cache.get(b + "/sieve-dense"));
+        const double t_ws = time_of(cache.get(b + "/sieve-ws-dwt"));
+        const double t_sp = time_of(cache.get(b + "/sieve-sparse-dwt"));
+        dw.push_back(t_dense / t_ws);
+        dn.push_back(t_ws / t_sp);
+        dt.push_back(t_sp / time_of(s));
+      }
+    }
+    const std::string over = fmt::format("geometric mean over {} benchmarks", benches.size());
+    set("speedup-vs-diannao", geomean(vs_dn), "time DianNao / time Sieve (sparse), " + over);
+    set("speedup-vs-cambricon-x", geomean(vs_cx), "time Cambricon-X / time Sieve, " + over);
+    set("conv-speedup-vs-cambricon-x", geomean(conv_cx),
+        fmt::format("conv-layer time ratio, geometric mean over {} benchmarks with conv layers",
+                    conv_cx.size()));
+    set("fc-speedup-vs-cambricon-x", geomean(fc_cx),
+        fmt::format("FC-layer time ratio, geometric mean over {} benchmarks with FC layers",
+                    fc_cx.size()));
+    set("sparse-vs-dense", geomean(sd), "time Sieve dense mode / time Sieve sparse, " + over);
+    set("decomposition-weight-sparsity", geomean(dw),
+        "dense / weight-sparse compute (weights still loaded dense), " + over);
+    set("decomposition-neuron-sparsity", geomean(dn),
+        "weight-sparse / sparse compute (weights still loaded dense), " + over);
+    set("decomposition-weight-traffic", geomean(dt),
+        "sparse with dense weight loads / sparse with compressed weight loads, " + over);
+    set("energy-vs-diannao", geomean(e_dn), "energy DianNao / Sieve incl. DRAM, " + over);
+    set("energy-vs-cambricon-x", geomean(e_cx), "energy Cambricon-X / Sieve incl. DRAM, " + over);
+    double mean_share = 0;
+    for (double x : share) mean_share += x / static_cast<double>(share.size());
+    set("offchip-energy-share", mean_share, "off-chip / total energy of Sieve, arithmetic mean");
+    set("offchip-energy-share-lstm", share_lstm, "off-chip / total energy of Sieve on lstm");
+    set("offchip-energy-share-mlp", share_mlp, "off-chip / total energy of Sieve on mlp");
+
+    // ---- The thesis' CPU baselines, timed here (app/cpu_baselines.h), against Sieve's time.
+    if (want("cpu")) {
+      const CpuFeatures cpu = cpu_features();
+      app::CpuBaselineOptions co;
+      co.isa = runtime::kernels::bsr::best_isa(cpu);
+      co.seed = opt.seed;
+      std::vector<double> vs_dense, vs_csr, vs_blocks, recovered;
+      for (const std::string& b : benches) {
+        SIEVE_ASSIGN_OR_RETURN(app::CpuModelTime t, app::time_cpu_baselines(wl.at(b), co));
+        const double accel_s = time_of(cache.get(b + "/sieve")) * 1e-9;
+        vs_dense.push_back(t.total.dense_s / accel_s);
+        vs_csr.push_back(t.total.csr_s / accel_s);
+        vs_blocks.push_back(t.total.blocks_s / accel_s);
+        recovered.push_back(t.total.dense_s / t.total.blocks_s);
+      }
+      const std::string where = fmt::format(
+          "one thread of {} (blocks kernel: {}), matrix products at batch 1, {}", host_cpu_name(),
+          runtime::kernels::bsr::isa_name(co.isa), over);
+      set("cpu-dense-vs-sieve", geomean(vs_dense), "OpenBLAS SGEMM time / Sieve time, " + where);
+      set("cpu-sparse-vs-sieve", geomean(vs_csr), "Eigen CSR time / Sieve time, " + where);
+      set("cpu-blocks-vs-sieve", geomean(vs_blocks), "runtime time / Sieve time, " + where);
+      set("cpu-runtime-vs-dense", geomean(recovered), "OpenBLAS time / runtime time, " + where);
+    }
+  }
+
+  // ---- Table 5.2: the six FC layers with every weight on chip.
+  if (want("table5.2")) {
+    SIEVE_ASSIGN_OR_RETURN(Workload w, eie_fc_workload(opt.seed));
+    ArchRun run{"sieve", opt.overrides, {}};
+    run.options.weights_on_chip = true;
+    SIEVE_ASSIGN_OR_RETURN(SimReport r, run_sim(w, run));
+    for (const LayerStats& l : r.result.layers)
+      set("table5.2-" + l.name, l.time_ns / 1e3,
+          "Sieve sparse, weights on chip (no weight loads), EIE's activation density (SPEC §8)");
+  }
+
+  // ---- Fig 5.9 sweeps.
+  if (want("fig5.9")) {
+    const std::vector<double> ws = {0.5, 0.75, 0.875, 0.9375, 0.95, 0.97, 0.99};
+    const std::vector<double> nd = {0.75, 0.5, 0.3, 0.25, 0.2, 0.1};
+    if (want("fig5.9-conv-weight")) {
+      SIEVE_ASSIGN_OR_RETURN(double dense,
+                             sweep_time({true, 0, 1}, "dense", opt.seed, opt.overrides));
+      double best = 0, at = 0;
+      for (double s : ws) {
+        SIEVE_ASSIGN_OR_RETURN(double t,
+                               sweep_time({true, s, 1}, "weight-sparse", opt.seed, opt.overrides));
+        if (dense / t > best) best = dense / t, at = s;
+      }
+      set("fig5.9-conv-weight-sparsity", best,
+          fmt::format("AlexNet conv3 shape, dense / weight-sparse mode, best at {:.4f} sparsity",
+                      at));
+    }
+    if (want("fig5.9-fc-weight")) {
+      SIEVE_ASSIGN_OR_RETURN(double dense,
+                             sweep_time({false, 0, 1}, "dense", opt.seed, opt.overrides));
+      SIEVE_ASSIGN_OR_RETURN(
+          double t, sweep_time({false, 0.99, 1}, "weight-sparse", opt.seed, opt.overrides));
+      set("fig5.9-fc-weight-sparsity-99", dense / t,
+          "AlexNet fc7 shape (4096×4096, 32×32 blocks, 16-bit weights), dense / weight-sparse at "
+          "99 %");
+    }
+    if (want("fig5.9-conv-neuron")) {
+      SIEVE_ASSIGN_OR_RETURN(double dense,
+                             sweep_time({true, 0, 1}, "dense", opt.seed, opt.overrides));
+      double best = 0, at = 0;
+      for (double d : nd) {
+        SIEVE_ASSIGN_OR_RETURN(double t,
+                               sweep_time({true, 0, d}, "neuron-sparse", opt.seed, opt.overrides));
+        if (dense / t > best) best = dense / t, at = d;
+      }
+      set("fig5.9-conv-neuron-sparsity", best,
+          fmt::format("AlexNet conv3 shape, dense / neuron-sparse mode, best at density {}", at));
+    }
+    if (want("fig5.9-fc-neuron")) {
+      SIEVE_ASSIGN_OR_RETURN(double dense,
+                             sweep_time({false, 0, 1}, "dense", opt.seed, opt.overrides));
+      double best = 0;
+      for (double d : nd) {
+        SIEVE_ASSIGN_OR_RETURN(double t,
+                               sweep_time({false, 0, d}, "neuron-sparse", opt.seed, opt.overrides));
+        best = std::max(best, dense / t);
+      }
+      set("fig5.9-fc-neuron-sparsity", best,
+          "AlexNet fc7 shape, dense / neuron-sparse mode, best over densities 0.75 … 0.1");
+    }
+  }
+
+  // ---- The tiling example (§4.3.3).
+  if (want("tiling")) {
+    compiler::LayerGeometry g;
+    g.in_c = 512, g.in_h = 30, g.in_w = 30, g.out_c = 512, g.out_h = 28, g.out_w = 28;
+    g.kh = g.kw = 3;
+    g.in_density = 0.4052;  // Table 3.2: VGG16 conv DNS 59.48 %
+    g.w_density = 0.3420;   // §4.3.3
+    compiler::Tiling t;
+    t.oc_seg_n = 4, t.oc_seg_size = 128, t.oh_seg_n = 28, t.oh_seg_size = 1;
+    t.ic_seg_n = 16, t.ic_seg_size = 32;
+    const compiler::TilingPlan p = compiler::plan_with_tiling(g, t);
+    const double mib = 1024.0 * 1024.0;
+    const std::string how = "compiler::offchip_traffic on the thesis' tiling " + t.to_string();
+    set("tiling-mem-i", p.traffic.input_reuse / mib, how);
+    set("tiling-mem-o", p.traffic.output_reuse / mib, how);
+    set("tiling-mem-s", p.traffic.synapse_reuse / mib, how);
+    set("tiling-choice", compiler::reuse_name(p.reuse), how);
+    compiler::BufferCapacity cap{8192, 8192, 32768};  // thesis §4.3.3's buffers
+    SIEVE_ASSIGN_OR_RETURN(compiler::TilingPlan best, compiler::plan_layer(g, cap));
+    set("tiling-search", best.traffic.of(best.reuse) / mib,
+        "compiler::plan_layer search: " + best.tiling.to_string() + ", " +
+            compiler::reuse_name(best.reuse) + " (no worse than the published means ≤)");
+  }
+
+  return ok_status();
+}
+
+}  // namespace
+
+namespace figures {
+
+FigureGroup thesis() {
+  return {"Sieve thesis (SPEC §7)", defs(), compute};
+}
+
+}  // namespace figures
+}  // namespace sieve::hw
