@@ -41,6 +41,7 @@
 #include "sieve/runtime/kernels/blas/blas.h"
 #include "sieve/runtime/kernels/bsr/bsr.h"
 #include "sieve/runtime/kernels/bsr/int8.h"
+#include "sieve/runtime/kernels/bsr/internal.h"
 
 namespace {
 
@@ -227,7 +228,10 @@ void BM_Bsr(benchmark::State& state, Layer l, int bits, bsr::Isa isa, bool cold)
 
 // The int8 route (int8.h): the same packed layer re-packed by pack_int8(), x quantized to u8
 // on every call (part of the time).
-void BM_BsrInt8(benchmark::State& state, Layer l, int bits, bsr::Isa isa, bool cold) {
+// maddwd: the AVX2 path's vpmaddwd dot product even where the CPU has AVX-VNNI (what a
+// Haswell-to-Zen 3 CPU runs), through the path's own entry point.
+void BM_BsrInt8(benchmark::State& state, Layer l, int bits, bsr::Isa isa, bool cold,
+                bool maddwd) {
   const sieve::Status ok = bsr::int8_isa_check(isa, sieve::detected_cpu_features());
   if (!ok.ok()) {
     state.SkipWithError(ok.message().c_str());
@@ -243,12 +247,20 @@ void BM_BsrInt8(benchmark::State& state, Layer l, int bits, bsr::Isa isa, bool c
   if (cold) copies.assign(static_cast<size_t>(kColdBytes / std::max<int64_t>(1, q->bytes()) + 1), *q);
   size_t i = 0;
   for (auto _ : state) {
-    bsr::spmm_int8(copies[i], d->x.data(), l.n, d->y.data(), isa);
+    if (maddwd)
+      bsr::detail::spmm_int8_avx2(copies[i], d->x.data(), l.n, d->y.data(), 0,
+                                  copies[i].block_rows(), false);
+    else
+      bsr::spmm_int8(copies[i], d->x.data(), l.n, d->y.data(), isa);
     benchmark::DoNotOptimize(d->y.data());
     if (++i == copies.size()) i = 0;
   }
   set_counters(state, l, d->kept, q->bytes());
-  state.SetLabel(std::string("int8 ") + bsr::isa_name(isa) + (isa == bsr::Isa::kAvx512 ? " vnni" : ""));
+  const char* dot = isa == bsr::Isa::kAvx512                             ? " avx512-vnni"
+                    : isa == bsr::Isa::kScalar                           ? ""
+                    : !maddwd && sieve::cpu_features().avxvnni           ? " avx-vnni"
+                                                                         : " vpmaddwd";
+  state.SetLabel(std::string("int8 ") + bsr::isa_name(isa) + dot);
 }
 
 // OpenBLAS on one thread: the previous thread count is put back afterwards.
@@ -334,10 +346,15 @@ void add_layer(const Layer& l, const std::vector<int>& bits_list, bool cold, boo
       if (isa == bsr::Isa::kScalar && !scalar) continue;
       const std::string name = base + "/bits" + std::to_string(bits) + "/" + bsr::isa_name(isa);
       benchmark::RegisterBenchmark(name.c_str(), BM_Bsr, l, bits, isa, cold)->Unit(unit)->UseRealTime();
-      if (l.n == 1 && bits == 4 && isa != bsr::Isa::kAvx2) {
-        benchmark::RegisterBenchmark((name + "/int8").c_str(), BM_BsrInt8, l, bits, isa, cold)
+      if (l.n == 1 && bits == 4) {
+        benchmark::RegisterBenchmark((name + "/int8").c_str(), BM_BsrInt8, l, bits, isa, cold, false)
             ->Unit(unit)
             ->UseRealTime();
+        if (isa == bsr::Isa::kAvx2)
+          benchmark::RegisterBenchmark((name + "/int8-maddwd").c_str(), BM_BsrInt8, l, bits, isa,
+                                       cold, true)
+              ->Unit(unit)
+              ->UseRealTime();
       }
     }
   }

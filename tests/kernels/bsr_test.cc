@@ -224,6 +224,20 @@ class BsrTester {
         }
       }
     }
+    // On AVX2, both dot products (AVX-VNNI where the CPU has it, vpmaddwd) likewise.
+    if (isa == Isa::kAvx2 && br_ == 16 && (bc_ % 4 == 0 || bc_ == 1) && b1 > b0) {
+      for (bool vnni : {false, true}) {
+        if (vnni && !detected_cpu_features().avxvnni) continue;
+        std::vector<float> y2(y.size(), std::nanf(""));
+        detail::spmm_int8_avx2(*q, l.x.data(), n_, y2.data(), b0, b1, vnni);
+        for (size_t i = 0; i < y.size(); ++i) {
+          if (!(y2[i] == y[i] || (std::isnan(y2[i]) && std::isnan(y[i])))) {
+            ADD_FAILURE() << "vnni=" << vnni << ": y[" << i << "] = " << y2[i] << ", spmm_int8 gave " << y[i];
+            break;
+          }
+        }
+      }
+    }
 
     // The int8 weights and the scale of each kept block, from the fp32 codebooks / values:
     // a codebook's scale, or (fp32 values) its block row's.

@@ -129,6 +129,15 @@ int run_run(const RunArgs& a) {
       j["fallback_ops"] = run->fallback_ops;
       j["layers"] = run->layers;
       j["packed_bytes"] = run->packed_bytes;
+      auto or_null = [](int64_t v) { return v >= 0 ? nlohmann::json(v) : nlohmann::json(); };
+      j["memory"] = {{"plan_bytes", run->plan_bytes},
+                     {"load_peak_bytes", or_null(run->load_peak_bytes)},
+                     {"engine_peak_bytes", or_null(run->engine_peak_bytes)},
+                     {"engine_peak_over_plan",
+                      run->engine_peak_bytes >= 0 && run->plan_bytes > 0
+                          ? nlohmann::json(static_cast<double>(run->engine_peak_bytes) /
+                                           static_cast<double>(run->plan_bytes))
+                          : nlohmann::json()}};
     }
     if (!a.dump.empty()) j["dump_outputs"] = a.dump;
     if (a.engine.ends_with("-functional")) j["functional"] = run->functional;

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "sieve/compress/quant/activation.h"
+#include "sieve/core/rss.h"
 #include "sieve/hw/core/arch.h"
 #include "sieve/io/datasets/dataset.h"
 #include "sieve/runtime/cpu/session.h"
@@ -64,8 +65,11 @@ Result<EngineRun> evaluate_engine(compress::CompressedModel& model, const std::s
   // The cpu engine: load and pack once (before the data, so that a bad ISA or model is
   // reported first).
   std::unique_ptr<runtime::cpu::Session> session;
+  int64_t load_kept = -1;  // resident bytes the load kept (cpu engine)
   if (engine == "cpu") {
     SIEVE_ASSIGN_OR_RETURN(runtime::cpu::Isa isa, runtime::cpu::select_isa(options.isa));
+    const bool peaks = reset_peak_rss();
+    const int64_t rss0 = current_rss_bytes();
     SIEVE_ASSIGN_OR_RETURN(session,
                            runtime::cpu::Session::load(model, {.threads = options.threads,
                                                                .isa = isa,
@@ -76,6 +80,10 @@ Result<EngineRun> evaluate_engine(compress::CompressedModel& model, const std::s
     run.threads = session->threads();
     run.fallback_ops = session->fallback_ops();
     run.packed_bytes = session->packed_bytes();
+    if (peaks && rss0 >= 0) {
+      run.load_peak_bytes = peak_rss_bytes() - rss0;
+      load_kept = current_rss_bytes() - rss0;
+    }
     for (const runtime::cpu::PackedLayer& l : session->packed_layers())
       run.layers.push_back(fmt::format("{}: {}, {} bytes{}", l.node, l.kind, l.bytes,
                                        l.compressed ? "" : " (uncompressed)"));
@@ -136,8 +144,14 @@ Result<EngineRun> evaluate_engine(compress::CompressedModel& model, const std::s
   };
   run.batch = std::min(batch, n);
   if (n > 0 && engine == "cpu") {  // warm-up: plans the batch size, touches the buffers
+    SIEVE_ASSIGN_OR_RETURN(run.plan_bytes, session->memory_bytes(run.batch));
+    const bool peaks = load_kept >= 0 && reset_peak_rss();
+    const int64_t rss0 = current_rss_bytes();
     Result<Tensor> y = call(rows(test.images, 0, run.batch));
     if (!y.ok()) return y.status().with_context("engine " + engine);
+    if (peaks && rss0 >= 0)
+      run.engine_peak_bytes =
+          std::max(run.load_peak_bytes, load_kept + (peak_rss_bytes() - rss0));
   }
   for (int64_t start = 0; start < n; start += batch) {
     const Tensor x = rows(test.images, start, std::min(batch, n - start));

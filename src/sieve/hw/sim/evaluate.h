@@ -42,6 +42,18 @@ struct EngineRun {
   std::vector<std::string> fallback_ops;
   std::vector<std::string> layers;  // "node: kind, bytes"
   int64_t packed_bytes = 0;
+  // cpu engine, memory (bytes; -1 where the OS does not report it, core/rss.h):
+  //   plan_bytes        what the session accounts for at this batch: packed weights +
+  //                     activations + scratch (Session::memory_bytes; the --max-memory check)
+  //   load_peak_bytes   resident memory the load took at its peak (decoding and packing),
+  //                     over the process's before it
+  //   engine_peak_bytes resident memory the engine held at its peak: what the load kept plus
+  //                     the peak of the first run at this batch (planning, buffers, one batch)
+  // The model file's decoded CompressedModel and the dataset were resident before and are not
+  // counted; the reference engines report none of these.
+  int64_t plan_bytes = 0;
+  int64_t load_peak_bytes = -1;
+  int64_t engine_peak_bytes = -1;
 };
 
 // Options of the cpu engine (ignored by the others, but checked: threads >= 1).

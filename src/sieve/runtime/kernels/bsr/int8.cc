@@ -329,6 +329,11 @@ void spmm_int8(const BsrInt8Weights& w, const float* x, int64_t n, float* y, Isa
                                  cpu_features().avx512vbmi && this_cpu().avx512vbmi);
     return;
   }
+  if (isa == Isa::kAvx2 && w.br == 16 && (w.bc % 4 == 0 || w.grouped)) {
+    detail::spmm_int8_avx2(w, x, n, y, block_row_begin, block_row_end,
+                           cpu_features().avxvnni && this_cpu().avxvnni);
+    return;
+  }
   detail::spmm_int8_scalar(w, x, n, y, block_row_begin, block_row_end);
 }
 

@@ -1,6 +1,7 @@
 // The int8 route of the BSR family (issue 11): a packed layer (bsr.h) re-packed once into int8
 // weights, multiplied with u8 activations by integer dot products (AVX512-VNNI `vpdpbusd`,
-// 64 multiply-adds per instruction) and scaled back to fp32 per output row.
+// 64 multiply-adds per instruction; on AVX2, AVX-VNNI's or vpmaddwd) and scaled back to fp32
+// per output row.
 //
 // Weights. Each fp32 codebook is quantized to int8 symmetrically with its own scale:
 //   s_cb = max_e |cb[e]| / 127 (1 when the codebook is all 0),  q[e] = round(cb[e] / s_cb)
@@ -33,7 +34,9 @@
 //     [block_row_begin, block_row_end), x [cols, n] and y [rows, n] row-major, pure, any n;
 //     x must be finite. Paths: kAvx512 needs avx512f, avx512bw and avx512vnni (int8_isa_check);
 //     it runs br = 16 layers with whole column quads (bc % 4 == 0) or 16×1 blocks (grouped) in
-//     VNNI; other block shapes on it fall back to the scalar path. kAvx2 runs the scalar path (no AVX2 kernel yet).
+//     VNNI; kAvx2 needs avx2 and fma and runs the same shapes 8 rows at a time, with AVX-VNNI's
+//     vpdpbusd where the CPU has avxvnni and vpmovsxbw + vpmaddwd otherwise. Other block
+//     shapes fall back to the scalar path on either.
 //   * Thread-safety: BsrInt8Weights is immutable after packing; spmm_int8() on disjoint
 //     block-row ranges may run concurrently.
 #pragma once

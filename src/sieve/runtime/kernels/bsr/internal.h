@@ -17,13 +17,17 @@ namespace sieve::runtime::kernels::bsr::detail {
 void spmm_scalar(const BsrWeights& w, const float* x, int64_t n, float* y, int64_t b0, int64_t b1);
 void spmm_avx2(const BsrWeights& w, const float* x, int64_t n, float* y, int64_t b0, int64_t b1);
 void spmm_avx512(const BsrWeights& w, const float* x, int64_t n, float* y, int64_t b0, int64_t b1);
-// The int8 route (int8.h): the scalar path (int8.cc) and the AVX512-VNNI one
+// The int8 route (int8.h): the scalar path (int8.cc), the AVX512-VNNI one
 // (int8_avx512vnni.cc, br == 16 and bc % 4 == 0 only; `vbmi`: decode 4-bit codes with
 // vpermb, which needs avx512vbmi, instead of vpand + vpshufb; the results are the same).
 void spmm_int8_scalar(const BsrInt8Weights& w, const float* x, int64_t n, float* y, int64_t b0,
                       int64_t b1);
 void spmm_int8_avx512vnni(const BsrInt8Weights& w, const float* x, int64_t n, float* y,
                           int64_t b0, int64_t b1, bool vbmi);
+// The AVX2 one (int8_avx2.cc, the same shapes; `vnni`: AVX-VNNI's vpdpbusd, which needs avxvnni,
+// instead of vpmovsxbw + vpmaddwd; the results are the same).
+void spmm_int8_avx2(const BsrInt8Weights& w, const float* x, int64_t n, float* y, int64_t b0,
+                    int64_t b1, bool vnni);
 
 // Code of position p (row-major, padded to br·bc) of kept block k: 4-bit codes are one nibble
 // stream (bsr.h).
