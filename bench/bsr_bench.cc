@@ -263,6 +263,31 @@ void BM_BsrInt8(benchmark::State& state, Layer l, int bits, bsr::Isa isa, bool c
   state.SetLabel(std::string("int8 ") + bsr::isa_name(isa) + dot);
 }
 
+// The int8 route on x quantized once as a whole (spmm_int8_u8, int8.h): what the engine runs
+// for a convolution, whose image is quantized once (a ninth of the im2col matrix for a 3×3
+// layer) and lowered in bytes. The quantization of x is outside the timing.
+void BM_BsrInt8U8(benchmark::State& state, Layer l, int bits, bsr::Isa isa) {
+  const sieve::Status ok = bsr::int8_isa_check(isa, sieve::detected_cpu_features());
+  if (!ok.ok()) {
+    state.SkipWithError(ok.message().c_str());
+    return;
+  }
+  std::shared_ptr<Data> d = make_data(l, bits);
+  sieve::Result<bsr::BsrInt8Weights> q = bsr::pack_int8(d->w);
+  if (!q.ok()) {
+    state.SkipWithError(q.status().message().c_str());
+    return;
+  }
+  std::vector<uint8_t> xq(d->x.size());
+  const bsr::ActQuant a = bsr::quantize_activations(d->x.data(), static_cast<int64_t>(d->x.size()), 1, xq.data());
+  for (auto _ : state) {
+    bsr::spmm_int8_u8(*q, xq.data(), a, l.n, d->y.data(), isa, 0, q->block_rows());
+    benchmark::DoNotOptimize(d->y.data());
+  }
+  set_counters(state, l, d->kept, q->bytes());
+  state.SetLabel(std::string("int8 u8 ") + bsr::isa_name(isa));
+}
+
 // OpenBLAS on one thread: the previous thread count is put back afterwards.
 struct OneBlasThread {
   int before = blas::num_threads();
@@ -374,6 +399,14 @@ const bool kRegistered = [] {
   add_layer(kConv32, {0, 4}, false, true);
   add_layer(kConv32Iid, {0}, false, false);
   add_layer(kConv32Map, {0}, false, false);
+  for (const Layer& l : {kConv32, kConv32Iid, kConv32Map}) {
+    for (bsr::Isa isa : {bsr::Isa::kAvx512, bsr::Isa::kAvx2}) {
+      const std::string name = std::string("BM_Bsr/") + l.name + "/warm/bits4/" + bsr::isa_name(isa) + "/int8-u8";
+      benchmark::RegisterBenchmark(name.c_str(), BM_BsrInt8U8, l, 4, isa)
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
+    }
+  }
   // XNNPACK's sparse path side by side (baselines_bench.cc, BM_XnnpackSparse1x1): the same
   // 1×1 convolution 256 -> 256 on 56×56 (M = K = 256, n = 3136) in 16×1 blocks; a filter on
   // "c256_m256_56x56" runs both.

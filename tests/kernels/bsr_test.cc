@@ -200,22 +200,38 @@ class BsrTester {
   //     every path must equal bit for bit (runs: a block row's consecutive kept blocks with
   //     one codebook);
   //   * fp32: the dense product, within the quantization error of weights and activations.
-  void TestInt8(Isa isa) const {
-    SCOPED_TRACE(describe() + " int8 isa=" + isa_name(isa));
+  //
+  // u8 = true: the same through spmm_int8_u8, x quantized once as a whole ([cols, n], one
+  // scale: what the engine does for a convolution's image), the reference likewise.
+  void TestInt8(Isa isa, bool u8 = false) const {
+    SCOPED_TRACE(describe() + " int8 isa=" + isa_name(isa) + (u8 ? " u8" : ""));
     const Layer l = Generate();
     if (::testing::Test::HasFailure()) return;
     Result<BsrInt8Weights> q = pack_int8(l.w);
     ASSERT_TRUE(q.ok()) << q.status().to_string();
     const int64_t b0 = b0_ < 0 ? 0 : b0_, b1 = b1_ < 0 ? l.w.block_rows() : b1_;
     std::vector<float> y(static_cast<size_t>(rows_ * n_), std::nanf(""));
-    spmm_int8(*q, l.x.data(), n_, y.data(), isa, b0, b1);
+    std::vector<uint8_t> xq_all(static_cast<size_t>(cols_ * n_));
+    const ActQuant a_all = quantize_activations(l.x.data(), cols_ * n_, 1, xq_all.data());
+    auto run_path = [&](float* out, int variant) {  // variant: -1 the dispatch, else 0/1
+      if (!u8) {
+        if (variant < 0) spmm_int8(*q, l.x.data(), n_, out, isa, b0, b1);
+        else if (isa == Isa::kAvx512) detail::spmm_int8_avx512vnni(*q, l.x.data(), n_, out, b0, b1, variant == 1);
+        else detail::spmm_int8_avx2(*q, l.x.data(), n_, out, b0, b1, variant == 1);
+        return;
+      }
+      if (variant < 0) spmm_int8_u8(*q, xq_all.data(), a_all, n_, out, isa, b0, b1);
+      else if (isa == Isa::kAvx512) detail::spmm_int8_u8_avx512vnni(*q, xq_all.data(), a_all, n_, out, b0, b1, variant == 1);
+      else detail::spmm_int8_u8_avx2(*q, xq_all.data(), a_all, n_, out, b0, b1, variant == 1);
+    };
+    run_path(y.data(), -1);
     // On AVX-512, both 4-bit decodes (vpand + vpshufb, and vpermb where the CPU has VBMI)
     // give exactly what spmm_int8 gave.
     if (isa == Isa::kAvx512 && br_ == 16 && (bc_ % 4 == 0 || bc_ == 1) && b1 > b0) {
       for (bool vbmi : {false, true}) {
         if (vbmi && !detected_cpu_features().avx512vbmi) continue;
         std::vector<float> y2(y.size(), std::nanf(""));
-        detail::spmm_int8_avx512vnni(*q, l.x.data(), n_, y2.data(), b0, b1, vbmi);
+        run_path(y2.data(), vbmi ? 1 : 0);
         for (size_t i = 0; i < y.size(); ++i) {
           if (!(y2[i] == y[i] || (std::isnan(y2[i]) && std::isnan(y[i])))) {
             ADD_FAILURE() << "vbmi=" << vbmi << ": y[" << i << "] = " << y2[i] << ", spmm_int8 gave " << y[i];
@@ -229,7 +245,7 @@ class BsrTester {
       for (bool vnni : {false, true}) {
         if (vnni && !detected_cpu_features().avxvnni) continue;
         std::vector<float> y2(y.size(), std::nanf(""));
-        detail::spmm_int8_avx2(*q, l.x.data(), n_, y2.data(), b0, b1, vnni);
+        run_path(y2.data(), vnni ? 1 : 0);
         for (size_t i = 0; i < y.size(); ++i) {
           if (!(y2[i] == y[i] || (std::isnan(y2[i]) && std::isnan(y[i])))) {
             ADD_FAILURE() << "vnni=" << vnni << ": y[" << i << "] = " << y2[i] << ", spmm_int8 gave " << y[i];
@@ -276,7 +292,12 @@ class BsrTester {
     int64_t bad = 0;
     std::vector<uint8_t> xq(static_cast<size_t>(cols_));
     for (int64_t j = 0; j < n_; ++j) {
-      const ActQuant a = quantize_activations(l.x.data() + j, cols_, n_, xq.data());
+      ActQuant a = a_all;
+      if (u8) {
+        for (int64_t c = 0; c < cols_; ++c) xq[static_cast<size_t>(c)] = xq_all[static_cast<size_t>(c * n_ + j)];
+      } else {
+        a = quantize_activations(l.x.data() + j, cols_, n_, xq.data());
+      }
       for (int64_t r = 0; r < rows_; ++r) {
         const float got = y[static_cast<size_t>(r * n_ + j)];
         const bool inside = r >= b0 * br_ && r < b1 * br_;
@@ -518,6 +539,31 @@ TEST_P(BsrInt8, EdgeShapesEveryBitsEveryN) {
         }
       }
     }
+  }
+}
+
+// spmm_int8_u8: x quantized once as a whole. The recipes' 16×1 conv blocks at n ≥ 16 take the
+// pixel-lane kernel on AVX-512 (n = 16, 17 and 40: whole, ragged and several pixel groups);
+// n = 1 and 7, and other shapes, take the column kernels. Short last groups of 8 columns,
+// ragged block rows, block-row ranges, all-zero rows of x, one and several codebooks.
+TEST_P(BsrInt8, AlreadyQuantizedColumnsEveryShape) {
+  SKIP_UNLESS_INT8(GetParam());
+  uint32_t seed = 1300;
+  const Shape shapes[] = {{37, 45, 16, 1}, {64, 300, 16, 1}, {16, 5, 16, 1}, {40, 36, 16, 4},
+                          {37, 45, 16, 16}, {23, 41, 3, 5}};
+  for (const Shape& s : shapes) {
+    for (int bits : {0, 4, 8}) {
+      for (int64_t n : {1, 7, 16, 17, 40}) {
+        BsrTester().rows(s.rows).cols(s.cols).block(s.br, s.bc).bits(bits).n(n).relu_x(n % 2 == 0)
+            .seed(seed++).TestInt8(GetParam(), true);
+      }
+    }
+  }
+  for (int bits : {0, 4, 8}) {
+    BsrTester().rows(70).cols(301).block(16, 1).bits(bits).n(33).block_rows(1, 4).seed(seed++).TestInt8(GetParam(), true);
+    BsrTester().rows(64).cols(96).block(16, 1).bits(bits).n(20).zero_x_rows(0.5).relu_x(true).seed(seed++).TestInt8(GetParam(), true);
+    BsrTester().rows(37).cols(45).block(16, 1).bits(bits).n(18).density(0.0).seed(seed++).TestInt8(GetParam(), true);
+    BsrTester().rows(37).cols(45).block(16, 1).bits(bits).n(18).density(1.0).holes(0.0).seed(seed++).TestInt8(GetParam(), true);
   }
 }
 

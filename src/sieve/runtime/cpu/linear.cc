@@ -118,4 +118,9 @@ BlockView block_view(const compress::CompressedLayer& layer) {
   return {std::min<int64_t>(16, std::max<int64_t>(rows, 1)), 1};
 }
 
+void Linear::cols_form_u8(const uint8_t*, kernels::bsr::ActQuant, int64_t, float*, int64_t,
+                          int64_t, bool) const {
+  SIEVE_ASSERT(false, "cols_form_u8 on a {} layer: only the int8 route has it", kind());
+}
+
 }  // namespace sieve::runtime::cpu

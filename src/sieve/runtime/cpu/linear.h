@@ -30,6 +30,7 @@
 #include "sieve/compress/model.h"
 #include "sieve/core/status.h"
 #include "sieve/runtime/cpu/isa.h"
+#include "sieve/runtime/kernels/bsr/int8.h"
 
 namespace sieve::runtime::cpu {
 
@@ -45,6 +46,12 @@ class Linear {
   virtual void rows_form(const float* x, int64_t n, float* y, int64_t ldy, int64_t r0,
                          int64_t r1, bool relu, float* scratch) const = 0;
   virtual int64_t rows_form_scratch(int64_t /*n*/) const { return 0; }
+  // The int8 route's convolution form (kernels/bsr/int8.h, spmm_int8_u8): x already quantized
+  // as a whole with `a`, [cols, n] u8; otherwise as cols_form. Only a Linear whose int8() is
+  // true has it (the others abort).
+  virtual bool int8() const { return false; }
+  virtual void cols_form_u8(const uint8_t* xq, kernels::bsr::ActQuant a, int64_t n, float* y,
+                            int64_t r0, int64_t r1, bool relu) const;
   virtual int64_t row_granule() const { return 1; }
   virtual std::string kind() const = 0;   // "dense" or "bsr ..." (block shape, bits)
   virtual int64_t bytes() const = 0;      // packed weights + bias

@@ -45,6 +45,20 @@ class BsrLinear final : public Linear {
     }
   }
 
+  bool int8() const override { return q_ != nullptr; }
+  void cols_form_u8(const uint8_t* xq, bsr::ActQuant a, int64_t n, float* y, int64_t r0,
+                    int64_t r1, bool relu) const override {
+    SIEVE_ASSERT(q_ != nullptr, "cols_form_u8 on the fp32 route");
+    if (r1 <= r0 || n <= 0) return;
+    const int64_t b0 = r0 / w_.br;
+    const int64_t b1 = std::min(w_.block_rows(), (r1 + w_.br - 1) / w_.br);
+    bsr::spmm_int8_u8(*q_, xq, a, n, y, isa_, b0, b1);
+    if (relu) {
+      const int64_t lo = b0 * w_.br, hi = std::min(rows_, b1 * w_.br);
+      for (float* v = y + lo * n; v < y + hi * n; ++v) *v = std::max(*v, 0.0f);
+    }
+  }
+
   // X [n, cols] -> xT [cols, n] -> spmm -> yT [rows, n] -> Y [n, ldy] (n == 1 needs neither
   // transpose: a row and a column of one element per position are the same memory).
   void rows_form(const float* x, int64_t n, float* y, int64_t ldy, int64_t r0, int64_t r1,

@@ -86,9 +86,13 @@ struct Plan {
   int64_t owned_bytes = 0;            // outputs of reference-kernel nodes (estimate)
   std::vector<Buffer> buffers;        // allocated on first use
   std::vector<Buffer> scratch;        // per worker
+  // The int8 route's convolutions: a quantized image and its u8 im2col, per worker (bytes).
+  int64_t scratch_u8 = 0;
+  std::vector<std::vector<uint8_t>> scratch8;
 
   int64_t bytes(int threads) const {
-    int64_t b = owned_bytes + scratch_floats * threads * static_cast<int64_t>(sizeof(float));
+    int64_t b = owned_bytes + scratch_floats * threads * static_cast<int64_t>(sizeof(float)) +
+                scratch_u8 * threads;
     for (int64_t f : buffer_floats) b += f * static_cast<int64_t>(sizeof(float));
     return b;
   }
@@ -100,9 +104,11 @@ bool all_of(const std::vector<int64_t>& v, int64_t x) {
   return std::all_of(v.begin(), v.end(), [x](int64_t e) { return e == x; });
 }
 
-// x[C, H, W] of one group -> col[C·kh·kw, OH·OW], rows in W's [C, kh, kw] order, zeros outside.
-void im2col(const float* x, int64_t channels, int64_t h, int64_t w, const ir::WindowGeometry& geo,
-            float* col) {
+// x[C, H, W] of one group -> col[C·kh·kw, OH·OW], rows in W's [C, kh, kw] order, `pad` outside
+// (0; on the int8 route the zero point, the quantized 0).
+template <class T>
+void im2col(const T* x, int64_t channels, int64_t h, int64_t w, const ir::WindowGeometry& geo,
+            T* col, T pad = T{}) {
   const int64_t kh = geo.kernel[0], kw = geo.kernel[1];
   const int64_t sh = geo.strides[0], sw = geo.strides[1];
   const int64_t dh = geo.dilations[0], dw = geo.dilations[1];
@@ -110,29 +116,29 @@ void im2col(const float* x, int64_t channels, int64_t h, int64_t w, const ir::Wi
   const int64_t oh_n = geo.out[0], ow_n = geo.out[1];
   const int64_t p = oh_n * ow_n;
   for (int64_t c = 0; c < channels; ++c) {
-    const float* plane = x + c * h * w;
+    const T* plane = x + c * h * w;
     for (int64_t ki = 0; ki < kh; ++ki) {
       for (int64_t kj = 0; kj < kw; ++kj) {
-        float* row = col + ((c * kh + ki) * kw + kj) * p;
+        T* row = col + ((c * kh + ki) * kw + kj) * p;
         // Output columns whose input column iw = ow·sw + off lies inside [0, w).
         const int64_t off = kj * dw - pw;
         const int64_t lo = off >= 0 ? 0 : std::min(ow_n, (-off + sw - 1) / sw);
         const int64_t hi = w - off <= 0 ? 0 : std::min(ow_n, (w - off + sw - 1) / sw);
         for (int64_t oh = 0; oh < oh_n; ++oh) {
-          float* out = row + oh * ow_n;
+          T* out = row + oh * ow_n;
           const int64_t ih = oh * sh - ph + ki * dh;
           if (ih < 0 || ih >= h || hi <= lo) {
-            std::fill(out, out + ow_n, 0.0f);
+            std::fill(out, out + ow_n, pad);
             continue;
           }
-          std::fill(out, out + lo, 0.0f);
-          const float* src = plane + ih * w + off;
+          std::fill(out, out + lo, pad);
+          const T* src = plane + ih * w + off;
           if (sw == 1) {
-            std::memcpy(out + lo, src + lo, static_cast<size_t>(hi - lo) * sizeof(float));
+            std::memcpy(out + lo, src + lo, static_cast<size_t>(hi - lo) * sizeof(T));
           } else {
             for (int64_t ow = lo; ow < hi; ++ow) out[ow] = src[ow * sw];
           }
-          std::fill(out + hi, out + ow_n, 0.0f);
+          std::fill(out + hi, out + ow_n, pad);
         }
       }
     }
@@ -219,6 +225,7 @@ struct Session::Impl {
 
   void run_fc(const Step& s, Plan& p, const std::vector<float*>& ptr);
   void run_conv(const Step& s, Plan& p, const std::vector<float*>& ptr);
+  void run_conv_int8(const Step& s, Plan& p, const float* x, float* y);
 };
 
 Result<std::vector<ir::ValueInfo>> Session::Impl::infer_step(const Step& s,
@@ -550,9 +557,12 @@ Result<Plan> Session::Impl::make_plan(int64_t batch) const {
       const Shape& xs = p.shapes[static_cast<size_t>(s.in[0])];
       const bool direct = all_of(s.geo.kernel, 1) && all_of(s.geo.strides, 1) &&
                           all_of(s.geo.pads_begin, 0) && all_of(s.geo.pads_end, 0);
-      if (!direct)
-        p.scratch_floats = std::max(p.scratch_floats, xs[1] * s.geo.kernel[0] * s.geo.kernel[1] *
-                                                          s.geo.out[0] * s.geo.out[1]);
+      const int64_t cols = xs[1] * s.geo.kernel[0] * s.geo.kernel[1] * s.geo.out[0] * s.geo.out[1];
+      if (s.linear[0]->int8()) {  // the image quantized, then its im2col in bytes
+        p.scratch_u8 = std::max(p.scratch_u8, xs[1] * xs[2] * xs[3] + (direct ? 0 : cols));
+      } else if (!direct) {
+        p.scratch_floats = std::max(p.scratch_floats, cols);
+      }
     } else if (s.kind == Kind::kFc) {
       const Shape& xs = p.shapes[static_cast<size_t>(s.in[0])];
       const int64_t m = shape_numel(xs) / std::max<int64_t>(1, xs.back());
@@ -607,6 +617,62 @@ void Session::Impl::run_fc(const Step& s, Plan& p, const std::vector<float*>& pt
   }
 }
 
+// The int8 route's convolution: each image quantized once as a whole (kernels/bsr/int8.h:
+// quantize_activations over C·H·W), lowered to its u8 im2col with the zero point as padding,
+// and multiplied by spmm_int8_u8 (Linear::cols_form_u8). Work splits as in run_conv.
+void Session::Impl::run_conv_int8(const Step& s, Plan& p, const float* x, float* y) {
+  const Shape& xs = p.shapes[static_cast<size_t>(s.in[0])];
+  const Shape& ys = p.shapes[static_cast<size_t>(s.out[0])];
+  const int64_t n = xs[0], c = xs[1], h = xs[2], w = xs[3];
+  const int64_t m = ys[1], pix = ys[2] * ys[3];
+  const int64_t groups = s.group, cg = c / groups, mg = m / groups;
+  const int64_t k = cg * s.geo.kernel[0] * s.geo.kernel[1];
+  const bool direct = all_of(s.geo.kernel, 1) && all_of(s.geo.strides, 1) &&
+                      all_of(s.geo.pads_begin, 0) && all_of(s.geo.pads_end, 0);
+  // Image i quantized into the worker's scratch; returns its scale and the groups' im2col.
+  auto lower = [&](int64_t i, uint8_t* scratch, std::vector<const uint8_t*>& cols) {
+    uint8_t* img = scratch;
+    const kernels::bsr::ActQuant a =
+        kernels::bsr::quantize_activations(x + i * c * h * w, c * h * w, 1, img);
+    for (int64_t g = 0; g < groups; ++g) {
+      const uint8_t* xg = img + g * cg * h * w;
+      if (direct) {
+        cols[static_cast<size_t>(g)] = xg;
+        continue;
+      }
+      uint8_t* cgp = scratch + c * h * w + g * k * pix;
+      im2col<uint8_t>(xg, cg, h, w, s.geo, cgp, static_cast<uint8_t>(a.zero_point));
+      cols[static_cast<size_t>(g)] = cgp;
+    }
+    return a;
+  };
+  const int t = pool->size();
+  if (t == 1 || n >= t) {
+    pool->parallel_for(n, [&](int64_t i, int wk) {
+      std::vector<const uint8_t*> cols(static_cast<size_t>(groups));
+      const kernels::bsr::ActQuant a = lower(i, p.scratch8[static_cast<size_t>(wk)].data(), cols);
+      for (int64_t g = 0; g < groups; ++g)
+        s.linear[static_cast<size_t>(g)]->cols_form_u8(cols[static_cast<size_t>(g)], a, pix,
+                                                       y + (i * m + g * mg) * pix, 0, mg, s.relu);
+    });
+    return;
+  }
+  // Fewer images than workers: one image at a time, output channels split over the workers.
+  const int64_t gran = std::max<int64_t>(1, s.linear[0]->row_granule());
+  const int64_t chunk = ((mg * groups + t - 1) / t + gran - 1) / gran * gran;
+  const int64_t per_group = (mg + chunk - 1) / chunk;
+  std::vector<const uint8_t*> cols(static_cast<size_t>(groups));
+  for (int64_t i = 0; i < n; ++i) {
+    const kernels::bsr::ActQuant a = lower(i, p.scratch8[0].data(), cols);
+    pool->parallel_for(groups * per_group, [&](int64_t task, int) {
+      const int64_t g = task / per_group, r0 = (task % per_group) * chunk;
+      s.linear[static_cast<size_t>(g)]->cols_form_u8(cols[static_cast<size_t>(g)], a, pix,
+                                                     y + (i * m + g * mg) * pix, r0,
+                                                     std::min(mg, r0 + chunk), s.relu);
+    });
+  }
+}
+
 void Session::Impl::run_conv(const Step& s, Plan& p, const std::vector<float*>& ptr) {
   const Shape& xs = p.shapes[static_cast<size_t>(s.in[0])];
   const Shape& ys = p.shapes[static_cast<size_t>(s.out[0])];
@@ -619,6 +685,11 @@ void Session::Impl::run_conv(const Step& s, Plan& p, const std::vector<float*>& 
                       all_of(s.geo.pads_begin, 0) && all_of(s.geo.pads_end, 0);
   const float* x = ptr[static_cast<size_t>(s.in[0])];
   float* y = ptr[static_cast<size_t>(s.out[0])];
+  const int t = pool->size();
+  if (s.linear[0]->int8()) {
+    run_conv_int8(s, p, x, y);
+    return;
+  }
   // The im2col matrix of group g of image i, in `col` (a whole image's worth of scratch).
   auto cols_of = [&](int64_t i, int64_t g, float* col) -> const float* {
     const float* xg = x + (i * c + g * cg) * h * w;
@@ -627,7 +698,6 @@ void Session::Impl::run_conv(const Step& s, Plan& p, const std::vector<float*>& 
     im2col(xg, cg, h, w, s.geo, cgp);
     return cgp;
   };
-  const int t = pool->size();
   if (t == 1 || n >= t) {
     pool->parallel_for(n, [&](int64_t i, int wk) {
       float* col = p.scratch.empty() ? nullptr : p.scratch[static_cast<size_t>(wk)].data;
@@ -674,6 +744,8 @@ Result<std::vector<Tensor>> Session::Impl::run(const Tensor& input) {
     for (int64_t f : p.buffer_floats) p.buffers.emplace_back(f);
     if (p.scratch_floats > 0)
       for (int w = 0; w < pool->size(); ++w) p.scratch.emplace_back(p.scratch_floats);
+    if (p.scratch_u8 > 0)
+      for (int w = 0; w < pool->size(); ++w) p.scratch8.emplace_back(static_cast<size_t>(p.scratch_u8));
     plan = std::move(p);
   }
   Plan& p = *plan;

@@ -313,7 +313,61 @@ void spmm_int8_scalar(const BsrInt8Weights& w, const float* x, int64_t n, float*
   }
 }
 
+void spmm_int8_u8_scalar(const BsrInt8Weights& w, const uint8_t* xq, ActQuant a, int64_t n,
+                         float* y, int64_t b0, int64_t b1) {
+  const int64_t bce = w.grouped ? 8 : w.bc;
+  const float z = static_cast<float>(a.zero_point);
+  for (int64_t bi = b0; bi < b1; ++bi) {
+    const int64_t r0 = bi * w.br, rh = std::min(w.br, w.rows - r0);
+    for (int64_t r = 0; r < rh; ++r) {
+      for (int64_t j = 0; j < n; ++j) {
+        float acc = 0.0f;
+        int64_t k = w.grouped ? w.vrow_ptr[static_cast<size_t>(bi)] : w.row_ptr[static_cast<size_t>(bi)];
+        for (int64_t u = w.run_ptr[static_cast<size_t>(bi)]; u < w.run_ptr[static_cast<size_t>(bi + 1)]; ++u) {
+          int32_t isum = 0;
+          for (; k < w.run_end[static_cast<size_t>(u)]; ++k) {
+            for (int64_t c = 0; c < bce; ++c) {
+              const int64_t xi = w.grouped ? int64_t{w.vcols[static_cast<size_t>(k * 8 + c)]}
+                                           : int64_t{w.col_blk[static_cast<size_t>(k)]} * w.bc + c;
+              // Past cols (a grouped layer's empty columns at xpad, a ragged block's padding)
+              // x is 0.
+              if (xi >= w.cols) continue;
+              isum += weight_at(w, k, r, c) * xq[xi * n + j];
+            }
+          }
+          acc = std::fma(static_cast<float>(isum), w.run_scale[static_cast<size_t>(u)], acc);
+        }
+        const float t = std::fma(-z, w.wsum[static_cast<size_t>(r0 + r)], acc);
+        const float b = w.bias.empty() ? 0.0f : w.bias[static_cast<size_t>(r0 + r)];
+        y[(r0 + r) * n + j] = std::fma(t, a.scale, b);
+      }
+    }
+  }
+}
+
 }  // namespace detail
+
+void spmm_int8_u8(const BsrInt8Weights& w, const uint8_t* xq, ActQuant a, int64_t n, float* y,
+                  Isa isa, int64_t block_row_begin, int64_t block_row_end) {
+  SIEVE_ASSERT(0 <= block_row_begin && block_row_begin <= block_row_end &&
+                   block_row_end <= w.block_rows(),
+               "block rows [{}, {}) of {}", block_row_begin, block_row_end, w.block_rows());
+  SIEVE_ASSERT(n >= 0, "n={}", n);
+  if (n == 0 || block_row_begin == block_row_end) return;
+  SIEVE_ASSERT(int8_isa_check(isa, this_cpu()).ok(), "spmm_int8_u8: {}",
+               int8_isa_check(isa, this_cpu()).message());
+  if (isa == Isa::kAvx512 && w.br == 16 && (w.bc % 4 == 0 || w.grouped)) {
+    detail::spmm_int8_u8_avx512vnni(w, xq, a, n, y, block_row_begin, block_row_end,
+                                    cpu_features().avx512vbmi && this_cpu().avx512vbmi);
+    return;
+  }
+  if (isa == Isa::kAvx2 && w.br == 16 && (w.bc % 4 == 0 || w.grouped)) {
+    detail::spmm_int8_u8_avx2(w, xq, a, n, y, block_row_begin, block_row_end,
+                              cpu_features().avxvnni && this_cpu().avxvnni);
+    return;
+  }
+  detail::spmm_int8_u8_scalar(w, xq, a, n, y, block_row_begin, block_row_end);
+}
 
 void spmm_int8(const BsrInt8Weights& w, const float* x, int64_t n, float* y, Isa isa,
                int64_t block_row_begin, int64_t block_row_end) {

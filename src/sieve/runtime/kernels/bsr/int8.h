@@ -103,11 +103,26 @@ inline void spmm_int8(const BsrInt8Weights& w, const float* x, int64_t n, float*
 }
 
 // The quantization of one column of activations (above): xq[c] for c < cols, its s_x and z.
-// Exposed for the tests and for the engine's accuracy reports.
+// Exposed for the tests and for the engine's accuracy reports; also quantizes a whole tensor
+// (stride 1) with the same rule, for spmm_int8_u8.
 struct ActQuant {
   float scale = 1.0f;
   int zero_point = 0;
 };
 ActQuant quantize_activations(const float* x, int64_t cols, int64_t stride, uint8_t* xq);
+
+// The int8 route on activations already quantized, all columns with one ActQuant: a
+// convolution's im2col of one image, lowered after the image was quantized once (the padding
+// is a.zero_point, the quantized 0), so the lowering moves bytes instead of floats and every
+// output pixel sees the same input scale. xq is [cols, n] u8 row-major (pixel j of row c at
+// xq[c·n + j]). Result: the formula above with s_x = a.scale and z = a.zero_point for every
+// column, in the same order of operations, so every path equals the scalar one bit for bit.
+// Paths: kAvx512 with grouped 16×1 blocks and n ≥ 16 runs a kernel with the output pixels in
+// the lanes (per 16 pixels, 4 rows of x are interleaved into one vector of pixel quads — with
+// vpermb where the CPU has avx512vbmi — and each of the block row's 16 rows is one vpdpbusd
+// against its 4 weights broadcast); other shapes and paths take each column in turn through
+// the spmm_int8 kernels. Thread-safety and row ranges as spmm_int8.
+void spmm_int8_u8(const BsrInt8Weights& w, const uint8_t* xq, ActQuant a, int64_t n, float* y,
+                  Isa isa, int64_t block_row_begin, int64_t block_row_end);
 
 }  // namespace sieve::runtime::kernels::bsr

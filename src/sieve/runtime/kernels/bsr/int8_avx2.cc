@@ -213,6 +213,27 @@ void run_columns(const BsrInt8Weights& w, const float* x, int64_t n, float* y, i
 
 }  // namespace
 
+void spmm_int8_u8_avx2(const BsrInt8Weights& w, const uint8_t* xq, ActQuant a, int64_t n,
+                       float* y, int64_t b0, int64_t b1, bool vnni) {
+  // Column by column: x's column j gathered into the layout the spmm_int8 kernels read.
+  const int64_t nbc = (w.cols + w.bc - 1) / w.bc;
+  t_xq.assign(static_cast<size_t>(std::max(nbc * w.bc, w.xpad + 1) + 64), 0);
+  for (int64_t j = 0; j < n; ++j) {
+    for (int64_t c = 0; c < w.cols; ++c) t_xq[static_cast<size_t>(c)] = xq[c * n + j];
+    if (vnni) {
+      if (w.bits == 4)
+        column<VnniAcc, true>(w, t_xq.data(), a, y + j, n, b0, b1);
+      else
+        column<VnniAcc, false>(w, t_xq.data(), a, y + j, n, b0, b1);
+    } else {
+      if (w.bits == 4)
+        column<MaddAcc, true>(w, t_xq.data(), a, y + j, n, b0, b1);
+      else
+        column<MaddAcc, false>(w, t_xq.data(), a, y + j, n, b0, b1);
+    }
+  }
+}
+
 void spmm_int8_avx2(const BsrInt8Weights& w, const float* x, int64_t n, float* y, int64_t b0,
                     int64_t b1, bool vnni) {
   if (vnni)

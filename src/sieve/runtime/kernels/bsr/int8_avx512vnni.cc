@@ -236,7 +236,149 @@ void column(const BsrInt8Weights& w, const uint8_t* xq, ActQuant a, float* yc, i
   }
 }
 
+// ---- spmm_int8_u8: x already quantized, one scale for all columns ---------------------------
+
+// Pixel quads of 16 pixels: lane i holds (x0[i], x1[i], x2[i], x3[i]), the bytes of pixel i in
+// 4 rows of a panel (16 bytes each, 16-byte aligned).
+[[gnu::always_inline]] inline __m512i pixel_quads(const uint8_t* x0, const uint8_t* x1, const uint8_t* x2,
+                           const uint8_t* x3, __mmask64 m) {
+  (void)m;  // the panel is whole: pixels past n are 0 there
+  const __m128i a = _mm_load_si128(reinterpret_cast<const __m128i*>(x0));
+  const __m128i b = _mm_load_si128(reinterpret_cast<const __m128i*>(x1));
+  const __m128i c = _mm_load_si128(reinterpret_cast<const __m128i*>(x2));
+  const __m128i d = _mm_load_si128(reinterpret_cast<const __m128i*>(x3));
+  const __m128i ab0 = _mm_unpacklo_epi8(a, b), ab1 = _mm_unpackhi_epi8(a, b);
+  const __m128i cd0 = _mm_unpacklo_epi8(c, d), cd1 = _mm_unpackhi_epi8(c, d);
+  const __m256i lo = _mm256_inserti128_si256(
+      _mm256_castsi128_si256(_mm_unpacklo_epi16(ab0, cd0)), _mm_unpackhi_epi16(ab0, cd0), 1);
+  const __m256i hi = _mm256_inserti128_si256(
+      _mm256_castsi128_si256(_mm_unpacklo_epi16(ab1, cd1)), _mm_unpackhi_epi16(ab1, cd1), 1);
+  return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+}
+
+thread_local std::vector<BsrInt8Weights::Line> t_wdec;     // a block row's virtual blocks as int8 weights
+thread_local std::vector<uint8_t> t_zrow;   // a 16-pixel panel of x, and a row of zeros
+
+// The int32 sums of virtual blocks [k, ke) (one run) for 16 pixels from p0, into acc[row]:
+// 16 named accumulators (an array indexed in loops ends up on the stack).
+// x's row c (c ≥ cols: a grouped layer's empty column, the row of zeros).
+struct XRows {
+  const uint8_t* xq;
+  int64_t n, cols;
+  const uint8_t* zero;
+  [[gnu::always_inline]] const uint8_t* operator()(int32_t c) const {
+    return c < cols ? xq + int64_t{c} * n : zero;
+  }
+};
+
+void run_pixels(const BsrInt8Weights& w, const uint8_t* wb, int64_t k, int64_t ke, const XRows& row,
+                int64_t p0, __mmask64 mx, int32_t (*acc)[16]) {
+  __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0,
+          a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0, a12 = a0, a13 = a0, a14 = a0, a15 = a0;
+  for (; k < ke; ++k) {
+    const int32_t* vc = w.vcols.data() + 8 * k;
+    const __m512i x0 = pixel_quads(row(vc[0]) + p0, row(vc[1]) + p0, row(vc[2]) + p0, row(vc[3]) + p0, mx);
+    const __m512i x1 = pixel_quads(row(vc[4]) + p0, row(vc[5]) + p0, row(vc[6]) + p0, row(vc[7]) + p0, mx);
+    const uint8_t* wk = wb + k * 128;
+#define SIEVE_ROW(R)                                                   \
+  a##R = _mm512_dpbusd_epi32(a##R, x0, bcast4(wk + 4 * (R)));          \
+  a##R = _mm512_dpbusd_epi32(a##R, x1, bcast4(wk + 64 + 4 * (R)));
+    SIEVE_ROW(0) SIEVE_ROW(1) SIEVE_ROW(2) SIEVE_ROW(3) SIEVE_ROW(4) SIEVE_ROW(5) SIEVE_ROW(6)
+    SIEVE_ROW(7) SIEVE_ROW(8) SIEVE_ROW(9) SIEVE_ROW(10) SIEVE_ROW(11) SIEVE_ROW(12)
+    SIEVE_ROW(13) SIEVE_ROW(14) SIEVE_ROW(15)
+#undef SIEVE_ROW
+  }
+  const __m512i all[16] = {a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15};
+  for (int r = 0; r < 16; ++r) _mm512_store_si512(acc[r], all[r]);
+}
+
+// Grouped 16×1 layers, n ≥ 16: 16 output pixels in the lanes, the block row's 16 rows in 16
+// accumulators. A virtual block (8 columns of x) is two pixel-quad vectors and 32 vpdpbusd,
+// each against one row's 4 weights broadcast from memory. A run's int32 sums go into y as
+// fp32 (fma by the run's scale, in run order), and the zero point, the activation scale and
+// the bias are applied last: the scalar path's operations, in its order.
+// Loop order: 16-pixel panels outside, block rows inside. A panel of x (16 bytes of each row,
+// cols + 1 rows with a row of zeros for the empty columns: 37 KB for conv3_2's 2,304) is packed
+// once and stays in L1 over all block rows; reading x in place instead touches a 64-byte line
+// per row and panel, which does not stay in L1 across the block rows and measured several
+// times slower. 4-bit weights are decoded once per call (128 bytes per virtual block).
+void pixels16(const BsrInt8Weights& w, const uint8_t* xq, ActQuant a, int64_t n, float* y,
+              int64_t b0, int64_t b1) {
+  const __m512i low4 = _mm512_set1_epi8(0x0F);
+  const uint8_t* base = reinterpret_cast<const uint8_t*>(w.data.data());
+  const int64_t kv0 = w.vrow_ptr[static_cast<size_t>(b0)], kv1 = w.vrow_ptr[static_cast<size_t>(b1)];
+  const uint8_t* wb = base;  // virtual block k at wb + k·128 (quad 0, then quad 1)
+  if (w.bits == 4) {
+    t_wdec.resize(static_cast<size_t>(std::max<int64_t>(1, (kv1 - kv0) * 2)));
+    for (int64_t k = kv0; k < kv1; ++k) {
+      const __m512i tbl = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(
+          w.qcodebooks.data() + int64_t{w.block_codebook[static_cast<size_t>(k)]} * 16)));
+      const __m512i v = _mm512_load_si512(base + k * 64);
+      BsrInt8Weights::Line* out = t_wdec.data() + (k - kv0) * 2;
+      _mm512_store_si512(out, _mm512_shuffle_epi8(tbl, _mm512_and_si512(v, low4)));
+      _mm512_store_si512(out + 1, _mm512_shuffle_epi8(tbl, _mm512_and_si512(_mm512_srli_epi16(v, 4), low4)));
+    }
+    wb = reinterpret_cast<const uint8_t*>(t_wdec.data()) - kv0 * 128;
+  }
+  t_zrow.assign(static_cast<size_t>((w.cols + 1) * 16 + 64), 0);  // the panel
+  uint8_t* panel = t_zrow.data();
+  const XRows row{panel, 16, w.cols, panel + w.cols * 16};
+  const __m512 z = _mm512_set1_ps(static_cast<float>(a.zero_point)), sx = _mm512_set1_ps(a.scale);
+  for (int64_t p0 = 0; p0 < n; p0 += 16) {
+    const int64_t np = std::min<int64_t>(16, n - p0);
+    const __mmask64 mx = np == 16 ? 0xFFFF : (uint64_t{1} << np) - 1;
+    const __mmask16 my = static_cast<__mmask16>(mx);
+    for (int64_t c = 0; c < w.cols; ++c)  // pixels past n: 0
+      _mm_store_si128(reinterpret_cast<__m128i*>(panel + c * 16),
+                      _mm512_castsi512_si128(_mm512_maskz_loadu_epi8(mx, xq + c * n + p0)));
+    for (int64_t bi = b0; bi < b1; ++bi) {
+      const int64_t r0 = bi * 16, rh = std::min<int64_t>(16, w.rows - r0);
+      int64_t k = w.vrow_ptr[static_cast<size_t>(bi)];
+      bool first = true;
+      for (int64_t u = w.run_ptr[static_cast<size_t>(bi)]; u < w.run_ptr[static_cast<size_t>(bi + 1)]; ++u) {
+        const int64_t ke = w.run_end[static_cast<size_t>(u)];
+        alignas(64) int32_t acc[16][16];
+        run_pixels(w, wb, k, ke, row, 0, 0xFFFF, acc);
+        k = ke;
+        const __m512 s = _mm512_set1_ps(w.run_scale[static_cast<size_t>(u)]);
+        for (int64_t r = 0; r < rh; ++r) {
+          float* yr = y + (r0 + r) * n + p0;
+          const __m512 prev = first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(my, yr);
+          _mm512_mask_storeu_ps(yr, my, _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_load_si512(acc[r])), s, prev));
+        }
+        first = false;
+      }
+      for (int64_t r = 0; r < rh; ++r) {
+        float* yr = y + (r0 + r) * n + p0;
+        const __m512 acc = first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(my, yr);
+        const __m512 t = _mm512_fnmadd_ps(z, _mm512_set1_ps(w.wsum[static_cast<size_t>(r0 + r)]), acc);
+        const __m512 b = _mm512_set1_ps(w.bias.empty() ? 0.0f : w.bias[static_cast<size_t>(r0 + r)]);
+        _mm512_mask_storeu_ps(yr, my, _mm512_fmadd_ps(t, sx, b));
+      }
+    }
+  }
+}
+
 }  // namespace
+
+void spmm_int8_u8_avx512vnni(const BsrInt8Weights& w, const uint8_t* xq, ActQuant a, int64_t n,
+                             float* y, int64_t b0, int64_t b1, bool vbmi) {
+  if (w.grouped && n >= 16) {
+    pixels16(w, xq, a, n, y, b0, b1);
+    return;
+  }
+  // Column by column: x's column j gathered into the layout the spmm_int8 kernels read.
+  const int64_t nbc = (w.cols + w.bc - 1) / w.bc;
+  t_xq.assign(static_cast<size_t>(std::max(nbc * w.bc, w.xpad + 1) + 64), 0);
+  for (int64_t j = 0; j < n; ++j) {
+    for (int64_t c = 0; c < w.cols; ++c) t_xq[static_cast<size_t>(c)] = xq[c * n + j];
+    if (w.bits == 4) {
+      column<true>(w, t_xq.data(), a, y + j, n, b0, b1, vbmi);
+    } else {
+      column<false>(w, t_xq.data(), a, y + j, n, b0, b1, vbmi);
+    }
+  }
+}
 
 void spmm_int8_avx512vnni(const BsrInt8Weights& w, const float* x, int64_t n, float* y,
                           int64_t b0, int64_t b1, bool vbmi) {

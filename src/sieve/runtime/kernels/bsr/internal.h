@@ -28,6 +28,14 @@ void spmm_int8_avx512vnni(const BsrInt8Weights& w, const float* x, int64_t n, fl
 // instead of vpmovsxbw + vpmaddwd; the results are the same).
 void spmm_int8_avx2(const BsrInt8Weights& w, const float* x, int64_t n, float* y, int64_t b0,
                     int64_t b1, bool vnni);
+// spmm_int8_u8 (int8.h) on each path: the scalar one, and the AVX-512 and AVX2 ones (any
+// shape the path's spmm_int8 takes; `vbmi` / `vnni` as there).
+void spmm_int8_u8_scalar(const BsrInt8Weights& w, const uint8_t* xq, ActQuant a, int64_t n,
+                         float* y, int64_t b0, int64_t b1);
+void spmm_int8_u8_avx512vnni(const BsrInt8Weights& w, const uint8_t* xq, ActQuant a, int64_t n,
+                             float* y, int64_t b0, int64_t b1, bool vbmi);
+void spmm_int8_u8_avx2(const BsrInt8Weights& w, const uint8_t* xq, ActQuant a, int64_t n,
+                       float* y, int64_t b0, int64_t b1, bool vnni);
 
 // Code of position p (row-major, padded to br·bc) of kept block k: 4-bit codes are one nibble
 // stream (bsr.h).
