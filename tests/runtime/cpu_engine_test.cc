@@ -213,6 +213,54 @@ TEST(CpuEngine, FusesReluAndRunsEveryOpOfTheZooLeNetsNatively) {
   }
 }
 
+// Every network of the zoo loads into the engine (the default of `sieve run`), each node either
+// native or listed once as a reference-kernel fallback, and those up to about 3 M weights give
+// the reference's outputs on a random input (the larger ones take the naive reference minutes;
+// their layers are the same kinds).
+TEST(CpuEngineZoo, EveryZooNetworkLoadsAndTheSmallOnesMatchTheReference) {
+  for (const std::string& name : zoo::names()) {
+    SCOPED_TRACE(name);
+    Result<ir::Graph> g = zoo::build(name, {.batch = 1, .seed = 5});
+    ASSERT_TRUE(g.ok()) << g.status().to_string();
+    int64_t params = 0;
+    for (const auto& [n, t] : g->initializers) params += t.numel();
+    compress::CompressedModel m;
+    m.graph = std::move(*g);
+    Result<std::unique_ptr<Session>> s = Session::load(m, {});
+    ASSERT_TRUE(s.ok()) << s.status().to_string();
+    if (name != "lstm") {  // the LSTM node is all that network has
+      EXPECT_GT((*s)->packed_bytes(), 0);
+    }
+    for (const std::string& f : (*s)->fallback_ops()) {
+      // What the engine does not run natively: LRN, BatchNormalization, LSTM, Concat.
+      EXPECT_TRUE(f.find("(LRN)") != std::string::npos ||
+                  f.find("(BatchNormalization)") != std::string::npos ||
+                  f.find("(LSTM)") != std::string::npos || f.find("(Concat)") != std::string::npos)
+          << f;
+    }
+    if (params > 3'000'000) continue;
+    const ir::Node* in = nullptr;
+    for (const ir::Node& n : m.graph.nodes)
+      if (n.op == ir::OpKind::kInput) in = &n;
+    ASSERT_NE(in, nullptr);
+    Shape shape = in->attr_ints("shape");
+    shape[0] = 1;
+    Tensor x(DType::kF32, shape);
+    std::mt19937 rng(9);
+    std::uniform_real_distribution<float> u(0.0f, 1.0f);
+    for (float& v : x.span<float>()) v = u(rng);
+    Result<std::vector<Tensor>> y = (*s)->run(x);
+    ASSERT_TRUE(y.ok()) << y.status().to_string();
+    const Tensor want = reference(m, x);
+    ASSERT_EQ((*y)[0].shape(), want.shape());
+    const std::span<const float> a = (*y)[0].span<float>(), b = want.span<float>();
+    double scale = 0;
+    for (float v : b) scale = std::max(scale, static_cast<double>(std::abs(v)));
+    for (size_t i = 0; i < a.size(); ++i)
+      ASSERT_LE(std::abs(a[i] - b[i]), 1e-4 * (1 + scale)) << "output " << i;
+  }
+}
+
 TEST(CpuEngine, UnsupportedOpsRunOnTheReferenceKernelsAndAreListedOnce) {
   zoo::NetBuilder b("with-lrn");
   auto x = b.input({1, 1, 28, 28});
