@@ -64,6 +64,10 @@ class Linear {
 struct LinearSource {
   int64_t rows = 0, cols = 0;
   std::vector<float> dense;  // rows × cols, the decoded weights (pruned positions 0)
+  // Or, for make_bsr_linear only, the same weights in place (rows × cols, row-major), so that
+  // packing a block-sparse layer does not copy its decoded fp32 weights first; ignored when
+  // `dense` is not empty.
+  const float* dense_view = nullptr;
   std::vector<float> bias;   // rows, or empty
   // The compressed layer these rows come from (rows [row0, row0 + rows) of its 2-D view), or
   // nullptr (an uncompressed weight).

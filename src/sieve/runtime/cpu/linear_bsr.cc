@@ -117,7 +117,7 @@ Result<std::unique_ptr<Linear>> make_bsr_linear(const LinearSource& src, Isa isa
   bsr::PackInput in;
   in.rows = src.rows;
   in.cols = src.cols;
-  in.dense = src.dense.data();
+  in.dense = src.dense.empty() ? src.dense_view : src.dense.data();
   in.mask = mask;
   in.br = view.br;
   in.bc = view.bc;

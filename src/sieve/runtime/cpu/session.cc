@@ -474,23 +474,32 @@ Status Session::Impl::pack(const compress::CompressedModel& model, Step& s) {
     LinearSource src;
     src.rows = gr;
     src.cols = cols;
-    src.dense.resize(static_cast<size_t>(gr * cols));
-    for (int64_t r = 0; r < gr; ++r)
-      for (int64_t c = 0; c < cols; ++c)
-        src.dense[static_cast<size_t>(r * cols + c)] =
-            transposed ? wd[c * rows + g * gr + r] : wd[(g * gr + r) * cols + c];
+    // The group's rows of the 2-D view: copied for the dense variant (it owns them), read in
+    // place for the block-sparse one (packing keeps only the kept blocks, so the decoded layer
+    // is not held twice while it packs: the engine's memory peak is set by the load).
+    auto copy_rows = [&] {
+      src.dense.resize(static_cast<size_t>(gr * cols));
+      for (int64_t r = 0; r < gr; ++r)
+        for (int64_t c = 0; c < cols; ++c)
+          src.dense[static_cast<size_t>(r * cols + c)] =
+              transposed ? wd[c * rows + g * gr + r] : wd[(g * gr + r) * cols + c];
+    };
     if (bias != nullptr)
       src.bias.assign(bias->data<float>() + g * gr, bias->data<float>() + (g + 1) * gr);
     src.layer = transposed ? nullptr : layer;
     src.row0 = g * gr;
     std::unique_ptr<Linear> lin;
     if (src.layer != nullptr && !src.layer->mask.empty()) {
+      src.dense_view = wd + g * gr * cols;  // not transposed: the rows are contiguous
       Result<std::unique_ptr<Linear>> bsr = make_bsr_linear(src, opt.isa, opt.int8);
       if (!bsr.ok())
         return bsr.status().with_context(fmt::format("node {}: packing '{}'", label(n), wname));
       lin = std::move(*bsr);
     }
-    if (lin == nullptr) lin = make_dense_linear(std::move(src));
+    if (lin == nullptr) {
+      copy_rows();
+      lin = make_dense_linear(std::move(src));
+    }
     if (kind.empty()) kind = lin->kind();
     bytes += lin->bytes();
     s.linear.push_back(std::move(lin));
