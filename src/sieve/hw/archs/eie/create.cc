@@ -60,7 +60,6 @@ class Eie : public Accelerator {
                                                      /*ping_pong=*/false, /*neuron_bits=*/16);
     req.buffers.sb_holds_all_weights = true;
     req.rules.lstm = compiler::LstmMapping::kOneStepRepeated;
-    req.weight_ratio = static_cast<double>(spec_.index_bits + spec_.code_bits) / 16.0;
     return compiler::make_plan(l, req);
   }
 
