@@ -5,6 +5,7 @@
 //   sieve simulate ... --functional --program multi|single   (the functional model executes the
 //                                                             programs the timing ran)
 //   sieve compare --archs sieve,diannao,cambricon-x --model thesis:vgg16 [--json]
+//   sieve compare --archs all --model thesis:alexnet
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -122,7 +123,12 @@ int run_compare(SimArgs& a) {
   Result<hw::Workload> w = workload_for(a, nullptr);
   if (!w.ok()) return fail(w.status());
   std::vector<hw::SimReport> reports;
-  std::stringstream ss(a.archs);
+  std::string names = a.archs;
+  if (names == "all") {  // every registered design; each reports the layers it cannot run
+    names.clear();
+    for (const hw::ArchInfo& info : hw::archs()) names += (names.empty() ? "" : ",") + info.name;
+  }
+  std::stringstream ss(names);
   std::string arch;
   while (std::getline(ss, arch, ',')) {
     if (arch.empty()) continue;
@@ -183,7 +189,9 @@ void add_compare_command(CLI::App& app) {
   auto a = std::make_shared<SimArgs>();
   auto* sub =
       app.add_subcommand("compare", "Simulate a model on several accelerators side by side");
-  sub->add_option("--archs", a->archs, "comma-separated arch names or presets")
+  sub->add_option("--archs", a->archs,
+                  "comma-separated arch names or presets, or \"all\" (every registered arch; "
+                  "layers an arch cannot run are listed with the reason)")
       ->capture_default_str();
   add_workload_options(sub, *a);
   on_run(sub, [a] { return run_compare(*a); });

@@ -10,9 +10,30 @@
 
 namespace sieve::hw {
 
+std::string Accelerator::unsupported(const LayerWork&, const SimOptions&) const {
+  return {};
+}
+
+namespace {
+
+// The record of a layer the design cannot run: its name, kind and reason, no numbers.
+LayerStats unsupported_layer(const LayerWork& l, std::string reason) {
+  LayerStats st;
+  st.name = l.name;
+  st.kind = layer_kind_name(l.kind);
+  st.unsupported = std::move(reason);
+  return st;
+}
+
+}  // namespace
+
 Result<SimResult> Accelerator::simulate(const Workload& w, const SimOptions& o) const {
   SIEVE_ASSIGN_OR_RETURN(SimResult r, begin(w, o));
   for (const LayerWork& l : w.layers) {
+    if (std::string why = unsupported(l, o); !why.empty()) {
+      r.layers.push_back(unsupported_layer(l, std::move(why)));
+      continue;
+    }
     SIEVE_ASSIGN_OR_RETURN(compiler::LayerPlan p, plan(l, o));
     SIEVE_ASSIGN_OR_RETURN(LayerStats st, run_layer(l, p, o, r.batch));
     // What ran is the plan: its reuse and tiling, whatever the model filled in.
@@ -42,6 +63,10 @@ Result<SimResult> Accelerator::simulate_programs(const Workload& w, const SimOpt
   compiler::codegen::CodegenOptions copt;
   copt.multi_issue = issue == IssueMode::kMulti;
   for (const LayerWork& l : w.layers) {
+    if (std::string why = unsupported(l, o); !why.empty()) {
+      r.layers.push_back(unsupported_layer(l, std::move(why)));
+      continue;
+    }
     SIEVE_ASSIGN_OR_RETURN(compiler::LayerPlan p, plan(l, o));
     SIEVE_ASSIGN_OR_RETURN(compiler::codegen::CompiledLayer code, compile(l, p, o, copt));
     SIEVE_ASSIGN_OR_RETURN(LayerStats st, run_layer_program(l, p, code, o, r.batch, issue));

@@ -77,7 +77,16 @@ class Accelerator {
   // `o`. `sieve tile` prints it; simulate() runs exactly it.
   virtual Result<compiler::LayerPlan> plan(const LayerWork& layer, const SimOptions& o) const = 0;
 
-  // Every layer of `w`, in order: plan(), then run_layer() on that plan.
+  // Why this design cannot run `layer` in the setting of `o`, or "" when it can (the default:
+  // every layer). A design that runs only some layer kinds (EIE: FC layers) or only layers
+  // that fit its storage says so here, per layer, with the reason a user reads; simulate()
+  // then records the layer as unsupported (LayerStats::unsupported) instead of planning and
+  // running it, and plan_workload / `sieve tile` list it with its reason. plan() and
+  // run_layer() are never called on such a layer.
+  virtual std::string unsupported(const LayerWork& layer, const SimOptions& o) const;
+
+  // Every layer of `w`, in order: plan(), then run_layer() on that plan; a layer the design
+  // cannot run (unsupported()) is recorded with its reason and no numbers.
   Result<SimResult> simulate(const Workload& w, const SimOptions& o) const;
 
   // The program of one layer on its plan (compiler/codegen/codegen.h), in the mode of `o`.

@@ -16,6 +16,7 @@ LayerStats SimResult::total() const {
   t.name = "total";
   t.kind = "total";
   for (const LayerStats& l : layers) {
+    if (!l.unsupported.empty()) continue;
     t.cycles += l.cycles;
     t.time_ns += l.time_ns;
     t.macs_dense += l.macs_dense;
@@ -33,6 +34,12 @@ LayerStats SimResult::total() const {
     t.utilization = static_cast<double>(t.macs_performed) /
                     (static_cast<double>(multipliers) * static_cast<double>(t.cycles));
   return t;
+}
+
+int64_t SimResult::unsupported_layers() const {
+  int64_t n = 0;
+  for (const LayerStats& l : layers) n += l.unsupported.empty() ? 0 : 1;
+  return n;
 }
 
 }  // namespace sieve::hw

@@ -51,6 +51,10 @@ struct LayerStats {
   std::string reuse;       // data-reuse strategy the compiler chose ("" if none)
   std::string tiling;      // the plan's tiling (compiler Tiling::to_string; "" when streamed)
   double utilization = 0;  // macs_performed / (multipliers × cycles)
+  // Non-empty when the design cannot run this layer: why (Accelerator::unsupported). Such a
+  // layer reports no numbers (all zero, not run) and is left out of totals; reports print the
+  // reason instead of its row, so a missing layer never reads as a free one.
+  std::string unsupported;
 };
 
 struct SimResult {
@@ -63,6 +67,7 @@ struct SimResult {
   std::vector<LayerStats> layers;
 
   LayerStats total() const;  // sums (name "total"; utilization recomputed needs multipliers)
+  int64_t unsupported_layers() const;  // layers the design could not run (not in total())
   int64_t multipliers = 0;   // for utilization
 };
 

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "sieve/app/model_loader.h"
+#include "sieve/hw/workloads/eie.h"
 #include "sieve/hw/workloads/thesis.h"
 #include "sieve/io/container/container.h"
 #include "sieve/io/datasets/dataset.h"
@@ -57,6 +58,27 @@ Result<std::vector<Tensor>> dataset_samples(const ir::Graph& g, const std::strin
 }
 
 Result<Workload> make_workload(const WorkloadRequest& req, compress::CompressedModel* model_out) {
+  // "eie:all" / "eie:<zoo name>[,...]": EIE's benchmark layers (hw/workloads/eie.h).
+  if (req.model.starts_with("eie:")) {
+    if (!req.data.empty() || req.input_density || req.batch != 1)
+      return invalid_argument(
+          "--model {}: EIE's benchmark layers run at their published activation densities, one "
+          "sample, no --data",
+          req.model);
+    std::vector<std::string> names;
+    const std::string list = req.model.substr(4);
+    if (list != "all") {
+      size_t at = 0;
+      while (at <= list.size()) {
+        const size_t comma = std::min(list.find(',', at), list.size());
+        names.push_back(list.substr(at, comma - at));
+        at = comma + 1;
+      }
+    }
+    SIEVE_ASSIGN_OR_RETURN(Workload w, eie_workload(names, req.seed));
+    w.model = req.model;
+    return w;
+  }
   if (is_thesis_benchmark(req.model) && !req.data.empty())
     return invalid_argument(
         "--model {} is a thesis benchmark (ImageNet-scale shapes, synthetic activations); it "

@@ -20,7 +20,8 @@
 namespace sieve::hw {
 
 struct WorkloadRequest {
-  std::string model;     // .sieve path | "thesis:<name>" | zoo name | .onnx path
+  std::string model;     // .sieve path | "thesis:<name>" | "eie:all" / "eie:<eie-* names>" |
+                         // zoo name | .onnx path
   std::string data;      // "" = synthetic activations; "fashion-mnist" = real test images
   std::string data_dir;  // dataset folder ("" = default)
   int64_t limit = 1;     // real data: the first N test images

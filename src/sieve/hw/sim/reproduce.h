@@ -62,7 +62,9 @@ struct ReproduceOptions {
 struct FigureDef {
   std::string id;  // unique over all groups; "<group prefix>-..." keeps prefixes selective
   std::string description;
-  nlohmann::json published;  // number, string (a choice), or null (no published value)
+  // Number, string (a choice), or null (no published value: a point of a published curve whose
+  // numbers the paper does not print; shown, never counted as reproduced or not).
+  nlohmann::json published;
   std::string kind = kSimulated;
   // The published value is a bound (e.g. "a searched tiling no worse than the thesis'"):
   // reproduced when ours ≤ published, whatever the deviation.

@@ -29,6 +29,12 @@ Result<PlanReport> plan_workload(const Workload& w, const ArchRun& run, const st
   for (const LayerWork& l : w.layers) {
     known += (known.empty() ? "" : ", ") + l.name;
     if (!layer.empty() && l.name != layer) continue;
+    if (std::string why = acc->unsupported(l, run.options); !why.empty()) {
+      if (!layer.empty())
+        return invalid_argument("{}: cannot run layer \"{}\": {}", r.arch, l.name, why);
+      r.unsupported.emplace_back(l.name, std::move(why));
+      continue;
+    }
     SIEVE_ASSIGN_OR_RETURN(compiler::LayerPlan p, acc->plan(l, run.options));
     r.layers.push_back(std::move(p));
   }
@@ -52,6 +58,7 @@ Result<CompileReport> compile_workload(const Workload& w, const ArchRun& run,
   size_t next = 0;
   for (const LayerWork& l : w.layers) {
     if (!layer.empty() && l.name != layer) continue;
+    if (next >= plans.layers.size() || plans.layers[next].layer != l.name) continue;  // unsupported
     const compiler::LayerPlan& p = plans.layers[next++];
     SIEVE_ASSIGN_OR_RETURN(compiler::codegen::CompiledLayer c,
                            acc->compile(l, p, run.options, copt));
@@ -96,6 +103,8 @@ std::string plans_text(const PlanReport& r, bool with_sub_ops) {
   std::string s =
       fmt::format("plans of {} on {} (preset {}, mode {})\n", r.model, r.arch, r.preset, r.mode);
   for (const compiler::LayerPlan& p : r.layers) s += compiler::plan_text(p, with_sub_ops);
+  for (const auto& [name, why] : r.unsupported)
+    s += fmt::format("layer {}: not run by {}: {}\n", name, r.arch, why);
   const auto [formula, moved] = total_traffic(r);
   s += fmt::format(
       "total off-chip traffic of the tiled layers (chosen reuse): thesis formulas "
@@ -109,7 +118,11 @@ nlohmann::json plans_json(const PlanReport& r, bool with_sub_ops) {
   for (const compiler::LayerPlan& p : r.layers)
     layers.push_back(compiler::plan_json(p, with_sub_ops));
   const auto [formula, moved] = total_traffic(r);
+  nlohmann::json unsupported = nlohmann::json::array();
+  for (const auto& [name, why] : r.unsupported)
+    unsupported.push_back({{"name", name}, {"unsupported", why}});
   return {{"model", r.model},          {"arch", r.arch},
+          {"unsupported_layers", unsupported},
           {"preset", r.preset},        {"mode", r.mode},
           {"layers", layers},          {"total_traffic_bytes", formula},
           {"total_moved_bytes", moved}};
@@ -156,6 +169,8 @@ std::string human_energy(double pj) {
 }
 
 std::string layer_row(const LayerStats& l, const EnergyBreakdown& e) {
+  if (!l.unsupported.empty())
+    return fmt::format("{:<16} {:<5} unsupported: {}\n", l.name, l.kind, l.unsupported);
   return fmt::format(
       "{:<16} {:<5} {:>12} {:>11} {:>12} {:>12} {:>11} {:>6.1f}% {:>10} {:>11} {:>11}\n", l.name,
       l.kind, l.cycles, human_time(l.time_ns), l.macs_performed, l.macs_skipped,
@@ -164,6 +179,8 @@ std::string layer_row(const LayerStats& l, const EnergyBreakdown& e) {
 }
 
 nlohmann::json layer_json(const LayerStats& l, const EnergyBreakdown& e) {
+  if (!l.unsupported.empty())
+    return {{"name", l.name}, {"kind", l.kind}, {"supported", false}, {"unsupported", l.unsupported}};
   nlohmann::json j = {{"name", l.name},
                       {"kind", l.kind},
                       {"cycles", l.cycles},
@@ -207,6 +224,9 @@ std::string report_text(const SimReport& r) {
   for (size_t i = 0; i < r.result.layers.size(); ++i)
     out += layer_row(r.result.layers[i], r.layer_energy[i]);
   out += layer_row(r.result.total(), r.energy);
+  if (const int64_t n = r.result.unsupported_layers(); n > 0)
+    out += fmt::format("total: over the {} layers {} runs; {} layer(s) unsupported (above)\n",
+                       static_cast<int64_t>(r.result.layers.size()) - n, r.result.arch, n);
   const LayerStats t = r.result.total();
   out += fmt::format(
       "off-chip: weights {}, weight index {}, neurons {}, neuron index {}, partial sums {}\n",
@@ -232,6 +252,7 @@ nlohmann::json report_json(const SimReport& r) {
           {"energy_table", r.energy_table},
           {"layers", layers},
           {"total", layer_json(r.result.total(), r.energy)},
+          {"unsupported_layers", r.result.unsupported_layers()},
           {"offchip_energy_share", r.offchip_energy_share()}};
 }
 
@@ -244,9 +265,11 @@ std::string compare_text(const std::vector<SimReport>& runs) {
   const double e0 = runs[0].energy.total_pj();
   for (const SimReport& r : runs) {
     const double t = r.total_time_ns(), e = r.energy.total_pj();
-    out += fmt::format("{:<14} {:<14} {:>12} {:>9.2f}x {:>12} {:>11.2f}x {:>8.1f}%\n",
+    const int64_t n = r.result.unsupported_layers();
+    out += fmt::format("{:<14} {:<14} {:>12} {:>9.2f}x {:>12} {:>11.2f}x {:>8.1f}%{}\n",
                        r.result.arch, r.result.mode, human_time(t), t0 > 0 ? t / t0 : 0.0,
-                       human_energy(e), e0 > 0 ? e / e0 : 0.0, 100.0 * r.offchip_energy_share());
+                       human_energy(e), e0 > 0 ? e / e0 : 0.0, 100.0 * r.offchip_energy_share(),
+                       n > 0 ? fmt::format("  (without {} unsupported layer(s))", n) : "");
   }
   out += fmt::format(
       "(time/first and energy/first: how many times the first arch's ({}))\nper layer "
@@ -256,12 +279,19 @@ std::string compare_text(const std::vector<SimReport>& runs) {
   out += "\n";
   for (size_t i = 0; i < runs[0].result.layers.size(); ++i) {
     out += fmt::format("{:<16}", runs[0].result.layers[i].name);
-    for (const SimReport& r : runs)
-      out +=
-          fmt::format(" {:>14}", i < r.result.layers.size() ? human_time(r.result.layers[i].time_ns)
-                                                            : std::string("-"));
+    for (const SimReport& r : runs) {
+      std::string cell = "-";
+      if (i < r.result.layers.size())
+        cell = r.result.layers[i].unsupported.empty() ? human_time(r.result.layers[i].time_ns)
+                                                      : std::string("unsupported");
+      out += fmt::format(" {:>14}", cell);
+    }
     out += "\n";
   }
+  for (const SimReport& r : runs)
+    for (const LayerStats& l : r.result.layers)
+      if (!l.unsupported.empty())
+        out += fmt::format("{} does not run {}: {}\n", r.result.arch, l.name, l.unsupported);
   return out;
 }
 

@@ -44,7 +44,10 @@ Result<SimReport> run_sim(const Workload& w, const ArchRun& run);
 // simulate() runs. `sieve tile` and `sieve simulate --emit plan` print them.
 struct PlanReport {
   std::string arch, preset, mode, model;
-  std::vector<compiler::LayerPlan> layers;
+  std::vector<compiler::LayerPlan> layers;  // the layers the design runs, in order
+  // The layers it cannot run (Accelerator::unsupported): name and reason, in order; not in
+  // `layers`. Naming one of them as `layer` is refused with its reason.
+  std::vector<std::pair<std::string, std::string>> unsupported;
 };
 Result<PlanReport> plan_workload(const Workload& w, const ArchRun& run,
                                  const std::string& layer = "");
@@ -70,12 +73,16 @@ Result<CompileReport> compile_workload(const Workload& w, const ArchRun& run,
 std::string compile_plan_text(const CompileReport& r);
 
 // Per-layer and total table: cycles, time, MACs performed/skipped, off-chip bytes by kind,
-// utilisation, stalls, energy (on/off chip).
+// utilisation, stalls, energy (on/off chip). A layer the design cannot run prints its reason
+// instead of numbers (JSON: "supported": false and "unsupported": the reason), and the total
+// says how many layers it leaves out.
 std::string report_text(const SimReport& r);
 nlohmann::json report_json(const SimReport& r);
 
 // Side by side: one row per architecture (time and energy, each also as a multiple of the first
-// architecture's, off-chip share), then per layer the time of each.
+// architecture's, off-chip share), then per layer the time of each ("unsupported" where an
+// architecture cannot run the layer: its totals then cover fewer layers, which the row says,
+// and the reasons follow the table; JSON: "unsupported_layers" per architecture).
 std::string compare_text(const std::vector<SimReport>& runs);
 nlohmann::json compare_json(const std::vector<SimReport>& runs);
 
