@@ -205,8 +205,8 @@ Status ParamReader::finish() const {
     if (used_[i]) continue;
     std::string known;
     for (const std::string& a : asked_) known += (known.empty() ? "" : ", ") + a;
-    return invalid_argument("{}: unknown parameter \"{}\"; known: {}", ps_.file, ps_.params[i].name,
-                            known);
+    return invalid_argument("{}: unknown parameter \"{}\" (value {}); known: {}", ps_.file,
+                            ps_.params[i].name, ps_.params[i].value, known);
   }
   return ok_status();
 }

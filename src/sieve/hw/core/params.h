@@ -57,7 +57,7 @@ Status apply_overrides(ParamSet& ps, const std::vector<std::string>& overrides);
 std::string config_dir();
 
 // Typed, range-checked access for a model's Spec. Each get_* marks the key as used; finish()
-// refuses every unused key ("unknown parameter \"x\" in F; known: a, b, c").
+// refuses every unused key ("F: unknown parameter \"x\" (value V); known: a, b, c").
 class ParamReader {
  public:
   explicit ParamReader(const ParamSet& ps) : ps_(ps), used_(ps.params.size(), false) {}
