@@ -17,6 +17,7 @@
 #include "sieve/hw/core/params.h"
 #include "sieve/hw/sim/reproduce.h"
 #include "sieve/hw/sim/run.h"
+#include "sieve/hw/workloads/thesis.h"
 #include "layer_builders.h"
 
 namespace sieve::hw {
@@ -168,6 +169,19 @@ TEST(Cnvlutin, TheFirstLayerAndFcRunAsDaDianNaoAndSaySo) {
   EXPECT_EQ(c->cycles, d->cycles);
   EXPECT_EQ(c->macs_skipped, 0);
   EXPECT_NE(c->note.find("conv layers only"), std::string::npos) << c->note;
+}
+
+// The workload marks the layers that read the network's input (through reshapes only): on
+// AlexNet conv1 alone; on the LeNet-300-100 MLP its first FC layer, behind a Flatten.
+TEST(Cnvlutin, TheWorkloadMarksTheLayersThatReadTheNetworkInput) {
+  Result<Workload> w = thesis_workload("alexnet", 1, 1);
+  ASSERT_TRUE(w.ok()) << w.status().to_string();
+  for (const LayerWork& l : w->layers) EXPECT_EQ(l.reads_network_input, l.name == "conv1") << l.name;
+  w = thesis_workload("lenet-300-100", 1, 1);
+  ASSERT_TRUE(w.ok()) << w.status().to_string();
+  ASSERT_FALSE(w->layers.empty());
+  EXPECT_TRUE(w->layers[0].reads_network_input);
+  for (size_t i = 1; i < w->layers.size(); ++i) EXPECT_FALSE(w->layers[i].reads_network_input);
 }
 
 TEST(Cnvlutin, EachSampleIsTimedFromItsOwnActivations) {
