@@ -3,22 +3,22 @@
 // with exact cycle counts on both designs, the layers Cnvlutin runs as DaDianNao (first layer,
 // FC), per-sample activations, the figures pinned in tests/golden/cnvlutin.json, and bad presets.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
-#include <unistd.h>
 #include <sstream>
 
+#include "layer_builders.h"
 #include "sieve/hw/archs/cnvlutin/perf.h"
 #include "sieve/hw/core/arch.h"
 #include "sieve/hw/core/params.h"
 #include "sieve/hw/sim/reproduce.h"
 #include "sieve/hw/sim/run.h"
 #include "sieve/hw/workloads/thesis.h"
-#include "layer_builders.h"
 
 namespace sieve::hw {
 namespace {
@@ -109,8 +109,8 @@ TEST(Cnvlutin, SmallConvLayerHasExactCycles) {
   EXPECT_EQ(c->macs_performed, 16 * (9 * 4 + 4 * 27));
   EXPECT_EQ(c->macs_performed + c->macs_skipped, 16 * 288 * 4);
   EXPECT_EQ(c->actions.at("subunit_cycle"), 9 * 4 + 4 * 27);  // one tile busy
-  EXPECT_EQ(c->actions.at("nbin_read"), 4 * 18);               // every brick dispatched once
-  EXPECT_EQ(c->actions.at("encoder_neuron"), 16 * 4);          // outputs encoded in ZFNAf
+  EXPECT_EQ(c->actions.at("nbin_read"), 4 * 18);              // every brick dispatched once
+  EXPECT_EQ(c->actions.at("encoder_neuron"), 16 * 4);         // outputs encoded in ZFNAf
   EXPECT_TRUE(c->note.empty()) << c->note;
   // DaDianNao: 4 windows × ceil(288 / 16) = 18 cycles, whatever the zeros.
   Result<LayerStats> d = run(*dadn, small_conv());
@@ -176,7 +176,8 @@ TEST(Cnvlutin, TheFirstLayerAndFcRunAsDaDianNaoAndSaySo) {
 TEST(Cnvlutin, TheWorkloadMarksTheLayersThatReadTheNetworkInput) {
   Result<Workload> w = thesis_workload("alexnet", 1, 1);
   ASSERT_TRUE(w.ok()) << w.status().to_string();
-  for (const LayerWork& l : w->layers) EXPECT_EQ(l.reads_network_input, l.name == "conv1") << l.name;
+  for (const LayerWork& l : w->layers)
+    EXPECT_EQ(l.reads_network_input, l.name == "conv1") << l.name;
   w = thesis_workload("lenet-300-100", 1, 1);
   ASSERT_TRUE(w.ok()) << w.status().to_string();
   ASSERT_FALSE(w->layers.empty());
@@ -273,8 +274,8 @@ std::string refusal(const std::string& preset, const std::string& key, const std
   } else {
     text += line + "\n";
   }
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                                    ("sieve-cnv-test-" + std::to_string(::getpid()));
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("sieve-cnv-test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::filesystem::path file = dir / ("bad-" + preset + ".yaml");
   std::ofstream(file) << text;

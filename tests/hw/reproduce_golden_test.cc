@@ -1,4 +1,5 @@
-// `sieve reproduce`: the thesis' published figures we compute, pinned in tests/golden/reproduce.json.
+// `sieve reproduce`: the thesis' published figures we compute, pinned in
+// tests/golden/reproduce.json.
 //
 // Two things are checked for each figure: our value stays within 1 % of the golden one (the
 // models are deterministic for a seed, so a change means a model changed — regenerate with

@@ -24,9 +24,8 @@ class Cnvlutin : public Accelerator {
     SIEVE_RETURN_IF_ERROR(check_activations(l, 0));
     // Segments aligned to the node: row groups of one pass; input channels in whole bricks
     // (conv) or weight columns in chunks of the NFU width.
-    const int64_t ic_align = l.kind == LayerKind::kConv
-                                 ? spec_.brick_neurons * cols_per_channel(l)
-                                 : spec_.node.nfu_inputs;
+    const int64_t ic_align = l.kind == LayerKind::kConv ? spec_.brick_neurons * cols_per_channel(l)
+                                                        : spec_.node.nfu_inputs;
     return plan_faster(l, dadiannao_arch::plan_request(spec_.node, l, o.weights_on_chip),
                        spec_.node.filters_per_pass(), ic_align, CnvlutinLayer(spec_, l, 0, dense),
                        dadiannao_arch::driver_options(spec_.node, l, o.weights_on_chip),

@@ -58,8 +58,7 @@ std::string dadiannao_reason(const LayerWork& layer) {
     case LayerKind::kLstm:
       return "run as DaDianNao: an LSTM is FC layers, and Cnvlutin skips zeros in conv layers only";
     case LayerKind::kPool:
-    case LayerKind::kOther:
-      return "run as DaDianNao: no multiplications to skip";
+    case LayerKind::kOther: return "run as DaDianNao: no multiplications to skip";
   }
   return "";
 }
@@ -78,8 +77,8 @@ double CnvlutinLayer::weight_density() const {
 
 WeightBytes CnvlutinLayer::weight_bytes(const TileRange& r) const {
   WeightBytes w;
-  w.values = ceil_div(r.rows() * r.channels() * cols_per_channel(layer_) * spec_.node.weight_bits,
-                      8);
+  w.values =
+      ceil_div(r.rows() * r.channels() * cols_per_channel(layer_) * spec_.node.weight_bits, 8);
   return w;
 }
 
@@ -96,7 +95,8 @@ const std::vector<WindowCost>& CnvlutinLayer::windows(const TileRange& r) const 
   for (int64_t c = 0; c < nch; ++c) {
     int64_t* row = &nnz[static_cast<size_t>((c / B) * H * W)];
     const int64_t base = (c0 + c) * H * W;
-    for (int64_t p = 0; p < H * W; ++p) row[p] += (input_ == nullptr || input_->get(base + p)) ? 1 : 0;
+    for (int64_t p = 0; p < H * W; ++p)
+      row[p] += (input_ == nullptr || input_->get(base + p)) ? 1 : 0;
   }
   std::vector<WindowCost> v(static_cast<size_t>(l.out_h * l.out_w));
   for (int64_t oy = 0; oy < l.out_h; ++oy) {

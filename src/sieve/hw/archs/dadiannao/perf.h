@@ -51,7 +51,7 @@ struct NodeWork {
   int64_t cycles = 0;       // node cycles
   int64_t tile_cycles = 0;  // Σ over tiles of busy NFU cycles
   int64_t macs = 0;
-  bool synapses = false;    // the NFU multiplied synapses (FC / conv / LSTM)
+  bool synapses = false;  // the NFU multiplied synapses (FC / conv / LSTM)
 };
 
 // Busy tiles summed over the passes of `rows` output rows: Σ_pass ceil(rows in pass /
