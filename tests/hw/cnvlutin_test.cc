@@ -68,6 +68,15 @@ TEST(CnvlutinBricks, TheLaneWithTheMostNonZerosSetsItsStepsTime) {
   EXPECT_EQ(window_cost(std::vector<int64_t>(32, 16), 16).cycles, 32);
 }
 
+// Lanes that meet every `sync` bricks: a step sums each lane's bricks before the maximum.
+TEST(CnvlutinBricks, LanesThatMeetLessOftenBalanceOverTheirBricks) {
+  // Two lanes: lane 0 gets bricks 0 and 2 (10, 0), lane 1 bricks 1 and 3 (0, 10).
+  const std::vector<int64_t> b = {10, 0, 0, 10};
+  EXPECT_EQ(window_cost(b, 2, 1).cycles, 10 + 10);  // each brick step waits for its busy lane
+  EXPECT_EQ(window_cost(b, 2, 2).cycles, 10);       // one step: both lanes hold 10 non-zeros
+  EXPECT_EQ(window_cost({10, 0, 3, 10}, 2, 2).cycles, 13);
+}
+
 // A conv layer of 16 filters, 32 input channels (2 bricks), 4×4 input, 3×3 kernel, no padding:
 // 2×2 output positions, 18 bricks a window (kernel position outer, brick inner).
 LayerWork small_conv(int64_t filters = 16) {

@@ -12,15 +12,18 @@ int64_t ceil_div(int64_t a, int64_t b) {
   return (a + b - 1) / b;
 }
 
-// Deals bricks to lanes in order and closes a brick step every `lanes` bricks.
+// Deals bricks to lanes in order (brick k to lane k mod lanes) and closes a step every
+// lanes × sync bricks: each lane works through the non-zeros of its `sync` bricks, and the step
+// lasts as long as the busiest lane.
 class Steps {
  public:
-  explicit Steps(int64_t lanes) : lanes_(lanes) {}
+  Steps(int64_t lanes, int64_t sync)
+      : lanes_(lanes), per_step_(lanes * sync), lane_(static_cast<size_t>(lanes), 0) {}
   void brick(int64_t nnz, bool stored) {
     cost_.nonzeros += nnz;
     if (stored) ++cost_.bricks;
-    step_max_ = std::max(step_max_, nnz);
-    if (++in_step_ == lanes_) close();
+    lane_[static_cast<size_t>(in_step_ % lanes_)] += nnz;
+    if (++in_step_ == per_step_) close();
   }
   WindowCost finish() {
     if (in_step_ > 0) close();
@@ -29,19 +32,21 @@ class Steps {
 
  private:
   void close() {
-    cost_.cycles += std::max<int64_t>(1, step_max_);  // the slowest lane; a dispatch at least
-    step_max_ = 0;
+    // The slowest lane; a dispatch at least.
+    cost_.cycles += std::max<int64_t>(1, *std::max_element(lane_.begin(), lane_.end()));
+    std::fill(lane_.begin(), lane_.end(), 0);
     in_step_ = 0;
   }
-  int64_t lanes_;
-  int64_t step_max_ = 0, in_step_ = 0;
+  int64_t lanes_, per_step_;
+  std::vector<int64_t> lane_;
+  int64_t in_step_ = 0;
   WindowCost cost_;
 };
 
 }  // namespace
 
-WindowCost window_cost(const std::vector<int64_t>& brick_nnz, int64_t lanes) {
-  Steps s(lanes);
+WindowCost window_cost(const std::vector<int64_t>& brick_nnz, int64_t lanes, int64_t sync) {
+  Steps s(lanes, sync);
   for (int64_t n : brick_nnz) s.brick(n, true);
   return s.finish();
 }
@@ -101,7 +106,7 @@ const std::vector<WindowCost>& CnvlutinLayer::windows(const TileRange& r) const 
   std::vector<WindowCost> v(static_cast<size_t>(l.out_h * l.out_w));
   for (int64_t oy = 0; oy < l.out_h; ++oy) {
     for (int64_t ox = 0; ox < l.out_w; ++ox) {
-      Steps s(spec_.lanes());
+      Steps s(spec_.lanes(), spec_.lane_sync_bricks);
       for (int64_t ky = 0; ky < l.kh; ++ky) {
         const int64_t y = oy * l.stride_h - l.pad_top + ky * l.dilation_h;
         for (int64_t kx = 0; kx < l.kw; ++kx) {

@@ -19,7 +19,9 @@
 //  * Timing from the actual non-zeros. In a brick step every lane processes the non-zeros of
 //    its brick, one per cycle; the lanes meet at the end of the step (the dispatcher hands out
 //    the next set of bricks then), so the step lasts as long as its lane with the most
-//    non-zeros: max over lanes of nnz(brick), at least one cycle (the dispatch). A window costs
+//    non-zeros: max over lanes of nnz(brick), at least one cycle (the dispatch). With
+//    lane_sync_bricks = s > 1 (a sensitivity knob: lanes buffering s bricks) a step is s bricks
+//    a lane and lasts as long as the lane with the most non-zeros over its s bricks. A window costs
 //    the sum of its steps; a tile costs passes × Σ over its output positions (passes =
 //    ceil(rows / filters_per_pass) as on DaDianNao: every tile sees the same bricks). The
 //    non-zeros are the workload's (LayerWork::input_nz of each sample): no efficiency constant.
@@ -69,8 +71,9 @@ struct WindowCost {
 };
 
 // The brick-step rule on one window: `brick_nnz` lists the non-zeros of its bricks in dispatch
-// order (brick k to lane k mod lanes). `bricks` = brick_nnz.size().
-WindowCost window_cost(const std::vector<int64_t>& brick_nnz, int64_t lanes);
+// order (brick k to lane k mod lanes); a step is `sync` bricks a lane (the preset's
+// lane_sync_bricks) and lasts max(1, max over lanes of its bricks' non-zeros).
+WindowCost window_cost(const std::vector<int64_t>& brick_nnz, int64_t lanes, int64_t sync = 1);
 
 // Whether Cnvlutin runs `layer` in ZFNAf (conv, not reading the network's input), and if not,
 // why ("" when it does).
