@@ -265,6 +265,10 @@ std::string compare_text(const std::vector<SimReport>& runs) {
                                                             : std::string("-"));
     out += "\n";
   }
+  // How a design ran a layer when not in its own way (LayerStats::note).
+  for (const SimReport& r : runs)
+    for (const LayerStats& l : r.result.layers)
+      if (!l.note.empty()) out += fmt::format("{} {}: {}\n", r.result.arch, l.name, l.note);
   return out;
 }
 
