@@ -180,6 +180,29 @@ TEST(Cnvlutin, TheFirstLayerAndFcRunAsDaDianNaoAndSaySo) {
   EXPECT_NE(c->note.find("conv layers only"), std::string::npos) << c->note;
 }
 
+// The note reaches the outputs: the JSON of simulate and compare, and compare's text.
+TEST(Cnvlutin, TheNotesAreInTheJsonAndTheText) {
+  Workload w;
+  w.model = "two-convs";
+  w.batch = 1;
+  w.layers.push_back(small_conv());
+  w.layers[0].name = "first";
+  w.layers[0].reads_network_input = true;
+  w.layers.push_back(small_conv());
+  Result<SimReport> c = run_sim(w, {"cnvlutin", {}, {}});
+  Result<SimReport> d = run_sim(w, {"dadiannao", {}, {}});
+  ASSERT_TRUE(c.ok() && d.ok());
+  const nlohmann::json j = report_json(*c);
+  ASSERT_TRUE(j["layers"][0].contains("note"));
+  EXPECT_NE(j["layers"][0]["note"].get<std::string>().find("first layer"), std::string::npos);
+  EXPECT_FALSE(j["layers"][1].contains("note"));
+  EXPECT_FALSE(report_json(*d)["layers"][0].contains("note"));
+  const std::string text = compare_text({*d, *c});
+  EXPECT_NE(text.find("cnvlutin first: run as DaDianNao"), std::string::npos) << text;
+  EXPECT_EQ(text.find("cnvlutin conv:"), std::string::npos) << text;
+  EXPECT_NE(report_text(*c).find("  first: run as DaDianNao"), std::string::npos);
+}
+
 // The workload marks the layers that read the network's input (through reshapes only): on
 // AlexNet conv1 alone; on the LeNet-300-100 MLP its first FC layer, behind a Flatten.
 TEST(Cnvlutin, TheWorkloadMarksTheLayersThatReadTheNetworkInput) {
