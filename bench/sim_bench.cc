@@ -65,6 +65,10 @@ BENCHMARK_CAPTURE(BM_SimulateThesis, vgg16_cambricon_x, "vgg16", "cambricon-x")
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_SimulateThesis, alexnet_sieve, "alexnet", "sieve")
     ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_SimulateThesis, vgg16_dadiannao, "vgg16", "dadiannao")
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_SimulateThesis, vgg16_cnvlutin, "vgg16", "cnvlutin")
+    ->Unit(benchmark::kMillisecond);
 
 // One 4096×4096 FC layer, 90 % fine-grained weight sparsity, dense activations.
 const hw::Workload* fc4096() {

@@ -580,6 +580,20 @@ Status computed_sample(const ir::Graph& g, const Tensor& sample, std::vector<Pen
   return ok_status();
 }
 
+// True when `value` is a graph input or reached from one through reshapes only.
+bool reads_network_input(const ir::Graph& g, std::string value) {
+  for (;;) {
+    const ir::Node* p = g.producer(value);
+    if (p == nullptr) return false;
+    if (p->op == ir::OpKind::kInput) return true;
+    const bool reshape = p->op == ir::OpKind::kFlatten || p->op == ir::OpKind::kReshape ||
+                         p->op == ir::OpKind::kIdentity || p->op == ir::OpKind::kSqueeze ||
+                         p->op == ir::OpKind::kUnsqueeze || p->op == ir::OpKind::kDropout;
+    if (!reshape || p->inputs.empty()) return false;
+    value = p->input(0);
+  }
+}
+
 Status check_density(double d, const std::string& what) {
   if (!(d >= 0.0 && d <= 1.0)) {
     return invalid_argument("{}: density {} is outside [0, 1]", what, d);
@@ -623,6 +637,10 @@ Result<Workload> build_workload(const compress::CompressedModel& model,
   std::map<std::string, int> skipped;
   SIEVE_RETURN_IF_ERROR(b.walk(skipped));
   std::vector<Pending>& layers = b.layers();
+  for (Pending& p : layers) {
+    const std::string& in = p.lstm_x.empty() ? p.input_value : p.lstm_x;
+    p.work.reads_network_input = !in.empty() && reads_network_input(g, in);
+  }
 
   Workload w;
   w.model = g.name;

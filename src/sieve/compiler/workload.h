@@ -95,6 +95,10 @@ struct LayerWork {
   std::vector<BitVec> input_nz;
   std::vector<BitVec> output_nz;
   bool synthetic_activations = false;
+  // The layer reads the graph's input (directly or through reshapes only): its input neurons
+  // come from outside the network, not from a previous layer's outputs (an accelerator that
+  // encodes activations in a previous layer's output stage has nothing encoded here).
+  bool reads_network_input = false;
 
   int64_t dense_macs() const;   // per sample
   int64_t input_size() const;   // bits per input_nz entry

@@ -55,6 +55,9 @@ struct LayerStats {
   // layer reports no numbers (all zero, not run) and is left out of totals; reports print the
   // reason instead of its row, so a missing layer never reads as a free one.
   std::string unsupported;
+  // How the design ran this layer when not in its own way ("" otherwise), e.g. a sparse design
+  // that runs a layer as its dense baseline says so and why.
+  std::string note;
 };
 
 struct SimResult {

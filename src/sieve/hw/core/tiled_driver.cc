@@ -61,8 +61,9 @@ void run_flat_chunks(const LayerWork& l, const compiler::LayerPlan& plan, const 
     r.oc_end = (i + 1) * n_out / n;
     r.ic_begin = i * n_in / n;
     r.ic_end = (i + 1) * n_in / n;
-    acc.events.push_back(record(acc, o, r.channels() * o.neuron_bytes, WeightBytes{}, 0,
-                                r.rows() * o.neuron_bytes, 0, m.compute(r)));
+    acc.events.push_back(record(acc, o, o.inputs_on_chip ? 0 : r.channels() * o.neuron_bytes,
+                                WeightBytes{}, 0, o.outputs_on_chip ? 0 : r.rows() * o.neuron_bytes,
+                                0, m.compute(r)));
   }
   acc.stats.reuse = "";
 }
@@ -89,8 +90,10 @@ void run_sub_ops(const LayerWork& layer, const compiler::LayerPlan& plan,
         if (s.op.load_weights && !o.weights_on_chip && layer.kind != LayerKind::kPool)
           w = model.weight_bytes(r);
         const int64_t nb = o.neuron_bytes;
-        return record(acc, o, s.input_elems * nb, w, s.psum_load_elems * nb, s.output_elems * nb,
-                      s.psum_store_elems * nb, model.compute(r));
+        const int64_t in = o.inputs_on_chip ? 0 : s.input_elems * nb;
+        const int64_t out = o.outputs_on_chip ? 0 : nb;
+        return record(acc, o, in, w, s.psum_load_elems * out, s.output_elems * out,
+                      s.psum_store_elems * out, model.compute(r));
       });
 }
 
@@ -210,6 +213,37 @@ LayerStats run_tiled_batch(const LayerWork& layer, const compiler::LayerPlan& pl
     s.utilization = static_cast<double>(s.macs_performed) /
                     (static_cast<double>(multipliers) * static_cast<double>(s.cycles));
   return s;
+}
+
+LayerStats run_tiled_samples(const LayerWork& layer, const compiler::LayerPlan& plan,
+                             const SampleModel& model_of, const DriverOptions& options,
+                             double freq_ghz, int64_t batch, int64_t multipliers) {
+  LayerStats total;
+  for (int64_t smp = 0; smp < std::max<int64_t>(1, batch); ++smp) {
+    const std::unique_ptr<TiledLayerModel> m = model_of(smp);
+    LayerStats s = run_tiled_layer(layer, plan, *m, options, freq_ghz);
+    if (smp == 0) {
+      total = std::move(s);
+      continue;
+    }
+    total.cycles += s.cycles;
+    total.time_ns += s.time_ns;
+    total.macs_dense += s.macs_dense;
+    total.macs_performed += s.macs_performed;
+    total.macs_skipped += s.macs_skipped;
+    total.offchip += s.offchip;
+    for (const auto& [k, v] : s.actions) total.actions[k] += v;
+    total.load_cycles += s.load_cycles;
+    total.compute_cycles += s.compute_cycles;
+    total.store_cycles += s.store_cycles;
+    total.stall_cycles += s.stall_cycles;
+    total.tiles += s.tiles;
+  }
+  total.actions[actions::kControlCycle] = total.cycles;
+  if (total.cycles > 0)
+    total.utilization = static_cast<double>(total.macs_performed) /
+                        (static_cast<double>(multipliers) * static_cast<double>(total.cycles));
+  return total;
 }
 
 }  // namespace sieve::hw

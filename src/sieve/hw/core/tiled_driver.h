@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -87,6 +88,11 @@ struct DriverOptions {
   int64_t pipeline_fill = 0;
   MemorySpec memory;
   bool weights_on_chip = false;
+  // The layer's input neurons already sit in on-chip memory (a previous layer wrote them there):
+  // no input loads. Its outputs and partial sums stay on chip: no output or partial-sum traffic.
+  // Buffer fills and drains are counted only for bytes that move off chip.
+  bool inputs_on_chip = false;
+  bool outputs_on_chip = false;
 };
 
 // The one loop every architecture runs a tiled plan through: the sub-operations in the plan's
@@ -133,6 +139,14 @@ SimResult result_header(const Accelerator& acc, const Workload& w, const std::st
 LayerStats run_tiled_batch(const LayerWork& layer, const compiler::LayerPlan& plan,
                            const TiledLayerModel& model, const DriverOptions& options,
                            double freq_ghz, int64_t batch, int64_t multipliers);
+
+// run_tiled_batch for a model whose compute depends on each sample's activations: the layer run
+// once per sample s = 0 .. batch − 1 through the model `model_of(s)` returns, the samples' counts
+// summed (samples run one after another). Control unit and utilisation as run_tiled_batch.
+using SampleModel = std::function<std::unique_ptr<TiledLayerModel>(int64_t sample)>;
+LayerStats run_tiled_samples(const LayerWork& layer, const compiler::LayerPlan& plan,
+                             const SampleModel& model_of, const DriverOptions& options,
+                             double freq_ghz, int64_t batch, int64_t multipliers);
 
 // Weight-matrix columns per input channel: kh·kw for conv (cols are [c, ky, kx] row-major, so
 // input channels [a, b) are the contiguous columns [a·kh·kw, b·kh·kw)), 1 otherwise.

@@ -209,6 +209,7 @@ nlohmann::json layer_json(const LayerStats& l, const EnergyBreakdown& e) {
                         {"offchip", e.offchip_pj},
                         {"total", e.total_pj()},
                         {"by_action", e.pj}}}};
+  if (!l.note.empty()) j["note"] = l.note;
   return j;
 }
 
@@ -227,6 +228,8 @@ std::string report_text(const SimReport& r) {
   if (const int64_t n = r.result.unsupported_layers(); n > 0)
     out += fmt::format("total: over the {} layers {} runs; {} layer(s) unsupported (above)\n",
                        static_cast<int64_t>(r.result.layers.size()) - n, r.result.arch, n);
+  for (const LayerStats& l : r.result.layers)
+    if (!l.note.empty()) out += fmt::format("  {}: {}\n", l.name, l.note);
   const LayerStats t = r.result.total();
   out += fmt::format(
       "off-chip: weights {}, weight index {}, neurons {}, neuron index {}, partial sums {}\n",
@@ -292,6 +295,10 @@ std::string compare_text(const std::vector<SimReport>& runs) {
     for (const LayerStats& l : r.result.layers)
       if (!l.unsupported.empty())
         out += fmt::format("{} does not run {}: {}\n", r.result.arch, l.name, l.unsupported);
+  // How a design ran a layer when not in its own way (LayerStats::note).
+  for (const SimReport& r : runs)
+    for (const LayerStats& l : r.result.layers)
+      if (!l.note.empty()) out += fmt::format("{} {}: {}\n", r.result.arch, l.name, l.note);
   return out;
 }
 
