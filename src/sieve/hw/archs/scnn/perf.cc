@@ -415,32 +415,42 @@ TileCompute ScnnLayer::compute_conv(const TileRange& r) const {
   std::vector<int64_t> cyc(static_cast<size_t>(n_pe), 0);
   int64_t useful = 0;
   if (!sparse_) {
-    // Input positions of each PE that a tap maps into the plane, summed over taps; separable.
-    auto valid = [](int64_t a, int64_t b, int64_t k, int64_t d, int64_t pad, int64_t s,
-                    int64_t out) {
-      int64_t n = 0;
-      for (int64_t tap = 0; tap < k; ++tap) {
-        const int64_t base = tap * d - pad;
-        const int64_t lo = std::max(a, base), hi = std::min(b - 1, base + s * (out - 1));
-        if (hi < lo) continue;
-        const int64_t first = base + s * ceil_div(lo - base, s);
-        if (first <= hi) n += (hi - first) / s + 1;
-      }
-      return n;
+    // Input positions in [a, b) that tap `tap` maps into the output plane (one axis).
+    auto valid = [](int64_t a, int64_t b, int64_t tap, int64_t d, int64_t pad, int64_t s,
+                    int64_t out) -> int64_t {
+      const int64_t base = tap * d - pad;
+      const int64_t lo = std::max(a, base), hi = std::min(b - 1, base + s * (out - 1));
+      if (hi < lo) return 0;
+      const int64_t first = base + s * ceil_div(lo - base, s);
+      return first <= hi ? (hi - first) / s + 1 : 0;
     };
-    const int64_t steps_per_position = ceil_div(rows, F) * ceil_div(r.channels(), I);
+    // Per tap, the F lanes take the group's output channels and, when the group has fewer than
+    // F (a plane so large that the accumulators hold one channel), further positions of the
+    // same tap: ceil(positions × Kc / F) cycles per I input channels.
+    const int64_t chunks = ceil_div(r.channels(), I);
     int64_t busy = 0, dense = 0, reads = 0;
+    std::vector<int64_t> vy(static_cast<size_t>(l.kh)), vx(static_cast<size_t>(l.kw));
     for (int64_t pe = 0; pe < n_pe; ++pe) {
       const int64_t py = pe / spec_.pe_cols, px = pe % spec_.pe_cols;
       const int64_t y0 = py * tile_h_, y1 = std::min(l.in_h, y0 + tile_h_);
       const int64_t x0 = px * tile_w_, x1 = std::min(l.in_w, x0 + tile_w_);
       if (y1 <= y0 || x1 <= x0) continue;
-      const int64_t taps = valid(y0, y1, l.kh, l.dilation_h, l.pad_top, l.stride_h, l.out_h) *
-                           valid(x0, x1, l.kw, l.dilation_w, l.pad_left, l.stride_w, l.out_w);
-      cyc[static_cast<size_t>(pe)] = taps * steps_per_position;
-      busy += taps * steps_per_position;
-      dense += taps * rows * r.channels();
-      reads += (y1 - y0) * (x1 - x0) * ceil_div(r.channels(), I);
+      for (int64_t tap = 0; tap < l.kh; ++tap)
+        vy[static_cast<size_t>(tap)] =
+            valid(y0, y1, tap, l.dilation_h, l.pad_top, l.stride_h, l.out_h);
+      for (int64_t tap = 0; tap < l.kw; ++tap)
+        vx[static_cast<size_t>(tap)] =
+            valid(x0, x1, tap, l.dilation_w, l.pad_left, l.stride_w, l.out_w);
+      int64_t cycles = 0, pairs = 0;
+      for (int64_t a : vy)
+        for (int64_t b : vx) {
+          cycles += ceil_div(a * b * rows, F) * chunks;
+          pairs += a * b;
+        }
+      cyc[static_cast<size_t>(pe)] = cycles;
+      busy += cycles;
+      dense += pairs * rows * r.channels();
+      reads += (y1 - y0) * (x1 - x0) * chunks;
     }
     t.macs = dense;
     if (spec_.zero_gating) {

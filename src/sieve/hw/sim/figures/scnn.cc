@@ -183,9 +183,10 @@ Status compute(const FigureWanted& want, const ReproduceOptions& opt, const Figu
     std::vector<double> sp, en, en_opt, whole_sp, whole_en;
     std::string per_bench;
     // Utilisation: MACs performed / multiplier slots of the compute cycles; [0] FC layers, [1]
-    // 1×1 conv layers, [2] those of them on planes of at most 14 × 14, [3] the larger ones.
-    std::array<int64_t, 4> util_macs{};
-    std::array<double, 4> util_slots{};
+    // 1×1 conv layers; and the 1×1 layers by output plane side.
+    std::array<int64_t, 2> util_macs{};
+    std::array<double, 2> util_slots{};
+    std::map<int64_t, std::pair<int64_t, double>> by_side;
     for (const std::string& b : cnns()) {
       const SimReport& s = runs.at(b + "/scnn");
       const SimReport& d = runs.at(b + "/dcnn");
@@ -205,12 +206,12 @@ Status compute(const FigureWanted& want, const ReproduceOptions& opt, const Figu
         if (lw.kind != LayerKind::kFullyConnected && !one_by_one) continue;
         const double slots =
             static_cast<double>(s.result.multipliers) * static_cast<double>(l.compute_cycles);
-        for (size_t k : {one_by_one ? size_t{1} : size_t{0},
-                         one_by_one ? (lw.out_h * lw.out_w <= 14 * 14 ? size_t{2} : size_t{3})
-                                    : size_t{0}}) {
-          util_macs[k] += l.macs_performed;
-          util_slots[k] += slots;
-          if (!one_by_one) break;
+        const size_t k = one_by_one ? 1 : 0;
+        util_macs[k] += l.macs_performed;
+        util_slots[k] += slots;
+        if (one_by_one) {
+          by_side[lw.out_h].first += l.macs_performed;
+          by_side[lw.out_h].second += slots;
         }
       }
     }
@@ -227,10 +228,12 @@ Status compute(const FigureWanted& want, const ReproduceOptions& opt, const Figu
         "excluded) over every ";
     set("scnn-fc-utilization", ratio(util_macs[0], util_slots[0]),
         util + "FC layer of the thesis CNNs on SCNN");
+    std::string sides;
+    for (auto it = by_side.rbegin(); it != by_side.rend(); ++it)
+      sides += fmt::format("{}{}×{} {:.3f}", sides.empty() ? "" : ", ", it->first, it->first,
+                           ratio(it->second.first, it->second.second));
     set("scnn-1x1-utilization", ratio(util_macs[1], util_slots[1]),
-        fmt::format("{}1×1 conv layer of the thesis CNNs on SCNN (planes up to 14×14: {:.3f}; "
-                    "larger planes: {:.3f})",
-                    util, ratio(util_macs[2], util_slots[2]), ratio(util_macs[3], util_slots[3])));
+        util + "1×1 conv layer of the thesis CNNs on SCNN (by output plane: " + sides + ")");
     set("scnn-thesis-scnn-speedup", geomean(whole_sp), "whole-network time DCNN / SCNN, " + over);
     set("scnn-thesis-scnn-energy", geomean(whole_en),
         "whole-network energy DCNN / SCNN, " + over);
