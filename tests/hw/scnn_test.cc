@@ -141,6 +141,26 @@ TEST(Scnn, HandComputedConvLayer) {
   EXPECT_EQ(dc.actions.at("mul"), 46 * 46 * 4);
 }
 
+// An FC layer has one activation per input channel, so a vector of I = 4 holds one: 256 dense
+// rows over 64 PEs give each PE 4 rows (one weight vector per column), 8 columns 8 steps of 4
+// products; the drain of 4 outputs per PE takes 1 cycle. Utilisation 2048 / (1024 × 9) < 1/4.
+// DCNN's dot products take 4 rows × 4 columns a cycle: 2 cycles and the drain.
+TEST(Scnn, HandComputedFcLayerUsesAtMostAQuarterOfTheArray) {
+  auto s = make("scnn");
+  auto d = make("dcnn");
+  ASSERT_NE(s, nullptr);
+  ASSERT_NE(d, nullptr);
+  const LayerWork l = testing::dense_fc(256, 8);
+  const LayerStats sc = run(*s, l);
+  EXPECT_EQ(sc.compute_cycles, 8 + 1);
+  EXPECT_EQ(sc.macs_performed, 256 * 8);
+  EXPECT_EQ(sc.actions.at("sb_read"), 64 * 8);   // one FIFO vector per step per PE
+  EXPECT_EQ(sc.actions.at("nbin_read"), 64 * 8);  // every PE reads every activation
+  EXPECT_LT(static_cast<double>(sc.macs_performed) / (1024.0 * sc.compute_cycles), 0.25);
+  const LayerStats dc = run(*d, l);
+  EXPECT_EQ(dc.compute_cycles, 2 + 1);
+}
+
 // A strided layer pairs activations only with the weights of their stride phase: a 1 × 1,
 // stride-2 conv multiplies only the even positions.
 TEST(Scnn, StridePhasesMultiplyOnlyValidPairs) {
