@@ -238,6 +238,19 @@ TEST(Dcnn, ZeroGatingSavesEnergyNotTime) {
   EXPECT_LT(ol.offchip.neurons, dl.offchip.neurons);
 }
 
+// A plane whose one-channel region overflows a PE's accumulators cannot be mapped (SCNN tiles
+// output channels only): refused naming the layer and the numbers, not run wrongly.
+TEST(Scnn, APlaneTooLargeForTheAccumulatorsIsRefusedNamingTheLayer) {
+  auto s = make("scnn");
+  ASSERT_NE(s, nullptr);
+  Result<SimResult> r = s->simulate(one(conv(1, 300, 300, 4, 3, 1, 1, all4, all3)), {});
+  ASSERT_FALSE(r.ok());
+  const std::string m = r.status().message();
+  EXPECT_NE(m.find("layer \"conv\" cannot be mapped"), std::string::npos) << m;
+  EXPECT_NE(m.find("1600 accumulator positions"), std::string::npos) << m;
+  EXPECT_NE(m.find("1024 entries"), std::string::npos) << m;
+}
+
 TEST(ScnnPreset, BadValuesAndUnknownKeysAreRefusedNamingFileKeyAndValue) {
   for (const char* arch : {"scnn", "dcnn"}) {
     Result<std::unique_ptr<Accelerator>> a = make_accelerator(arch, {"pe_rows=0"});

@@ -22,14 +22,22 @@ class Scnn : public Accelerator {
   Result<compiler::LayerPlan> plan(const LayerWork& l, const SimOptions& o) const override {
     SIEVE_RETURN_IF_ERROR(check_mode(o));
     const ScnnLayer model(spec_, l);
-    compiler::PlanRequest req = plan_request(spec_, model, l);
-    if (l.kind != LayerKind::kPool) req.weight_ratio = model.weight_density();
-    Result<compiler::LayerPlan> p = compiler::make_plan(l, req);
-    if (p.ok()) return p;
-    // No whole-plane tiling fits the accumulators and the FIFO: the layer is planned without
-    // the dataflow's filter (rows cut as the buffers allow), and the model runs its ranges.
-    req.accept = nullptr;
-    return compiler::make_plan(l, req);
+    // Whole planes, groups within the accumulators and a group's channel within the weight
+    // FIFO; failing that, without the FIFO bound (a block larger than the FIFO is streamed
+    // through it: the refills are not modelled).
+    Status last;
+    for (bool fifo : {true, false}) {
+      compiler::PlanRequest req = plan_request(spec_, model, l, fifo);
+      if (l.kind != LayerKind::kPool) req.weight_ratio = model.weight_density();
+      Result<compiler::LayerPlan> p = compiler::make_plan(l, req);
+      if (p.ok()) return p;
+      last = p.status();
+    }
+    return invalid_argument(
+        "{}: layer \"{}\" cannot be mapped: its dataflow keeps whole output planes, and "
+        "{} accumulator positions per PE for one output channel exceed the {} entries of a PE "
+        "or one input channel exceeds the IARAMs ({})",
+        name_, l.name, model.region_positions(), spec_.acc_entries(), last.message());
   }
 
  protected:

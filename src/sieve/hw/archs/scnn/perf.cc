@@ -766,7 +766,7 @@ DriverOptions driver_options(const ScnnSpec& spec, bool weights_on_chip) {
 }
 
 compiler::PlanRequest plan_request(const ScnnSpec& spec, const ScnnLayer& model,
-                                   const LayerWork& layer) {
+                                   const LayerWork& layer, bool fifo_bound) {
   const bool sparse = spec.dataflow == Dataflow::kCartesianSparse;
   const int64_t nb = spec.neuron_bits / 8;
   compiler::PlanRequest r = value_buffer_request(
@@ -788,7 +788,8 @@ compiler::PlanRequest plan_request(const ScnnSpec& spec, const ScnnLayer& model,
       if (t.oh_seg_n != 1) return false;
       if (pool) return true;
       if (t.oc_seg_size * region > acc) return false;
-      return !sparse || static_cast<double>(t.oc_seg_size * taps) * kept <= fifo_weights;
+      return !sparse || !fifo_bound ||
+             static_cast<double>(t.oc_seg_size * taps) * kept <= fifo_weights;
     }
     if (t.oh_seg_n != 1) return false;
     return ceil_div(t.oc_seg_size, n_pe) * region <= acc;

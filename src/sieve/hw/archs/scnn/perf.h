@@ -135,8 +135,8 @@ class ScnnLayer : public TiledLayerModel {
 DriverOptions driver_options(const ScnnSpec& spec, bool weights_on_chip);
 // The plan request of a layer: IARAM (all PEs) as NBin at the layer's stored input density,
 // the accumulators as NBout, weights streamed (the SB does not bound the tiling), no ping-pong
-// halves, and the filter of the mapping above.
+// halves, and the filter of the mapping above (the weight-FIFO bound only when `fifo_bound`).
 compiler::PlanRequest plan_request(const ScnnSpec& spec, const ScnnLayer& model,
-                                   const LayerWork& layer);
+                                   const LayerWork& layer, bool fifo_bound = true);
 
 }  // namespace sieve::hw::scnn_arch
