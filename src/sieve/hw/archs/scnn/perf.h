@@ -40,9 +40,11 @@
 //    zero-run per stored value (a run longer than 2^index_bits − 1 zeros stores a padding zero;
 //    padding counted); activations in and out in the same format per channel plane (values in
 //    LayerStats::offchip.neurons, runs in neuron_index).
-//  Efficiency: steps are counted per (group, channel, phase) from the distinct activation
-//  vectors (by their bank pattern) times the weight vectors, then summed per PE by how many
-//  vectors of each pattern it holds — exact, without visiting each product.
+//  Efficiency (exact, not sampled): a step's cycles depend only on the activation vector's
+//  position classes up to a common rotation and on the weight vector's (bank class, rotation)
+//  shape. Per (group, channel, phase) each distinct activation pattern is costed once against
+//  each distinct weight shape (a vector whose F weights lie in F different classes costs the
+//  pattern's own peak), and each PE sums the costs of the patterns it holds, by multiplicity.
 //
 // DCNN (kDotProductDense), per PE and group: each cycle one input position's I input channels
 // meet F output channels at one kernel tap (F dot products of length I into F accumulators).
