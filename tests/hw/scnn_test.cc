@@ -139,6 +139,11 @@ TEST(Scnn, HandComputedConvLayer) {
   EXPECT_EQ(dc.compute_cycles, 36 + 48 + 1);
   EXPECT_EQ(dc.macs_performed, 46 * 46 * 4);
   EXPECT_EQ(dc.actions.at("mul"), 46 * 46 * 4);
+  // One output channel: DCNN's F lanes take 4 positions of a tap instead (an interior PE's
+  // 2 × 2 positions: 1 cycle per tap, 9 taps; a corner PE's taps cover 4, 2 or 1 positions: also
+  // 1 cycle each); halo 1 × 12 words; drain 1.
+  const LayerStats narrow = run(*d, conv(1, 16, 16, 1, 3, 1, 1, all4, all3));
+  EXPECT_EQ(narrow.compute_cycles, 9 + 12 + 1);
 }
 
 // An FC layer has one activation per input channel, so a vector of I = 4 holds one: 256 dense
