@@ -20,7 +20,7 @@
 namespace sieve::hw {
 namespace {
 
-TEST(ReproduceGolden, EveryThesisFigureMatchesTheGoldenFile) {
+TEST(ReproduceGolden, EveryFigureMatchesTheGoldenFile) {
   const std::filesystem::path path =
       std::filesystem::path(SIEVE_SOURCE_DIR) / "tests" / "golden" / "reproduce.json";
   ReproduceOptions opt;

@@ -113,6 +113,23 @@ TEST(ScnnScatter, ABankConflictInALayerCostsExactlyOneCyclePerExtraAccess) {
   EXPECT_EQ(three.macs_performed, 3);
 }
 
+// One output channel, one PE with activations (PE (1, 1): (y, x) in {2, 3}²): its 9 weights form
+// vectors of taps {(0,0),(0,1),(0,2),(1,0)}, {(1,1),(1,2),(2,0),(2,1)}, {(2,2)}, all in bank
+// class 0. With a 4 × 4 accumulator region, an activation's lane is ((y+1)·4 + x+1) mod 8 =
+// {7, 0, 3, 4} and a tap rotates it by −(4r + s) mod 8: the first two vectors put 3 products on
+// one bank (3 cycles each), the third takes 1: 7 cycles for 3 steps. Then 12 halo words and
+// 1 drain cycle.
+TEST(ScnnScatter, SameBankProductsOfAConvStepAreSerialised) {
+  auto s = make("scnn");
+  ASSERT_NE(s, nullptr);
+  const LayerStats st = run(*s, conv(1, 16, 16, 1, 3, 1, 1, all4, [](int64_t, int64_t y, int64_t x) {
+                              return y >= 2 && y < 4 && x >= 2 && x < 4;
+                            }));
+  EXPECT_EQ(st.actions.at("sb_read"), 3);
+  EXPECT_EQ(st.actions.at("bank_conflict_cycle"), 4);
+  EXPECT_EQ(st.compute_cycles, 7 + 12 + 1);
+}
+
 // 1 × 16 × 16 dense input, 4 dense 3 × 3 kernels, padding 1, on 8 × 8 PEs: each PE holds a
 // 2 × 2 tile (one vector of I = 4 activations) and the group's 36 weights form 9 vectors of the 4
 // output channels of one tap (4 bank classes) — 9 conflict-free steps. The interior PEs' outputs
