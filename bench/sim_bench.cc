@@ -69,6 +69,12 @@ BENCHMARK_CAPTURE(BM_SimulateThesis, vgg16_dadiannao, "vgg16", "dadiannao")
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_SimulateThesis, vgg16_cnvlutin, "vgg16", "cnvlutin")
     ->Unit(benchmark::kMillisecond);
+// SCNN's Cartesian product with per-step bank conflicts, and its dense twins (target: a whole
+// VGG16 under 2 s).
+BENCHMARK_CAPTURE(BM_SimulateThesis, vgg16_scnn, "vgg16", "scnn")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_SimulateThesis, vgg16_dcnn, "vgg16", "dcnn")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_SimulateThesis, vgg16_dcnn_opt, "vgg16", "dcnn-opt-16nm")
+    ->Unit(benchmark::kMillisecond);
 
 // One 4096×4096 FC layer, 90 % fine-grained weight sparsity, dense activations.
 const hw::Workload* fc4096() {

@@ -13,6 +13,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "sieve/hw/sim/reproduce.h"
 
@@ -25,7 +27,8 @@ TEST(ReproduceGolden, EveryFigureMatchesTheGoldenFile) {
   ReproduceOptions opt;
   opt.seed = 1;
   opt.threads = 2;
-  // The thesis' own group; each rival's group pins its figures in its own golden file.
+  // The thesis' own group; every rival's group pins its figures in a golden file of its own
+  // (tests/golden/reproduce-<group>.json), so that groups do not collide in one file.
   std::vector<std::string> ids;
   for (const FigureGroup& g : figure_groups())
     if (g.source == "Sieve thesis (SPEC §7)")

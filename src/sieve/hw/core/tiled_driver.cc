@@ -24,11 +24,13 @@ void add_actions(std::map<std::string, int64_t>& to, const std::map<std::string,
 }
 
 // Records one sub-operation's bytes, fills and compute in the stats; returns its events.
-TileEvents record(Acc& acc, const DriverOptions& o, int64_t input_bytes, const WeightBytes& w,
-                  int64_t psum_load_bytes, int64_t output_bytes, int64_t psum_store_bytes,
+TileEvents record(Acc& acc, const DriverOptions& o, const NeuronBytes& in, const WeightBytes& w,
+                  int64_t psum_load_bytes, const NeuronBytes& out, int64_t psum_store_bytes,
                   const TileCompute& c) {
   LayerStats& s = acc.stats;
-  s.offchip.neurons += input_bytes + output_bytes;
+  const int64_t input_bytes = in.values + in.index, output_bytes = out.values + out.index;
+  s.offchip.neurons += in.values + out.values;
+  s.offchip.neuron_index += in.index + out.index;
   s.offchip.weights += w.values;
   s.offchip.weight_index += w.index;
   s.offchip.partial_sums += psum_load_bytes + psum_store_bytes;
@@ -61,9 +63,11 @@ void run_flat_chunks(const LayerWork& l, const compiler::LayerPlan& plan, const 
     r.oc_end = (i + 1) * n_out / n;
     r.ic_begin = i * n_in / n;
     r.ic_end = (i + 1) * n_in / n;
-    acc.events.push_back(record(acc, o, o.inputs_on_chip ? 0 : r.channels() * o.neuron_bytes,
-                                WeightBytes{}, 0, o.outputs_on_chip ? 0 : r.rows() * o.neuron_bytes,
-                                0, m.compute(r)));
+    acc.events.push_back(record(
+        acc, o, o.inputs_on_chip ? NeuronBytes{} : m.input_bytes(r, r.channels(), o.neuron_bytes),
+        WeightBytes{}, 0,
+        o.outputs_on_chip ? NeuronBytes{} : m.output_bytes(r, r.rows(), o.neuron_bytes), 0,
+        m.compute(r)));
   }
   acc.stats.reuse = "";
 }
@@ -90,14 +94,30 @@ void run_sub_ops(const LayerWork& layer, const compiler::LayerPlan& plan,
         if (s.op.load_weights && !o.weights_on_chip && layer.kind != LayerKind::kPool)
           w = model.weight_bytes(r);
         const int64_t nb = o.neuron_bytes;
-        const int64_t in = o.inputs_on_chip ? 0 : s.input_elems * nb;
-        const int64_t out = o.outputs_on_chip ? 0 : nb;
-        return record(acc, o, in, w, s.psum_load_elems * out, s.output_elems * out,
-                      s.psum_store_elems * out, model.compute(r));
+        // Neurons already on chip (DriverOptions) move no bytes; the others are priced by the
+        // model (dense by default, values + index for compressed activations).
+        const int64_t psum_bytes = o.outputs_on_chip ? 0 : nb;
+        const NeuronBytes in = o.inputs_on_chip || s.input_elems <= 0
+                                   ? NeuronBytes{}
+                                   : model.input_bytes(r, s.input_elems, nb);
+        const NeuronBytes out = o.outputs_on_chip || s.output_elems <= 0
+                                    ? NeuronBytes{}
+                                    : model.output_bytes(r, s.output_elems, nb);
+        return record(acc, o, in, w, s.psum_load_elems * psum_bytes, out,
+                      s.psum_store_elems * psum_bytes, model.compute(r));
       });
 }
 
 }  // namespace
+
+NeuronBytes TiledLayerModel::input_bytes(const TileRange&, int64_t elems,
+                                         int64_t neuron_bytes) const {
+  return {elems * neuron_bytes, 0};
+}
+NeuronBytes TiledLayerModel::output_bytes(const TileRange&, int64_t elems,
+                                          int64_t neuron_bytes) const {
+  return {elems * neuron_bytes, 0};
+}
 
 std::vector<TileEvents> plan_events(const compiler::LayerPlan& plan, int64_t repeats,
                                     const SubOpEvents& events) {

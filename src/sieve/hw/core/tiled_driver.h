@@ -11,8 +11,9 @@
 //    planned as one group: repeat = groups) runs its sub-ops once per group, rows and input
 //    channels offset by the group. Streamed layers (flat chunks) are cut into the plan's chunks.
 //  * Bytes, exactly: a loaded input segment counts the real (unpadded) input neurons it covers
-//    (the plan's input_elems; padding is generated on chip); weight segments are priced by the
-//    model (dense 16-bit for DianNao, values + step index for Cambricon-X); partial sums and
+//    (the plan's input_elems; padding is generated on chip), priced dense unless the model
+//    prices them (TiledLayerModel::input_bytes / output_bytes: compressed neurons, their index
+//    counted as neuron_index); weight segments are priced by the model (dense 16-bit for DianNao, values + step index for Cambricon-X); partial sums and
 //    outputs are `neuron_bytes` per element. Weights on chip (DriverOptions::weights_on_chip):
 //    no weight loads.
 //  * Buffer fills, in the shared action vocabulary (hw/core/actions.h): every byte loaded into
@@ -70,6 +71,13 @@ struct WeightBytes {
   int64_t index = 0;
 };
 
+// Off-chip bytes of neurons moved by one sub-operation: values and their index (a compressed
+// format's zero runs or bit strings; 0 for dense neurons).
+struct NeuronBytes {
+  int64_t values = 0;
+  int64_t index = 0;
+};
+
 // What an architecture contributes to the driver, for one layer.
 class TiledLayerModel {
  public:
@@ -79,6 +87,12 @@ class TiledLayerModel {
   // Off-chip bytes of the weight segment (rows × input channels of the range).
   virtual WeightBytes weight_bytes(const TileRange& r) const = 0;
   virtual TileCompute compute(const TileRange& r) const = 0;
+  // Off-chip bytes of the `elems` real input neurons a sub-operation of range `r` loads, and of
+  // the `elems` outputs it stores (`neuron_bytes` per dense neuron). Default: dense, no index.
+  // An architecture that keeps neurons compressed off chip (SCNN's zero-run format, DCNN-opt)
+  // prices them from the workload's non-zeros here; partial sums always travel dense.
+  virtual NeuronBytes input_bytes(const TileRange& r, int64_t elems, int64_t neuron_bytes) const;
+  virtual NeuronBytes output_bytes(const TileRange& r, int64_t elems, int64_t neuron_bytes) const;
 };
 
 struct DriverOptions {
