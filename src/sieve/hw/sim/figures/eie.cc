@@ -47,6 +47,18 @@ std::vector<FigureDef> defs() {
                102.0, kFormulaCheck});
   d.push_back({"eie-gops-compressed",
                "EIE throughput on the nine compressed layers, GOP/s (SPEC §8: 102 GOP/s)", 102.0});
+  d.push_back({"eie-vs-dadiannao-throughput",
+               "EIE vs DaDianNao on the nine EIE layers, throughput (time DaDianNao / time EIE, "
+               "geometric mean), every weight on chip on both (EIE §VI: 2.9×)",
+               2.9});
+  d.push_back({"eie-vs-dadiannao-throughput-256pe",
+               "the same with EIE scaled to 256 PEs (-p n_pe=256, 800 MHz): the paper compares "
+               "DaDianNao with a 256-PE EIE (as recalled; EIE §VI: 2.9×)",
+               2.9});
+  d.push_back({"eie-vs-dadiannao-energy-efficiency",
+               "EIE vs DaDianNao on the nine EIE layers, energy efficiency (energy DaDianNao / "
+               "energy EIE per inference, geometric mean), every weight on chip (EIE §VI: 19×)",
+               19.0});
   d.push_back({"eie-table5.2-sieve-vs-eie",
                "Sieve vs EIE on the six Table 5.2 FC layers, all weights on chip, geometric mean "
                "speedup with OUR EIE times and OUR Sieve times (thesis Table 5.2: 1.65×, both "
@@ -116,6 +128,46 @@ Status compute(const FigureWanted& want, const ReproduceOptions& opt, const Figu
           "Σ PE busy cycles / (64 × cycles from the first pop to the last entry), mean over the "
           "nine layers");
     }
+  }
+
+  // EIE against DaDianNao, both our models, on EIE's nine layers: DaDianNao computes them dense
+  // (16-bit weights, zeros multiplied) from its eDRAM, EIE the compressed ones from its SRAM.
+  if (want("eie-vs-dadiannao")) {
+    auto run_on_chip = [&w, &opt](const std::string& arch, std::vector<std::string> extra = {}) {
+      std::vector<std::string> ov = opt.overrides;
+      for (std::string& x : extra) ov.push_back(std::move(x));
+      ArchRun run{arch, ov, {}};
+      run.options.weights_on_chip = true;
+      return run_sim(w, run);
+    };
+    SIEVE_ASSIGN_OR_RETURN(const SimReport e, run_on_chip("eie"));
+    SIEVE_ASSIGN_OR_RETURN(const SimReport d, run_on_chip("dadiannao"));
+    std::vector<double> speed, energy;
+    std::string parts;
+    for (size_t i = 0; i < e.result.layers.size() && i < d.result.layers.size(); ++i) {
+      const LayerStats& le = e.result.layers[i];
+      const LayerStats& ld = d.result.layers[i];
+      if (!le.unsupported.empty() || le.time_ns <= 0) continue;
+      speed.push_back(ld.time_ns / le.time_ns);
+      energy.push_back(d.layer_energy[i].total_pj() / e.layer_energy[i].total_pj());
+      parts += fmt::format("{}{} {:.2f}/{:.2f} µs", parts.empty() ? "" : ", ", le.name,
+                           ld.time_ns / 1e3, le.time_ns / 1e3);
+    }
+    if (speed.empty()) return internal_error("no EIE layer ran");
+    set("eie-vs-dadiannao-throughput", geomean(speed),
+        "geomean of our DaDianNao time / our EIE time, weights on chip: " + parts);
+    if (want("eie-vs-dadiannao-throughput-256pe")) {
+      SIEVE_ASSIGN_OR_RETURN(const SimReport e256, run_on_chip("eie", {"n_pe=256"}));
+      std::vector<double> speed256;
+      for (size_t i = 0; i < e256.result.layers.size() && i < d.result.layers.size(); ++i)
+        if (e256.result.layers[i].unsupported.empty() && e256.result.layers[i].time_ns > 0)
+          speed256.push_back(d.result.layers[i].time_ns / e256.result.layers[i].time_ns);
+      set("eie-vs-dadiannao-throughput-256pe", geomean(speed256),
+          "geomean of our DaDianNao time / our 256-PE EIE's, weights on chip");
+    }
+    set("eie-vs-dadiannao-energy-efficiency", geomean(energy),
+        "geomean of our DaDianNao energy / our EIE energy per layer (each design's own energy "
+        "table; off-chip activations included)");
   }
 
   // Thesis Table 5.2 with our EIE: Sieve's times as the thesis figures compute them (weights
