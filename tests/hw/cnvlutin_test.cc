@@ -16,6 +16,7 @@
 #include "sieve/hw/archs/cnvlutin/perf.h"
 #include "sieve/hw/core/arch.h"
 #include "sieve/hw/core/params.h"
+#include "golden_figures.h"
 #include "sieve/hw/sim/reproduce.h"
 #include "sieve/hw/sim/run.h"
 #include "sieve/hw/workloads/thesis.h"
@@ -261,35 +262,13 @@ TEST(DaDianNao, ResidencyRemovesTrafficAndItsAbsenceRestoresIt) {
 // ---- Figures: pinned in tests/golden/cnvlutin.json (SIEVE_REGEN_GOLDEN=1 rewrites it).
 
 TEST(CnvlutinGolden, FiguresMatchTheGoldenFile) {
-  const std::filesystem::path path =
-      std::filesystem::path(SIEVE_SOURCE_DIR) / "tests" / "golden" / "cnvlutin.json";
-  ReproduceOptions opt;
-  opt.seed = 1;
-  opt.threads = 2;
-  Result<std::vector<FigureResult>> r = reproduce({"cnvlutin"}, opt);
-  ASSERT_TRUE(r.ok()) << r.status().to_string();
-  const nlohmann::json ours = figures_json(*r);
-  if (std::getenv("SIEVE_REGEN_GOLDEN") != nullptr) {
-    std::ofstream(path) << ours.dump(2) << "\n";
-    GTEST_SKIP() << "wrote " << path;
-  }
-  std::ifstream in(path);
-  ASSERT_TRUE(in.good()) << "missing " << path;
-  const nlohmann::json golden = nlohmann::json::parse(in);
-  ASSERT_EQ(golden.size(), ours.size());
-  for (size_t i = 0; i < ours.size(); ++i) {
-    const nlohmann::json& g = golden[i];
-    const nlohmann::json& o = ours[i];
-    ASSERT_EQ(g["figure"], o["figure"]);
-    SCOPED_TRACE(o["figure"].get<std::string>());
-    EXPECT_EQ(o["source"], "Cnvlutin (Albericio et al., ISCA 2016)");
-    EXPECT_EQ(g["published"], o["published"]);
-    EXPECT_NEAR(o["ours"].get<double>(), g["ours"].get<double>(),
-                0.01 * std::abs(g["ours"].get<double>()));
-    EXPECT_EQ(g["reproduced"], o["reproduced"]);
+  std::vector<FigureResult> r;
+  golden::expect_figures_match_golden({"cnvlutin"}, "cnvlutin.json", "Cnvlutin (Albericio et al., ISCA 2016)", &r);
+  if (r.empty()) return;  // failed (reported) or regenerated
+  for (const FigureResult& f : r) {
     // Every network gains, and none beyond what its density allows (1 / 0.4052 for VGG16).
-    EXPECT_GT(o["ours"].get<double>(), 1.0);
-    EXPECT_LT(o["ours"].get<double>(), 2.5);
+    EXPECT_GT(f.ours.get<double>(), 1.0) << f.figure;
+    EXPECT_LT(f.ours.get<double>(), 2.5) << f.figure;
   }
 }
 

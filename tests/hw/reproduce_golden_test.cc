@@ -16,51 +16,21 @@
 #include <string>
 #include <vector>
 
+#include "golden_figures.h"
 #include "sieve/hw/sim/reproduce.h"
 
 namespace sieve::hw {
 namespace {
 
 TEST(ReproduceGolden, EveryFigureMatchesTheGoldenFile) {
-  const std::filesystem::path path =
-      std::filesystem::path(SIEVE_SOURCE_DIR) / "tests" / "golden" / "reproduce.json";
-  ReproduceOptions opt;
-  opt.seed = 1;
-  opt.threads = 2;
-  // The thesis' own group; every rival's group pins its figures in a golden file of its own
-  // (tests/golden/reproduce-<group>.json), so that groups do not collide in one file.
+  // The thesis' own group (but the CPU timings, which depend on the host); every rival's group
+  // pins its figures in a golden file of its own.
   std::vector<std::string> ids;
   for (const FigureGroup& g : figure_groups())
     if (g.source == "Sieve thesis (SPEC §7)")
       for (const FigureDef& d : g.figures)
         if (d.kind != kMeasured) ids.push_back(d.id);
-  Result<std::vector<FigureResult>> r = reproduce(ids, opt);
-  ASSERT_TRUE(r.ok()) << r.status().to_string();
-  const nlohmann::json ours = figures_json(*r);
-  if (std::getenv("SIEVE_REGEN_GOLDEN") != nullptr) {
-    std::ofstream(path) << ours.dump(2) << "\n";
-    GTEST_SKIP() << "wrote " << path;
-  }
-  std::ifstream in(path);
-  ASSERT_TRUE(in.good()) << "missing " << path << " (SIEVE_REGEN_GOLDEN=1 writes it)";
-  const nlohmann::json golden = nlohmann::json::parse(in);
-  ASSERT_EQ(golden.size(), ours.size());
-  for (size_t i = 0; i < ours.size(); ++i) {
-    const nlohmann::json& g = golden[i];
-    const nlohmann::json& o = ours[i];
-    ASSERT_EQ(g["figure"], o["figure"]);
-    SCOPED_TRACE(o["figure"].get<std::string>());
-    EXPECT_EQ(g["published"], o["published"]);
-    EXPECT_EQ(g["source"], o["source"]);
-    EXPECT_EQ(g["kind"], o["kind"]);
-    if (g["ours"].is_number()) {
-      const double gv = g["ours"].get<double>(), ov = o["ours"].get<double>();
-      EXPECT_NEAR(ov, gv, 0.01 * std::abs(gv) + 1e-9);
-    } else {
-      EXPECT_EQ(g["ours"], o["ours"]);
-    }
-    EXPECT_EQ(g["reproduced"], o["reproduced"]);
-  }
+  golden::expect_figures_match_golden(ids, "reproduce.json", "Sieve thesis (SPEC §7)");
 }
 
 TEST(ReproduceGolden, UnknownFigureIsRefusedListingTheIds) {
