@@ -28,10 +28,12 @@ for batch in 1 64; do
   "$build/sieve" run --model "$cache/lenet5-cambricon-s.sieve" --data fashion-mnist --batch "$batch"
 done
 
-# The accelerator: the compressed LeNet-5 on Sieve, DianNao and Cambricon-X with the real
-# activations of 100 Fashion-MNIST test images (performance and energy models), then the
-# functional model's accuracy (bit-exact with the 16-bit fixed-point reference) on 1,000.
-"$build/sieve" compare --archs sieve,diannao,cambricon-x --model "$cache/lenet5-cambricon-s.sieve" \
+# The accelerators: the compressed LeNet-5 on every modelled design (Sieve, DianNao,
+# Cambricon-X, EIE, DaDianNao, Cnvlutin, SCNN, DCNN) with the real activations of 100
+# Fashion-MNIST test images (performance and energy models; a design that cannot run a layer
+# says so per layer), then the functional model's accuracy (bit-exact with the 16-bit
+# fixed-point reference) on 1,000.
+"$build/sieve" compare --archs all --model "$cache/lenet5-cambricon-s.sieve" \
   --data fashion-mnist --limit 100
 "$build/sieve" run --engine sieve-functional --model "$cache/lenet5-cambricon-s.sieve" \
   --data fashion-mnist --limit 1000
