@@ -1,4 +1,5 @@
-// sieve reproduce [FIGURE…] [--json]: recompute the thesis' headline figures and print each
+// sieve reproduce [FIGURE…] [--json]: recompute the published figures (the thesis' and each
+// modelled rival's) and print each
 // beside the published value (hw/sim/reproduce.h).
 #include <chrono>
 #include <cstdio>
@@ -53,7 +54,8 @@ void add_reproduce_command(CLI::App& app) {
   auto a = std::make_shared<ReproduceArgs>();
   auto* sub = app.add_subcommand(
       "reproduce",
-      "Recompute the thesis' published accelerator figures beside the published values");
+      "Recompute published accelerator figures (the thesis' and each modelled rival paper's) "
+      "beside the published values");
   sub->add_option("figures", a->figures, "figure ids or prefixes (default: all; see --list)");
   sub->add_option("--benchmarks", a->benchmarks, "restrict to these thesis benchmarks")
       ->delimiter(',');
