@@ -22,6 +22,12 @@ namespace sieve::hw {
 namespace {
 
 // SPEC §7 / thesis §5.3, §4.3.3.
+// Why the figures not attempted yet are not.
+constexpr const char* kAreaModel = "needs an area and power model (CACTI-sized SRAMs, logic scaled from Table 5.1)";
+constexpr const char* kAblation = "needs the ablation as a model switch";
+constexpr const char* kEntropy = "needs a hardware Huffman decoder bank in the model";
+constexpr const char* kIrregularity = "needs a fine-grained mask at equal accuracy run through the same model";
+
 std::vector<FigureDef> defs() {
   return {
       {"speedup-vs-diannao", "Sieve vs DianNao, speedup over the 7 benchmarks (thesis §5.3.2)",
@@ -60,8 +66,34 @@ std::vector<FigureDef> defs() {
       {"tiling-mem-o", "VGG16 conv4_2 off-chip traffic with output-reuse, MiB (§4.3.3)", 47.85, kFormulaCheck},
       {"tiling-mem-s", "VGG16 conv4_2 off-chip traffic with synapse-reuse, MiB (§4.3.3)", 30.03, kFormulaCheck},
       {"tiling-choice", "reuse chosen for VGG16 conv4_2 (§4.3.3)", "synapse-reuse", kFormulaCheck},
-      {"tiling-search", "best searched tiling of conv4_2 no worse than the thesis', MiB (§4.3.3)",
-       30.03, kSimulated, true},
+      {"tiling-search", "best searched tiling of conv4_2 against the thesis' tiling, MiB: an improvement when lower (§4.3.3)",
+       30.03, kImprovement},
+      // Not attempted yet: listed with the reason, so that the table shows its coverage.
+#define SIEVE_NA(id, text, value, why) {id, text, value, kNotAttempted, why}
+      SIEVE_NA("area-sparse-modules", "area of the sparse modules (NSM, SSM, WDM, Encoder), mm² (Table 5.1)", 2.52, kAreaModel),
+      SIEVE_NA("power-sparse-modules", "power of the sparse modules, mW (Table 5.1)", 210.26, kAreaModel),
+      SIEVE_NA("area-index-vs-cambricon-x", "NSM + SSM against Cambricon-X's indexing module, mm² (§5.3.1)", "0.94 vs 1.98", kAreaModel),
+      SIEVE_NA("power-index-vs-cambricon-x", "NSM + SSM against Cambricon-X's indexing module, mW (§5.3.1)", "178.26 vs 332.62", kAreaModel),
+      SIEVE_NA("area-wdm-alignment-saving", "WDM's 4-bit alignment: area saved, × (§5.3.1)", 5.14, kAreaModel),
+      SIEVE_NA("power-wdm-alignment-saving", "WDM's 4-bit alignment: power saved, × (§5.3.1)", 4.27, kAreaModel),
+      SIEVE_NA("area-diannao", "DianNao's area, mm² (thesis' comparison)", 3.02, kAreaModel),
+      SIEVE_NA("area-cambricon-x", "Cambricon-X's area, mm² (indexing 31.07 %)", 6.38, kAreaModel),
+      SIEVE_NA("ablation-local-quant-speed", "local quantization on FC: speedup (§5.3.2)", 1.77, kAblation),
+      SIEVE_NA("ablation-local-quant-energy", "local quantization on FC: energy saving (§5.3.3)", 1.24, kAblation),
+      SIEVE_NA("ablation-shared-index", "the shared index (NSM) against a per-PE selector: speedup (§5.3.2)", 1.21, kAblation),
+      SIEVE_NA("ablation-encoder-energy", "the neuron encoder: energy saving (§5.3.3; conv 1.68, FC 1.02)", 1.28, kAblation),
+      SIEVE_NA("ablation-sparsity-offchip-energy-cut", "sparsity cuts off-chip energy by (§5.3.3)", 0.726, kAblation),
+      SIEVE_NA("ablation-onchip-buffer-share", "on-chip buffers' share of on-chip energy (§5.3.3)", 0.70, kAblation),
+      SIEVE_NA("ablation-sb-energy-vs-cambricon-x", "Sieve's SB against Cambricon-X's: energy, × (§5.3.3)", 2.48, kAblation),
+      SIEVE_NA("entropy-decoder-area", "1,024 hardware Huffman decoders: added area, mm² (§5.3.4)", 6.94, kEntropy),
+      SIEVE_NA("entropy-decoder-power", "1,024 hardware Huffman decoders: added power, mW (§5.3.4)", 971.37, kEntropy),
+      SIEVE_NA("entropy-decoder-fc-speedup", "entropy decoders: FC speedup (§5.3.4; conv about 1.0)", 1.18, kEntropy),
+      SIEVE_NA("irregularity-area-saving", "reduced irregularity: area saved, mm² (§5.3.5)", 10.35, kIrregularity),
+      SIEVE_NA("irregularity-power-saving", "reduced irregularity: power saved, mW (§5.3.5)", 1821.9, kIrregularity),
+      SIEVE_NA("irregularity-index-size", "reduced irregularity: index smaller by, × (§5.3.5)", 26.83, kIrregularity),
+      SIEVE_NA("irregularity-speedup", "reduced irregularity: speedup (§5.3.5)", 1.06, kIrregularity),
+      SIEVE_NA("irregularity-energy", "reduced irregularity: energy saving (§5.3.5)", 1.11, kIrregularity),
+#undef SIEVE_NA
       {"cpu-dense-vs-sieve",
        "Sieve (sparse) vs the dense CPU (OpenBLAS; thesis: CPU-Caffe on a Xeon E5-2620 v2), "
        "speedup over the 7 benchmarks, timed on this CPU (§5.3.2)",
