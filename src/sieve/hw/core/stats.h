@@ -51,6 +51,9 @@ struct LayerStats {
   std::string reuse;       // data-reuse strategy the compiler chose ("" if none)
   std::string tiling;      // the plan's tiling (compiler Tiling::to_string; "" when streamed)
   double utilization = 0;  // macs_performed / (multipliers × cycles)
+  // How the design ran this layer when not in its own way ("" otherwise), e.g. a sparse design
+  // that runs a layer as its dense baseline says so and why.
+  std::string note;
 };
 
 struct SimResult {

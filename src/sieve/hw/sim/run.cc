@@ -192,6 +192,7 @@ nlohmann::json layer_json(const LayerStats& l, const EnergyBreakdown& e) {
                         {"offchip", e.offchip_pj},
                         {"total", e.total_pj()},
                         {"by_action", e.pj}}}};
+  if (!l.note.empty()) j["note"] = l.note;
   return j;
 }
 
@@ -207,6 +208,8 @@ std::string report_text(const SimReport& r) {
   for (size_t i = 0; i < r.result.layers.size(); ++i)
     out += layer_row(r.result.layers[i], r.layer_energy[i]);
   out += layer_row(r.result.total(), r.energy);
+  for (const LayerStats& l : r.result.layers)
+    if (!l.note.empty()) out += fmt::format("  {}: {}\n", l.name, l.note);
   const LayerStats t = r.result.total();
   out += fmt::format(
       "off-chip: weights {}, weight index {}, neurons {}, neuron index {}, partial sums {}\n",
@@ -262,6 +265,10 @@ std::string compare_text(const std::vector<SimReport>& runs) {
                                                             : std::string("-"));
     out += "\n";
   }
+  // How a design ran a layer when not in its own way (LayerStats::note).
+  for (const SimReport& r : runs)
+    for (const LayerStats& l : r.result.layers)
+      if (!l.note.empty()) out += fmt::format("{} {}: {}\n", r.result.arch, l.name, l.note);
   return out;
 }
 
