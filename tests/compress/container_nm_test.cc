@@ -91,7 +91,8 @@ TEST(ContainerNm, TwoFourRoundTripsAsPackedTwoBitIndices) {
       EXPECT_EQ(fc1.kept, kept);
     }
     // 2:4 ties with the bitmask (4 bits a group) and N:M wins ties; 4:8 (12 bits a group
-    // against 8) is larger than the bitmask, which stays; 1:3 cannot use it (3 does not divide the 256 channels).
+    // against 8) is larger than the bitmask, which stays; 1:3 cannot use it (3 does not divide the
+    // 256 channels).
     if (m == 4) {
       EXPECT_EQ(fc1.mask_format, io::MaskFormat::kNm);
       EXPECT_EQ(fc1.index_k, b);

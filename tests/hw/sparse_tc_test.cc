@@ -218,7 +218,8 @@ TEST(NmWorkload, DrawnMasksKeepExactlyNOfM) {
       for (int64_t k = 0; k < inner; ++k)
         for (int64_t c0 = 0; c0 < chans; c0 += 4) {
           int64_t kept = 0;
-          for (int64_t c = c0; c < c0 + 4; ++c) kept += l.weight_mask.get(r * l.cols + c * inner + k);
+          for (int64_t c = c0; c < c0 + 4; ++c)
+            kept += l.weight_mask.get(r * l.cols + c * inner + k);
           ASSERT_EQ(kept, 2) << l.name;
         }
     ++checked;

@@ -41,7 +41,8 @@ Result<NmIndex> encode_nm(const Tensor& mask, const Shape& shape, int64_t n, int
     for (int64_t p = 0; p < inner; ++p)
       for (int64_t c0 = 0; c0 < chans; c0 += m) {
         int64_t kept = 0;
-        for (int64_t j = 0; j < m; ++j) kept += mk == nullptr || mk[(r * chans + c0 + j) * inner + p] != 0;
+        for (int64_t j = 0; j < m; ++j)
+          kept += mk == nullptr || mk[(r * chans + c0 + j) * inner + p] != 0;
         if (kept != n)
           return invalid_argument(
               "row {}, position {}, channels {}..{} keep {} weights, n:m = {}:{} needs exactly {}",
@@ -82,8 +83,8 @@ Result<Tensor> decode_nm(std::string_view bytes, uint64_t bits, const Shape& sha
         for (int64_t e = 0; e < n; ++e) {
           int64_t j = 0;
           for (int t = 0; t < b; ++t, ++bit)
-            j |= static_cast<int64_t>((static_cast<uint8_t>(bytes[static_cast<size_t>(bit >> 3)]) >>
-                                       (bit & 7)) & 1u)
+            j |= static_cast<int64_t>(
+                     (static_cast<uint8_t>(bytes[static_cast<size_t>(bit >> 3)]) >> (bit & 7)) & 1u)
                  << t;
           if (j >= m || j <= prev)
             return invalid_argument(

@@ -91,8 +91,7 @@ Result<Workload> gemm_workload(int64_t m_rows, int64_t n_cols, int64_t k_depth, 
                                int64_t m, uint64_t seed) {
   SIEVE_RETURN_IF_ERROR(check_nm(n, m));
   if (m_rows < 1 || n_cols < 1 || k_depth < 1)
-    return invalid_argument("GEMM {}x{}x{}: every dimension must be >= 1", m_rows, n_cols,
-                            k_depth);
+    return invalid_argument("GEMM {}x{}x{}: every dimension must be >= 1", m_rows, n_cols, k_depth);
   if (k_depth % m != 0)
     return invalid_argument("GEMM {}x{}x{}: K = {} is not a multiple of m = {}", m_rows, n_cols,
                             k_depth, k_depth, m);

@@ -36,7 +36,8 @@ std::string nm_note(const LayerWork& l, const SparseTcSpec& spec) {
     for (int64_t k = 0; k < inner; ++k) {
       for (int64_t c0 = 0; c0 < chans; c0 += gm) {
         int64_t kept = 0;
-        for (int64_t c = c0; c < c0 + gm; ++c) kept += l.weight_mask.get(r * l.cols + c * inner + k);
+        for (int64_t c = c0; c < c0 + gm; ++c)
+          kept += l.weight_mask.get(r * l.cols + c * inner + k);
         if (kept > gn)
           return fmt::format(
               "dense: {} of the {} weights from channel {} (row {}, position {}) are kept, the "
@@ -114,9 +115,9 @@ TileCompute SparseTcLayer::compute(const TileRange& r) const {
       const int64_t m = r.rows(), k = r.channels() * cols_per_channel(layer_), n = r.positions();
       const GemmTiming t = gemm_timing(m, k, n, sparse_, spec_);
       c.cycles = t.cycles;
-      const int64_t slots =
-          sparse_ ? ceil_div(r.channels(), spec_.sparse_m) * spec_.sparse_n * cols_per_channel(layer_)
-                  : k;
+      const int64_t slots = sparse_ ? ceil_div(r.channels(), spec_.sparse_m) * spec_.sparse_n *
+                                          cols_per_channel(layer_)
+                                    : k;
       c.macs = m * n * slots;
       c.actions["tc_mac"] = c.macs;
       c.actions["mux_select"] = sparse_ ? c.macs : 0;

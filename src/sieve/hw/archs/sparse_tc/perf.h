@@ -71,8 +71,8 @@ struct GemmTiming {
   int64_t math = 0, smem = 0, l2 = 0;  // per main-loop step
   int64_t step = 0;                    // max of the three
   int64_t epilogue = 0;
-  int64_t cta_cycles = 0;  // prologue + k_steps · step + epilogue
-  int64_t cycles = 0;      // max(cta_cycles, tiles · cta_cycles / n_sm)
+  int64_t cta_cycles = 0;                            // prologue + k_steps · step + epilogue
+  int64_t cycles = 0;                                // max(cta_cycles, tiles · cta_cycles / n_sm)
   int64_t a_bytes = 0, meta_bytes = 0, b_bytes = 0;  // one CTA, one step
 };
 GemmTiming gemm_timing(int64_t m, int64_t k, int64_t n, bool sparse, const SparseTcSpec& spec);

@@ -35,11 +35,11 @@ struct SparseTcSpec {
   int64_t cta_m = 128, cta_n = 256, cta_k = 64;
   int64_t warps_m = 2, warps_n = 4;
   int64_t mma_m = 16, mma_n = 8;
-  int64_t smem_bytes_per_clk = 128;   // per SM
-  int64_t l2_bytes_per_clk = 5120;    // shared by all SMs
-  int64_t cta_prologue_cycles = 0;    // first operand stages' latency, per CTA wave
-  int64_t kernel_overhead_cycles = 0; // once per layer (kernel launch and tail)
-  int64_t line_bytes = 128;           // one L2 line (the driver's fill / drain actions)
+  int64_t smem_bytes_per_clk = 128;    // per SM
+  int64_t l2_bytes_per_clk = 5120;     // shared by all SMs
+  int64_t cta_prologue_cycles = 0;     // first operand stages' latency, per CTA wave
+  int64_t kernel_overhead_cycles = 0;  // once per layer (kernel launch and tail)
+  int64_t line_bytes = 128;            // one L2 line (the driver's fill / drain actions)
   // The plan's view of the on-chip memory (the L2 split between the operands).
   int64_t nbin_bytes = 0, nbout_bytes = 0, sb_bytes = 0;
   bool ping_pong = true;

@@ -5,14 +5,13 @@
 // a bandwidth-bound GEMV, and on every zoo network with 2:4 weights (hw/workloads/nm.h). Only
 // the largest GEMM has a published value (about 2x); the others show where and why the model
 // falls below 2x (small shapes: fixed per-CTA and per-kernel costs; GEMV: HBM bandwidth).
-#include "sieve/hw/sim/reproduce.h"
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <future>
 #include <mutex>
 
+#include "sieve/hw/sim/reproduce.h"
 #include "sieve/hw/sim/run.h"
 #include "sieve/hw/workloads/nm.h"
 #include "sieve/zoo/zoo.h"
@@ -60,8 +59,10 @@ Result<Pair> run_pair(const Workload& w, const ReproduceOptions& opt) {
   p.dense_ns = d.result.total().time_ns;
   p.sparse_ns = s.result.total().time_ns;
   const LayerStats td = d.result.total(), ts = s.result.total();
-  if (td.cycles > 0) p.dense_stall = static_cast<double>(td.stall_cycles) / static_cast<double>(td.cycles);
-  if (ts.cycles > 0) p.sparse_stall = static_cast<double>(ts.stall_cycles) / static_cast<double>(ts.cycles);
+  if (td.cycles > 0)
+    p.dense_stall = static_cast<double>(td.stall_cycles) / static_cast<double>(td.cycles);
+  if (ts.cycles > 0)
+    p.sparse_stall = static_cast<double>(ts.stall_cycles) / static_cast<double>(ts.cycles);
   for (const LayerStats& l : s.result.layers) {
     if (l.kind == "pool" || l.kind == "other") continue;
     ++p.layers;
@@ -80,7 +81,8 @@ Status compute(const FigureWanted& want, const ReproduceOptions& opt, const Figu
   std::vector<Job> jobs;
   for (int64_t s : kSizes) {
     const std::string id = fmt::format("sparse-tc-gemm-{}", s);
-    if (want(id)) jobs.push_back({id, [s, &opt] { return gemm_workload(s, s, s, 2, 4, opt.seed); }});
+    if (want(id))
+      jobs.push_back({id, [s, &opt] { return gemm_workload(s, s, s, 2, 4, opt.seed); }});
   }
   if (want("sparse-tc-gemv"))
     jobs.push_back({"sparse-tc-gemv-8192",
