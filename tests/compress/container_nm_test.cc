@@ -90,7 +90,7 @@ TEST(ContainerNm, TwoFourRoundTripsAsPackedTwoBitIndices) {
     } else {
       EXPECT_EQ(fc1.kept, kept);
     }
-    // 2:4 ties with the bitmask (4 bits a group) and N:M wins ties; 4:8 (12 bits a group
+    // 2:4 is as large as the bitmask (4 bits a group) and stored N:M; 4:8 (12 bits a group
     // against 8) is larger than the bitmask, which stays; 1:3 cannot use it (3 does not divide the
     // 256 channels).
     if (m == 4) {

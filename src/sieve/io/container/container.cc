@@ -279,11 +279,13 @@ Result<MaskEncoding> encode_mask(const compress::CompressedLayer& l) {
     }
   }
   // N:M packed (compress/coding/nm.h): for a layer pruned nm whose every group keeps exactly n
-  // (and m divides the input channels). The format the sparse tensor core reads, so it wins ties.
+  // (and m divides the input channels), when it is no larger than a bitmask. The layout the
+  // sparse tensor core and the N:M kernels read, so it is stored even where an entropy-coded
+  // index would be a little smaller.
   if (l.structure.method == "nm" && l.structure.m >= 2 && l.structure.n >= 1) {
     Result<compress::coding::NmIndex> e =
         compress::coding::encode_nm(l.mask, l.shape, l.structure.n, l.structure.m);
-    if (e.ok() && e->bytes.size() <= best.bytes.size()) {
+    if (e.ok() && e->bytes.size() <= static_cast<size_t>((n + 7) / 8)) {
       best = MaskEncoding{.format = MaskFormat::kNm,
                           .bytes = std::move(e->bytes),
                           .k = compress::coding::nm_index_bits(l.structure.m),
