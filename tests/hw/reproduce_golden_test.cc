@@ -1,4 +1,5 @@
-// `sieve reproduce`: every published figure we compute, pinned in tests/golden/reproduce.json.
+// `sieve reproduce`: every published figure of the thesis' group we compute, pinned in
+// tests/golden/reproduce.json (each rival paper's group has its own test and golden file).
 //
 // Two things are checked for each figure: our value stays within 1 % of the golden one (the
 // models are deterministic for a seed, so a change means a model changed — regenerate with
@@ -12,8 +13,6 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <string>
-#include <vector>
 
 #include "sieve/hw/sim/reproduce.h"
 
@@ -26,8 +25,7 @@ TEST(ReproduceGolden, EveryFigureMatchesTheGoldenFile) {
   ReproduceOptions opt;
   opt.seed = 1;
   opt.threads = 2;
-  // The thesis' own group; every rival's group pins its figures in a golden file of its own
-  // (tests/golden/reproduce-<group>.json), so that groups do not collide in one file.
+  // The thesis' own group; each rival's group pins its figures in its own golden file.
   std::vector<std::string> ids;
   for (const FigureGroup& g : figure_groups())
     if (g.source == "Sieve thesis (SPEC §7)")
