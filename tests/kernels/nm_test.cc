@@ -62,7 +62,10 @@ TEST_P(NmSpmm, MatchesTheDenseProductEveryPatternEveryN) {
       std::vector<float> x(static_cast<size_t>(c.cols * ncols));
       for (float& v : x) v = nd(rng);
       std::vector<float> y(static_cast<size_t>(c.rows * ncols)), ys(y.size());
-      spmm(*w, x.data(), ncols, y.data(), isa);
+      // Two row ranges, as threads split a layer.
+      const int64_t half = c.rows / 2;
+      spmm(*w, x.data(), ncols, y.data(), isa, 0, half);
+      spmm(*w, x.data(), ncols, y.data(), isa, half, c.rows);
       spmm(*w, x.data(), ncols, ys.data(), Isa::kScalar);
       for (int64_t r = 0; r < c.rows; ++r)
         for (int64_t j = 0; j < ncols; ++j) {

@@ -1,5 +1,6 @@
 #include "sieve/runtime/kernels/nm/nm.h"
 
+#include <algorithm>
 #include <bit>
 
 namespace sieve::runtime::kernels::nm {
@@ -56,9 +57,10 @@ Result<NmWeights> pack_nm(const NmPackInput& in) {
 
 namespace internal {
 
-void spmm_scalar(const NmWeights& w, const float* x, int64_t ncols, float* y) {
+void spmm_scalar(const NmWeights& w, const float* x, int64_t ncols, float* y, int64_t r0,
+                 int64_t r1) {
   const int64_t spr = w.slots_per_row();
-  for (int64_t r = 0; r < w.rows; ++r) {
+  for (int64_t r = r0; r < r1; ++r) {
     float* yr = y + r * ncols;
     const float b = w.bias.empty() ? 0.0f : w.bias[static_cast<size_t>(r)];
     for (int64_t j = 0; j < ncols; ++j) yr[j] = b;
@@ -73,11 +75,15 @@ void spmm_scalar(const NmWeights& w, const float* x, int64_t ncols, float* y) {
 
 }  // namespace internal
 
-void spmm(const NmWeights& w, const float* x, int64_t ncols, float* y, Isa isa) {
+void spmm(const NmWeights& w, const float* x, int64_t ncols, float* y, Isa isa, int64_t r0,
+          int64_t r1) {
+  r0 = std::max<int64_t>(0, r0);
+  r1 = std::min(w.rows, r1);
+  if (r1 <= r0) return;
   if (isa == Isa::kScalar) {
-    internal::spmm_scalar(w, x, ncols, y);
+    internal::spmm_scalar(w, x, ncols, y, r0, r1);
   } else {
-    internal::spmm_avx2(w, x, ncols, y);
+    internal::spmm_avx2(w, x, ncols, y, r0, r1);
   }
 }
 

@@ -52,12 +52,19 @@ struct NmPackInput {
 // than n ("row 3, columns 8..11 keep 3 weights, n:m = 2:4 allows 2").
 Result<NmWeights> pack_nm(const NmPackInput& in);
 
-// y = W·x + bias for every row; x: [cols, ncols], y: [rows, ncols].
-void spmm(const NmWeights& w, const float* x, int64_t ncols, float* y, Isa isa);
+// y = W·x + bias for rows [r0, r1); x: [cols, ncols], y: [rows, ncols] (only those rows are
+// written). Disjoint row ranges may run concurrently.
+void spmm(const NmWeights& w, const float* x, int64_t ncols, float* y, Isa isa, int64_t r0,
+          int64_t r1);
+inline void spmm(const NmWeights& w, const float* x, int64_t ncols, float* y, Isa isa) {
+  spmm(w, x, ncols, y, isa, 0, w.rows);
+}
 
 namespace internal {
-void spmm_scalar(const NmWeights& w, const float* x, int64_t ncols, float* y);
-void spmm_avx2(const NmWeights& w, const float* x, int64_t ncols, float* y);
+void spmm_scalar(const NmWeights& w, const float* x, int64_t ncols, float* y, int64_t r0,
+                 int64_t r1);
+void spmm_avx2(const NmWeights& w, const float* x, int64_t ncols, float* y, int64_t r0,
+               int64_t r1);
 }  // namespace internal
 
 }  // namespace sieve::runtime::kernels::nm

@@ -19,7 +19,7 @@ float hsum(__m256 v) {
 // span 16 columns (2:4, 1:2, 4:8) x is read as two contiguous 8-float vectors and each slot's
 // value picked by an in-register permute (the operand selection of the sparse tensor core);
 // otherwise x is gathered at the slots' columns.
-void gemv(const NmWeights& w, const float* x, float* y) {
+void gemv(const NmWeights& w, const float* x, float* y, int64_t r0, int64_t r1) {
   const int64_t spr = w.slots_per_row();
   const int per = static_cast<int>(w.n);
   // Column of slot i of a block of 8, relative to the block's first group: (i / n)·m.
@@ -29,7 +29,7 @@ void gemv(const NmWeights& w, const float* x, float* y) {
   const int64_t span = (8 / w.n) * w.m;  // columns one block of 8 slots covers
   const bool permute = span == 16;
   const __m256i seven = _mm256_set1_epi32(7);
-  for (int64_t r = 0; r < w.rows; ++r) {
+  for (int64_t r = r0; r < r1; ++r) {
     const float* v = w.values.data() + r * spr;
     const uint8_t* off = w.offsets.data() + r * spr;
     __m256 acc = _mm256_setzero_ps();
@@ -57,13 +57,14 @@ void gemv(const NmWeights& w, const float* x, float* y) {
 
 }  // namespace
 
-void spmm_avx2(const NmWeights& w, const float* x, int64_t ncols, float* y) {
+void spmm_avx2(const NmWeights& w, const float* x, int64_t ncols, float* y, int64_t r0,
+               int64_t r1) {
   if (ncols == 1 && 8 % w.n == 0) {
-    gemv(w, x, y);
+    gemv(w, x, y, r0, r1);
     return;
   }
   if (ncols < 8) {
-    spmm_scalar(w, x, ncols, y);
+    spmm_scalar(w, x, ncols, y, r0, r1);
     return;
   }
   const int64_t spr = w.slots_per_row();
@@ -72,7 +73,7 @@ void spmm_avx2(const NmWeights& w, const float* x, int64_t ncols, float* y) {
   constexpr int64_t kPanel = 64;
   for (int64_t p0 = 0; p0 < ncols; p0 += kPanel) {
     const int64_t p1 = std::min(ncols, p0 + kPanel);
-    for (int64_t r = 0; r < w.rows; ++r) {
+    for (int64_t r = r0; r < r1; ++r) {
       float* yr = y + r * ncols;
       const float b = w.bias.empty() ? 0.0f : w.bias[static_cast<size_t>(r)];
       const float* v = w.values.data() + r * spr;
