@@ -3,10 +3,10 @@
 // session's ISA path (kernels/nm/nm.h). Only rank-2 weights: their groups are m consecutive
 // columns of the 2-D view; a convolution's groups (input channels at a fixed kernel position)
 // are strided there, and such layers stay on the other variants.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "sieve/runtime/cpu/linear.h"
 #include "sieve/runtime/kernels/nm/nm.h"

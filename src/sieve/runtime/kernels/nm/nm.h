@@ -63,8 +63,7 @@ inline void spmm(const NmWeights& w, const float* x, int64_t ncols, float* y, Is
 namespace internal {
 void spmm_scalar(const NmWeights& w, const float* x, int64_t ncols, float* y, int64_t r0,
                  int64_t r1);
-void spmm_avx2(const NmWeights& w, const float* x, int64_t ncols, float* y, int64_t r0,
-               int64_t r1);
+void spmm_avx2(const NmWeights& w, const float* x, int64_t ncols, float* y, int64_t r0, int64_t r1);
 }  // namespace internal
 
 }  // namespace sieve::runtime::kernels::nm
