@@ -202,7 +202,11 @@ TEST(ContainerStructure, BadValuesAreRefusedNamingTheField) {
   const Case cases[] = {
       {fc1.n, 5, 4, s + "layer 1 ('fc1.weight'): n = 5 outside 0..m = 4"},
       {fc1.m, 0, 4, s + "layer 1 ('fc1.weight'): m = 0 must be >= 1"},
-      {fc1.n, 1, 4, s + "layer 1 ('fc1.weight'): 2 of the 4 weights from channel 0"},
+      // fc1's 2:4 mask is stored N:M packed (mask format 8), whose stream length follows n: a
+      // changed n no longer fits it.
+      {fc1.n, 1, 4,
+       "m.sieve: section MASKS: layer 1 ('fc1.weight'): 6144 index bits, the 1536 groups of "
+       "[24,256] at n:m = 1:4 need 3072"},
       {fc2.groups, 0, 4, s + "layer 2 ('fc2.weight'): groups = 0 outside 1..rows = 5"},
       {fc2.groups, 6, 4, s + "layer 2 ('fc2.weight'): groups = 6 outside 1..rows = 5"},
       {fc2.group_axis, 1, 1, s + "layer 2 ('fc2.weight'): group_axis = 1"},

@@ -169,7 +169,9 @@ TEST_P(CpuEngineEqualsReference, EveryBatchThreadCountAndIsaPath) {
   const compress::CompressedModel m = make_model(k.model, k.c);
   for (Isa isa : isas_of(detected_cpu_features())) {
     for (int threads : {1, 2}) {
-      Result<std::unique_ptr<Session>> s = Session::load(m, {.threads = threads, .isa = isa});
+      SessionOptions o{.threads = threads, .isa = isa};
+      o.nm_kernels = k.c.method == "nm";
+      Result<std::unique_ptr<Session>> s = Session::load(m, o);
       ASSERT_TRUE(s.ok()) << s.status().to_string();
       for (int64_t batch : {1, 7}) {
         const std::string what = k.model + " " + k.label + " isa " + isa_label(isa) + " threads " +
@@ -197,12 +199,39 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"lenet-300-100", "block16x1-90%-4bit", {"block", {16, 1}, 0.9, 4, 2, 2}},
         Case{"lenet-300-100", "block4x4-70%-8bit", {"block", {4, 4}, 0.7, 8, 1, 1}},
         Case{"lenet5", "magnitude-80%-fp32", {"magnitude", {}, 0.8, 0, 1, 1}},
+        Case{"lenet-300-100", "nm2:4-fp32", {"nm", {}, 0.5, 0, 1, 1}},
+        Case{"lenet5", "nm2:4-fp32", {"nm", {}, 0.5, 0, 1, 1}},
         Case{"small-conv", "block4-60%-6bit", {"block", {4}, 0.6, 6, 1, 1}}),
     [](const ::testing::TestParamInfo<Case>& info) {
       std::string s = info.param.model + "_" + info.param.label;
       std::replace_if(s.begin(), s.end(), [](char ch) { return !std::isalnum(static_cast<unsigned char>(ch)); }, '_');
       return s;
     });
+
+// With SessionOptions::nm_kernels, 2:4-pruned fully connected layers take the N:M kernels
+// (kernels/nm/nm.h) on every ISA path, threads and batches; the convolutions (groups strided in
+// the 2-D view) take the other variants; without it none does.
+TEST(CpuEngine, NmFullyConnectedLayersRunOnTheNmKernels) {
+  for (const std::string name : {"lenet-300-100", "lenet5"}) {
+    const compress::CompressedModel m = make_model(name, {"nm", {}, 0.5, 0, 1, 1});
+    for (bool on : {false, true}) {
+      SessionOptions o;
+      o.nm_kernels = on;
+      Result<std::unique_ptr<Session>> s = Session::load(m, o);
+      ASSERT_TRUE(s.ok()) << s.status().to_string();
+      int64_t nm_layers = 0;
+      for (const auto& l : (*s)->packed_layers()) {
+        if (l.kind.rfind("nm 2:4", 0) == 0) ++nm_layers;
+      }
+      EXPECT_EQ(nm_layers, on ? (name == "lenet5" ? 2 : 3) : 0) << name;
+      // Either way the reference's outputs.
+      const Tensor x = random_input(3, 5);
+      Result<std::vector<Tensor>> y = (*s)->run(x);
+      ASSERT_TRUE(y.ok()) << y.status().to_string();
+      expect_near((*y)[0], reference(m, x), name + (on ? " nm" : " default"));
+    }
+  }
+}
 
 TEST(CpuEngine, FusesReluAndRunsEveryOpOfTheZooLeNetsNatively) {
   for (const std::string name : {"lenet5", "lenet-300-100", "small-conv"}) {

@@ -17,6 +17,7 @@
 #include "sieve/compress/coding/bitstream.h"
 #include "sieve/compress/coding/huffman.h"
 #include "sieve/compress/coding/index.h"
+#include "sieve/compress/coding/nm.h"
 #include "sieve/compress/prune/prune.h"
 #include "sieve/core/atomic_file.h"
 #include "sieve/core/block_grid.h"
@@ -277,6 +278,21 @@ Result<MaskEncoding> encode_mask(const compress::CompressedLayer& l) {
       default: break;
     }
   }
+  // N:M packed (compress/coding/nm.h): for a layer pruned nm whose every group keeps exactly n
+  // (and m divides the input channels), when it is no larger than a bitmask. The layout the
+  // sparse tensor core and the N:M kernels read, so it is stored even where an entropy-coded
+  // index would be a little smaller.
+  if (l.structure.method == "nm" && l.structure.m >= 2 && l.structure.n >= 1) {
+    Result<compress::coding::NmIndex> e =
+        compress::coding::encode_nm(l.mask, l.shape, l.structure.n, l.structure.m);
+    if (e.ok() && e->bytes.size() <= static_cast<size_t>((n + 7) / 8)) {
+      best = MaskEncoding{.format = MaskFormat::kNm,
+                          .bytes = std::move(e->bytes),
+                          .k = compress::coding::nm_index_bits(l.structure.m),
+                          .entries = e->entries,
+                          .bits = e->bits};
+    }
+  }
   return best;
 }
 
@@ -463,6 +479,17 @@ Result<Tensor> decode_mask(const LayerRecord& rec, std::string_view m) {
       idx.bytes = w.take();
       return compress::coding::decode_index(idx, l.shape, rec.info.kept);
     }
+    case MaskFormat::kNm: {
+      const compress::PruneStructure& st = l.structure;
+      if (st.method != "nm")
+        return data_loss("mask_format 8 (N:M packed) needs the STRUCTURE method nm, the layer's is "
+                         "\"{}\"",
+                         st.method);
+      if (compress::coding::nm_index_bits(st.m) != rec.info.index_k)
+        return data_loss("index_k = {} but n:m = {}:{} needs {}-bit entries", rec.info.index_k,
+                         st.n, st.m, compress::coding::nm_index_bits(st.m));
+      return compress::coding::decode_nm(m, rec.index_bits, l.shape, st.n, st.m);
+    }
     default: return data_loss("mask format {} has no decoder", static_cast<int>(f));
   }
   idx.bytes.assign(reinterpret_cast<const uint8_t*>(m.data()),
@@ -527,7 +554,7 @@ Result<std::vector<LayerRecord>> parse_layers(std::string_view sec, const std::s
     const uint32_t books = r.u32("codebook_count");
     if (!r.ok()) break;
     if (l.bits > 16) r.fail("{}: bits = {} (expected 0..16)", lw, l.bits);
-    if (mf > 7) r.fail("{}: mask_format = {} unknown", lw, mf);
+    if (mf > 8) r.fail("{}: mask_format = {} unknown", lw, mf);
     if (cf > 2) r.fail("{}: code_format = {} unknown", lw, cf);
     if ((l.bits == 0) != (cf == 0)) {
       r.fail("{}: code_format {} does not fit bits = {}", lw, cf, l.bits);
@@ -543,13 +570,17 @@ Result<std::vector<LayerRecord>> parse_layers(std::string_view sec, const std::s
       // Exact stream bits of the fixed-size formats; the relative formats carry their k and
       // entry count; every stream fits its payload.
       const bool relative = mf == 3 || mf == 4;
+      // Formats with k-bit entries: the relative ones, and N:M packed (one entry per kept
+      // weight).
+      const bool entries = relative || mf == 8;
       uint64_t want_bits = index_bits;
       if (mf == 0) want_bits = 0;
       if (mf == 1) want_bits = static_cast<uint64_t>(numel);
       if (mf == 2) want_bits = static_cast<uint64_t>(block_tiling(l.shape, l.block).blocks());
-      if (mf == 3) want_bits = static_cast<uint64_t>(index_entries) * index_k;
-      if (relative != (index_k != 0) || index_k > 16 || (relative && index_entries < kept) ||
-          (!relative && index_entries != 0) || (relative && index_entries > 8 * int64_t{1} << 40)) {
+      if (mf == 3 || mf == 8) want_bits = static_cast<uint64_t>(index_entries) * index_k;
+      if (entries != (index_k != 0) || index_k > 16 || (relative && index_entries < kept) ||
+          (mf == 8 && index_entries != kept) || (!entries && index_entries != 0) ||
+          (relative && index_entries > 8 * int64_t{1} << 40)) {
         r.fail("{}: index_k = {}, index_entries = {} do not fit mask_format {} and kept = {}", lw,
                index_k, index_entries, mf, kept);
       } else if (index_bits != want_bits) {
@@ -998,6 +1029,7 @@ const char* mask_format_name(MaskFormat f) {
     case MaskFormat::kCsr: return "csr";
     case MaskFormat::kCsc: return "csc";
     case MaskFormat::kCoo: return "coo";
+    case MaskFormat::kNm: return "nm";
   }
   return "unknown";
 }

@@ -60,6 +60,9 @@ enum class MaskFormat : uint8_t {
   kCsr = 5,              // compress/coding/index.h CSR stream
   kCsc = 6,              // CSC stream
   kCoo = 7,              // COO stream
+  kNm = 8,               // N:M packed: per group of m input channels the n kept offsets,
+                         // ceil(log2 m) bits each, LSB first (compress/coding/nm.h); needs
+                         // the STRUCTURE entry nm n:m, m dividing dimension 1
 };
 const char* mask_format_name(MaskFormat f);
 
@@ -90,8 +93,8 @@ struct SieveLayerInfo {
   MaskFormat mask_format = MaskFormat::kDense;
   CodeFormat code_format = CodeFormat::kNone;
   uint64_t mask_bytes = 0, codebook_bytes = 0, code_bytes = 0, value_bytes = 0;
-  int index_k = 0;            // relative formats: bits per entry
-  int64_t index_entries = 0;  // relative formats: entries, fillers included
+  int index_k = 0;            // relative formats and N:M packed: bits per entry
+  int64_t index_entries = 0;  // relative formats: entries, fillers included; N:M: kept
 };
 struct SieveFileInfo {
   uint16_t version = 0;

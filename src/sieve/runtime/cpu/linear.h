@@ -3,12 +3,14 @@
 // neurons / channels, cols = inputs), with its bias. The CPU session packs every layer into one
 // Linear per group at load time and calls it for every inference.
 //
-// Two variants:
+// Three variants:
 //   * dense: OpenBLAS sgemm / sgemv on the decoded fp32 weights (unpruned layers, dense ONNX
 //     models, and pruned layers whose kept blocks are too dense for the block-sparse kernels to
 //     pay);
 //   * bsr: the block-sparse kernels (runtime/kernels/bsr/bsr.h) on the layer's kept blocks, with
-//     4/8-bit codes decoded through the codebooks in registers (linear_bsr.cc).
+//     4/8-bit codes decoded through the codebooks in registers (linear_bsr.cc);
+//   * nm: the N:M kernels (runtime/kernels/nm/nm.h) on an n:m-pruned fully connected layer's
+//     packed values and offsets (linear_nm.cc).
 //
 // Two call forms, both over an output-row range [r0, r1) so that threads can split a layer:
 //   cols_form: y[r, j] = bias[r] + Σ_c W[r, c] · x[c, j]   x [cols, n], y [rows, n] (conv:
@@ -95,5 +97,10 @@ BlockView block_view(const compress::CompressedLayer& layer);
 inline constexpr double kBsrMaxBlockDensity = 0.5;
 // int8: the int8 route (kernels/bsr/int8.h); the caller has checked the ISA can run it.
 Result<std::unique_ptr<Linear>> make_bsr_linear(const LinearSource& src, Isa isa, bool int8);
+
+// The N:M variant (linear_nm.cc, kernels/nm/nm.h): a fully connected layer (rank-2 weight)
+// whose recorded structure is nm with m dividing its columns, on the fp32 route. Returns
+// nullptr (use the other variants) otherwise; a mask that breaks its n:m is an error.
+Result<std::unique_ptr<Linear>> make_nm_linear(const LinearSource& src, Isa isa, bool int8);
 
 }  // namespace sieve::runtime::cpu

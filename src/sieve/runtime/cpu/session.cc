@@ -489,8 +489,16 @@ Status Session::Impl::pack(const compress::CompressedModel& model, Step& s) {
     src.layer = transposed ? nullptr : layer;
     src.row0 = g * gr;
     std::unique_ptr<Linear> lin;
-    if (src.layer != nullptr && !src.layer->mask.empty()) {
+    if (src.layer != nullptr && !src.layer->mask.empty())
       src.dense_view = wd + g * gr * cols;  // not transposed: the rows are contiguous
+    if (opt.nm_kernels && src.layer != nullptr && !src.layer->mask.empty()) {
+      // Asked for: an n:m fully connected layer takes the N:M kernels.
+      Result<std::unique_ptr<Linear>> nmw = make_nm_linear(src, opt.isa, opt.int8);
+      if (!nmw.ok())
+        return nmw.status().with_context(fmt::format("node {}: packing '{}'", label(n), wname));
+      lin = std::move(*nmw);
+    }
+    if (lin == nullptr && src.layer != nullptr && !src.layer->mask.empty()) {
       Result<std::unique_ptr<Linear>> bsr = make_bsr_linear(src, opt.isa, opt.int8);
       if (!bsr.ok())
         return bsr.status().with_context(fmt::format("node {}: packing '{}'", label(n), wname));

@@ -58,6 +58,11 @@ struct SessionOptions {
   int64_t max_memory_bytes = 0;
   // The CPU features the int8 check uses; unset = cpu_features() (tests inject others).
   std::optional<CpuFeatures> cpu = std::nullopt;
+  // n:m-pruned fully connected layers on the N:M kernels (kernels/nm/nm.h, linear_nm.cc)
+  // instead of dense OpenBLAS / block-sparse. Off by default: on this machine's CPU they beat
+  // OpenBLAS only on GEMVs larger than the caches (docs/RESULTS.md, "The CPU path for 2:4
+  // weights").
+  bool nm_kernels = false;
 };
 
 // One packed layer, for reports.
