@@ -14,6 +14,7 @@
 #include "sieve/hw/archs/archs.h"
 #include "sieve/hw/archs/sparsenn/perf.h"
 #include "sieve/hw/archs/sparsenn/spec.h"
+#include "sieve/hw/core/actions.h"
 #include "sieve/hw/core/events.h"
 #include "sieve/hw/core/tiled_driver.h"
 
@@ -90,6 +91,11 @@ class SparseNN : public Accelerator {
     st.time_ns = static_cast<double>(st.cycles) / spec_.freq_ghz;
     st.macs_dense = l.dense_macs() * batch;
     st.macs_skipped = st.macs_dense - st.macs_performed;
+    // Inputs written into / outputs read out of the PEs' activation memories from / to DRAM, a
+    // line being one activation per PE (the shared buffer-fill names, hw/core/actions.h).
+    const int64_t line = spec_.n_pe;
+    st.actions[actions::kNbinFill] = (l.cols + line - 1) / line * batch;
+    st.actions[actions::kNboutDrain] = (l.rows + line - 1) / line * batch;
     // The controller and the PEs are clocked through the whole layer, stalls included.
     st.actions["control_cycle"] = st.cycles;
     st.actions["pe_cycle"] = st.cycles * spec_.n_pe;

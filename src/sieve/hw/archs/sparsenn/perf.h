@@ -41,6 +41,8 @@
 //   router_add   one addition in a reduction router    out_write    one output activation written
 //   pe_cycle     one PE clocked one cycle (clock tree, leakage, control of the PE)
 //   control_cycle one cycle of the layer (the top controller)
+//   nbin_fill    one line (an activation per PE) of a layer's inputs written from DRAM into the
+//                PEs' activation memories;  nbout_drain  one line of outputs read out to DRAM
 //
 // Pure functions; thread-safe.
 #pragma once
