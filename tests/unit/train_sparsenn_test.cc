@@ -245,6 +245,20 @@ TEST(SparseNNPredictor, TrainsOnASmallFashionMnistSubset) {
     EXPECT_LT(ev->layers[0].predicted_zero, 0.99) << predictor_mode_name(mode);
     EXPECT_NEAR(ev->layers[0].input_density, 0.5, 0.1);  // Fashion-MNIST pixels
   }
+  // The sparsity penalty of end-to-end training makes the predictor call more outputs zero.
+  double rho[2] = {0, 0};
+  for (int k = 0; k < 2; ++k) {
+    PredictedMlp p = m->clone();
+    ASSERT_TRUE(p.set_predictors(PredictorMode::kEndToEnd, 15).ok());
+    opt.epochs = 3;  // a few tens of steps: fewer leave the predictor where the SVD put it
+    opt.lr.base_lr = 0.01;
+    opt.sparsity_penalty = k == 0 ? 0.0 : 1e-2;
+    ASSERT_TRUE(p.fit(tr->images, tr->labels, opt).ok());
+    auto ev = p.evaluate(te->images, te->labels);
+    ASSERT_TRUE(ev.ok());
+    rho[k] = ev->layers[0].predicted_zero;
+  }
+  EXPECT_GT(rho[1], rho[0] + 0.05);
 }
 
 }  // namespace

@@ -42,6 +42,9 @@ const std::vector<TrainedNet>& trained() {
   static const std::vector<TrainedNet> nets = {
       {"mlp3-svd", "sparsenn-mlp3", "svd", {{0.5001, 0.6111, 0.7733, 0.7033}}},
       {"mlp3-e2e", "sparsenn-mlp3", "end-to-end", {{0.5001, 0.3541, 0.7465, 0.7153}}},
+      // End to end with --sparsity-penalty 1e-4 (build/sparsenn/mlp3-penalty0.0001.json).
+      {"mlp3-e2e-penalty", "sparsenn-mlp3", "end-to-end + penalty 1e-4",
+       {{0.5001, 0.7062, 0.8071, 0.6995}}},
       {"mlp5-svd",
        "sparsenn-mlp5",
        "svd",
