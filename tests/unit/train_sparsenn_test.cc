@@ -7,6 +7,7 @@
 #include <random>
 #include <vector>
 
+#include "cli_util.h"
 #include "sieve/io/datasets/dataset.h"
 #include "sieve/train/layers.h"
 #include "sieve/train/sparsenn.h"
@@ -205,6 +206,17 @@ TEST(SparseNNPredictor, RefusesABadRankNamingTheLayer) {
   EXPECT_NE(big.message().find("[1, 4]"), std::string::npos) << big.message();
   EXPECT_TRUE(m->predictors().empty());  // nothing installed by a refused call
   EXPECT_TRUE(m->set_predictors(PredictorMode::kEndToEnd, 4).ok());
+}
+
+TEST(SparseNNPredictor, TheCliRefusesABadRankBeforeTraining) {
+  const sieve_test::CliRun r = sieve_test::run_sieve("sparsenn --ranks 15,0 --limit 10");
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.stderr_only.find("rank 0 for layer \"fc1\" (1000 x 784)"), std::string::npos)
+      << r.out;
+  const sieve_test::CliRun big =
+      sieve_test::run_sieve("sparsenn --model sparsenn-mlp5 --ranks 785 --limit 10");
+  EXPECT_EQ(big.rc, 1);
+  EXPECT_NE(big.stderr_only.find("rank 785 for layer \"fc1\""), std::string::npos) << big.out;
 }
 
 TEST(SparseNNPredictor, RefusesAGraphThatIsNotAnMlp) {
