@@ -50,7 +50,8 @@ TEST(SparseNNReproduceGolden, EverySparseNNFigureMatchesItsGoldenFile) {
   // The mechanisms' directions, whatever the golden numbers: the predictor never slows a
   // network down, saves cycles on the first hidden layer (same inputs, output sparsity only)
   // and spends less energy than the input-only configuration.
-  for (const char* net : {"mlp3-svd", "mlp3-e2e", "mlp3-e2e-penalty", "mlp5-svd", "mlp5-e2e"}) {
+  for (const char* net : {"mlp3-svd", "mlp3-e2e", "mlp3-e2e-penalty", "mlp5-svd", "mlp5-e2e",
+                          "mlp5-e2e-penalty"}) {
     const std::string p = std::string("sparsenn-") + net;
     EXPECT_GT(v.at(p + "-throughput-gain"), 0.0) << p;
     EXPECT_GT(v.at(p + "-fc1-cycle-reduction"), 0.0) << p;

@@ -57,6 +57,13 @@ const std::vector<TrainedNet>& trained() {
        {{0.5001, 0.4968, 0.7754, 0.7406},
         {0.2246, 0.5437, 0.6472, 0.5730},
         {0.3528, 0.5223, 0.6015, 0.5468}}},
+      // End to end with --sparsity-penalty 1e-4 (build/sparsenn/mlp5-penalty0.0001.json).
+      {"mlp5-e2e-penalty",
+       "sparsenn-mlp5",
+       "end-to-end + penalty 1e-4",
+       {{0.5001, 0.7422, 0.8411, 0.7140},
+        {0.1589, 0.6978, 0.7391, 0.5622},
+        {0.2609, 0.6008, 0.6499, 0.5532}}},
   };
   return nets;
 }
