@@ -280,9 +280,15 @@ void run_pixels(const BsrInt8Weights& w, const uint8_t* wb, int64_t k, int64_t k
     const __m512i x0 = pixel_quads(row(vc[0]) + p0, row(vc[1]) + p0, row(vc[2]) + p0, row(vc[3]) + p0, mx);
     const __m512i x1 = pixel_quads(row(vc[4]) + p0, row(vc[5]) + p0, row(vc[6]) + p0, row(vc[7]) + p0, mx);
     const uint8_t* wk = wb + k * 128;
-#define SIEVE_ROW(R)                                                   \
-  a##R = _mm512_dpbusd_epi32(a##R, x0, bcast4(wk + 4 * (R)));          \
-  a##R = _mm512_dpbusd_epi32(a##R, x1, bcast4(wk + 64 + 4 * (R)));
+// The row's 4 weights are broadcast by the instruction's memory operand ({1to16}): GCC does not
+// fold the broadcast into vpdpbusd itself, which costs a load uop per row.
+#define SIEVE_ROW(R)                                                                     \
+  __asm__("vpdpbusd %2%{1to16%}, %1, %0"                                                 \
+          : "+v"(a##R)                                                                   \
+          : "v"(x0), "m"(*reinterpret_cast<const int32_t*>(wk + 4 * (R))));              \
+  __asm__("vpdpbusd %2%{1to16%}, %1, %0"                                                 \
+          : "+v"(a##R)                                                                   \
+          : "v"(x1), "m"(*reinterpret_cast<const int32_t*>(wk + 64 + 4 * (R))));
     SIEVE_ROW(0) SIEVE_ROW(1) SIEVE_ROW(2) SIEVE_ROW(3) SIEVE_ROW(4) SIEVE_ROW(5) SIEVE_ROW(6)
     SIEVE_ROW(7) SIEVE_ROW(8) SIEVE_ROW(9) SIEVE_ROW(10) SIEVE_ROW(11) SIEVE_ROW(12)
     SIEVE_ROW(13) SIEVE_ROW(14) SIEVE_ROW(15)
