@@ -256,6 +256,28 @@ void column(const BsrInt8Weights& w, const uint8_t* xq, ActQuant a, float* yc, i
   return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
 }
 
+// The same with VBMI: the 4 rows in one zmm (3 inserts) and one vpermb. Written out in asm:
+// this file is not compiled for avx512vbmi, and the caller runs it only on a CPU that has it.
+[[gnu::always_inline]] inline __m512i pixel_quads_vbmi(const uint8_t* x0, const uint8_t* x1,
+                                                       const uint8_t* x2, const uint8_t* x3,
+                                                       __m512i transpose) {
+  __m512i t = _mm512_castsi128_si512(_mm_load_si128(reinterpret_cast<const __m128i*>(x0)));
+  t = _mm512_inserti32x4(t, _mm_load_si128(reinterpret_cast<const __m128i*>(x1)), 1);
+  t = _mm512_inserti32x4(t, _mm_load_si128(reinterpret_cast<const __m128i*>(x2)), 2);
+  t = _mm512_inserti32x4(t, _mm_load_si128(reinterpret_cast<const __m128i*>(x3)), 3);
+  __m512i q;
+  __asm__("vpermb %1, %2, %0" : "=v"(q) : "v"(t), "v"(transpose));
+  return q;
+}
+
+// vpermb's index for pixel_quads_vbmi: byte 4i + j of the result is byte 16j + i of the rows.
+inline __m512i quads_index() {
+  alignas(64) uint8_t idx[64];
+  for (int i = 0; i < 16; ++i)
+    for (int j = 0; j < 4; ++j) idx[4 * i + j] = static_cast<uint8_t>(16 * j + i);
+  return _mm512_load_si512(idx);
+}
+
 thread_local std::vector<BsrInt8Weights::Line> t_wdec;     // a block row's virtual blocks as int8 weights
 thread_local std::vector<uint8_t> t_zrow;   // a 16-pixel panel of x, and a row of zeros
 
@@ -271,14 +293,22 @@ struct XRows {
   }
 };
 
+template <bool kVbmi>
 void run_pixels(const BsrInt8Weights& w, const uint8_t* wb, int64_t k, int64_t ke, const XRows& row,
                 int64_t p0, __mmask64 mx, int32_t (*acc)[16]) {
+  [[maybe_unused]] const __m512i transpose = quads_index();
   __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0,
           a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0, a12 = a0, a13 = a0, a14 = a0, a15 = a0;
   for (; k < ke; ++k) {
     const int32_t* vc = w.vcols.data() + 8 * k;
-    const __m512i x0 = pixel_quads(row(vc[0]) + p0, row(vc[1]) + p0, row(vc[2]) + p0, row(vc[3]) + p0, mx);
-    const __m512i x1 = pixel_quads(row(vc[4]) + p0, row(vc[5]) + p0, row(vc[6]) + p0, row(vc[7]) + p0, mx);
+    __m512i x0, x1;
+    if constexpr (kVbmi) {
+      x0 = pixel_quads_vbmi(row(vc[0]) + p0, row(vc[1]) + p0, row(vc[2]) + p0, row(vc[3]) + p0, transpose);
+      x1 = pixel_quads_vbmi(row(vc[4]) + p0, row(vc[5]) + p0, row(vc[6]) + p0, row(vc[7]) + p0, transpose);
+    } else {
+      x0 = pixel_quads(row(vc[0]) + p0, row(vc[1]) + p0, row(vc[2]) + p0, row(vc[3]) + p0, mx);
+      x1 = pixel_quads(row(vc[4]) + p0, row(vc[5]) + p0, row(vc[6]) + p0, row(vc[7]) + p0, mx);
+    }
     const uint8_t* wk = wb + k * 128;
 // The row's 4 weights are broadcast by the instruction's memory operand ({1to16}): GCC does not
 // fold the broadcast into vpdpbusd itself, which costs a load uop per row.
@@ -309,7 +339,7 @@ void run_pixels(const BsrInt8Weights& w, const uint8_t* wb, int64_t k, int64_t k
 // per row and panel, which does not stay in L1 across the block rows and measured several
 // times slower. 4-bit weights are decoded once per call (128 bytes per virtual block).
 void pixels16(const BsrInt8Weights& w, const uint8_t* xq, ActQuant a, int64_t n, float* y,
-              int64_t b0, int64_t b1) {
+              int64_t b0, int64_t b1, bool vbmi) {
   const __m512i low4 = _mm512_set1_epi8(0x0F);
   const uint8_t* base = reinterpret_cast<const uint8_t*>(w.data.data());
   const int64_t kv0 = w.vrow_ptr[static_cast<size_t>(b0)], kv1 = w.vrow_ptr[static_cast<size_t>(b1)];
@@ -344,7 +374,10 @@ void pixels16(const BsrInt8Weights& w, const uint8_t* xq, ActQuant a, int64_t n,
       for (int64_t u = w.run_ptr[static_cast<size_t>(bi)]; u < w.run_ptr[static_cast<size_t>(bi + 1)]; ++u) {
         const int64_t ke = w.run_end[static_cast<size_t>(u)];
         alignas(64) int32_t acc[16][16];
-        run_pixels(w, wb, k, ke, row, 0, 0xFFFF, acc);
+        if (vbmi)
+          run_pixels<true>(w, wb, k, ke, row, 0, 0xFFFF, acc);
+        else
+          run_pixels<false>(w, wb, k, ke, row, 0, 0xFFFF, acc);
         k = ke;
         const __m512 s = _mm512_set1_ps(w.run_scale[static_cast<size_t>(u)]);
         for (int64_t r = 0; r < rh; ++r) {
@@ -370,7 +403,7 @@ void pixels16(const BsrInt8Weights& w, const uint8_t* xq, ActQuant a, int64_t n,
 void spmm_int8_u8_avx512vnni(const BsrInt8Weights& w, const uint8_t* xq, ActQuant a, int64_t n,
                              float* y, int64_t b0, int64_t b1, bool vbmi) {
   if (w.grouped && n >= 16) {
-    pixels16(w, xq, a, n, y, b0, b1);
+    pixels16(w, xq, a, n, y, b0, b1, vbmi);
     return;
   }
   // Column by column: x's column j gathered into the layout the spmm_int8 kernels read.
