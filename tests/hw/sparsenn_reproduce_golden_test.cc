@@ -11,42 +11,19 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "golden_figures.h"
 #include "sieve/hw/sim/reproduce.h"
 
 namespace sieve::hw {
 namespace {
 
 TEST(SparseNNReproduceGolden, EverySparseNNFigureMatchesItsGoldenFile) {
-  const std::filesystem::path path =
-      std::filesystem::path(SIEVE_SOURCE_DIR) / "tests" / "golden" / "sparsenn_reproduce.json";
-  ReproduceOptions opt;
-  opt.seed = 1;
-  opt.threads = 2;
-  Result<std::vector<FigureResult>> r = reproduce({"sparsenn-"}, opt);
-  ASSERT_TRUE(r.ok()) << r.status().to_string();
-  const nlohmann::json ours = figures_json(*r);
-  if (std::getenv("SIEVE_REGEN_GOLDEN") != nullptr) {
-    std::ofstream(path) << ours.dump(2) << "\n";
-    GTEST_SKIP() << "wrote " << path;
-  }
-  std::ifstream in(path);
-  ASSERT_TRUE(in.good()) << "missing " << path << " (SIEVE_REGEN_GOLDEN=1 writes it)";
-  const nlohmann::json golden = nlohmann::json::parse(in);
-  ASSERT_EQ(golden.size(), ours.size());
+  std::vector<FigureResult> r;
+  golden::expect_figures_match_golden({"sparsenn-"}, "sparsenn_reproduce.json",
+                                      "SparseNN (Zhu et al., DATE 2018)", &r);
+  if (r.empty()) return;  // failed (reported) or regenerated
   std::map<std::string, double> v;
-  for (size_t i = 0; i < ours.size(); ++i) {
-    const nlohmann::json& g = golden[i];
-    const nlohmann::json& o = ours[i];
-    ASSERT_EQ(g["figure"], o["figure"]);
-    SCOPED_TRACE(o["figure"].get<std::string>());
-    EXPECT_EQ(g["published"], o["published"]);
-    EXPECT_EQ(o["source"], "SparseNN (Zhu et al., DATE 2018)");
-    EXPECT_EQ(g["kind"], o["kind"]);
-    const double gv = g["ours"].get<double>(), ov = o["ours"].get<double>();
-    EXPECT_NEAR(ov, gv, 0.01 * std::abs(gv) + 1e-9);
-    EXPECT_EQ(g["reproduced"], o["reproduced"]);
-    v[o["figure"].get<std::string>()] = ov;
-  }
+  for (const FigureResult& f : r) v[f.figure] = f.ours.get<double>();
   // The mechanisms' directions, whatever the golden numbers: the predictor never slows a
   // network down, saves cycles on the first hidden layer (same inputs, output sparsity only)
   // and spends less energy than the input-only configuration.

@@ -347,21 +347,36 @@ void spmm_int8_u8_scalar(const BsrInt8Weights& w, const uint8_t* xq, ActQuant a,
 
 }  // namespace detail
 
+namespace {
+
+// The checks both entry points make; false when there is nothing to compute.
+bool int8_call_runs(const BsrInt8Weights& w, int64_t n, Isa isa, int64_t b0, int64_t b1,
+                    const char* what) {
+  SIEVE_ASSERT(0 <= b0 && b0 <= b1 && b1 <= w.block_rows(), "{}: block rows [{}, {}) of {}", what,
+               b0, b1, w.block_rows());
+  SIEVE_ASSERT(n >= 0, "{}: n={}", what, n);
+  if (n == 0 || b0 == b1) return false;
+  SIEVE_ASSERT(int8_isa_check(isa, this_cpu()).ok(), "{}: {}", what,
+               int8_isa_check(isa, this_cpu()).message());
+  return true;
+}
+
+// The shapes the vector paths run: 16-row block rows of whole column quads, or grouped 16×1.
+bool int8_vector_shape(const BsrInt8Weights& w) {
+  return w.br == 16 && (w.bc % 4 == 0 || w.grouped);
+}
+
+}  // namespace
+
 void spmm_int8_u8(const BsrInt8Weights& w, const uint8_t* xq, ActQuant a, int64_t n, float* y,
                   Isa isa, int64_t block_row_begin, int64_t block_row_end) {
-  SIEVE_ASSERT(0 <= block_row_begin && block_row_begin <= block_row_end &&
-                   block_row_end <= w.block_rows(),
-               "block rows [{}, {}) of {}", block_row_begin, block_row_end, w.block_rows());
-  SIEVE_ASSERT(n >= 0, "n={}", n);
-  if (n == 0 || block_row_begin == block_row_end) return;
-  SIEVE_ASSERT(int8_isa_check(isa, this_cpu()).ok(), "spmm_int8_u8: {}",
-               int8_isa_check(isa, this_cpu()).message());
-  if (isa == Isa::kAvx512 && w.br == 16 && (w.bc % 4 == 0 || w.grouped)) {
+  if (!int8_call_runs(w, n, isa, block_row_begin, block_row_end, "spmm_int8_u8")) return;
+  if (isa == Isa::kAvx512 && int8_vector_shape(w)) {
     detail::spmm_int8_u8_avx512vnni(w, xq, a, n, y, block_row_begin, block_row_end,
                                     cpu_features().avx512vbmi && this_cpu().avx512vbmi);
     return;
   }
-  if (isa == Isa::kAvx2 && w.br == 16 && (w.bc % 4 == 0 || w.grouped)) {
+  if (isa == Isa::kAvx2 && int8_vector_shape(w)) {
     detail::spmm_int8_u8_avx2(w, xq, a, n, y, block_row_begin, block_row_end,
                               cpu_features().avxvnni && this_cpu().avxvnni);
     return;
@@ -371,19 +386,13 @@ void spmm_int8_u8(const BsrInt8Weights& w, const uint8_t* xq, ActQuant a, int64_
 
 void spmm_int8(const BsrInt8Weights& w, const float* x, int64_t n, float* y, Isa isa,
                int64_t block_row_begin, int64_t block_row_end) {
-  SIEVE_ASSERT(0 <= block_row_begin && block_row_begin <= block_row_end &&
-                   block_row_end <= w.block_rows(),
-               "block rows [{}, {}) of {}", block_row_begin, block_row_end, w.block_rows());
-  SIEVE_ASSERT(n >= 0, "n={}", n);
-  if (n == 0 || block_row_begin == block_row_end) return;
-  SIEVE_ASSERT(int8_isa_check(isa, this_cpu()).ok(), "spmm_int8: {}",
-               int8_isa_check(isa, this_cpu()).message());
-  if (isa == Isa::kAvx512 && w.br == 16 && (w.bc % 4 == 0 || w.grouped)) {
+  if (!int8_call_runs(w, n, isa, block_row_begin, block_row_end, "spmm_int8")) return;
+  if (isa == Isa::kAvx512 && int8_vector_shape(w)) {
     detail::spmm_int8_avx512vnni(w, x, n, y, block_row_begin, block_row_end,
                                  cpu_features().avx512vbmi && this_cpu().avx512vbmi);
     return;
   }
-  if (isa == Isa::kAvx2 && w.br == 16 && (w.bc % 4 == 0 || w.grouped)) {
+  if (isa == Isa::kAvx2 && int8_vector_shape(w)) {
     detail::spmm_int8_avx2(w, x, n, y, block_row_begin, block_row_end,
                            cpu_features().avxvnni && this_cpu().avxvnni);
     return;
