@@ -12,7 +12,7 @@
 
 #include "cli_util.h"
 #include "compressed_models.h"
-#include "sieve/hw/archs/eie/csc.h"
+#include "sieve/hw/core/csc.h"
 #include "sieve/hw/archs/eie/functional.h"
 #include "sieve/hw/archs/eie/perf.h"
 #include "sieve/hw/archs/eie/spec.h"

@@ -5,7 +5,7 @@
 #include <set>
 #include <vector>
 
-#include "sieve/hw/archs/eie/csc.h"
+#include "sieve/hw/core/csc.h"
 #include "sieve/core/assert.h"
 #include "sieve/hw/core/workload.h"
 

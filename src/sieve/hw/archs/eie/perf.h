@@ -45,7 +45,7 @@
 #include <string>
 #include <vector>
 
-#include "sieve/hw/archs/eie/csc.h"
+#include "sieve/hw/core/csc.h"
 #include "sieve/hw/archs/eie/spec.h"
 #include "sieve/hw/core/stats.h"
 #include "sieve/hw/core/workload.h"

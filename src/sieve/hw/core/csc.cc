@@ -1,10 +1,10 @@
-#include "sieve/hw/archs/eie/csc.h"
+#include "sieve/hw/core/csc.h"
 
 #include <bit>
 
 #include "sieve/core/assert.h"
 
-namespace sieve::hw::eie_arch {
+namespace sieve::hw {
 
 int64_t CscCounts::pe_entries(int64_t pe) const {
   int64_t n = 0;
@@ -94,4 +94,4 @@ std::vector<PeSlice> encode_csc(const BitVec* mask, int64_t rows, int64_t cols, 
   return out;
 }
 
-}  // namespace sieve::hw::eie_arch
+}  // namespace sieve::hw

@@ -1,7 +1,8 @@
-// EIE's weight layout (Han et al., ISCA 2016, §III-B/C and Fig 2–3): the interleaved,
-// relative-indexed CSC format, built from a layer's keep mask (LayerWork::weight_mask, the
-// container's structure decoded by the compiler's workload) and, for the functional model,
-// its codebook indices.
+// The interleaved, relative-indexed CSC layout of EIE (Han et al., ISCA 2016, §III-B/C and
+// Fig 2–3), which ESE (Han et al., FPGA 2017) inherits for its PEs: built from a layer's keep
+// mask (LayerWork::weight_mask, the container's structure decoded by the compiler's workload)
+// and, for EIE's functional model, its codebook indices. It lives in hw/core because two designs
+// lay their weights out this way (a design folder never includes another's).
 //
 //  * Interleaving: row i of the rows × cols matrix belongs to PE i mod n_pe, as its local row
 //    i / n_pe. Each PE stores its rows of every column j as a CSC column: the column pointer
@@ -28,7 +29,7 @@
 
 #include "sieve/hw/core/workload.h"
 
-namespace sieve::hw::eie_arch {
+namespace sieve::hw {
 
 // Per PE and column, the entries a PE stores (non-zeros + padding zeros).
 struct CscCounts {
@@ -70,4 +71,4 @@ struct PeSlice {
 std::vector<PeSlice> encode_csc(const BitVec* mask, int64_t rows, int64_t cols, int64_t n_pe,
                                 int64_t max_gap, const std::vector<uint16_t>& codes = {});
 
-}  // namespace sieve::hw::eie_arch
+}  // namespace sieve::hw
