@@ -23,7 +23,6 @@ namespace {
 
 // SPEC §7 / thesis §5.3, §4.3.3.
 // Why the figures not attempted yet are not.
-constexpr const char* kAreaModel = "needs an area and power model (CACTI-sized SRAMs, logic scaled from Table 5.1)";
 constexpr const char* kAblation = "needs the ablation as a model switch";
 constexpr const char* kEntropy = "needs a hardware Huffman decoder bank in the model";
 constexpr const char* kIrregularity = "needs a fine-grained mask at equal accuracy run through the same model";
@@ -70,14 +69,6 @@ std::vector<FigureDef> defs() {
        30.03, kImprovement},
       // Not attempted yet: listed with the reason, so that the table shows its coverage.
 #define SIEVE_NA(id, text, value, why) {id, text, value, kNotAttempted, why}
-      SIEVE_NA("area-sparse-modules", "area of the sparse modules (NSM, SSM, WDM, Encoder), mm² (Table 5.1)", 2.52, kAreaModel),
-      SIEVE_NA("power-sparse-modules", "power of the sparse modules, mW (Table 5.1)", 210.26, kAreaModel),
-      SIEVE_NA("area-index-vs-cambricon-x", "NSM + SSM against Cambricon-X's indexing module, mm² (§5.3.1)", "0.94 vs 1.98", kAreaModel),
-      SIEVE_NA("power-index-vs-cambricon-x", "NSM + SSM against Cambricon-X's indexing module, mW (§5.3.1)", "178.26 vs 332.62", kAreaModel),
-      SIEVE_NA("area-wdm-alignment-saving", "WDM's 4-bit alignment: area saved, × (§5.3.1)", 5.14, kAreaModel),
-      SIEVE_NA("power-wdm-alignment-saving", "WDM's 4-bit alignment: power saved, × (§5.3.1)", 4.27, kAreaModel),
-      SIEVE_NA("area-diannao", "DianNao's area, mm² (thesis' comparison)", 3.02, kAreaModel),
-      SIEVE_NA("area-cambricon-x", "Cambricon-X's area, mm² (indexing 31.07 %)", 6.38, kAreaModel),
       SIEVE_NA("ablation-local-quant-speed", "local quantization on FC: speedup (§5.3.2)", 1.77, kAblation),
       SIEVE_NA("ablation-local-quant-energy", "local quantization on FC: energy saving (§5.3.3)", 1.24, kAblation),
       SIEVE_NA("ablation-shared-index", "the shared index (NSM) against a per-PE selector: speedup (§5.3.2)", 1.21, kAblation),
