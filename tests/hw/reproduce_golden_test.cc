@@ -8,6 +8,8 @@
 // being reproduced fails the test until the golden file and RESULTS.md are updated).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -106,6 +108,34 @@ TEST(ReproduceGolden, EveryFigureIdIsUniqueAndEveryGroupNamesItsSource) {
       EXPECT_EQ(d.kind == kNotAttempted, !d.reason.empty()) << d.id;
     }
   }
+}
+
+}  // namespace
+}  // namespace sieve::hw
+
+namespace sieve::hw {
+namespace {
+
+TEST(ReproduceAssumptions, EachFigureListsTheAssumedConstantsOfItsConfigs) {
+  Result<std::vector<FigureResult>> r = reproduce({"ese-gops-compressed", "area-diannao"}, {});
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  ASSERT_EQ(r->size(), 2u);
+  auto has = [](const FigureResult& f, const std::string& a) {
+    return std::find(f.assumptions.begin(), f.assumptions.end(), a) != f.assumptions.end();
+  };
+  for (const FigureResult& f : *r) {
+    if (f.figure == "ese-gops-compressed") {
+      EXPECT_TRUE(has(f, "configs/archs/ese-xcku060.yaml: elemwise_lanes"));
+      EXPECT_TRUE(has(f, "configs/energy/ese-xcku060.yaml: mac"));
+      // A sourced constant is not an assumption.
+      EXPECT_FALSE(has(f, "configs/archs/ese-xcku060.yaml: freq_ghz"));
+    } else {
+      EXPECT_TRUE(has(f, "configs/area/tech-65nm.yaml: col_periphery_um"));
+    }
+  }
+  const nlohmann::json j = figures_json(*r);
+  EXPECT_TRUE(j[0]["assumptions"].is_array());
+  EXPECT_FALSE(j[0]["assumptions"].empty());
 }
 
 }  // namespace

@@ -8,6 +8,9 @@
 #include <map>
 #include <set>
 
+#include "sieve/hw/core/params.h"
+#include "sieve/hw/energy/energy.h"
+
 namespace sieve::hw {
 namespace {
 
@@ -30,6 +33,31 @@ std::vector<std::string> figure_ids() {
     for (const FigureDef& d : g.figures) ids.push_back(d.id);
   return ids;
 }
+
+namespace {
+
+// "configs/<c>.yaml: key" for every parameter of the group's configs (and each arch preset's
+// energy table) whose source begins with "assumption".
+Result<std::vector<std::string>> assumptions_of(const FigureGroup& g) {
+  std::vector<std::string> out;
+  auto add = [&out](const ParamSet& ps, const std::string& shown) {
+    for (const Param& p : ps.params)
+      if (p.source.starts_with("assumption") || p.source.starts_with("Assumption"))
+        out.push_back(shown + ": " + p.name);
+  };
+  for (const std::string& c : g.configs) {
+    const std::string path = config_dir() + "/" + c + ".yaml";
+    SIEVE_ASSIGN_OR_RETURN(const ParamSet ps, read_params(path));
+    add(ps, "configs/" + c + ".yaml");
+    if (!ps.energy.empty()) {
+      SIEVE_ASSIGN_OR_RETURN(const ParamSet e, energy_table_for(ps));
+      add(e, "configs/energy/" + ps.energy + ".yaml");
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 Result<std::vector<FigureResult>> reproduce(const std::vector<std::string>& names,
                                             const ReproduceOptions& opt) {
@@ -101,8 +129,12 @@ Result<std::vector<FigureResult>> reproduce(const std::vector<std::string>& name
       f.how = d->reason;
       out[id] = std::move(f);
     }
+    SIEVE_ASSIGN_OR_RETURN(const std::vector<std::string> assumed, assumptions_of(g));
     for (const FigureDef& d : g.figures)
-      if (out.count(d.id) != 0) result.push_back(std::move(out.at(d.id)));
+      if (out.count(d.id) != 0) {
+        out.at(d.id).assumptions = assumed;
+        result.push_back(std::move(out.at(d.id)));
+      }
   }
   return result;
 }
@@ -166,7 +198,8 @@ nlohmann::json figures_json(const std::vector<FigureResult>& f) {
                  {"deviation", r.deviation},
                  {"reproduced", r.reproduced},
                  {"measured_here", r.measured_here},
-                 {"how", r.how}});
+                 {"how", r.how},
+                 {"assumptions", r.assumptions}});
   return a;
 }
 

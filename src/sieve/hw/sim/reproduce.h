@@ -57,6 +57,10 @@ struct FigureResult {
                                // improvement: ours ≤ published (not counted either way)
   bool measured_here = false;  // kind == "measured"
   std::string how;             // how ours was computed
+  // The assumed constants it depends on ("configs/archs/sieve-65nm.yaml: vector_lanes"), from
+  // its group's configs (FigureGroup::configs): every parameter whose source says
+  // "assumption".
+  std::vector<std::string> assumptions;
 };
 
 struct ReproduceOptions {
@@ -90,6 +94,10 @@ struct FigureGroup {
   std::vector<FigureDef> figures;
   // Computes the wanted figures, each reported through the setter; an error stops reproduce.
   std::function<Status(const FigureWanted&, const ReproduceOptions&, const FigureSetter&)> compute;
+  // The configs its figures run, relative to configs/ without ".yaml" ("archs/sieve-65nm",
+  // "area/tech-65nm"); an arch preset brings its energy table. Their parameters whose source
+  // begins with "assumption" are each figure's `assumptions` in reproduce --json.
+  std::vector<std::string> configs = {};
 };
 namespace figures {
 #define SIEVE_FIGURES(fn) FigureGroup fn();

@@ -99,7 +99,8 @@ Status compute(const FigureWanted& want, const ReproduceOptions& opt, const Figu
 namespace figures {
 
 FigureGroup area() {
-  return {"Area and power (thesis §5.3.1, Table 5.1; DianNao; Cambricon-X)", defs(), compute};
+  return {"Area and power (thesis §5.3.1, Table 5.1; DianNao; Cambricon-X)", defs(), compute,
+          {"archs/sieve-65nm", "archs/diannao-65nm", "archs/cambricon-x-65nm", "area/tech-65nm"}};
 }
 
 }  // namespace figures

@@ -116,7 +116,8 @@ Status compute(const FigureWanted& want, const ReproduceOptions& opt, const Figu
 namespace figures {
 
 FigureGroup cnvlutin() {
-  return {"Cnvlutin (Albericio et al., ISCA 2016)", defs(), compute};
+  return {"Cnvlutin (Albericio et al., ISCA 2016)", defs(), compute,
+          {"archs/cnvlutin-28nm", "archs/dadiannao-28nm"}};
 }
 
 }  // namespace figures

@@ -206,7 +206,8 @@ Status compute(const FigureWanted& want, const ReproduceOptions& opt, const Figu
 namespace figures {
 
 FigureGroup eie() {
-  return {"EIE (Han et al., ISCA 2016)", defs(), compute};
+  return {"EIE (Han et al., ISCA 2016)", defs(), compute,
+          {"archs/eie-45nm", "archs/dadiannao-28nm", "archs/sieve-65nm"}};
 }
 
 }  // namespace figures

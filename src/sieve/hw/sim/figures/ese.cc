@@ -215,7 +215,8 @@ Status compute(const FigureWanted& want, const ReproduceOptions& opt, const Figu
 namespace figures {
 
 FigureGroup ese() {
-  return {"ESE (Han et al., FPGA 2017)", defs(), compute};
+  return {"ESE (Han et al., FPGA 2017)", defs(), compute,
+          {"archs/ese-xcku060", "archs/sieve-65nm"}};
 }
 
 }  // namespace figures

@@ -271,7 +271,8 @@ Status compute(const FigureWanted& want, const ReproduceOptions& opt, const Figu
 namespace figures {
 
 FigureGroup scnn() {
-  return {kSource, defs(), compute};
+  return {kSource, defs(), compute,
+          {"archs/scnn-16nm", "archs/dcnn-16nm", "archs/dcnn-opt-16nm"}};
 }
 
 }  // namespace figures

@@ -127,7 +127,8 @@ Status compute(const FigureWanted& want, const ReproduceOptions& opt, const Figu
 namespace figures {
 
 FigureGroup sparse_tc() {
-  return {"2:4 sparse tensor core (NVIDIA A100 whitepaper; seed 001)", defs(), compute};
+  return {"2:4 sparse tensor core (NVIDIA A100 whitepaper; seed 001)", defs(), compute,
+          {"archs/sparse-tc-a100"}};
 }
 
 }  // namespace figures

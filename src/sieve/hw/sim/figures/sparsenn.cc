@@ -186,7 +186,8 @@ Status compute(const FigureWanted& want, const ReproduceOptions& opt, const Figu
 }  // namespace
 
 FigureGroup figures::sparsenn() {
-  return {"SparseNN (Zhu et al., DATE 2018)", defs(), compute};
+  return {"SparseNN (Zhu et al., DATE 2018)", defs(), compute,
+          {"archs/sparsenn-65nm"}};
 }
 
 }  // namespace sieve::hw

@@ -504,7 +504,8 @@ Status compute(const FigureWanted& want, const ReproduceOptions& opt, const Figu
 namespace figures {
 
 FigureGroup thesis() {
-  return {"Sieve thesis (SPEC §7)", defs(), compute};
+  return {"Sieve thesis (SPEC §7)", defs(), compute,
+          {"archs/sieve-65nm", "archs/diannao-65nm", "archs/cambricon-x-65nm"}};
 }
 
 }  // namespace figures
