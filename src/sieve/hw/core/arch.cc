@@ -14,6 +14,16 @@ std::string Accelerator::unsupported(const LayerWork&, const SimOptions&) const 
   return {};
 }
 
+Result<std::string> Accelerator::resolve_mode(const SimOptions& o) const {
+  const std::vector<std::string> known = modes();
+  if (o.mode.empty()) return known.empty() ? std::string() : known.front();
+  for (const std::string& m : known)
+    if (m == o.mode) return o.mode;
+  std::string list;
+  for (const std::string& m : known) list += (list.empty() ? "" : ", ") + m;
+  return invalid_argument("{}: unknown mode \"{}\"; known: {}", arch(), o.mode, list);
+}
+
 namespace {
 
 // The record of a layer the design cannot run: its name, kind and reason, no numbers.

@@ -50,6 +50,9 @@ class Accelerator {
   virtual ~Accelerator() = default;
   virtual std::string arch() const = 0;                // e.g. "sieve"
   virtual std::vector<std::string> modes() const = 0;  // first = default
+  // The mode `o` asks for: o.mode, or modes().front() when empty. One modes() does not list is
+  // refused: "<arch>: unknown mode \"x\"; known: a, b".
+  Result<std::string> resolve_mode(const SimOptions& o) const;
   virtual int64_t multipliers() const = 0;
   virtual double freq_ghz() const = 0;
   // The engines this model offers besides performance: "functional" when it also computes the

@@ -37,13 +37,7 @@ class CambriconX : public Accelerator {
   }
 
  private:
-  static Result<std::string> mode_of(const SimOptions& o) {
-    const std::string mode = o.mode.empty() ? "weight-sparse" : o.mode;
-    if (mode != "weight-sparse" && mode != "dense")
-      return invalid_argument("cambricon-x: unknown mode \"{}\"; known: weight-sparse, dense",
-                              o.mode);
-    return mode;
-  }
+  Result<std::string> mode_of(const SimOptions& o) const { return resolve_mode(o); }
   CambriconXLayer layer_model(const LayerWork& l, const std::string& mode,
                               const SimOptions& o) const {
     const bool dense = mode == "dense";

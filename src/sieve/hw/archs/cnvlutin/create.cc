@@ -51,10 +51,9 @@ class Cnvlutin : public Accelerator {
   }
 
  private:
-  static Result<bool> is_dense(const SimOptions& o) {
-    if (o.mode.empty() || o.mode == "neuron-sparse") return false;
-    if (o.mode == "dense") return true;
-    return invalid_argument("cnvlutin: unknown mode \"{}\"; known: neuron-sparse, dense", o.mode);
+  Result<bool> is_dense(const SimOptions& o) const {
+    SIEVE_ASSIGN_OR_RETURN(const std::string mode, resolve_mode(o));
+    return mode == "dense";
   }
   // The activations are the workload's, one bit string per sample (none: dense neurons).
   static Status check_activations(const LayerWork& l, int64_t batch) {

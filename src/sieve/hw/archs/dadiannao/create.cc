@@ -37,11 +37,7 @@ class DaDianNao : public Accelerator {
   }
 
  private:
-  static Status check_mode(const SimOptions& o) {
-    if (!o.mode.empty() && o.mode != "dense")
-      return invalid_argument("dadiannao: unknown mode \"{}\"; known: dense", o.mode);
-    return ok_status();
-  }
+  Status check_mode(const SimOptions& o) const { return resolve_mode(o).status(); }
 
   DaDianNaoSpec spec_;
 };

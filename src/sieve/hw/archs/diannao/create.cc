@@ -34,11 +34,7 @@ class DianNao : public Accelerator {
   }
 
  private:
-  static Status check_mode(const SimOptions& o) {
-    if (!o.mode.empty() && o.mode != "dense")
-      return invalid_argument("diannao: unknown mode \"{}\"; known: dense", o.mode);
-    return ok_status();
-  }
+  Status check_mode(const SimOptions& o) const { return resolve_mode(o).status(); }
 
   DianNaoSpec spec_;
 };

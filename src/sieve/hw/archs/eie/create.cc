@@ -81,11 +81,7 @@ class Eie : public Accelerator {
   }
 
  private:
-  static Status check_mode(const SimOptions& o) {
-    if (!o.mode.empty() && o.mode != "sparse")
-      return invalid_argument("eie: unknown mode \"{}\"; known: sparse", o.mode);
-    return ok_status();
-  }
+  Status check_mode(const SimOptions& o) const { return resolve_mode(o).status(); }
 
   EieSpec spec_;
 };

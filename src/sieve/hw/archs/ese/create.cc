@@ -71,13 +71,7 @@ class Ese : public Accelerator {
   }
 
  private:
-  static Result<std::string> mode_of(const SimOptions& o) {
-    const std::string mode = o.mode.empty() ? kScheduled : o.mode;
-    if (mode != kScheduled && mode != kSerial)
-      return invalid_argument("ese: unknown mode \"{}\"; known: {}, {}", o.mode, kScheduled,
-                              kSerial);
-    return mode;
-  }
+  Result<std::string> mode_of(const SimOptions& o) const { return resolve_mode(o); }
 
   EseSpec spec_;
 };

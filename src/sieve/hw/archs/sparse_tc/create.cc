@@ -39,10 +39,9 @@ class SparseTc : public Accelerator {
   }
 
  private:
-  static Result<bool> sparse_mode(const SimOptions& o) {
-    if (o.mode.empty() || o.mode == "sparse") return true;
-    if (o.mode == "dense") return false;
-    return invalid_argument("sparse-tc: unknown mode \"{}\"; known: sparse, dense", o.mode);
+  Result<bool> sparse_mode(const SimOptions& o) const {
+    SIEVE_ASSIGN_OR_RETURN(const std::string mode, resolve_mode(o));
+    return mode == "sparse";
   }
 
   SparseTcSpec spec_;

@@ -106,13 +106,7 @@ class SparseNN : public Accelerator {
   }
 
  private:
-  static Result<std::string> mode_of(const SimOptions& o) {
-    const std::string mode = o.mode.empty() ? kIo : o.mode;
-    if (mode != kIo && mode != kInputOnly)
-      return invalid_argument("sparsenn: unknown mode \"{}\"; known: {}, {}", o.mode, kIo,
-                              kInputOnly);
-    return mode;
-  }
+  Result<std::string> mode_of(const SimOptions& o) const { return resolve_mode(o); }
 
   SparseNNSpec spec_;
 };
