@@ -383,8 +383,9 @@ TEST(PruneSpec, MergedAndResolved) {
 TEST(PruneSpec, MethodsAndKeysComeFromOneList) {
   EXPECT_EQ(prune_methods(), (std::vector<std::string>{"none", "magnitude", "block", "nm",
                                                        "filter", "channel", "balanced"}));
-  EXPECT_EQ(prune_spec_keys(), (std::vector<std::string>{"method", "block", "stride", "criterion",
-                                                         "sparsity", "quality", "n", "m", "pes"}));
+  EXPECT_EQ(prune_spec_keys(),
+            (std::vector<std::string>{"method", "block", "stride", "criterion", "sparsity",
+                                      "quality", "n", "m", "pes", "gates"}));
   EXPECT_EQ(*parse_block_criterion("max"), BlockCriterion::kMax);
   EXPECT_FALSE(parse_block_criterion("median").ok());
 }

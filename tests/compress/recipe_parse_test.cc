@@ -255,7 +255,7 @@ TEST(RecipeParse, PruneEntryIsThePrunersSpecWithExactMessages) {
             "mean, max");
   EXPECT_EQ(error_of("prune: {fc: {blok: 4}}"),
             "bad.yaml: prune.fc.blok: unknown key \"blok\"; valid keys: method, "
-            "block, stride, criterion, sparsity, quality, n, m, pes");
+            "block, stride, criterion, sparsity, quality, n, m, pes, gates");
 }
 
 TEST(RecipeParse, BadValuesNameFieldAndValue) {

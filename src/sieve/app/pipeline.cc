@@ -185,7 +185,7 @@ Status check_recipe_fits(const Recipe& recipe, const ir::Graph& graph) {
       if (!st.ok()) {
         // The message names the field; map it to the recipe key.
         std::string key = "method";
-        for (const char* k : {"block", "stride", "pes", "sparsity", "quality"}) {
+        for (const char* k : {"gates", "block", "stride", "pes", "sparsity", "quality"}) {
           if (st.message().find(std::string(k)) != std::string::npos) {
             key = k;
             break;

@@ -168,6 +168,15 @@ Status parse_prune(const Ctx& c, const YAML::Node& n, const std::string& path, P
       SIEVE_ASSIGN_OR_RETURN(int64_t x, get_int(c, v, kp));
       if (x < (key == "n" ? 0 : 1)) return c.error(kp, "value {} too small", x);
       (key == "n" ? p.n : key == "m" ? p.m : p.pes) = x;
+    } else if (key == "gates") {
+      // Checked against the layer's op (its gate names) with the model, not here.
+      if (!v.IsSequence() || v.size() == 0)
+        return c.error(kp, "expected a list of gate names such as [i, f], got {}", node_text(v));
+      p.gates.clear();
+      for (size_t i = 0; i < v.size(); ++i) {
+        SIEVE_ASSIGN_OR_RETURN(std::string g, get_string(c, v[i], fmt::format("{}[{}]", kp, i)));
+        p.gates.push_back(std::move(g));
+      }
     }
     p.given.insert(key);
   }
@@ -443,7 +452,9 @@ std::string_view recipe_section(ir::OpKind op) {
 PruneSpec Recipe::prune_for(const std::string& node, ir::OpKind op) const {
   const PruneSpec& base = recipe_section(op) == "conv" ? prune_conv : prune_fc;
   auto it = prune_layers.find(node);
-  return it == prune_layers.end() ? base : base.merged(it->second);
+  PruneSpec p = it == prune_layers.end() ? base : base.merged(it->second);
+  if (!p.gates.empty()) p.gate_order = gate_names(op);
+  return p;
 }
 
 QuantSettings Recipe::quant_for(const std::string& node, ir::OpKind op) const {

@@ -6,6 +6,7 @@
 #include <numeric>
 #include <random>
 
+#include "sieve/ir/shape_inference.h"
 #include "sieve/runtime/kernels/blas/blas.h"
 #include "sieve/train/layers.h"
 
@@ -51,6 +52,12 @@ Result<LstmClassifier> LstmClassifier::create(const LstmShape& s, uint64_t seed)
   // Forget-gate rows of Wb (gate order i, o, f, c: rows [2H, 3H)) start at 1.
   float* b = m.params_[kB].value.data<float>();
   for (int64_t j = 2 * H; j < 3 * H; ++j) b[j] = 1.0f;
+  return m;
+}
+
+LstmClassifier LstmClassifier::clone() const {
+  LstmClassifier m = *this;
+  for (Parameter& p : m.params_) p.value = p.value.clone();
   return m;
 }
 
@@ -153,6 +160,44 @@ void LstmClassifier::backward(const float* dlogits, float* input_grad) {
   }
   // Wb and Rb enter the pre-activation as a sum: the same gradient.
   std::copy(dB, dB + G, dB + G);
+}
+
+Result<ir::Graph> LstmClassifier::to_graph(int64_t batch) const {
+  if (batch <= 0) return invalid_argument("LSTM graph: batch {} must be positive", batch);
+  ir::Graph g;
+  g.name = "lstm-classifier";
+  ir::Node in;
+  in.op = ir::OpKind::kInput;
+  in.name = "input";
+  in.outputs = {"input"};
+  in.attrs["shape"] = std::vector<int64_t>{batch, shape_.steps, shape_.input};
+  in.attrs["dtype"] = static_cast<int64_t>(DType::kF32);
+  g.nodes.push_back(std::move(in));
+  ir::Node lstm;
+  lstm.op = ir::OpKind::kLSTM;
+  lstm.name = "lstm";
+  lstm.inputs = {"input", params_[kW].name, params_[kR].name, params_[kB].name};
+  lstm.outputs = {"lstm.Y", "lstm.Y_h"};
+  lstm.attrs["hidden_size"] = shape_.hidden;
+  lstm.attrs["layout"] = int64_t{1};
+  g.nodes.push_back(std::move(lstm));
+  ir::Node flat;
+  flat.op = ir::OpKind::kFlatten;
+  flat.name = "flatten";
+  flat.inputs = {"lstm.Y_h"};
+  flat.outputs = {"flatten"};
+  flat.attrs["axis"] = int64_t{1};
+  g.nodes.push_back(std::move(flat));
+  ir::Node fc;
+  fc.op = ir::OpKind::kFullyConnected;
+  fc.name = "fc";
+  fc.inputs = {"flatten", params_[kFcW].name, params_[kFcB].name};
+  fc.outputs = {"fc"};
+  g.nodes.push_back(std::move(fc));
+  g.outputs = {"fc"};
+  for (const Parameter& p : params_) g.initializers.emplace(p.name, p.value.clone());
+  SIEVE_RETURN_IF_ERROR(ir::infer_shapes(g));
+  return g;
 }
 
 Status LstmClassifier::check_data(const char* what, const Tensor& seq, size_t labels) const {

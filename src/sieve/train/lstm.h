@@ -26,6 +26,7 @@
 
 #include "sieve/core/status.h"
 #include "sieve/core/tensor.h"
+#include "sieve/ir/graph.h"
 #include "sieve/train/network.h"
 #include "sieve/train/sgd.h"
 
@@ -64,6 +65,10 @@ class LstmClassifier {
   // A freshly initialised model; every dimension must be positive.
   static Result<LstmClassifier> create(const LstmShape& shape, uint64_t seed);
 
+  // A deep copy: its parameters do not share storage with this model's (a plain copy of an
+  // LstmClassifier shares the parameter tensors, as Tensor copies do).
+  LstmClassifier clone() const;
+
   const LstmShape& shape() const { return shape_; }
   // "lstm.W" [1,4H,I], "lstm.R" [1,4H,H], "lstm.B" [1,8H], "fc.weight" [C,H], "fc.bias" [C].
   std::vector<Parameter>& parameters() { return params_; }
@@ -85,6 +90,12 @@ class LstmClassifier {
   // parameter, nullptr for none) keep pruned weights at zero (train::Sgd).
   Status fit(const Tensor& sequences, std::span<const uint8_t> labels,
              const LstmFitOptions& options, std::span<const uint8_t* const> masks = {});
+  // The model as an IR graph for a batch of `batch` sequences: Input "input" [batch, T, I] ->
+  // LSTM "lstm" (layout 1, W, R, B unchanged; outputs "lstm.Y", "lstm.Y_h") -> Flatten
+  // "flatten" of Y_h [batch, 1, H] -> FullyConnected "fc" [batch, C], shapes inferred. The
+  // weights are copied (the graph does not share this model's storage).
+  Result<ir::Graph> to_graph(int64_t batch = 1) const;
+
   Result<LstmEval> evaluate(const Tensor& sequences, std::span<const uint8_t> labels,
                             int64_t batch = 500);
 

@@ -33,7 +33,17 @@ std::string PruneSpec::to_string() const {
   if (method == "balanced") s += fmt::format(" pes {}", pes);
   if (sparsity >= 0 && method != "nm") s += fmt::format(" sparsity {:g}", sparsity);
   if (quality >= 0) s += fmt::format(" quality {:g}", quality);
+  if (!gates.empty()) s += fmt::format(" gates {}", fmt::join(gates, ","));
   return s;
+}
+
+const std::vector<std::string>& gate_names(ir::OpKind op) {
+  static const std::vector<std::string> kLstm = {"i", "o", "f", "c"};
+  static const std::vector<std::string> kGru = {"z", "r", "h"};
+  static const std::vector<std::string> kNone;
+  if (op == ir::OpKind::kLSTM) return kLstm;
+  if (op == ir::OpKind::kGRU) return kGru;
+  return kNone;
 }
 
 namespace {
@@ -137,7 +147,7 @@ std::vector<int64_t> full_stride(const PruneSpec& spec, const Shape& weight_shap
 
 const std::vector<std::string>& prune_spec_keys() {
   static const std::vector<std::string> kKeys = {
-      "method", "block", "stride", "criterion", "sparsity", "quality", "n", "m", "pes"};
+      "method", "block", "stride", "criterion", "sparsity", "quality", "n", "m", "pes", "gates"};
   return kKeys;
 }
 
@@ -175,6 +185,7 @@ PruneSpec PruneSpec::merged(const PruneSpec& o) const {
     if (k == "n") base.n = o.n;
     if (k == "m") base.m = o.m;
     if (k == "pes") base.pes = o.pes;
+    if (k == "gates") base.gates = o.gates;
     base.given.insert(k);
   }
   return base;
@@ -210,9 +221,68 @@ PruneStructure prune_structure(const PruneSpec& spec, const Shape& weight_shape)
   return st;
 }
 
+namespace {
+
+// The gate blocks `spec.gates` selects, as indices into spec.gate_order, in gate order, and the
+// shape [dirs · |gates| · H, I] of the selected rows.
+struct GateRows {
+  std::vector<int64_t> blocks;
+  int64_t dirs = 0, hidden = 0, cols = 0;
+  Shape view() const { return {dirs * static_cast<int64_t>(blocks.size()) * hidden, cols}; }
+};
+
+Result<GateRows> gate_rows(const PruneSpec& spec, const Shape& shape, const std::string& layer) {
+  if (spec.gate_order.empty()) {
+    return invalid_argument("layer {}: gates = {} given, but the layer has no gates", layer,
+                            fmt::join(spec.gates, ", "));
+  }
+  std::vector<std::string> unknown;
+  for (const std::string& g : spec.gates) {
+    if (std::find(spec.gate_order.begin(), spec.gate_order.end(), g) == spec.gate_order.end())
+      unknown.push_back(g);
+  }
+  if (!unknown.empty()) {
+    const bool extra = std::any_of(unknown.begin(), unknown.end(), [](const std::string& g) {
+      return g == "proj" || g == "peephole";
+    });
+    return invalid_argument("layer {}: gates = {}: no gate{} {} (its gates: {}){}", layer,
+                            fmt::join(spec.gates, ", "), unknown.size() > 1 ? "s" : "",
+                            fmt::join(unknown, ", "), fmt::join(spec.gate_order, ", "),
+                            extra ? "; the projection W_proj and the peepholes P are not gate "
+                                    "rows of W and are never pruned"
+                                  : "");
+  }
+  GateRows gr;
+  for (size_t b = 0; b < spec.gate_order.size(); ++b) {
+    const auto n = std::count(spec.gates.begin(), spec.gates.end(), spec.gate_order[b]);
+    if (n > 1) {
+      return invalid_argument("layer {}: gates = {}: gate {} is named twice", layer,
+                              fmt::join(spec.gates, ", "), spec.gate_order[b]);
+    }
+    if (n == 1) gr.blocks.push_back(static_cast<int64_t>(b));
+  }
+  const int64_t g = static_cast<int64_t>(spec.gate_order.size());
+  if (shape.size() != 3 || shape[1] % g != 0 || shape[1] == 0) {
+    return invalid_argument("layer {}: gates need a weight [dirs, {} x hidden, input], got {}",
+                            layer, g, shape_str(shape));
+  }
+  gr.dirs = shape[0];
+  gr.hidden = shape[1] / g;
+  gr.cols = shape[2];
+  return gr;
+}
+
+}  // namespace
+
 Status validate_prune_spec(const PruneSpec& spec, const Shape& shape, const std::string& layer) {
   const std::string& mth = spec.method;
   if (mth == "none") return ok_status();
+  if (!spec.gates.empty()) {
+    SIEVE_ASSIGN_OR_RETURN(GateRows gr, gate_rows(spec, shape, layer));
+    PruneSpec rest = spec;
+    rest.gates.clear();
+    return validate_prune_spec(rest, gr.view(), layer);
+  }
   if (!find_prune_pass(mth).ok()) {
     return invalid_argument("layer {}: unknown pruning method \"{}\"; known: {}", layer, mth,
                             known_methods());
@@ -544,6 +614,34 @@ Result<Tensor> prune(const Tensor& weight, const Tensor& mask, const PruneSpec& 
                      const std::string& layer) {
   SIEVE_RETURN_IF_ERROR(validate_prune_spec(spec, weight.shape(), layer));
   if (spec.method == "none") return mask;
+  if (!spec.gates.empty()) {
+    // The selected gates' rows as one 2-D matrix, pruned by the spec without gates, then
+    // written back; the other rows keep the existing mask.
+    SIEVE_RETURN_IF_ERROR(check_inputs(weight, mask));
+    SIEVE_ASSIGN_OR_RETURN(GateRows gr, gate_rows(spec, weight.shape(), layer));
+    const int64_t g = static_cast<int64_t>(spec.gate_order.size());
+    const int64_t block = gr.hidden * gr.cols;  // one gate block of one direction
+    std::vector<uint8_t> keep = keep_vector(mask, weight.numel());
+    Tensor sub_w(DType::kF32, gr.view());
+    Tensor sub_m(DType::kU8, gr.view());
+    auto for_each_block = [&](auto&& fn) {
+      int64_t k = 0;
+      for (int64_t d = 0; d < gr.dirs; ++d)
+        for (int64_t b : gr.blocks) fn((d * g + b) * block, (k++) * block);
+    };
+    for_each_block([&](int64_t from, int64_t to) {
+      std::copy_n(weight.data<float>() + from, block, sub_w.data<float>() + to);
+      std::copy_n(keep.data() + from, block, sub_m.data<uint8_t>() + to);
+    });
+    PruneSpec rest = spec;
+    rest.gates.clear();
+    Result<Tensor> sub = prune(sub_w, sub_m, rest, layer);
+    if (!sub.ok()) return sub.status();
+    for_each_block([&](int64_t from, int64_t to) {
+      std::copy_n(sub->data<uint8_t>() + to, block, keep.data() + from);
+    });
+    return to_mask(weight.shape(), keep);
+  }
   SIEVE_ASSIGN_OR_RETURN(PassInfo pass, find_prune_pass(spec.method));
   Result<Tensor> r = pass.fn(weight, mask, spec);
   if (!r.ok()) return r.status().with_context("layer " + layer);

@@ -39,6 +39,12 @@
 //              position kept), K = the nearest whole number to (1 − s) × numel / pes (ties:
 //              the larger K), capped by the smallest number of non-zeros any PE has left.
 //
+// Gates (recurrent layers, a recipe's `gates:`): with PruneSpec::gates set, only the rows of
+// the named gates of a recurrent weight W [dirs, G·H, I] are pruned (G gate blocks of H rows,
+// in gate_order: LSTM i, o, f, c; GRU z, r, h, the ONNX orders). The pruner sees those rows,
+// every direction's, as one 2-D matrix [dirs · |gates| · H, I] in weight order, so sparsity,
+// pes and the rest apply to the selected rows; the other gates' rows keep their existing mask.
+//
 // Iterations: the existing mask (empty = dense) is always respected: a weight pruned before
 // stays pruned, and it counts towards the target sparsity, so sparsity never decreases. For
 // block pruning the block grid depends only on the weight shape, block and stride, so the
@@ -58,6 +64,7 @@
 #include "sieve/compress/model.h"
 #include "sieve/core/status.h"
 #include "sieve/core/tensor.h"
+#include "sieve/ir/op.h"
 
 namespace sieve::compress {
 
@@ -82,6 +89,11 @@ struct PruneSpec {
   BlockCriterion criterion = BlockCriterion::kMean;
   int64_t n = 2, m = 4;  // nm
   int64_t pes = 8;       // balanced: processing elements (row groups)
+  // Recurrent weights only: the gates whose rows are pruned (empty = the whole weight), and the
+  // gate names of the layer's op in row-block order (gate_names; set from the op by
+  // Recipe::prune_for, not by the recipe).
+  std::vector<std::string> gates;
+  std::vector<std::string> gate_order;
   // The keys given explicitly in a recipe (for key-by-key overrides), e.g. {"method",
   // "sparsity"}. Not used by the pruners.
   std::set<std::string> given;
@@ -97,6 +109,10 @@ struct PruneSpec {
   PruneSpec resolved() const;
 };
 
+// The gate names of a recurrent op's weight, in the order of its row blocks (ONNX): LSTM
+// {i, o, f, c}, GRU {z, r, h}; empty for every other op.
+const std::vector<std::string>& gate_names(ir::OpKind op);
+
 // The keys of a recipe's prune entry, in the order error messages list them.
 const std::vector<std::string>& prune_spec_keys();
 // The methods a spec may name: "none", then every pass of passes.def in its order.
@@ -107,7 +123,9 @@ Result<BlockCriterion> parse_block_criterion(const std::string& name);
 // Checks a spec against the weight it will prune: the method is known, the right one of
 // sparsity / quality is set, block and stride sizes are >= 1, no longer than the rank, and no
 // block size exceeds its dimension (a size that does not divide it is fine: partial edge
-// blocks), m >= 1, 0 <= n <= m, 1 <= pes <= rows. Errors name `layer`, the field and the value.
+// blocks), m >= 1, 0 <= n <= m, 1 <= pes <= rows; gates, when given, are distinct names of
+// gate_order, the weight is [dirs, G·H, I] with G = gate_order's size, and the rest is checked
+// against the selected rows' 2-D view. Errors name `layer`, the field and the value.
 // Method "none" is valid for any weight.
 Status validate_prune_spec(const PruneSpec& spec, const Shape& weight_shape,
                            const std::string& layer);
