@@ -22,6 +22,7 @@
 
 #include "command.h"
 #include "sieve/compress/ese.h"
+#include "sieve/hw/sim/run.h"
 #include "sieve/io/datasets/dataset.h"
 #include "sieve/io/onnx/onnx.h"
 #include "sieve/train/lstm.h"
@@ -83,6 +84,45 @@ nlohmann::json compression_json(const compress::LstmCompression& c, int weight_b
           {"weight_bits", weight_bits},
           {"index_bits", index_bits},
           {"ratio", c.ratio}};
+}
+
+// The variant's masks on the ESE model (hw/archs/ese, preset ese-xcku060 with its channel's PEs
+// set to --pes): one stream of T steps of the LSTM layer, weights in block RAM. The time per
+// step is what load balance buys on real, trained masks.
+Result<nlohmann::json> ese_timing(const LstmArgs& a, const compress::LstmMasks& masks) {
+  hw::LayerWork l;
+  l.name = "lstm";
+  l.kind = hw::LayerKind::kLstm;
+  l.in_c = a.step_inputs;
+  l.out_c = a.hidden;
+  l.recurrent = a.hidden;
+  l.timesteps = a.time_steps;
+  l.rows = 4 * a.hidden;
+  l.cols = a.step_inputs + a.hidden;
+  l.weight_mask = hw::BitVec(l.rows * l.cols, true);
+  l.pruned = masks.w.numel() > 0;
+  if (l.pruned) {
+    const uint8_t* w = masks.w.data<uint8_t>();
+    const uint8_t* r = masks.r.data<uint8_t>();
+    for (int64_t row = 0; row < l.rows; ++row) {
+      for (int64_t c = 0; c < a.step_inputs; ++c)
+        l.weight_mask.set(row * l.cols + c, w[row * a.step_inputs + c] != 0);
+      for (int64_t c = 0; c < a.hidden; ++c)
+        l.weight_mask.set(row * l.cols + a.step_inputs + c, r[row * a.hidden + c] != 0);
+    }
+  }
+  hw::Workload wl;
+  wl.model = "lstm-classifier";
+  wl.batch = 1;
+  wl.layers.push_back(std::move(l));
+  hw::ArchRun run{"ese", {fmt::format("pes_per_channel={}", a.pes)}, {}};
+  run.options.weights_on_chip = true;
+  SIEVE_ASSIGN_OR_RETURN(const hw::SimReport r, hw::run_sim(wl, run));
+  const hw::LayerStats t = r.result.total();
+  return nlohmann::json{{"cycles", t.cycles},
+                        {"step_us", t.time_ns / 1e3 / static_cast<double>(a.time_steps)},
+                        {"utilization", t.utilization},
+                        {"macs", t.macs_performed}};
 }
 
 int run_lstm(const LstmArgs& a) {
@@ -249,6 +289,9 @@ int run_lstm(const LstmArgs& a) {
       if (!acc_q.ok()) return fail(acc_q.status());
       row["accuracy_quantized"] = *acc_q;
       row["compression"] = compression_json(*comp, a.weight_bits, a.index_bits);
+      Result<nlohmann::json> ese = ese_timing(a, masks);
+      if (!ese.ok()) return fail(ese.status().with_context("the ESE model"));
+      row["ese"] = *ese;
       row["seconds"] = secs();
       const auto& W = comp->matrices[0];
       const auto& R = comp->matrices[1];
@@ -260,6 +303,8 @@ int run_lstm(const LstmArgs& a) {
                  100.0 * *acc_pruned, 100.0 * *acc_re, a.weight_bits, 100.0 * *acc_q, comp->ratio,
                  W.load.imbalance, R.load.imbalance, W.load.worst, W.load.mean, R.load.worst,
                  R.load.mean);
+      fmt::print(log, "           on ESE ({} PEs, one stream): {:.3f} us per step, utilization {:.3f}\n",
+                 a.pes, (*ese)["step_us"].get<double>(), (*ese)["utilization"].get<double>());
       std::fflush(log);
       rows_json.push_back(row);
       last = std::move(m);
