@@ -262,7 +262,8 @@ Result<std::string> sweep_section(const Input& input, int index, Page& page) {
       for (size_t m = 0; m < metrics.size(); ++m) {
         const double x = p->metric[m];
         if (!std::isfinite(first[m]) && std::isfinite(x) && x != 0) first[m] = x;
-        data += "\t" + tsv_number(std::isfinite(first[m]) ? x / first[m] : NAN);
+        data += '\t';
+        data += tsv_number(std::isfinite(first[m]) ? x / first[m] : NAN);
       }
       data += "\n";
     }
