@@ -101,7 +101,8 @@ Result<std::string> reproduce_section(const Input& input, int index, Page& page)
   html += "</p>\n";
 
   // Ours / published for the simulated figures with two positive numbers, as horizontal bars
-  // from 1 on a log axis (a figure twice too high and one half too low are equally far from 1).
+  // from 1 on a log axis (a figure twice too high and one half too low are equally far from 1),
+  // top to bottom in the input's order (the y range runs downwards).
   std::string data;
   int bars = 0;
   for (const Row& r : rows) {
@@ -122,8 +123,8 @@ Result<std::string> reproduce_section(const Input& input, int index, Page& page)
     p.data = {{"ratio.tsv", data}};
     p.script =
         "set logscale x\nset grid xtics\nset xlabel \"ours / published\"\nunset key\n"
-        "set ytics scale 0 font \",9\"\nset yrange [-0.7:" + std::to_string(bars) +
-        "-0.3] reverse\nset lmargin 34\nset style fill solid 0.85 border -1\n"
+        "set ytics scale 0 font \",9\"\nset yrange [" + std::to_string(bars) +
+        "-0.3:-0.7]\nset lmargin 34\nset style fill solid 0.85 border -1\n"
         "set arrow from first 1, graph 0 to first 1, graph 1 nohead lc rgb \"#333333\"\n"
         "plot \"ratio.tsv\" using 2:0:($2 < 1 ? $2 : 1):($2 < 1 ? 1 : $2):($0 - 0.38):($0 + 0.38):"
         "($3 > 0 ? 0x4e79a7 : 0xe15759):ytic(1) with boxxyerror lc rgb variable\n";
