@@ -31,13 +31,14 @@ json simulate_doc() {
 TEST(ReportInput, KindsFromShape) {
   json compress = {{"ratio_p", 2.0}, {"ratio_q", 4.0}, {"ratio_c", 5.0}, {"layers", json::array()}};
   json compare = {{"archs", json::array({simulate_doc()})}, {"model", "m"}};
-  json reproduce = json::array({{{"figure", "f"}, {"published", 1.0}, {"ours", 1.1},
-                                 {"kind", "simulated"}}});
+  json reproduce =
+      json::array({{{"figure", "f"}, {"published", 1.0}, {"ours", 1.1}, {"kind", "simulated"}}});
   json sweep = {{"kind", "sieve-sweep"}, {"version", 1}, {"rows", json::array()}};
-  const std::vector<std::pair<json, InputKind>> cases = {
-      {compress, InputKind::kCompress},   {simulate_doc(), InputKind::kSimulate},
-      {compare, InputKind::kCompare},     {reproduce, InputKind::kReproduce},
-      {sweep, InputKind::kSweep}};
+  const std::vector<std::pair<json, InputKind>> cases = {{compress, InputKind::kCompress},
+                                                         {simulate_doc(), InputKind::kSimulate},
+                                                         {compare, InputKind::kCompare},
+                                                         {reproduce, InputKind::kReproduce},
+                                                         {sweep, InputKind::kSweep}};
   for (const auto& [doc, kind] : cases) {
     Result<Input> in = classify_input("x.json", doc);
     ASSERT_TRUE(in.ok()) << in.status().to_string();
@@ -65,8 +66,7 @@ TEST(ReportInput, UnknownShapesAreRefusedNamingTheFile) {
     Result<Input> in = classify_input("odd.json", c.doc);
     ASSERT_FALSE(in.ok()) << c.doc.dump();
     EXPECT_EQ(in.status().code(), StatusCode::kInvalidArgument);
-    EXPECT_NE(in.status().message().find(c.message), std::string::npos)
-        << in.status().message();
+    EXPECT_NE(in.status().message().find(c.message), std::string::npos) << in.status().message();
   }
 }
 
@@ -101,7 +101,8 @@ TEST(ReportFields, ErrorsNameFileAndPath) {
   ASSERT_TRUE(total.ok());
   Result<double> t = total->number("time_ns");
   ASSERT_FALSE(t.ok());
-  EXPECT_EQ(t.status().message(), "c.json: archs[0].total.time_ns: expected a number, got \"slow\"");
+  EXPECT_EQ(t.status().message(),
+            "c.json: archs[0].total.time_ns: expected a number, got \"slow\"");
   Result<double> e = total->number("energy_pj");
   ASSERT_FALSE(e.ok());
   EXPECT_EQ(e.status().message(), "c.json: archs[0].total.energy_pj: missing");
@@ -213,8 +214,7 @@ TEST_F(ReportPage, CliWritesThePageAndRefusesBadInput) {
   const std::string out = (dir_ / "r.html").string();
   sieve_test::CliRun ok = run_sieve("report " + sim + " -o " + out);
   EXPECT_EQ(ok.rc, 0) << ok.out;
-  EXPECT_NE(ok.stdout_only.find(out + ": 1 input, 2 figures"), std::string::npos)
-      << ok.stdout_only;
+  EXPECT_NE(ok.stdout_only.find(out + ": 1 input, 2 figures"), std::string::npos) << ok.stdout_only;
   EXPECT_NE(sieve_test::slurp_file(out).find("</html>"), std::string::npos);
 
   // A bad input among good ones: exit 1, the file named, the old page left as it was.
@@ -224,9 +224,9 @@ TEST_F(ReportPage, CliWritesThePageAndRefusesBadInput) {
   sieve_test::CliRun refused = run_sieve("report " + sim + " " + bad + " -o " + out);
   EXPECT_EQ(refused.rc, 1);
   EXPECT_EQ(refused.stdout_only, "");
-  EXPECT_NE(refused.stderr_only.find("sieve: error: invalid argument: " + bad +
-                                     ": not a report input"),
-            std::string::npos)
+  EXPECT_NE(
+      refused.stderr_only.find("sieve: error: invalid argument: " + bad + ": not a report input"),
+      std::string::npos)
       << refused.stderr_only;
   EXPECT_EQ(sieve_test::slurp_file(out), before);
 

@@ -172,7 +172,8 @@ def main():
              f"{expected_figures} (did the script run?)")
     if attrs.get("data-empty-figures") != "0":
         fail(f"{attrs.get('data-empty-figures')} figures rendered empty")
-    sizes = re.findall(r'<figure class="chart" id="(fig\d+)"[^>]*? data-rendered-size="(\d+)x(\d+)"', dom)
+    sizes = re.findall(
+        r'<figure class="chart" id="(fig\d+)"[^>]*? data-rendered-size="(\d+)x(\d+)"', dom)
     if len(sizes) != expected_figures:
         fail(f"{len(sizes)} figures carry a rendered size, expected {expected_figures}")
     for fig, w, h in sizes:

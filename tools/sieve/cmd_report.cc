@@ -51,8 +51,9 @@ void add_report_command(CLI::App& app) {
       "One self-contained HTML page with plots (gnuplot SVG, inline) from the --json outputs of "
       "compress, simulate, compare, reproduce and sweep; each input's kind is recognised from "
       "its JSON");
-  sub->add_option("inputs", a->inputs,
-                  "JSON files: sieve compress/simulate/compare/reproduce --json, sweep --out X.json")
+  sub->add_option(
+         "inputs", a->inputs,
+         "JSON files: sieve compress/simulate/compare/reproduce --json, sweep --out X.json")
       ->required();
   sub->add_option("-o,--out", a->out, "the HTML file to write (replaced atomically)")->required();
   sub->add_option("--gnuplot", a->gnuplot, "the gnuplot program (Debian: gnuplot-nox)")

@@ -2,12 +2,12 @@
 // together, grouped by benchmark (the model) and design, drawn as the thesis draws its
 // Figs 5.3–5.8: speed-up and energy saving over the first design, per benchmark, and the
 // energy breakdowns (on-chip vs off-chip, and on-chip by action).
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
-
-#include <fmt/ranges.h>
 
 #include "sieve/app/report/fields.h"
 #include "sieve/app/report/page.h"
@@ -164,12 +164,14 @@ Result<std::string> group_charts(const Group& g, const Cells& cell, const std::s
     const size_t groups = models.size() + (models.size() > 1 ? 1 : 0);
     p.width = chart_width(groups * (labels.size() + 1), 18);
     p.data = {{"data.tsv", data}};
-    p.script = std::string("set style data histograms\nset style histogram clustered gap 1\n"
-                           "set style fill solid 0.85 border -1\nset grid ytics\n") +
+    p.script = std::string(
+                   "set style data histograms\nset style histogram clustered gap 1\n"
+                   "set style fill solid 0.85 border -1\nset grid ytics\n") +
                (log_scale ? "set logscale y\n" : "set yrange [0:*]\n") + "set ylabel " +
                gp_quote(which == 0 ? "speed-up (×)" : "energy saving (×)") +
                "\nset key outside bottom center horizontal\n"
-               "set xrange [-0.6:" + std::to_string(groups) +
+               "set xrange [-0.6:" +
+               std::to_string(groups) +
                "-0.4]\nset offsets 0, 0, graph 0.06, 0\n"
                "set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb "
                "\"#555555\"\n" +
@@ -234,8 +236,8 @@ Result<std::string> group_charts(const Group& g, const Cells& cell, const std::s
       const std::string file = "e" + std::to_string(mi) + ".tsv";
       p.data.emplace_back(file, data);
       if (mi) plot += ", \\\n  ";
-      plot += "newhistogram " + gp_quote(short_model(m)) + ", " + gp_quote(file) +
-              " using 2:xtic(1)";
+      plot +=
+          "newhistogram " + gp_quote(short_model(m)) + ", " + gp_quote(file) + " using 2:xtic(1)";
       std::vector<std::string> series =
           which == 0 ? std::vector<std::string>{"on-chip", "off-chip (DRAM)"} : keys;
       if (which == 1 && other) series.push_back("other actions");
@@ -245,24 +247,25 @@ Result<std::string> group_charts(const Group& g, const Cells& cell, const std::s
         plot += " lc rgb \"" + (which == 0 ? series_colour(j * 2) : series_colour(j)) + "\"";
       }
     }
-    p.title = (which == 0 ? "Energy breakdown: on-chip and off-chip"
-                          : "On-chip energy by action") + what;
+    p.title =
+        (which == 0 ? "Energy breakdown: on-chip and off-chip" : "On-chip energy by action") + what;
     p.caption = std::string(which == 0 ? "Each design's energy split into on-chip (buffers, "
                                          "compute, control) and off-chip (DRAM) energy"
                                        : "Each design's on-chip energy by the action that spent "
                                          "it (the keys of energy_pj.by_action but dram; the "
                                          "smaller ones summed as other actions)") +
-                ", as a fraction of the benchmark's " + esc(base_label) +
-                " total energy (= 1)." + (partial ? " *: a partial run (see above)." : "");
+                ", as a fraction of the benchmark's " + esc(base_label) + " total energy (= 1)." +
+                (partial ? " *: a partial run (see above)." : "");
     p.width = chart_width(models.size() * (labels.size() + 1), 30);
     p.height = which == 0 ? 380 : 440;
-    p.script = std::string("set style data histograms\nset style histogram rowstacked "
-                           "title offset 0,-1.5\nset style fill solid 0.85 border -1\n"
-                           "set boxwidth 0.75\nset grid ytics\nset yrange [0:*]\n"
-                           "set ylabel \"energy / baseline energy\"\n"
-                           "set xtics rotate by -35 left\nset bmargin 8\n"
-                           "set offsets 0, 0, graph 0.04, 0\n"
-                           "set key outside right top vertical\n") +
+    p.script = std::string(
+                   "set style data histograms\nset style histogram rowstacked "
+                   "title offset 0,-1.5\nset style fill solid 0.85 border -1\n"
+                   "set boxwidth 0.75\nset grid ytics\nset yrange [0:*]\n"
+                   "set ylabel \"energy / baseline energy\"\n"
+                   "set xtics rotate by -35 left\nset bmargin 8\n"
+                   "set offsets 0, 0, graph 0.04, 0\n"
+                   "set key outside right top vertical\n") +
                plot + "\n";
     SIEVE_ASSIGN_OR_RETURN(std::string fig, page.figure(std::move(p)));
     html += fig;
@@ -316,25 +319,25 @@ Result<std::string> accelerator_section(const std::vector<const Input*>& inputs,
     }
   }
 
-  std::string html = "<h2>Accelerators: time and energy</h2>\n<p class=\"muted\">" +
-                     std::to_string(designs.size()) + " simulation result" +
-                     (designs.size() == 1 ? "" : "s") + " of " + std::to_string(labels.size()) +
-                     " design" + (labels.size() == 1 ? "" : "s") + " on " +
-                     std::to_string(models.size()) + " benchmark" +
-                     (models.size() == 1 ? "" : "s") +
-                     " (<code>sieve simulate --json</code>, <code>sieve compare --json</code>). "
-                     "Benchmarks run on the same designs are drawn together; speed-up and "
-                     "energy saving are over the first of those designs, in the order of the "
-                     "inputs.</p>\n";
+  std::string html =
+      "<h2>Accelerators: time and energy</h2>\n<p class=\"muted\">" +
+      std::to_string(designs.size()) + " simulation result" + (designs.size() == 1 ? "" : "s") +
+      " of " + std::to_string(labels.size()) + " design" + (labels.size() == 1 ? "" : "s") +
+      " on " + std::to_string(models.size()) + " benchmark" + (models.size() == 1 ? "" : "s") +
+      " (<code>sieve simulate --json</code>, <code>sieve compare --json</code>). "
+      "Benchmarks run on the same designs are drawn together; speed-up and "
+      "energy saving are over the first of those designs, in the order of the "
+      "inputs.</p>\n";
   std::string partial;
   for (const Design& d : designs)
     if (d.unsupported > 0)
       partial += (partial.empty() ? "" : "; ") + esc(d.label) + " on " + esc(d.model) + ": " +
                  num(d.unsupported) + " layer(s)";
   if (!partial.empty())
-    html += "<p><b>Partial runs.</b> These designs cannot run some layers; their time and "
-            "energy count only the layers they run, so their bars flatter them: " +
-            partial + ".</p>\n";
+    html +=
+        "<p><b>Partial runs.</b> These designs cannot run some layers; their time and "
+        "energy count only the layers they run, so their bars flatter them: " +
+        partial + ".</p>\n";
 
   for (size_t gi = 0; gi < groups.size(); ++gi) {
     const Group& g = groups[gi];
@@ -367,8 +370,10 @@ Result<std::string> accelerator_section(const std::vector<const Input*>& inputs,
                d.time_ns > 0 ? times(b.time_ns / d.time_ns) : "–",
                d.energy_pj > 0 ? times(b.energy_pj / d.energy_pj) : "–", num(d.unsupported)});
       }
-  html += "<h3>All results</h3>\n<p class=\"muted\">Speed-up and energy saving over the first "
-          "design of the benchmark's group.</p>\n" + page.table(t);
+  html +=
+      "<h3>All results</h3>\n<p class=\"muted\">Speed-up and energy saving over the first "
+      "design of the benchmark's group.</p>\n" +
+      page.table(t);
   return html;
 }
 

@@ -90,7 +90,8 @@ Result<std::string> compress_section(const Input& input, int index, Page& page) 
 
   std::string html = "<h2>Compression: " + esc(model) + " with " + esc(recipe) +
                      "</h2>\n<p class=\"muted\">Input " + std::to_string(index) +
-                     ": <span class=\"file\">" + esc(input.path) + "</span> (<code>sieve "
+                     ": <span class=\"file\">" + esc(input.path) +
+                     "</span> (<code>sieve "
                      "compress --json</code>).</p>\n";
   for (const std::string& n : notes) html += "<p class=\"muted\">Note: " + esc(n) + "</p>\n";
 
@@ -100,10 +101,12 @@ Result<std::string> compress_section(const Input& input, int index, Page& page) 
   if (acc_val_dense || acc_val)
     summary.row({"validation accuracy, dense → compressed", accuracy_text(acc_val_dense, acc_val)});
   summary.row({"dense weights (fp32)", num(dense_bytes) + " B"});
-  summary.row({"pruned (p): weights + index", num(w_p) + " + " + num(i_p) + " B, " + times(ratio_p)});
+  summary.row(
+      {"pruned (p): weights + index", num(w_p) + " + " + num(i_p) + " B, " + times(ratio_p)});
   summary.row(
       {"quantized (q): weights + index", num(w_q) + " + " + num(i_q) + " B, " + times(ratio_q)});
-  summary.row({"coded (c): weights + index", num(w_c) + " + " + num(i_c) + " B, " + times(ratio_c)});
+  summary.row(
+      {"coded (c): weights + index", num(w_c) + " + " + num(i_c) + " B, " + times(ratio_c)});
   if (sp_conv) summary.row({"sparsity of the conv layers", percent(*sp_conv)});
   if (sp_fc) summary.row({"sparsity of the fc / recurrent layers", percent(*sp_fc)});
   if (r_irr) summary.row({"R(Irr) (JBIG irregularity)", num(*r_irr)});
@@ -146,8 +149,8 @@ Result<std::string> compress_section(const Input& input, int index, Page& page) 
     std::string data;
     for (const Layer& l : layers)
       data += tsv_label(l.node) + "\t" + tsv_number(4.0 * l.weights) + "\t" +
-              tsv_number(l.bytes_p) + "\t" + tsv_number(l.bytes_q) + "\t" +
-              tsv_number(l.bytes_c) + "\n";
+              tsv_number(l.bytes_p) + "\t" + tsv_number(l.bytes_q) + "\t" + tsv_number(l.bytes_c) +
+              "\n";
     Plot p;
     p.title = "Bytes per layer: dense → pruned → quantized → coded";
     p.caption =
@@ -173,17 +176,18 @@ Result<std::string> compress_section(const Input& input, int index, Page& page) 
                              tsv_number(ratio_q) + "\ncoded (c)\t" + tsv_number(ratio_c) + "\n";
     Plot p;
     p.title = "Compression ratio, stage by stage (p → q → c)";
-    p.caption = "Dense bytes over the bytes after each stage (weights and index; biases and "
-                "other uncompressed tensors are outside the ratios).";
+    p.caption =
+        "Dense bytes over the bytes after each stage (weights and index; biases and "
+        "other uncompressed tensors are outside the ratios).";
     p.width = 560;
     p.height = 320;
     p.data = {{"ratio.tsv", data}};
-    p.script = "set style fill solid 0.85 border -1\nset boxwidth 0.6\nset grid ytics\n"
-               "set yrange [0:*]\nset offsets 0.5, 0.5, graph 0.12, 0\n"
-               "set ylabel \"dense bytes / stage bytes (×)\"\nunset key\n"
-               "plot \"ratio.tsv\" using 0:2:xtic(1) with boxes lc rgb \"" +
-               series_colour(0) +
-               "\", \"\" using 0:2:(sprintf(\"%.1f×\", $2)) with labels offset 0,0.8\n";
+    p.script =
+        "set style fill solid 0.85 border -1\nset boxwidth 0.6\nset grid ytics\n"
+        "set yrange [0:*]\nset offsets 0.5, 0.5, graph 0.12, 0\n"
+        "set ylabel \"dense bytes / stage bytes (×)\"\nunset key\n"
+        "plot \"ratio.tsv\" using 0:2:xtic(1) with boxes lc rgb \"" +
+        series_colour(0) + "\", \"\" using 0:2:(sprintf(\"%.1f×\", $2)) with labels offset 0,0.8\n";
     SIEVE_ASSIGN_OR_RETURN(std::string fig, page.figure(std::move(p)));
     html += fig;
   }

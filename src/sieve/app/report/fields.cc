@@ -26,8 +26,7 @@ Result<Field> Field::at(std::string_view key) const {
   if (!value_->is_object())
     return error(fmt::format("expected an object with \"{}\", got {}", key, shown(*value_)));
   auto it = value_->find(key);
-  if (it == value_->end())
-    return invalid_argument("{}: {}: missing", *file_, child(key));
+  if (it == value_->end()) return invalid_argument("{}: {}: missing", *file_, child(key));
   return Field(*file_, *it, child(key));
 }
 

@@ -14,8 +14,8 @@
 #include <iterator>
 
 #include "sieve/app/report/html.h"
-#include "sieve/core/assert.h"
 #include "sieve/app/report/report.h"
+#include "sieve/core/assert.h"
 
 extern char** environ;
 
@@ -140,9 +140,10 @@ std::string inline_svg(const std::string& svg, const std::string& prefix,
                        const std::string& title) {
   const size_t start = svg.find("<svg");
   std::string s = start == std::string::npos ? svg : svg.substr(start);
-  // gnuplot writes ids and references with single quotes (and a few with double quotes).
+  // gnuplot writes ids and references with single quotes (and a few with double quotes). The
+  // leading space keeps attributes that merely end in "id" out.
   for (const char* q : {"'", "\""}) {
-    replace_all(s, std::string("id=") + q, std::string("id=") + q + prefix + "-");
+    replace_all(s, std::string(" id=") + q, std::string(" id=") + q + prefix + "-");
     replace_all(s, std::string("href=") + q + "#", std::string("href=") + q + "#" + prefix + "-");
   }
   replace_all(s, "url(#", "url(#" + prefix + "-");

@@ -50,7 +50,6 @@ std::string gp_quote(const std::string& s);
 
 // The SVG post-processing of render_svg (public for its test): drops everything before "<svg",
 // sets <title>, prefixes ids and references "#id" / "url(#id)" with "<prefix>-".
-std::string inline_svg(const std::string& svg, const std::string& prefix,
-                       const std::string& title);
+std::string inline_svg(const std::string& svg, const std::string& prefix, const std::string& title);
 
 }  // namespace sieve::app::report

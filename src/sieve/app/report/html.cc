@@ -39,7 +39,9 @@ std::string num(double v) {
   return s;
 }
 
-std::string times(double v) { return num(v) + "×"; }
+std::string times(double v) {
+  return num(v) + "×";
+}
 
 std::string percent(double fraction) {
   if (!std::isfinite(fraction)) return "–";
@@ -65,12 +67,14 @@ std::string Table::html() const {
   std::string out = cls_.empty() ? "<table>" : "<table class=\"" + esc(cls_) + "\">";
   out += "<thead><tr>";
   for (size_t i = 0; i < header_.size(); ++i)
-    out += (i >= numeric_from_ && i < numeric_to_ ? "<th class=\"n\">" : "<th>") + header_[i] + "</th>";
+    out += (i >= numeric_from_ && i < numeric_to_ ? "<th class=\"n\">" : "<th>") + header_[i] +
+           "</th>";
   out += "</tr></thead><tbody>\n";
   for (const auto& [cells, cls] : rows_) {
     out += cls.empty() ? "<tr>" : "<tr class=\"" + esc(cls) + "\">";
     for (size_t i = 0; i < cells.size(); ++i)
-      out += (i >= numeric_from_ && i < numeric_to_ ? "<td class=\"n\">" : "<td>") + cells[i] + "</td>";
+      out += (i >= numeric_from_ && i < numeric_to_ ? "<td class=\"n\">" : "<td>") + cells[i] +
+             "</td>";
     out += "</tr>\n";
   }
   out += "</tbody></table>\n";

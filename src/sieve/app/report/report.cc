@@ -105,14 +105,11 @@ std::string describe(const Input& in) {
     return d.is_object() && d.contains(k) && d[k].is_string() ? d[k].get<std::string>() : "";
   };
   switch (in.kind) {
-    case InputKind::kCompress:
-      return "model " + str("model") + ", recipe " + str("recipe");
-    case InputKind::kSimulate:
-      return str("arch") + " on " + str("model");
+    case InputKind::kCompress: return "model " + str("model") + ", recipe " + str("recipe");
+    case InputKind::kSimulate: return str("arch") + " on " + str("model");
     case InputKind::kCompare:
       return std::to_string(d["archs"].size()) + " designs on " + str("model");
-    case InputKind::kReproduce:
-      return std::to_string(d.size()) + " figures";
+    case InputKind::kReproduce: return std::to_string(d.size()) + " figures";
     case InputKind::kSweep:
       return std::to_string(d.contains("rows") && d["rows"].is_array() ? d["rows"].size() : 0) +
              " points";
@@ -151,9 +148,10 @@ Result<Input> classify_input(const std::string& path, nlohmann::json doc) {
   } else if (doc.is_object() && doc.contains("kind")) {
     // Documents that name their kind: today only the sweep's.
     if (doc["kind"] != "sieve-sweep")
-      return invalid_argument("{}: kind: unknown report input kind {} (known: \"sieve-sweep\"; "
-                              "and, by their shape, {})",
-                              path, shown(doc["kind"]), kShapes);
+      return invalid_argument(
+          "{}: kind: unknown report input kind {} (known: \"sieve-sweep\"; "
+          "and, by their shape, {})",
+          path, shown(doc["kind"]), kShapes);
     if (!doc.contains("version") || doc["version"] != 1)
       return invalid_argument(
           "{}: version: sweep output version {} is not supported (this sieve reads version 1)",
@@ -166,8 +164,8 @@ Result<Input> classify_input(const std::string& path, nlohmann::json doc) {
   } else if (is_simulate_result(doc)) {
     in.kind = InputKind::kSimulate;
   } else {
-    std::string what = doc.is_object() ? "an object with keys" : "a JSON " + std::string(
-                                                                    doc.type_name());
+    std::string what =
+        doc.is_object() ? "an object with keys" : "a JSON " + std::string(doc.type_name());
     if (doc.is_object()) {
       size_t n = 0;
       for (auto it = doc.begin(); it != doc.end() && n < 8; ++it, ++n)
@@ -175,8 +173,7 @@ Result<Input> classify_input(const std::string& path, nlohmann::json doc) {
       if (doc.size() > 8) what += ", ...";
       if (doc.empty()) what = "an empty object";
     }
-    return invalid_argument("{}: not a report input: {} matches none of: {}", path, what,
-                            kShapes);
+    return invalid_argument("{}: not a report input: {} matches none of: {}", path, what, kShapes);
   }
   in.doc = std::move(doc);
   return in;
@@ -200,9 +197,10 @@ Result<std::string> Page::figure(Plot plot) {
   plot.id = "fig" + std::to_string(figures_);
   SIEVE_ASSIGN_OR_RETURN(std::string svg, gnuplot_.render_svg(plot));
   // The plot's own width is its widest: a small plot is not blown up to the column's width.
-  std::string out = "<figure class=\"chart\" id=\"" + plot.id + "\" style=\"max-width:" +
-                    std::to_string(plot.width) + "px\">\n" + svg + "\n<figcaption><b>" +
-                    "Figure " + std::to_string(figures_) + ". " + esc(plot.title) + "</b>";
+  std::string out = "<figure class=\"chart\" id=\"" + plot.id +
+                    "\" style=\"max-width:" + std::to_string(plot.width) + "px\">\n" + svg +
+                    "\n<figcaption><b>" + "Figure " + std::to_string(figures_) + ". " +
+                    esc(plot.title) + "</b>";
   if (!plot.caption.empty()) out += "<span class=\"note\">" + plot.caption + "</span>";
   out += "</figcaption></figure>\n";
   return out;
@@ -230,7 +228,9 @@ std::string tsv_label(const std::string& s) {
   return out;
 }
 
-std::string tsv_number(double v) { return std::isfinite(v) ? fmt::format("{}", v) : "?"; }
+std::string tsv_number(double v) {
+  return std::isfinite(v) ? fmt::format("{}", v) : "?";
+}
 
 Result<Report> render_report(const std::vector<Input>& inputs, const Options& options) {
   if (inputs.empty()) return invalid_argument("no report inputs");
@@ -273,18 +273,21 @@ Result<Report> render_report(const std::vector<Input>& inputs, const Options& op
   }
 
   Report r;
-  r.html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-           "<title>" + esc(options.title) + "</title>\n<style>" + kCss + "</style>\n<script>" +
-           kScript + "</script>\n</head>\n<body>\n<main>\n<h1>" + esc(options.title) + "</h1>\n" +
-           "<div id=\"render-warning\" role=\"alert\"></div>\n"
-           "<p class=\"muted\">Drawn by <code>sieve report</code> from " +
-           std::to_string(inputs.size()) + " input" + (inputs.size() == 1 ? "" : "s") +
-           ". The page is self-contained: its plots are inline SVG drawn by gnuplot.</p>\n" +
-           page.table(list) + "<nav><b>Contents</b><ul>\n" + toc + "</ul></nav>\n" + body +
-           "<footer>Plots: " + esc(gnuplot.version()) + " (SVG terminal). Every number here is "
-           "read from the inputs above or computed from them (ratios, shares).</footer>\n"
-           "</main>\n</body>\n</html>\n";
+  r.html =
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+      "<title>" +
+      esc(options.title) + "</title>\n<style>" + kCss + "</style>\n<script>" + kScript +
+      "</script>\n</head>\n<body>\n<main>\n<h1>" + esc(options.title) + "</h1>\n" +
+      "<div id=\"render-warning\" role=\"alert\"></div>\n"
+      "<p class=\"muted\">Drawn by <code>sieve report</code> from " +
+      std::to_string(inputs.size()) + " input" + (inputs.size() == 1 ? "" : "s") +
+      ". The page is self-contained: its plots are inline SVG drawn by gnuplot.</p>\n" +
+      page.table(list) + "<nav><b>Contents</b><ul>\n" + toc + "</ul></nav>\n" + body +
+      "<footer>Plots: " + esc(gnuplot.version()) +
+      " (SVG terminal). Every number here is "
+      "read from the inputs above or computed from them (ratios, shares).</footer>\n"
+      "</main>\n</body>\n</html>\n";
   r.figures = page.figures();
   r.tables = page.tables();
   return r;

@@ -109,21 +109,23 @@ Result<std::string> reproduce_section(const Input& input, int index, Page& page)
     if (r.kind != "simulated" || !r.published.is_number() || !r.ours.is_number()) continue;
     const double p = r.published.get<double>(), o = r.ours.get<double>();
     if (!(p > 0 && o > 0)) continue;
-    data += tsv_label(r.figure) + "\t" + tsv_number(o / p) + "\t" + (r.reproduced ? "1" : "0") +
-            "\n";
+    data +=
+        tsv_label(r.figure) + "\t" + tsv_number(o / p) + "\t" + (r.reproduced ? "1" : "0") + "\n";
     ++bars;
   }
   if (bars > 0) {
     Plot p;
     p.title = "Ours / published, per simulated figure";
-    p.caption = "Each simulated figure's value from our models over the published one, on a log "
-                "axis (1: equal). Blue: reproduced within the figure's tolerance; red: not.";
+    p.caption =
+        "Each simulated figure's value from our models over the published one, on a log "
+        "axis (1: equal). Blue: reproduced within the figure's tolerance; red: not.";
     p.width = 860;
     p.height = std::clamp(90 + 15 * bars, 240, 3000);
     p.data = {{"ratio.tsv", data}};
     p.script =
         "set logscale x\nset grid xtics\nset xlabel \"ours / published\"\nunset key\n"
-        "set ytics scale 0 font \",9\"\nset yrange [" + std::to_string(bars) +
+        "set ytics scale 0 font \",9\"\nset yrange [" +
+        std::to_string(bars) +
         "-0.3:-0.7]\nset lmargin 34\nset style fill solid 0.85 border -1\n"
         "set arrow from first 1, graph 0 to first 1, graph 1 nohead lc rgb \"#333333\"\n"
         "plot \"ratio.tsv\" using 2:0:($2 < 1 ? $2 : 1):($2 < 1 ? 1 : $2):($0 - 0.38):($0 + 0.38):"
@@ -132,15 +134,17 @@ Result<std::string> reproduce_section(const Input& input, int index, Page& page)
     html += fig;
   }
 
-  Table t({"figure", "kind", "published", "ours", "deviation", "reproduced", "description",
-           "source"});
+  Table t(
+      {"figure", "kind", "published", "ours", "deviation", "reproduced", "description", "source"});
   t.numeric(2, 5);
   for (const Row& r : rows) {
     const bool sim = r.kind == "simulated";
     std::string figure = "<span title=\"" + esc(r.how) + "\">" + esc(r.figure) + "</span>";
     if (r.assumptions > 0)
-      figure += " <span class=\"muted\" title=\"configuration constants whose source says "
-                "assumption\">(" + std::to_string(r.assumptions) + " assumed)</span>";
+      figure +=
+          " <span class=\"muted\" title=\"configuration constants whose source says "
+          "assumption\">(" +
+          std::to_string(r.assumptions) + " assumed)</span>";
     const std::string dev =
         r.deviation && !r.ours.is_null() ? signed_percent(*r.deviation) : std::string("–");
     t.row({figure, esc(r.kind), value_text(r.published), value_text(r.ours), dev,

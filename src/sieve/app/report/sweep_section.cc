@@ -1,11 +1,11 @@
 // The sweep section: one `sieve sweep --out X.json` result (docs/formats/sweep.md, version 1):
 // a scatter plot of two metrics with the Pareto front, a heat map of a metric over the two axes
 // with the most values, a sensitivity curve when only one axis varies, and the front as a table.
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
-
-#include <fmt/ranges.h>
 
 #include "sieve/app/report/fields.h"
 #include "sieve/app/report/page.h"
@@ -110,13 +110,12 @@ Result<std::string> sweep_section(const Input& input, int index, Page& page) {
     return static_cast<size_t>(it - metrics.begin());
   };
 
-  std::string html = "<h2>Sweep: " + esc(input.path) + "</h2>\n<p class=\"muted\">Input " +
-                     std::to_string(index) + " (<code>sieve sweep --out X.json</code>): " +
-                     std::to_string(points.size()) + " points" +
-                     (complete ? "" : " (an unfinished sweep: the rows written so far)") +
-                     ", " + std::to_string(failed) + " failed. Axes: " +
-                     esc(fmt::format("{}", fmt::join(axes, ", "))) + ". Metrics: " +
-                     esc(fmt::format("{}", fmt::join(metrics, ", "))) + ".</p>\n";
+  std::string html =
+      "<h2>Sweep: " + esc(input.path) + "</h2>\n<p class=\"muted\">Input " + std::to_string(index) +
+      " (<code>sieve sweep --out X.json</code>): " + std::to_string(points.size()) + " points" +
+      (complete ? "" : " (an unfinished sweep: the rows written so far)") + ", " +
+      std::to_string(failed) + " failed. Axes: " + esc(fmt::format("{}", fmt::join(axes, ", "))) +
+      ". Metrics: " + esc(fmt::format("{}", fmt::join(metrics, ", "))) + ".</p>\n";
   std::vector<const Point*> ok;
   for (const Point& p : points)
     if (p.error.empty()) ok.push_back(&p);
@@ -168,13 +167,14 @@ Result<std::string> sweep_section(const Input& input, int index, Page& page) {
                         "metrics (both minimised), computed here."
                       : "Every point that finished; red: the sweep's Pareto points (--pareto " +
                             esc(fmt::format("{}", fmt::join(pareto, ","))) +
-                            (front_2d ? ")." : "; non-dominated over all its metrics, so some "
-                                               "look dominated in this projection).");
+                            (front_2d ? ")."
+                                      : "; non-dominated over all its metrics, so some "
+                                        "look dominated in this projection).");
       p.data = {{"all.tsv", data_all}, {"front.tsv", data_front}};
       p.script = log_if_wide("x", alo, ahi) + log_if_wide("y", blo, bhi) +
                  "set grid\nset offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05\n"
-                 "set xlabel " + gp_quote(metrics[ia]) + "\nset ylabel " +
-                 gp_quote(metrics[ib]) +
+                 "set xlabel " +
+                 gp_quote(metrics[ia]) + "\nset ylabel " + gp_quote(metrics[ib]) +
                  "\nset key outside bottom center horizontal\n"
                  "plot \"all.tsv\" using 1:2 with points pt 7 ps 0.6 lc rgb \"#9aa5b8\" "
                  "title \"points\", \"front.tsv\" using 1:2 with " +
@@ -206,8 +206,8 @@ Result<std::string> sweep_section(const Input& input, int index, Page& page) {
     for (const Point* p : ok) {
       const double v = p->metric[im];
       if (!std::isfinite(v)) continue;
-      const auto key = std::make_pair(position(values[ax], p->axis[ax]),
-                                      position(values[ay], p->axis[ay]));
+      const auto key =
+          std::make_pair(position(values[ax], p->axis[ax]), position(values[ay], p->axis[ay]));
       auto it = cell.find(key);
       if (it == cell.end() || v < it->second) cell[key] = v;
     }
@@ -215,26 +215,25 @@ Result<std::string> sweep_section(const Input& input, int index, Page& page) {
       double lo = INFINITY, hi = -INFINITY;
       std::string data;
       for (const auto& [k, v] : cell) {
-        data += std::to_string(k.first) + "\t" + std::to_string(k.second) + "\t" + tsv_number(v) +
-                "\n";
+        data +=
+            std::to_string(k.first) + "\t" + std::to_string(k.second) + "\t" + tsv_number(v) + "\n";
         lo = std::min(lo, v);
         hi = std::max(hi, v);
       }
       Plot p;
       p.title = metrics[im] + " over " + axes[ax] + " and " + axes[ay];
-      p.caption = "Colour: " + esc(metrics[im]) + " (blue is lower, red higher)" +
-                  (varying.size() > 2 ? "; each cell the lowest over the other axes that vary" :
-                                        "") +
-                  "; blank cells: no finished point.";
+      p.caption =
+          "Colour: " + esc(metrics[im]) + " (blue is lower, red higher)" +
+          (varying.size() > 2 ? "; each cell the lowest over the other axes that vary" : "") +
+          "; blank cells: no finished point.";
       p.width = std::clamp(static_cast<int>(260 + 22 * values[ax].size()), 560, 1200);
       p.height = std::clamp(static_cast<int>(160 + 18 * values[ay].size()), 320, 900);
       p.data = {{"cells.tsv", data}};
       p.script = category_tics("x", values[ax]) + category_tics("y", values[ay]) +
-                 log_if_wide("cb", lo, hi) + "set xlabel " + gp_quote(axes[ax]) +
-                 "\nset ylabel " + gp_quote(axes[ay]) + "\nset cblabel " +
-                 gp_quote(metrics[im]) + "\nset xrange [-0.5:" +
-                 std::to_string(values[ax].size()) + "-0.5]\nset yrange [-0.5:" +
-                 std::to_string(values[ay].size()) + "-0.5]\n" +
+                 log_if_wide("cb", lo, hi) + "set xlabel " + gp_quote(axes[ax]) + "\nset ylabel " +
+                 gp_quote(axes[ay]) + "\nset cblabel " + gp_quote(metrics[im]) +
+                 "\nset xrange [-0.5:" + std::to_string(values[ax].size()) +
+                 "-0.5]\nset yrange [-0.5:" + std::to_string(values[ay].size()) + "-0.5]\n" +
                  (values[ax].size() > 8 ? "set xtics rotate by -40 left\n" : "") +
                  "set palette rgb 33,13,10\nunset key\nset style fill solid 1.0 noborder\n"
                  "plot \"cells.tsv\" using 1:2:($1-0.5):($1+0.5):($2-0.5):($2+0.5):3 with "
@@ -246,8 +245,7 @@ Result<std::string> sweep_section(const Input& input, int index, Page& page) {
 
   // One numeric axis varies: the sensitivity curve of every metric (as the thesis' Fig 5.9),
   // each relative to its value at the axis's first value.
-  if (varying.size() == 1 &&
-      values[varying[0].first].front().is_number()) {
+  if (varying.size() == 1 && values[varying[0].first].front().is_number()) {
     const size_t a = varying[0].first;
     std::string data;
     std::vector<double> first(metrics.size(), NAN);
@@ -279,9 +277,11 @@ Result<std::string> sweep_section(const Input& input, int index, Page& page) {
               gp_quote(metrics[m]);
     p.script = log_if_wide("x", values[a].front().get<double>(), values[a].back().get<double>()) +
                "set grid\nset autoscale xfix\nset offsets graph 0.03, graph 0.03, graph 0.05, "
-               "graph 0.05\nset xlabel " + gp_quote(axes[a]) +
+               "graph 0.05\nset xlabel " +
+               gp_quote(axes[a]) +
                "\nset ylabel \"relative to the first value\"\n"
-               "set key outside bottom center horizontal\n" + plot + "\n";
+               "set key outside bottom center horizontal\n" +
+               plot + "\n";
     SIEVE_ASSIGN_OR_RETURN(std::string fig, page.figure(std::move(p)));
     html += fig;
   }
@@ -295,9 +295,8 @@ Result<std::string> sweep_section(const Input& input, int index, Page& page) {
     heading = "The Pareto points (" + std::to_string(listed.size()) + ")";
   } else {
     listed = ok;
-    std::stable_sort(listed.begin(), listed.end(), [&](const Point* x, const Point* y) {
-      return x->metric[0] < y->metric[0];
-    });
+    std::stable_sort(listed.begin(), listed.end(),
+                     [&](const Point* x, const Point* y) { return x->metric[0] < y->metric[0]; });
     if (listed.size() > 20) listed.resize(20);
     heading = "The " + std::to_string(listed.size()) + " points lowest on " + metrics[0];
   }
