@@ -86,6 +86,15 @@ TEST(ReportInput, LoadNamesTheFile) {
   EXPECT_NE(broken.status().message().find(bad + ": cannot read as JSON"), std::string::npos)
       << broken.status().message();
 
+  std::ofstream(bad) << "point,model,cycles,error\n0,thesis:lenet5,4618,\n";
+  Result<Input> csv = load_input(bad);
+  std::filesystem::remove(bad);
+  ASSERT_FALSE(csv.ok());
+  EXPECT_NE(
+      csv.status().message().find(bad + ": a sweep's CSV output: sieve report reads its JSON"),
+      std::string::npos)
+      << csv.status().message();
+
   Result<Input> sweep = load_input(kData + "/sweep-small.json");
   ASSERT_TRUE(sweep.ok()) << sweep.status().to_string();
   EXPECT_EQ(sweep->kind, InputKind::kSweep);

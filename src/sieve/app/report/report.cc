@@ -186,6 +186,11 @@ Result<Input> load_input(const std::string& path) {
   try {
     doc = nlohmann::json::parse(*text);
   } catch (const nlohmann::json::parse_error& e) {
+    // The sweep's other output format: say which one to use rather than where JSON broke.
+    if (text->rfind("point,", 0) == 0)
+      return invalid_argument(
+          "{}: a sweep's CSV output: sieve report reads its JSON (sieve sweep SPEC --out X.json)",
+          path);
     // e.what() carries the byte position and what the parser expected there.
     return invalid_argument("{}: cannot read as JSON: {}", path, e.what());
   }

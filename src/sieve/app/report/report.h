@@ -53,7 +53,8 @@ struct Input {
 Result<Input> classify_input(const std::string& path, nlohmann::json doc);
 
 // Reads and parses `path`, then classify_input. A missing file is NotFound, JSON that does not
-// parse is InvalidArgument with the parser's position; both name the file.
+// parse is InvalidArgument with the parser's position (a sweep's CSV, which starts "point,", is
+// told to use the sweep's JSON instead); all name the file.
 Result<Input> load_input(const std::string& path);
 
 struct Options {
