@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <string_view>
 
 #include "sieve/app/report/html.h"
 #include "sieve/app/report/report.h"
@@ -79,8 +80,19 @@ Result<RunResult> run_in(const std::filesystem::path& dir, const std::vector<std
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  // Our data files write numbers with '.': the child reads them in the C numeric locale whatever
+  // the user's LC_ALL / LC_NUMERIC (the rest of the environment is passed on).
+  std::vector<std::string> env_strings = {"LC_NUMERIC=C"};
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view v(*e);
+    if (v.rfind("LC_ALL=", 0) == 0 || v.rfind("LC_NUMERIC=", 0) == 0) continue;
+    env_strings.emplace_back(v);
+  }
+  std::vector<char*> env;
+  for (std::string& e : env_strings) env.push_back(e.data());
+  env.push_back(nullptr);
   pid_t pid = 0;
-  const int rc = ::posix_spawn(&pid, argv[0].c_str(), &fa, nullptr, args.data(), environ);
+  const int rc = ::posix_spawn(&pid, argv[0].c_str(), &fa, nullptr, args.data(), env.data());
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0)
     return failed_precondition("cannot run {}: {}; {}", argv[0], std::strerror(rc), kInstallHint);

@@ -10,7 +10,8 @@
 // `set datafile missing "?"`: data files are tab-separated, "?" marks a missing value.
 // Errors: gnuplot not startable (FailedPrecondition naming the program and the Debian package);
 // gnuplot exiting non-zero or writing no SVG (Internal, with the plot's title and gnuplot's
-// stderr). Thread-safety: reentrant.
+// stderr). gnuplot runs with LC_NUMERIC=C (LC_ALL removed), so that it reads the data files'
+// numbers whatever the locale. Thread-safety: reentrant.
 #pragma once
 
 #include <string>
