@@ -166,9 +166,9 @@ TEST(PipelineReport, SumsLayersAndSparsityPerKind) {
   EXPECT_DOUBLE_EQ(r.sections_ratio, 40.0);
   EXPECT_DOUBLE_EQ(r.file_ratio, 1600.0 / 1234.0);
   const nlohmann::json j = report_json(r);
-  for (const char* key : {"ratio_p", "ratio_q", "ratio_c", "r_irr", "accuracy_dense", "accuracy",
-                          "file_bytes", "layers", "file_ratio", "sections_ratio",
-                          "sections_bytes", "sections", "file_written"}) {
+  for (const char* key :
+       {"ratio_p", "ratio_q", "ratio_c", "r_irr", "accuracy_dense", "accuracy", "file_bytes",
+        "layers", "file_ratio", "sections_ratio", "sections_bytes", "sections", "file_written"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   EXPECT_DOUBLE_EQ(j["ratio_c"].get<double>(), 40.0);

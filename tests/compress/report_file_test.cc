@@ -158,8 +158,7 @@ TEST_F(ReportFile, NotWrittenStillMeasured) {
   ASSERT_TRUE(r.ok()) << r.status().to_string();
   EXPECT_FALSE(r->report.file_written);
   EXPECT_GT(r->report.file_bytes, 0);
-  EXPECT_DOUBLE_EQ(r->report.w_c + r->report.i_c,
-                   static_cast<double>(r->report.sections_bytes));
+  EXPECT_DOUBLE_EQ(r->report.w_c + r->report.i_c, static_cast<double>(r->report.sections_bytes));
   EXPECT_NE(format_report(r->report).find("file (not written)"), std::string::npos);
 }
 
