@@ -203,7 +203,7 @@ std::string format_report(const Report& r) {
   out += fmt::format("dense weights {} ({:.0f} bytes); biases and other parameters {} (f32, "
                      "outside the ratios)\n",
                      kbytes(r.dense_bytes), r.dense_bytes, kbytes(r.bias_bytes));
-  out += "\nper layer (Table 3.5 columns; bytes after coding)\n";
+  out += "\nper layer (Table 3.5 columns; bytes the file stores)\n";
   out += fmt::format("  {:<10} {:<5} {:>9} {:>8} {:>7} {:>6} {:>7} {:>11} {:>11}  {}\n",
                      "layer", "kind", "weights", "density", "bits/w", "q bits", "regions",
                      "weight B", "index B", "stored index / codes (index formats, bytes)");
