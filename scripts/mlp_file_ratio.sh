@@ -7,15 +7,17 @@
 #     (each a `--set` list), one table row per variant, among which the variants whose
 #     sections ratio is >= 75x are ranked by validation accuracy (the test column is only
 #     reported, never used to choose).
+#   phase "candidates": the three best on seed-1 validation (s8, s2, s4) on seeds 2 and 3, and
+#     s9 (tried afterwards) on seeds 1-3; the recipe is the one with the best mean validation
+#     accuracy over the three seeds.
 #   phase "seeds": recipes/cambricon-s/lenet-300-100-file75.yaml with seeds 1, 2, 3 (a new
 #     dense model per seed, trained on the first 50,000 training images and cached in
 #     out-dir/cache).
-#   phase "candidates": the three best on seed-1 validation (s8, s2, s4) on seeds 2 and 3; the
-#     recipe is the one with the best mean validation accuracy over the three seeds.
-#   phase "all": all three.
-# Each run is a plain `sieve compress ... --json --out F.sieve`; the ratios come from the
-# report's `file_ratio` and `sections_ratio` (the file's own section table, read back after
-# writing). About 2-4 minutes per run on 2 loaded cores; ~10 runs in all.
+#   phase "all": the three in that order.
+# Each run is a plain `sieve compress ... --json --out F.sieve` (skipped when its JSON is already
+# in out-dir); each table row's ratios are read back from the written file (`sieve inspect
+# --json`), so the script also works with a build whose report predates `file_ratio`. About 1-4
+# minutes per run on 2 loaded cores; 21 runs in all. SIEVE_BIN overrides build-dir/sieve.
 set -euo pipefail
 build="${1:-build}"
 out="${2:-${TMPDIR:-/tmp}/sieve-mlp-file-ratio}"
