@@ -46,14 +46,15 @@ TEST(PipelineReport, DeepCompressionGoldenRate) {
   CompressedModel m;
   m.graph = fc_graph(4, 4);
   m.layers.push_back(quantized_layer({4, 4}, 2, {-1.f, -0.5f, 0.5f, 1.f}, 16));
-  Result<Report> r = make_report(m, /*huffman=*/false);
+  m.entropy_coding = false;
+  Result<Report> r = make_report(m);
   ASSERT_TRUE(r.ok()) << r.status().to_string();
   ASSERT_EQ(r->layers.size(), 1u);
   EXPECT_DOUBLE_EQ(r->dense_bytes, 64.0);
   EXPECT_DOUBLE_EQ(r->w_q, 4.0 + 16.0);  // 16 × 2 bits + 4 × 4 bytes
   EXPECT_DOUBLE_EQ(r->i_q, 0.0);         // dense: no index
   EXPECT_DOUBLE_EQ(r->ratio_q, 3.2);
-  EXPECT_DOUBLE_EQ(r->ratio_c, 3.2);  // coding off: c = q
+  EXPECT_DOUBLE_EQ(r->ratio_c, 3.2);  // coding off: the writer packs the codes, c = q
   EXPECT_DOUBLE_EQ(r->ratio_p, 1.0);  // no pruning: f32 values, no index
   EXPECT_DOUBLE_EQ(r->bias_bytes, 16.0);
   EXPECT_EQ(r->layers[0].kind, "fc");
@@ -71,7 +72,8 @@ TEST(PipelineReport, BlockPrunedQuantizedLayerByHand) {
   uint8_t* mk = l.mask.data<uint8_t>();
   for (int idx : {0, 1, 8, 9, 22, 23, 30, 31}) mk[idx] = 1;
   m.layers.push_back(l);
-  Result<Report> r = make_report(m, /*huffman=*/false);
+  m.entropy_coding = false;
+  Result<Report> r = make_report(m);
   ASSERT_TRUE(r.ok()) << r.status().to_string();
   const LayerSizes& s = r->layers[0];
   EXPECT_EQ(s.weights, 32);
@@ -79,7 +81,8 @@ TEST(PipelineReport, BlockPrunedQuantizedLayerByHand) {
   EXPECT_DOUBLE_EQ(s.density(), 0.25);
   EXPECT_DOUBLE_EQ(s.weight_bytes_p, 32.0);
   EXPECT_DOUBLE_EQ(s.index_bytes_p, 1.0);
-  EXPECT_EQ(s.index_format, "block");
+  EXPECT_EQ(s.index_format, "block-bitmask");  // the mask format the writer stores
+  EXPECT_EQ(s.code_format, "packed");
   EXPECT_DOUBLE_EQ(s.weight_bytes_q, 18.0);
   EXPECT_DOUBLE_EQ(s.codebook_bytes, 16.0);
   EXPECT_DOUBLE_EQ(s.index_bytes_q, 1.0);
@@ -101,8 +104,9 @@ TEST(PipelineReport, BlockPrunedQuantizedLayerByHand) {
   }
   EXPECT_TRUE(saw_bitmask);
 
-  // With Huffman coding the ratio is computed from the coded sizes.
-  Result<Report> rc = make_report(m, /*huffman=*/true);
+  // With Huffman coding allowed the ratio is computed from what the writer then stores.
+  m.entropy_coding = true;
+  Result<Report> rc = make_report(m);
   ASSERT_TRUE(rc.ok()) << rc.status().to_string();
   EXPECT_DOUBLE_EQ(rc->ratio_c, 128.0 / (rc->w_c + rc->i_c));
   EXPECT_DOUBLE_EQ(rc->ratio_q, 128.0 / 19.0);
@@ -148,15 +152,32 @@ TEST(PipelineReport, SumsLayersAndSparsityPerKind) {
   r.accuracy_dense = 0.9;
   r.accuracy = 0.895;
   r.r_irr = 9.5;
-  r.file_bytes = 1234;
+  // The file: 100 bytes, of which MASKS + CODEBOOKS + CODES + VALUES = 40 (STRUCTURE and the
+  // rest are not weight sections).
+  set_file_sections(r,
+                    {{"META", 20},
+                     {"MASKS", 15},
+                     {"CODEBOOKS", 10},
+                     {"CODES", 15},
+                     {"VALUES", 0},
+                     {"STRUCTURE", 4}},
+                    1234, true, "m.sieve");
+  EXPECT_EQ(r.sections_bytes, 40);
+  EXPECT_DOUBLE_EQ(r.sections_ratio, 40.0);
+  EXPECT_DOUBLE_EQ(r.file_ratio, 1600.0 / 1234.0);
   const nlohmann::json j = report_json(r);
-  for (const char* key : {"ratio_p", "ratio_q", "ratio_c", "r_irr", "accuracy_dense", "accuracy",
-                          "file_bytes", "layers"}) {
+  for (const char* key :
+       {"ratio_p", "ratio_q", "ratio_c", "r_irr", "accuracy_dense", "accuracy", "file_bytes",
+        "layers", "file_ratio", "sections_ratio", "sections_bytes", "sections", "file_written"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   EXPECT_DOUBLE_EQ(j["ratio_c"].get<double>(), 40.0);
   EXPECT_DOUBLE_EQ(j["r_irr"].get<double>(), 9.5);
   EXPECT_EQ(j["file_bytes"].get<int64_t>(), 1234);
+  EXPECT_EQ(j["sections_bytes"].get<int64_t>(), 40);
+  EXPECT_DOUBLE_EQ(j["sections_ratio"].get<double>(), 40.0);
+  EXPECT_EQ(j["sections"]["CODES"].get<int64_t>(), 15);
+  EXPECT_EQ(j["sections"]["STRUCTURE"].get<int64_t>(), 4);
   EXPECT_EQ(j["layers"].size(), 2u);
   EXPECT_EQ(j["layers"][1]["kind"], "fc");
   EXPECT_DOUBLE_EQ(j["layers"][1]["density"].get<double>(), 0.1);
@@ -167,7 +188,16 @@ TEST(PipelineReport, SumsLayersAndSparsityPerKind) {
   EXPECT_NE(text.find("C 80.00 %"), std::string::npos) << text;
   EXPECT_NE(text.find("F 90.00 %"), std::string::npos) << text;
   EXPECT_NE(text.find("-0.50 points"), std::string::npos) << text;
-  EXPECT_NE(text.find("1234 bytes"), std::string::npos) << text;
+  // The file's ratios come first.
+  EXPECT_EQ(text.find("file ratio 1.3x: dense weights 1600 B / written file 1234 B (m.sieve)"),
+            text.find('\n') + 1)
+      << text;
+  EXPECT_NE(text.find("sections ratio 40.0x: dense weights / the file's weight and index "
+                      "sections 40 B (MASKS 15 + CODEBOOKS 10 + CODES 15 + VALUES 0)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("header and section table 1170, META 20, STRUCTURE 4"), std::string::npos)
+      << text;
 }
 
 TEST(PipelineReport, UnsetFieldsAreNullInJson) {
@@ -175,6 +205,9 @@ TEST(PipelineReport, UnsetFieldsAreNullInJson) {
   const nlohmann::json j = report_json(r);
   EXPECT_TRUE(j["r_irr"].is_null());
   EXPECT_TRUE(j["file_bytes"].is_null());
+  EXPECT_TRUE(j["file_ratio"].is_null());
+  EXPECT_TRUE(j["sections_ratio"].is_null());
+  EXPECT_TRUE(j["sections_bytes"].is_null());
   EXPECT_TRUE(j["accuracy"].is_null());
 }
 

@@ -493,8 +493,9 @@ Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions&
     model.metadata["accuracy_val"] = fmt::format("{:.6f}", report.accuracy_val);
   }
 
-  // The report.
-  Result<Report> made = make_report(model, recipe.huffman);
+  // The report (its c stage is what the writer stores, with the recipe's coding choice).
+  model.entropy_coding = recipe.huffman;
+  Result<Report> made = make_report(model);
   if (!made.ok()) {
     if (!c.skipped(made.status(), "byte accounting")) return made.status();
   } else {
@@ -517,7 +518,16 @@ Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions&
     }
   }
 
-  // The container.
+  // The container, and the report's headline ratios from its own section table: read back
+  // from the written file, or (no --out) from the bytes it would hold.
+  auto set_file = [&](const io::SieveFileInfo& info, bool written) {
+    std::vector<std::pair<std::string, int64_t>> sections;
+    for (const io::SieveSectionInfo& sec : info.sections) {
+      sections.emplace_back(sec.name, static_cast<int64_t>(sec.bytes));
+    }
+    set_file_sections(report, std::move(sections), static_cast<int64_t>(info.file_bytes),
+                      written, written ? o.out : "");
+  };
   if (!o.out.empty()) {
     Status st = io::write_sieve(model, o.out);
     if (!st.ok()) {
@@ -526,9 +536,16 @@ Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions&
         report.notes.push_back(result.write_status.message());
       }
     } else {
-      std::error_code ec;
-      report.file_bytes = static_cast<int64_t>(std::filesystem::file_size(o.out, ec));
-      if (ec) return io_error("{}: cannot read its size: {}", o.out, ec.message());
+      SIEVE_ASSIGN_OR_RETURN(io::SieveFileInfo info, io::read_sieve_info(o.out));
+      set_file(info, true);
+    }
+  } else {
+    Result<std::string> bytes = io::serialize_sieve(model);
+    if (bytes.ok()) {
+      SIEVE_ASSIGN_OR_RETURN(io::SieveFileInfo info, io::sieve_file_info(*bytes, "<memory>"));
+      set_file(info, false);
+    } else if (!c.skipped(bytes.status(), "serialising the .sieve file")) {
+      report.notes.push_back("no file ratio: " + bytes.status().message());
     }
   }
   report.seconds = since(t0);

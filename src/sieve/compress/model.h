@@ -90,6 +90,9 @@ struct CompressedModel {
   std::map<std::string, int> activation_frac_bits;
   // Free-form provenance: recipe name, dataset, accuracies ("accuracy_dense", "accuracy").
   std::map<std::string, std::string> metadata;
+  // Whether the container may Huffman-code masks and codes (coding/storage.h; a recipe's
+  // `coding: {huffman: false}` turns it off). Read back: true when the file uses a Huffman form.
+  bool entropy_coding = true;
 
   const CompressedLayer* find_layer(const std::string& weight) const;
 };

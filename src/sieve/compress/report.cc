@@ -7,6 +7,7 @@
 
 #include "sieve/compress/coding/accounting.h"
 #include "sieve/compress/coding/index.h"
+#include "sieve/compress/coding/storage.h"
 
 namespace sieve::compress {
 
@@ -54,24 +55,24 @@ Result<LayerSizes> measure_layer(const CompressedLayer& layer, const ir::Graph& 
   s.weight_bytes_p = 4.0 * static_cast<double>(s.kept);
   s.index_bytes_p = static_cast<double>(p_index.best.total_bytes());
 
+  // After quantization: raw codes, codebooks and the smallest index (fillers costing codes).
   coding::AccountOptions opt;
-  opt.huffman_codes = huffman;
-  opt.huffman_index = huffman;
+  opt.huffman_codes = false;
+  opt.huffman_index = false;
   Result<coding::LayerBytes> acc = coding::account_layer(layer, opt);
   if (!acc.ok()) return acc.status().with_context("layer " + layer.weight);
   s.codebook_bytes = static_cast<double>(acc->codebook_bytes);
   s.weight_bytes_q = static_cast<double>(acc->codes_bytes + acc->codebook_bytes);
   s.index_bytes_q = static_cast<double>(acc->index_bytes);
-  if (huffman) {
-    s.weight_bytes_c = static_cast<double>(acc->coded_weight_bytes());
-    s.index_bytes_c = static_cast<double>(acc->coded_index_bytes());
-    s.index_format = coding::index_format_name(acc->index_coded_format);
-    if (acc->index_huffman_bytes < acc->index_bytes) s.index_format += "+huffman";
-  } else {
-    s.weight_bytes_c = s.weight_bytes_q;
-    s.index_bytes_c = s.index_bytes_q;
-    s.index_format = coding::index_format_name(acc->index.best.format);
-  }
+  // Stored: what the container writer puts in MASKS, CODES, CODEBOOKS and VALUES, by the
+  // writer's own choice (one function for both, so the report cannot claim a coding the file
+  // does not use).
+  Result<coding::StoredBytes> st = coding::stored_bytes(layer, huffman);
+  if (!st.ok()) return st.status().with_context("layer " + layer.weight);
+  s.weight_bytes_c = static_cast<double>(st->weight_bytes());
+  s.index_bytes_c = static_cast<double>(st->mask_bytes);
+  s.index_format = coding::mask_format_name(st->mask_format);
+  s.code_format = coding::code_format_name(st->code_format);
   for (const coding::IndexCost& c : acc->index.costs) {
     if (!c.available) continue;
     s.index_candidates.emplace_back(coding::index_format_name(c.format),
@@ -107,7 +108,27 @@ void sum_report(Report& r) {
   r.ratio_c = ratio(r.w_c + r.i_c);
 }
 
-Result<Report> make_report(const CompressedModel& model, bool huffman) {
+bool is_weight_section(const std::string& name) {
+  return name == "MASKS" || name == "CODEBOOKS" || name == "CODES" || name == "VALUES";
+}
+
+void set_file_sections(Report& r, std::vector<std::pair<std::string, int64_t>> sections,
+                       int64_t file_bytes, bool written, const std::string& path) {
+  r.sections = std::move(sections);
+  r.file_bytes = file_bytes;
+  r.file_written = written;
+  r.file_path = path;
+  r.sections_bytes = 0;
+  for (const auto& [name, b] : r.sections) {
+    if (is_weight_section(name)) r.sections_bytes += b;
+  }
+  r.file_ratio = file_bytes > 0 ? r.dense_bytes / static_cast<double>(file_bytes) : 0.0;
+  r.sections_ratio =
+      r.sections_bytes > 0 ? r.dense_bytes / static_cast<double>(r.sections_bytes) : 0.0;
+}
+
+Result<Report> make_report(const CompressedModel& model) {
+  const bool huffman = model.entropy_coding;
   Report r;
   auto it = model.metadata.find("recipe");
   if (it != model.metadata.end()) r.recipe = it->second;
@@ -132,8 +153,31 @@ std::string format_report(const Report& r) {
   if (r.sparsity_fc >= 0) sparsity += fmt::format("F {:.2f} %", 100.0 * r.sparsity_fc);
   out += fmt::format("model {}  recipe {}\n", r.model.empty() ? "-" : r.model,
                      r.recipe.empty() ? "-" : r.recipe);
+  if (r.file_bytes >= 0) {
+    std::string parts;
+    for (const auto& [name, b] : r.sections) {
+      if (is_weight_section(name)) {
+        parts += fmt::format("{}{} {}", parts.empty() ? "" : " + ", name, b);
+      }
+    }
+    out += fmt::format("file ratio {:.1f}x: dense weights {:.0f} B / {} {} B{}\n", r.file_ratio,
+                       r.dense_bytes, r.file_written ? "written file" : "file (not written)",
+                       r.file_bytes,
+                       r.file_written && !r.file_path.empty() ? " (" + r.file_path + ")" : "");
+    out += fmt::format("sections ratio {:.1f}x: dense weights / the file's weight and index "
+                       "sections {} B ({})\n",
+                       r.sections_ratio, r.sections_bytes, parts);
+    std::string rest;
+    for (const auto& [name, b] : r.sections) {
+      if (!is_weight_section(name)) rest += fmt::format(", {} {}", name, b);
+    }
+    int64_t in_sections = 0;
+    for (const auto& [name, b] : r.sections) in_sections += b;
+    out += fmt::format("  rest of the file: header and section table {}{}\n",
+                       r.file_bytes - in_sections, rest);
+  }
   out += "Table 3.3 row (K = 1024 bytes; ratios: dense fp32 weights / everything needed to "
-         "decode them)\n";
+         "decode them; c = the bytes the container stores, W_c + I_c = the sections above)\n";
   out += fmt::format("  {:<18} {:>20} {:>7} {:>20} {:>7} {:>20} {:>7} {:>8}\n", "sparsity",
                      "W_p / I_p", "r_p", "W_q / I_q", "r_q", "W_c / I_c", "r_c", "R(Irr)");
   out += fmt::format("  {:<18} {:>20} {:>7} {:>20} {:>7} {:>20} {:>7} {:>8}\n", sparsity,
@@ -159,27 +203,20 @@ std::string format_report(const Report& r) {
   out += fmt::format("dense weights {} ({:.0f} bytes); biases and other parameters {} (f32, "
                      "outside the ratios)\n",
                      kbytes(r.dense_bytes), r.dense_bytes, kbytes(r.bias_bytes));
-  if (r.file_bytes >= 0) {
-    out += fmt::format("written file: {} bytes ({}; dense weights + biases / file = {:.1f}x)\n",
-                       r.file_bytes, kbytes(static_cast<double>(r.file_bytes)),
-                       r.file_bytes > 0 ? (r.dense_bytes + r.bias_bytes) /
-                                              static_cast<double>(r.file_bytes)
-                                        : 0.0);
-  }
-  out += "\nper layer (Table 3.5 columns; bytes after coding)\n";
+  out += "\nper layer (Table 3.5 columns; bytes the file stores)\n";
   out += fmt::format("  {:<10} {:<5} {:>9} {:>8} {:>7} {:>6} {:>7} {:>11} {:>11}  {}\n",
                      "layer", "kind", "weights", "density", "bits/w", "q bits", "regions",
-                     "weight B", "index B", "index format (all formats, bytes)");
+                     "weight B", "index B", "stored index / codes (index formats, bytes)");
   for (const LayerSizes& l : r.layers) {
     std::string cands;
     for (const auto& [name, b] : l.index_candidates) {
       cands += fmt::format("{}{} {:.0f}", cands.empty() ? "" : ", ", name, b);
     }
     out += fmt::format("  {:<10} {:<5} {:>9} {:>7.2f}% {:>7.2f} {:>6} {:>7} {:>11.0f} {:>11.0f}  "
-                       "{} ({})\n",
+                       "{} / {} ({})\n",
                        l.node, l.kind, l.weights, 100.0 * l.density(), l.bits_per_weight(),
                        l.bits ? std::to_string(l.bits) : "f32", l.regions, l.weight_bytes_c,
-                       l.index_bytes_c, l.index_format, cands);
+                       l.index_bytes_c, l.index_format, l.code_format, cands);
   }
   const double kept = [&] {
     double k = 0;
@@ -217,11 +254,20 @@ nlohmann::json report_json(const Report& r) {
                       {"index_bytes_q", l.index_bytes_q},
                       {"codebook_bytes", l.codebook_bytes},
                       {"index_format", l.index_format},
+                      {"code_format", l.code_format},
                       {"index_formats", idx}});
   }
   auto opt = [](double v) { return v >= 0 ? nlohmann::json(v) : nlohmann::json(nullptr); };
+  nlohmann::json sections = nlohmann::json::object();
+  for (const auto& [name, b] : r.sections) sections[name] = b;
+  const bool file = r.file_bytes >= 0;
   return {{"model", r.model},
           {"recipe", r.recipe},
+          {"file_ratio", file ? nlohmann::json(r.file_ratio) : nlohmann::json(nullptr)},
+          {"sections_ratio", file ? nlohmann::json(r.sections_ratio) : nlohmann::json(nullptr)},
+          {"sections_bytes", file ? nlohmann::json(r.sections_bytes) : nlohmann::json(nullptr)},
+          {"sections", file ? sections : nlohmann::json(nullptr)},
+          {"file_written", r.file_written},
           {"ratio_p", r.ratio_p},
           {"ratio_q", r.ratio_q},
           {"ratio_c", r.ratio_c},

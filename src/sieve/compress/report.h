@@ -3,15 +3,30 @@
 // weight, weight bytes, index bytes; SPEC Table 3.5 and Deep Compression's tables), as text
 // and as JSON.
 //
-// Accounting (the rule the ratios follow): the dense size is 4 bytes per weight of every
+// Headline: the written container's own bytes (filled from the file's section table after
+// writing, app/pipeline.cc): dense bytes over the whole file (file_ratio) and over its weight
+// and index sections, MASKS + CODEBOOKS + CODES + VALUES (sections_ratio) — the payloads that
+// hold the weights and say where they are. The file's other sections (META, GRAPH with the
+// biases and the network, LAYERS, ACTQ, STRUCTURE, the header and section table) only count in
+// file_ratio; STRUCTURE records how the masks were made for the hardware models and is not
+// needed to decode a weight (LAYERS' block is), so it is left out of the sections.
+//
+// Accounting (the rule the stage ratios follow): the dense size is 4 bytes per weight of every
 // compressed layer. Each stage counts everything needed to decode the weights:
 //   p (pruned):     4 bytes per kept weight + the smallest index (bit mask, relative index with
-//                   fillers, CSR, CSC, COO; one bit per block for block-pruned layers);
-//   q (quantized):  bits per kept code (fixed width) + codebooks (4 bytes per entry) + index;
-//   c (coded):      Huffman-coded codes + their coding tables + codebooks + the index
-//                   (Huffman-coded when that is smaller).
+//                   fillers, CSR, CSC, COO; one bit per block for block-pruned layers), a
+//                   relative index's fillers charged a 32-bit value each (Deep Compression);
+//   q (quantized):  bits per kept code (fixed width) + codebooks (4 bytes per entry) + the
+//                   smallest index, fillers charged a `bits`-bit code each;
+//   c (stored):     exactly what the container writer stores for the layer
+//                   (compress/coding/storage.h, the same function the writer calls): the
+//                   MASKS payload as I_c; the CODES, CODEBOOKS and VALUES payloads as W_c
+//                   (Huffman-coded codes and relative indices where the writer chooses them,
+//                   i.e. where smaller and the recipe's coding.huffman is on). So
+//                   W_c + I_c = the file's sections bytes, and ratio_c = sections_ratio
+//                   (tests/compress/report_file_test.cc).
 // ratio_x = dense bytes / stage bytes. Biases (and every other uncompressed tensor) are
-// reported separately and never enter the ratios.
+// reported separately and never enter the stage ratios.
 //
 // Ownership: plain values. Thread-safety: pure functions.
 #pragma once
@@ -42,10 +57,11 @@ struct LayerSizes {
   double index_bytes_p = 0;   // smallest index, fillers costing 32-bit values
   double weight_bytes_q = 0;  // ceil(bits * kept / 8) + codebooks
   double index_bytes_q = 0;   // smallest index, fillers costing `bits`-bit codes
-  double weight_bytes_c = 0;  // Huffman codes + table + codebooks (= q when coding is off)
-  double index_bytes_c = 0;   // index after entropy coding (= q when coding is off)
+  double weight_bytes_c = 0;  // stored: CODES + CODEBOOKS + VALUES payloads of the layer
+  double index_bytes_c = 0;   // stored: the MASKS payload of the layer
   double codebook_bytes = 0;
-  std::string index_format;   // the format the coded index uses
+  std::string index_format;   // the mask format the writer stores ("block-bitmask", ...)
+  std::string code_format;    // the code format the writer stores ("huffman", "packed", "none")
   // Every index format with its total bytes (stream + fillers' codes), for the report.
   std::vector<std::pair<std::string, double>> index_candidates;
 
@@ -77,24 +93,42 @@ struct Report {
   int64_t validation_examples = 0;
   double accuracy_val_dense = -1;
   double accuracy_val = -1;
-  int64_t file_bytes = -1;     // size of the written .sieve file; -1: none written
+  // The container (set_file_sections): the size of the file, each section's bytes in file
+  // order, the weight and index sections' sum and the two ratios; -1 / empty: none made.
+  int64_t file_bytes = -1;
+  bool file_written = false;  // false: the bytes `--out` would write (serialised in memory)
+  std::string file_path;
+  std::vector<std::pair<std::string, int64_t>> sections;
+  int64_t sections_bytes = -1;  // MASKS + CODEBOOKS + CODES + VALUES
+  double file_ratio = 0, sections_ratio = 0;
   double seconds = 0;          // wall time of the whole pipeline
   std::vector<std::string> notes;  // stages skipped or not available, with the reason
 };
 
-// Sizes of one compressed layer. `huffman`: entropy-code codes and index.
+// The sections counted as weights and index: MASKS, CODEBOOKS, CODES, VALUES.
+bool is_weight_section(const std::string& name);
+
+// Sizes of one compressed layer. `huffman`: the writer may Huffman-code codes and index
+// (CompressedModel::entropy_coding).
 Result<LayerSizes> measure_layer(const CompressedLayer& layer, const ir::Graph& graph,
                                  bool huffman);
 // The per-layer sizes and the Table 3.3 columns of a model (bias bytes from the graph's
-// parameters that are not compressed layers). Accuracies, R(Irr) and file size stay unset.
-Result<Report> make_report(const CompressedModel& model, bool huffman);
+// parameters that are not compressed layers), the c stage as model.entropy_coding stores it.
+// Accuracies, R(Irr) and the file stay unset.
+Result<Report> make_report(const CompressedModel& model);
+// Fills the file fields from a container's section table (name, bytes; in file order) and
+// size: sections_bytes, file_ratio and sections_ratio against report.dense_bytes.
+void set_file_sections(Report& report, std::vector<std::pair<std::string, int64_t>> sections,
+                       int64_t file_bytes, bool written, const std::string& path);
 // Fills the totals and ratios from report.layers (exposed for tests).
 void sum_report(Report& report);
 
-// Text: the Table 3.3 row, then the per-layer table, then the notes.
+// Text: the file's ratios (whole file, weight and index sections) first, then the Table 3.3
+// row, the per-layer table and the notes.
 std::string format_report(const Report& report);
-// JSON: ratio_p, ratio_q, ratio_c, r_irr, accuracy_dense, accuracy, file_bytes, layers, and
-// the byte totals.
+// JSON: file_ratio, sections_ratio, file_bytes, sections_bytes, sections {name: bytes},
+// file_written, ratio_p, ratio_q, ratio_c, r_irr, accuracy_dense, accuracy, layers, and the
+// byte totals.
 nlohmann::json report_json(const Report& report);
 
 }  // namespace sieve::compress

@@ -165,135 +165,8 @@ BlockGrid block_tiling(const Shape& shape, const std::vector<int64_t>& block) {
   return std::move(g.value());
 }
 
-void put_bit(std::string& s, int64_t i) {
-  s[static_cast<size_t>(i >> 3)] =
-      static_cast<char>(static_cast<uint8_t>(s[static_cast<size_t>(i >> 3)]) | (1u << (i & 7)));
-}
 bool get_bit(std::string_view s, int64_t i) {
   return (static_cast<uint8_t>(s[static_cast<size_t>(i >> 3)]) >> (i & 7)) & 1u;
-}
-
-std::string to_string(const std::vector<uint8_t>& v) {
-  return std::string(reinterpret_cast<const char*>(v.data()), v.size());
-}
-
-struct MaskEncoding {
-  MaskFormat format = MaskFormat::kDense;
-  std::string bytes;
-  int k = 0;            // relative formats
-  int64_t entries = 0;  // relative formats: entries with fillers
-  uint64_t bits = 0;    // exact stream bits (Huffman: the coded stream, table excluded)
-};
-
-// The smallest of the mask formats.
-Result<MaskEncoding> encode_mask(const compress::CompressedLayer& l) {
-  MaskEncoding best;
-  if (l.mask.empty()) return best;
-  const uint8_t* m = l.mask.data<uint8_t>();
-  const int64_t n = l.numel();
-  // Direct bit mask: always available.
-  best.format = MaskFormat::kBitmask;
-  best.bits = static_cast<uint64_t>(n);
-  best.bytes.assign(static_cast<size_t>((n + 7) / 8), '\0');
-  for (int64_t i = 0; i < n; ++i) {
-    if (m[i] != 0) put_bit(best.bytes, i);
-  }
-  auto consider = [&](MaskEncoding e) {
-    if (e.bytes.size() < best.bytes.size()) best = std::move(e);
-  };
-  if (l.block.size() == l.shape.size() && !is_fine(l.block)) {
-    const BlockGrid grid = block_tiling(l.shape, l.block);
-    std::vector<int8_t> state(static_cast<size_t>(grid.blocks()), -1);
-    bool uniform = true;
-    grid.for_each_offset([&](int64_t i, int64_t b) {
-      int8_t& s = state[static_cast<size_t>(b)];
-      const int8_t v = m[i] != 0 ? 1 : 0;
-      if (s < 0) s = v;
-      if (s != v) uniform = false;
-    });
-    if (uniform) {
-      MaskEncoding e{.format = MaskFormat::kBlockBitmask,
-                     .bytes = {},
-                     .k = 0,
-                     .entries = 0,
-                     .bits = state.size()};
-      e.bytes.assign((state.size() + 7) / 8, '\0');
-      for (size_t b = 0; b < state.size(); ++b) {
-        if (state[b] == 1) put_bit(e.bytes, static_cast<int64_t>(b));
-      }
-      consider(std::move(e));
-    }
-  }
-  // The index formats of compress/coding/index.h (relative with the k it finds best).
-  const compress::coding::IndexChoice choice =
-      compress::coding::choose_index_format(l.mask, {}, l.bits == 0 ? 32 : l.bits);
-  const compress::coding::MaskView view = compress::coding::mask_view(l.mask);
-  const int64_t kept = l.kept();
-  for (const compress::coding::IndexCost& c : choice.costs) {
-    if (!c.available || c.bytes >= best.bytes.size()) {
-      if (c.format != compress::coding::IndexFormat::kRelative) continue;
-    }
-    using compress::coding::IndexFormat;
-    switch (c.format) {
-      case IndexFormat::kRelative: {
-        if (c.k < 1 || c.k > 16) break;
-        int64_t fillers = 0;
-        std::vector<uint16_t> gaps = compress::coding::relative_gaps(view, c.k, &fillers);
-        const int64_t entries = kept + fillers;
-        if (c.bytes < best.bytes.size()) {
-          SIEVE_ASSIGN_OR_RETURN(compress::coding::EncodedIndex e,
-                                 compress::coding::encode_relative(view, c.k));
-          consider(MaskEncoding{.format = MaskFormat::kRelative,
-                                .bytes = to_string(e.bytes),
-                                .k = c.k,
-                                .entries = entries,
-                                .bits = e.bits});
-        }
-        if (!gaps.empty()) {
-          auto h = compress::coding::huffman_encode(gaps, 1 << c.k);
-          if (h.ok() && h->total_bytes() < best.bytes.size()) {
-            consider(MaskEncoding{.format = MaskFormat::kRelativeHuffman,
-                                  .bytes = to_string(h->code.serialize()) + to_string(h->payload),
-                                  .k = c.k,
-                                  .entries = entries,
-                                  .bits = h->payload_bits});
-          }
-        }
-        break;
-      }
-      case IndexFormat::kCsr:
-      case IndexFormat::kCsc:
-      case IndexFormat::kCoo: {
-        const compress::coding::EncodedIndex e =
-            c.format == IndexFormat::kCsr   ? compress::coding::encode_csr(view)
-            : c.format == IndexFormat::kCsc ? compress::coding::encode_csc(view)
-                                            : compress::coding::encode_coo(view);
-        const MaskFormat f = c.format == IndexFormat::kCsr   ? MaskFormat::kCsr
-                             : c.format == IndexFormat::kCsc ? MaskFormat::kCsc
-                                                             : MaskFormat::kCoo;
-        consider(MaskEncoding{
-            .format = f, .bytes = to_string(e.bytes), .k = 0, .entries = 0, .bits = e.bits});
-        break;
-      }
-      default: break;
-    }
-  }
-  // N:M packed (compress/coding/nm.h): for a layer pruned nm whose every group keeps exactly n
-  // (and m divides the input channels), when it is no larger than a bitmask. The layout the
-  // sparse tensor core and the N:M kernels read, so it is stored even where an entropy-coded
-  // index would be a little smaller.
-  if (l.structure.method == "nm" && l.structure.m >= 2 && l.structure.n >= 1) {
-    Result<compress::coding::NmIndex> e =
-        compress::coding::encode_nm(l.mask, l.shape, l.structure.n, l.structure.m);
-    if (e.ok() && e->bytes.size() <= static_cast<size_t>((n + 7) / 8)) {
-      best = MaskEncoding{.format = MaskFormat::kNm,
-                          .bytes = std::move(e->bytes),
-                          .k = compress::coding::nm_index_bits(l.structure.m),
-                          .entries = e->entries,
-                          .bits = e->bits};
-    }
-  }
-  return best;
 }
 
 // Decodes a Huffman table followed by a stream of `bits` bits holding `count` symbols of an
@@ -321,45 +194,6 @@ Result<std::vector<uint16_t>> decode_huffman(std::string_view payload, uint64_t 
 
 struct LayerRecord;
 Result<Tensor> decode_mask(const LayerRecord& rec, std::string_view m);
-
-struct CodeEncoding {
-  CodeFormat format = CodeFormat::kNone;
-  std::string bytes;
-  uint64_t bits = 0;  // stream bits (Huffman: table excluded)
-};
-
-std::string pack_codes(const std::vector<uint16_t>& codes, int bits);
-
-// The smaller of packed and Huffman-coded codes.
-Result<CodeEncoding> encode_codes(const compress::CompressedLayer& l) {
-  CodeEncoding e;
-  if (l.bits == 0) return e;
-  e.format = CodeFormat::kPacked;
-  e.bytes = pack_codes(l.codes, l.bits);
-  e.bits = l.codes.size() * static_cast<uint64_t>(l.bits);
-  if (l.codes.empty()) return e;
-  size_t alphabet = 1;
-  for (const auto& b : l.codebooks) alphabet = std::max(alphabet, b.size());
-  auto h = compress::coding::huffman_encode(l.codes, static_cast<int>(alphabet));
-  if (h.ok() && h->total_bytes() < e.bytes.size()) {
-    e.format = CodeFormat::kHuffman;
-    e.bytes = to_string(h->code.serialize()) + to_string(h->payload);
-    e.bits = h->payload_bits;
-  }
-  return e;
-}
-
-std::string pack_codes(const std::vector<uint16_t>& codes, int bits) {
-  const uint64_t nbits = codes.size() * static_cast<uint64_t>(bits);
-  std::string s(static_cast<size_t>((nbits + 7) / 8), '\0');
-  uint64_t p = 0;
-  for (uint16_t c : codes) {
-    for (int b = 0; b < bits; ++b, ++p) {
-      if ((c >> b) & 1u) put_bit(s, static_cast<int64_t>(p));
-    }
-  }
-  return s;
-}
 
 std::vector<uint16_t> unpack_codes(std::string_view s, int64_t count, int bits) {
   std::vector<uint16_t> out(static_cast<size_t>(count));
@@ -946,6 +780,16 @@ Result<Parsed> parse(std::string_view bytes, const std::string& origin, bool wan
     }
     p.model.layers.push_back(std::move(l));
   }
+  // A file without any Huffman-coded mask or codes is written again as it was whether or not
+  // entropy coding was on (Huffman was not chosen anywhere), so reading it back as "off" keeps
+  // write(read(f)) == f for files written with it off.
+  p.model.entropy_coding = false;
+  for (const LayerRecord& rec : recs) {
+    if (rec.info.mask_format == MaskFormat::kRelativeHuffman ||
+        rec.info.code_format == CodeFormat::kHuffman) {
+      p.model.entropy_coding = true;
+    }
+  }
 
   SIEVE_ASSIGN_OR_RETURN(
       std::string onnx,
@@ -1017,30 +861,6 @@ const char* section_name(uint32_t type) {
     case SectionType::kStructure: return "STRUCTURE";
   }
   return "UNKNOWN";
-}
-
-const char* mask_format_name(MaskFormat f) {
-  switch (f) {
-    case MaskFormat::kDense: return "dense";
-    case MaskFormat::kBitmask: return "bitmask";
-    case MaskFormat::kBlockBitmask: return "block-bitmask";
-    case MaskFormat::kRelative: return "relative";
-    case MaskFormat::kRelativeHuffman: return "relative+huffman";
-    case MaskFormat::kCsr: return "csr";
-    case MaskFormat::kCsc: return "csc";
-    case MaskFormat::kCoo: return "coo";
-    case MaskFormat::kNm: return "nm";
-  }
-  return "unknown";
-}
-
-const char* code_format_name(CodeFormat f) {
-  switch (f) {
-    case CodeFormat::kNone: return "none";
-    case CodeFormat::kPacked: return "packed";
-    case CodeFormat::kHuffman: return "huffman";
-  }
-  return "unknown";
 }
 
 Result<std::string> serialize_sieve(const compress::CompressedModel& model) {
@@ -1118,8 +938,11 @@ Result<std::string> serialize_sieve(const compress::CompressedModel& model) {
     // Zeros (lazily mapped for large weights); their data is stripped after export.
     it->second = Tensor(DType::kF32, l.shape);
 
-    SIEVE_ASSIGN_OR_RETURN(MaskEncoding me, encode_mask(l));
-    SIEVE_ASSIGN_OR_RETURN(CodeEncoding ce, encode_codes(l));
+    // The storage choice of compress/coding/storage.h (the report's accounting uses the same).
+    SIEVE_ASSIGN_OR_RETURN(compress::coding::MaskEncoding me,
+                           compress::coding::encode_stored_mask(l, model.entropy_coding));
+    SIEVE_ASSIGN_OR_RETURN(compress::coding::CodeEncoding ce,
+                           compress::coding::encode_stored_codes(l, model.entropy_coding));
     layers.str(l.node);
     layers.str(l.weight);
     layers.u8(static_cast<uint8_t>(l.shape.size()));

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sieve/compress/coding/storage.h"
 #include "sieve/compress/model.h"
 #include "sieve/core/status.h"
 
@@ -48,31 +49,13 @@ enum class SectionType : uint32_t {
 // "GRAPH", "LAYERS", ...; "UNKNOWN" for other values.
 const char* section_name(uint32_t type);
 
-// How a layer's mask is stored in the MASKS section (the writer picks the smallest).
-enum class MaskFormat : uint8_t {
-  kDense = 0,            // no mask: every weight kept; zero bytes
-  kBitmask = 1,          // one bit per weight, row-major over the dense shape, LSB first
-  kBlockBitmask = 2,     // one bit per block of `block` (tiles from the origin, stride = block,
-                         // partial edge blocks included), row-major over the block grid
-  kRelative = 3,         // Deep Compression relative indices, k-bit entries with fillers
-                         // (compress/coding/index.h), MSB-first
-  kRelativeHuffman = 4,  // the same entries Huffman-coded: table, then the coded stream
-  kCsr = 5,              // compress/coding/index.h CSR stream
-  kCsc = 6,              // CSC stream
-  kCoo = 7,              // COO stream
-  kNm = 8,               // N:M packed: per group of m input channels the n kept offsets,
-                         // ceil(log2 m) bits each, LSB first (compress/coding/nm.h); needs
-                         // the STRUCTURE entry nm n:m, m dividing dimension 1
-};
-const char* mask_format_name(MaskFormat f);
-
-// How a quantized layer's codes are stored in the CODES section (the smaller of the two).
-enum class CodeFormat : uint8_t {
-  kNone = 0,     // not quantized (bits == 0)
-  kPacked = 1,   // one `bits`-wide code per kept weight, LSB first
-  kHuffman = 2,  // canonical Huffman (compress/coding/huffman.h): table, then the stream
-};
-const char* code_format_name(CodeFormat f);
+// How a layer's mask is stored in the MASKS section and its codes in CODES: the formats and
+// the writer's choice among them live in compress/coding/storage.h (the report's byte
+// accounting uses the same function, so it states what the file holds).
+using MaskFormat = compress::coding::MaskFormat;
+using CodeFormat = compress::coding::CodeFormat;
+using compress::coding::code_format_name;
+using compress::coding::mask_format_name;
 
 // What a file holds, for `sieve inspect` and for reports.
 struct SieveSectionInfo {
