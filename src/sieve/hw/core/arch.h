@@ -137,6 +137,9 @@ const std::vector<ArchInfo>& archs();  // from archs.def, in list order
 // to a .yaml preset. Unknown names are refused listing the known archs and presets.
 Result<std::unique_ptr<Accelerator>> make_accelerator(const std::string& name,
                                                       const std::vector<std::string>& overrides);
+// The preset `name` stands for (as make_accelerator resolves it), read and checked but not yet
+// built into a model: for callers that build many models from one preset (`sieve sweep`).
+Result<ParamSet> read_preset(const std::string& name);
 // The same from a parsed preset (parse_params; its `file` names it in errors): `overrides`
 // applied, then the model its `arch:` names created, which checks every parameter's range and
 // refuses unused ones.
