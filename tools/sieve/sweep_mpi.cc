@@ -4,8 +4,10 @@
 // master's output is byte-identical to a local run's.
 #include "sweep_mpi.h"
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <thread>
 
 #ifdef SIEVE_HAVE_MPI
 #include <fmt/format.h>
@@ -20,10 +22,19 @@ namespace sieve::cli {
 #ifndef SIEVE_HAVE_MPI
 
 bool launched_under_mpi() {
+  // Started as one of several MPI ranks without MPI support: every rank would run the whole
+  // sweep and write the same output. Refused in run_sweep_mpi.
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"})
+    if (const char* n = std::getenv(v); n != nullptr && std::atoi(n) > 1) return true;
   return false;
 }
-int run_sweep_mpi(const SweepArgs& a) {
-  return run_sweep_here(a);
+
+int run_sweep_mpi(const SweepArgs&) {
+  std::fprintf(stderr,
+               "sieve: error: failed precondition: started by an MPI launcher as one of several "
+               "ranks, but this sieve was built without MPI (install libopenmpi-dev and "
+               "rebuild); run it without mpirun for a local sweep\n");
+  return 1;
 }
 
 #else
@@ -50,8 +61,14 @@ int master(const app::SweepPlan& plan, const SweepArgs& a, int ranks) {
   int active = ranks - 1;
   std::string buf;
   while (active > 0) {
+    // Polled with short sleeps rather than a blocking probe, which spins in OpenMPI: the
+    // master's core is then free for a worker.
     MPI_Status st;
-    MPI_Probe(MPI_ANY_SOURCE, kTagResult, MPI_COMM_WORLD, &st);
+    for (int flag = 0;;) {
+      MPI_Iprobe(MPI_ANY_SOURCE, kTagResult, MPI_COMM_WORLD, &flag, &st);
+      if (flag) break;
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
     int count = 0;
     MPI_Get_count(&st, MPI_CHAR, &count);
     buf.resize(static_cast<size_t>(count));

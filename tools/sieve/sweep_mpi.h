@@ -2,7 +2,8 @@
 // out one point at a time, so ranks that draw cheap points take more of them; gathers the rows,
 // writes and checkpoints the output exactly as a local run does), every other rank a worker
 // that evaluates the points it is given. Built only when CMake finds MPI (SIEVE_HAVE_MPI);
-// without it launched_under_mpi() is false and the sweep runs locally.
+// without it the sweep runs locally, and a start by mpirun as one of several ranks is refused
+// (each rank would run the whole sweep and write the same file).
 #pragma once
 
 #include <string>
@@ -23,12 +24,13 @@ struct SweepArgs {
 // The sweep on this process's threads; returns the exit code.
 int run_sweep_here(const SweepArgs& a);
 
-// True when an MPI launcher (mpirun, srun with PMI or PMIx) started this process and Sieve was
-// built with MPI.
+// True when an MPI launcher (mpirun, srun with PMI or PMIx) started this process (without MPI
+// support: as one of several ranks).
 bool launched_under_mpi();
 
 // The sweep over every MPI rank (MPI_Init and MPI_Finalize included); one rank runs it locally
-// (run_sweep_here) and says so on stderr. Returns this rank's exit code.
+// (run_sweep_here) and says so on stderr. Returns this rank's exit code. Without MPI support:
+// refuses, exit code 1.
 int run_sweep_mpi(const SweepArgs& a);
 
 }  // namespace sieve::cli
