@@ -4,6 +4,8 @@
 // output does not depend on --jobs, and a sweep killed by SIGKILL mid-run and resumed writes the
 // same bytes as one never interrupted.
 #include "sieve/app/sweep.h"
+#include "sieve/hw/sim/inputs.h"
+#include "sieve/hw/sim/run.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -171,6 +173,35 @@ TEST(SweepOutput, ParetoMarksTheNonDominatedPoints) {
             "2,thesis:lenet5,3,2.0,3.0,,0\n"
             "3,thesis:lenet5,4,3.0,1.0,,1\n"
             "4,thesis:lenet5,5,,,invalid argument: no,\n");
+}
+
+// SimOptions::memo (what a sweep shares between the points of one workload) changes no number:
+// simulations through one memo, in an order where later ones hit what earlier ones stored,
+// print the same JSON as simulations without it.
+TEST(SweepMemo, ChangesNoNumber) {
+  for (const std::string model : {"thesis:lenet5", "thesis:cifar10-quick", "thesis:lstm"}) {
+    sieve::hw::WorkloadRequest req;
+    req.model = model;
+    sieve::Result<sieve::hw::Workload> w = sieve::hw::make_workload(req);
+    ASSERT_TRUE(w.ok()) << w.status().to_string();
+    auto memo = std::make_shared<sieve::hw::SimMemo>();
+    for (int round = 0; round < 2; ++round)
+      for (const std::string mode : {"sparse", "dense", "neuron-sparse"})
+        for (const std::string sb : {"8192", "32768"})
+          for (const std::string dram : {"8", "64"}) {
+            sieve::hw::ArchRun run{"sieve", {"sb_bytes=" + sb, "dram_load_bytes_per_cycle=" + dram},
+                                   {}};
+            run.options.mode = mode;
+            sieve::Result<sieve::hw::SimReport> plain = sieve::hw::run_sim(*w, run);
+            run.options.memo = memo;
+            sieve::Result<sieve::hw::SimReport> memoised = sieve::hw::run_sim(*w, run);
+            ASSERT_TRUE(plain.ok()) << plain.status().to_string();
+            ASSERT_TRUE(memoised.ok()) << memoised.status().to_string();
+            EXPECT_EQ(sieve::hw::report_json(*plain).dump(),
+                      sieve::hw::report_json(*memoised).dump())
+                << model << " " << mode << " sb " << sb << " dram " << dram;
+          }
+  }
 }
 
 class SweepCli : public sieve_test::ScratchDirTest {};

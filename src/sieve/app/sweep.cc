@@ -811,6 +811,9 @@ struct SweepEvaluator::Impl {
   struct Built {
     Status status;
     hw::Workload w;
+    // The architectures' results that depend on the workload and a plan alone (hw/core/memo.h):
+    // points that differ in memory or buffers but share a layer's tiling reuse them.
+    std::shared_ptr<hw::SimMemo> memo = std::make_shared<hw::SimMemo>();
   };
   static constexpr size_t kCachedWorkloads = 4;
   mutable std::mutex mu;
@@ -932,6 +935,7 @@ nlohmann::json SweepEvaluator::evaluate(int64_t i) const {
     std::shared_ptr<const Impl::Built> w = impl_->workload(req);
     const Impl::Arch& pa = impl_->archs.at(arch);
     Status st = w->status.with_context("model " + req.model);
+    run.options.memo = w->memo;
     Result<hw::SimReport> r =
         st.ok() ? hw::run_sim(w->w, run, pa.preset, pa.energy) : Result<hw::SimReport>(st);
     if (!r.ok()) {

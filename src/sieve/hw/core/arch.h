@@ -24,6 +24,7 @@
 #include "sieve/core/status.h"
 #include "sieve/core/tensor.h"
 #include "sieve/compiler/codegen/codegen.h"
+#include "sieve/hw/core/memo.h"
 #include "sieve/hw/core/params.h"
 #include "sieve/hw/core/program_timing.h"
 #include "sieve/hw/core/stats.h"
@@ -43,6 +44,9 @@ struct SimOptions {
   // sparsity in compute only, loading weights as if dense 16-bit with no index. Models that do
   // not compress weights ignore it.
   bool dense_weight_traffic = false;
+  // Optional (hw/core/memo.h): results shared by the simulations of one workload, computed once
+  // per plan (a sweep keeps one per workload). Null: none. Changes no number.
+  std::shared_ptr<SimMemo> memo;
 };
 
 class Accelerator {
