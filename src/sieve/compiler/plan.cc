@@ -80,15 +80,19 @@ StreamedPlan flat_chunks(const LayerWork& l, const BufferSizes& share, int64_t n
 }
 
 // Kept weights of rows [r0, r1) × columns [c0, c1) of the layer's mask.
-int64_t kept(const LayerWork& w, int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
+// `rank`, when given, indexes w.weight_mask.
+int64_t kept(const LayerWork& w, int64_t r0, int64_t r1, int64_t c0, int64_t c1,
+             const BitRank* rank) {
   if (w.weight_mask.size() != w.rows * w.cols) return (r1 - r0) * (c1 - c0);
   int64_t n = 0;
-  for (int64_t r = r0; r < r1; ++r) n += w.weight_mask.count(r * w.cols + c0, r * w.cols + c1);
+  for (int64_t r = r0; r < r1; ++r)
+    n += rank != nullptr ? rank->count(r * w.cols + c0, r * w.cols + c1)
+                         : w.weight_mask.count(r * w.cols + c0, r * w.cols + c1);
   return n;
 }
 
 std::vector<PlannedSubOp> planned_sub_ops(const LayerWork& w, const Lowered& lo, const Tiling& t,
-                                          Reuse reuse) {
+                                          Reuse reuse, const BitRank* rank) {
   const LayerGeometry& g = lo.geometry;
   const int64_t ow_size = t.ow_seg_n > 1 ? t.ow_seg_size : g.out_w;
   const bool weighted = w.rows > 0 && w.cols > 0;
@@ -123,7 +127,7 @@ std::vector<PlannedSubOp> planned_sub_ops(const LayerWork& w, const Lowered& lo,
       const int64_t c0 = p.ic_begin * lo.cols_per_channel, c1 = p.ic_end * lo.cols_per_channel;
       p.weight_positions = p.rows() * (c1 - c0);
       int64_t& k = kept_of[static_cast<size_t>(s.oc_seg * t.ic_seg_n + s.ic_seg)];
-      if (k < 0) k = kept(w, p.oc_begin, p.oc_end, c0, c1);
+      if (k < 0) k = kept(w, p.oc_begin, p.oc_end, c0, c1, rank);
       p.weight_kept = k;
     }
     out.push_back(p);
@@ -336,7 +340,8 @@ Result<LayerPlan> make_plan(const LayerWork& w, const PlanRequest& req) {
   p.moved = subop_traffic(g, p.choice.tiling);
   p.placement = place(g, p.choice.tiling, ix, share);
   if (bm.sb_holds_all_weights) p.placement[3].capacity = cap.sb;
-  p.sub_ops = planned_sub_ops(w, p.lowered, p.choice.tiling, p.choice.reuse);
+  p.sub_ops = planned_sub_ops(w, p.lowered, p.choice.tiling, p.choice.reuse,
+                              req.weight_rank.get());
   return p;
 }
 

@@ -28,6 +28,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -95,6 +96,9 @@ struct PlanRequest {
   IndexModel index;     // which index buffers the segments use, and how bits are shared
   TilingFilter accept;  // further rule (alignment to the datapath), optional
   PlanCost cost;        // what the search minimises (default: the reuse's off-chip traffic)
+  // Optional: a rank index of the layer's weight_mask (that very mask), to count the kept
+  // weights of each weight segment in constant time. Changes no number.
+  std::shared_ptr<const BitRank> weight_rank;
 };
 
 // The geometry of a layer for the tiler, lowered once.

@@ -53,6 +53,20 @@ class BitVec {
   std::vector<uint64_t> words_;
 };
 
+// A rank index of a BitVec: the set bits before each word, so that count(begin, end) takes
+// constant time (a tiling's kept weights per segment, counted row by row, read the whole mask
+// otherwise). Valid while the BitVec it was built from is alive and unchanged.
+class BitRank {
+ public:
+  explicit BitRank(const BitVec& v);
+  int64_t count(int64_t begin, int64_t end) const;  // set bits of the BitVec in [begin, end)
+  size_t bytes() const { return before_.size() * sizeof(int64_t); }
+
+ private:
+  const BitVec* v_;
+  std::vector<int64_t> before_;  // before_[w] = set bits in words [0, w)
+};
+
 // The kinds of layer the accelerators run: the op categories of ir/ops.def that they model
 // (fc, conv, pool, lstm); every other category is kOther, and build_workload skips its nodes.
 enum class LayerKind { kFullyConnected, kConv, kPool, kLstm, kOther };

@@ -121,8 +121,7 @@ std::vector<std::string> preset_names() {
 
 }  // namespace
 
-Result<std::unique_ptr<Accelerator>> make_accelerator(const std::string& name,
-                                                      const std::vector<std::string>& overrides) {
+Result<ParamSet> read_preset(const std::string& name) {
   std::string path;
   if (name.ends_with(".yaml")) {
     path = name;
@@ -141,7 +140,12 @@ Result<std::unique_ptr<Accelerator>> make_accelerator(const std::string& name,
           fmt::format("unknown arch \"{}\"; known: {} (presets: {})", name, known, presets));
     }
   }
-  SIEVE_ASSIGN_OR_RETURN(ParamSet ps, read_params(path));
+  return read_params(path);
+}
+
+Result<std::unique_ptr<Accelerator>> make_accelerator(const std::string& name,
+                                                      const std::vector<std::string>& overrides) {
+  SIEVE_ASSIGN_OR_RETURN(ParamSet ps, read_preset(name));
   return make_accelerator_from(std::move(ps), overrides);
 }
 

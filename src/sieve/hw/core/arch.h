@@ -24,6 +24,7 @@
 #include "sieve/core/status.h"
 #include "sieve/core/tensor.h"
 #include "sieve/compiler/codegen/codegen.h"
+#include "sieve/hw/core/memo.h"
 #include "sieve/hw/core/params.h"
 #include "sieve/hw/core/program_timing.h"
 #include "sieve/hw/core/stats.h"
@@ -43,6 +44,9 @@ struct SimOptions {
   // sparsity in compute only, loading weights as if dense 16-bit with no index. Models that do
   // not compress weights ignore it.
   bool dense_weight_traffic = false;
+  // Optional (hw/core/memo.h): results shared by the simulations of one workload, computed once
+  // per plan (a sweep keeps one per workload). Null: none. Changes no number.
+  std::shared_ptr<SimMemo> memo;
 };
 
 class Accelerator {
@@ -140,6 +144,9 @@ const std::vector<ArchInfo>& archs();  // from archs.def, in list order
 // to a .yaml preset. Unknown names are refused listing the known archs and presets.
 Result<std::unique_ptr<Accelerator>> make_accelerator(const std::string& name,
                                                       const std::vector<std::string>& overrides);
+// The preset `name` stands for (as make_accelerator resolves it), read and checked but not yet
+// built into a model: for callers that build many models from one preset (`sieve sweep`).
+Result<ParamSet> read_preset(const std::string& name);
 // The same from a parsed preset (parse_params; its `file` names it in errors): `overrides`
 // applied, then the model its `arch:` names created, which checks every parameter's range and
 // refuses unused ones.

@@ -7,6 +7,7 @@
 
 namespace sieve::hw {
 
+using compiler::BitRank;
 using compiler::BitVec;
 using compiler::build_workload;
 using compiler::kMaxSyntheticBatch;

@@ -129,8 +129,15 @@ nlohmann::json plans_json(const PlanReport& r, bool with_sub_ops) {
 }
 
 Result<SimReport> run_sim(const Workload& w, const ArchRun& run) {
+  SIEVE_ASSIGN_OR_RETURN(ParamSet preset, read_preset(run.arch));
+  SIEVE_ASSIGN_OR_RETURN(ParamSet table, energy_table_for(preset));
+  return run_sim(w, run, preset, table);
+}
+
+Result<SimReport> run_sim(const Workload& w, const ArchRun& run, const ParamSet& preset,
+                          const ParamSet& energy_table) {
   SIEVE_ASSIGN_OR_RETURN(std::unique_ptr<Accelerator> acc,
-                         make_accelerator(run.arch, run.overrides));
+                         make_accelerator_from(preset, run.overrides));
   SimReport r;
   if (run.program) {
     SIEVE_ASSIGN_OR_RETURN(r.result, acc->simulate_programs(w, run.options, run.issue));
@@ -141,9 +148,8 @@ Result<SimReport> run_sim(const Workload& w, const ArchRun& run) {
   if (r.result.model.empty()) r.result.model = w.model;
   if (r.result.multipliers == 0) r.result.multipliers = acc->multipliers();
   if (r.result.preset.empty()) r.result.preset = acc->params().file;
-  SIEVE_ASSIGN_OR_RETURN(ParamSet table, energy_table_for(acc->params()));
-  r.energy_table = table.file;
-  SIEVE_ASSIGN_OR_RETURN(r.energy, total_energy(r.result, table, &r.layer_energy));
+  r.energy_table = energy_table.file;
+  SIEVE_ASSIGN_OR_RETURN(r.energy, total_energy(r.result, energy_table, &r.layer_energy));
   return r;
 }
 

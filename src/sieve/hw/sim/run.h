@@ -38,6 +38,10 @@ struct SimReport {
 };
 
 Result<SimReport> run_sim(const Workload& w, const ArchRun& run);
+// The same with the preset `run.arch` names and its energy table already read (read_preset,
+// energy_table_for): a sweep reads each file once, not once a point. `run.arch` is unused.
+Result<SimReport> run_sim(const Workload& w, const ArchRun& run, const ParamSet& preset,
+                          const ParamSet& energy_table);
 
 // The plans the architecture of `run` makes for the layers of `w` (every layer, or only the one
 // named `layer`: an unknown name is refused, listing the layers) — exactly the plans its

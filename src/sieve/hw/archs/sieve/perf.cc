@@ -3,6 +3,8 @@
 // conv input vectors are gathered a kernel row (kw bits) at a time.
 #include "sieve/hw/archs/sieve/perf.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -57,8 +59,10 @@ inline uint64_t low_mask(int64_t nbits) {  // nbits in [0, 64]
   return nbits >= 64 ? ~uint64_t{0} : (uint64_t{1} << nbits) - 1;
 }
 
-// Set bits of (a AND b) in [begin, end); nullptr = all ones.
-int64_t count_and(const uint64_t* a, const uint64_t* b, int64_t begin, int64_t end) {
+// Set bits of (a AND b) in [begin, end); nullptr = all ones. Inlined into the walk's two
+// compilations (see walk()), so that its popcounts are one instruction where the CPU has one.
+[[gnu::always_inline]] inline int64_t count_and_inline(const uint64_t* a, const uint64_t* b,
+                                                       int64_t begin, int64_t end) {
   if (begin >= end) return 0;
   if (a == nullptr && b == nullptr) return end - begin;
   int64_t c = 0;
@@ -70,6 +74,21 @@ int64_t count_and(const uint64_t* a, const uint64_t* b, int64_t begin, int64_t e
     c += std::popcount(x);
   }
   return c;
+}
+
+#ifdef SIEVE_HAVE_PDEP_DISPATCH
+__attribute__((target("popcnt"))) int64_t count_and_popcnt(const uint64_t* a, const uint64_t* b,
+                                                           int64_t begin, int64_t end) {
+  return count_and_inline(a, b, begin, end);
+}
+#endif
+
+// The segments' byte counts call it outside the walk: the same two compilations (see walk()).
+int64_t count_and(const uint64_t* a, const uint64_t* b, int64_t begin, int64_t end) {
+#ifdef SIEVE_HAVE_PDEP_DISPATCH
+  if (cpu_has_bmi2()) return count_and_popcnt(a, b, begin, end);
+#endif
+  return count_and_inline(a, b, begin, end);
 }
 
 inline int64_t ceil_div(int64_t a, int64_t b) {
@@ -243,12 +262,20 @@ WalkLimits matrix_limits(const Spec& spec) {
   return WalkLimits{spec.nsm_window, spec.ssm_window, spec.pairs_per_cycle()};
 }
 
-WalkResult walk(const uint64_t* s, const uint64_t* n, int64_t b, int64_t e, const WalkLimits& l) {
+namespace {
+
+// The walk, compiled twice: with kFast (PDEP and POPCNT instructions: every BMI2 CPU has POPCNT)
+// for CPUs with BMI2, and without for the others (and SIEVE_ISA=generic). Without -mpopcnt,
+// std::popcount is a call into libgcc, which was a quarter of a VGG16 simulation. Both give the
+// same counts.
+template <bool kFast>
+[[gnu::always_inline]] inline WalkResult walk_inline(const uint64_t* s, const uint64_t* n,
+                                                     int64_t b, int64_t e, const WalkLimits& l) {
   WalkResult r;
   if (b >= e) return r;
   const int64_t len = e - b;
-  r.stored = s != nullptr ? count_and(s, nullptr, b, e) : len;
-  r.pairs = n != nullptr ? count_and(s, n, b, e) : r.stored;
+  r.stored = s != nullptr ? count_and_inline(s, nullptr, b, e) : len;
+  r.pairs = n != nullptr ? count_and_inline(s, n, b, e) : r.stored;
   if (r.stored <= l.stored && r.pairs <= l.pairs) {  // no selector limit binds anywhere
     r.cycles = ceil_div(len, l.window);
     return r;
@@ -258,12 +285,9 @@ WalkResult walk(const uint64_t* s, const uint64_t* n, int64_t b, int64_t e, cons
     return r;
   }
   const uint64_t kOnes = ~uint64_t{0};
-#ifdef SIEVE_HAVE_PDEP_DISPATCH
-  const bool pdep = cpu_has_bmi2();
-#endif
   auto sel = [&](uint64_t w, int64_t k) {
 #ifdef SIEVE_HAVE_PDEP_DISPATCH
-    if (pdep) return select_bit_pdep_impl(w, static_cast<int>(k));
+    if constexpr (kFast) return select_bit_pdep_impl(w, static_cast<int>(k));
 #endif
     return select_bit_portable(w, static_cast<int>(k));
   };
@@ -298,6 +322,28 @@ WalkResult walk(const uint64_t* s, const uint64_t* n, int64_t b, int64_t e, cons
     p = q;
   }
   return r;
+}
+
+#ifdef SIEVE_HAVE_PDEP_DISPATCH
+__attribute__((target("bmi2,popcnt"))) WalkResult walk_fast(const uint64_t* s, const uint64_t* n,
+                                                            int64_t b, int64_t e,
+                                                            const WalkLimits& l) {
+  return walk_inline<true>(s, n, b, e, l);
+}
+#endif
+
+WalkResult walk_generic(const uint64_t* s, const uint64_t* n, int64_t b, int64_t e,
+                        const WalkLimits& l) {
+  return walk_inline<false>(s, n, b, e, l);
+}
+
+}  // namespace
+
+WalkResult walk(const uint64_t* s, const uint64_t* n, int64_t b, int64_t e, const WalkLimits& l) {
+#ifdef SIEVE_HAVE_PDEP_DISPATCH
+  if (cpu_has_bmi2()) return walk_fast(s, n, b, e, l);
+#endif
+  return walk_generic(s, n, b, e, l);
 }
 
 namespace {
@@ -906,9 +952,18 @@ Result<compiler::LayerPlan> plan_layer(const Spec& spec, Mode mode, const SimOpt
   const int abits = sw.wdm
                         ? spec.aligned_weight_bits(std::min(l.weight_bits, spec.weight_bits_dense))
                         : spec.weight_bits_dense;
-  // Densities for the tiling (measured on the whole layer, every sample).
+  // Densities for the tiling (measured on the whole layer, every sample; kept in the memo: they
+  // depend on the layer, T_n and the mode alone).
+  const std::string density_key =
+      opt.memo ? fmt::format("sieve/densities/{}/tn {}/{} {}", static_cast<const void*>(&l),
+                             spec.tn, sw.neuron_index, sw.synapse_index)
+               : std::string();
+  std::shared_ptr<const std::pair<double, double>> memo_densities =
+      opt.memo ? opt.memo->find<std::pair<double, double>>(density_key) : nullptr;
   double in_density = 1.0;
-  if (sw.neuron_index && !l.input_nz.empty()) {
+  if (memo_densities) {
+    in_density = memo_densities->first;
+  } else if (sw.neuron_index && !l.input_nz.empty()) {
     int64_t nz = 0;
     for (const BitVec& b : l.input_nz) nz += b.count();
     const double total =
@@ -918,12 +973,18 @@ Result<compiler::LayerPlan> plan_layer(const Spec& spec, Mode mode, const SimOpt
   // Natural groups (aligned to T_n inside each conv group) give the union density.
   const double positions = static_cast<double>(l.rows * l.cols);
   double union_density = 1.0;
-  if (sw.synapse_index) {
+  if (memo_densities) {
+    union_density = memo_densities->second;
+  } else if (sw.synapse_index) {
     const std::vector<Group> g0 = make_groups(l, spec, l.rows, 1);
     int64_t stored = 0;
     for (const Group& g : g0) stored += (g.r1 - g.r0) * count_and(g.s.data(), nullptr, 0, l.cols);
     union_density = static_cast<double>(stored) / positions;
   }
+  if (opt.memo && !memo_densities)
+    opt.memo->put(density_key,
+                  std::make_shared<const std::pair<double, double>>(in_density, union_density),
+                  sizeof(std::pair<double, double>));
   // Stored weight bytes per position in neuron units: aligned code bits × union-stored fraction.
   double w_ratio = static_cast<double>(abits) / spec.neuron_bits;
   if (sw.synapse_index && !opt.dense_weight_traffic) {
@@ -933,6 +994,15 @@ Result<compiler::LayerPlan> plan_layer(const Spec& spec, Mode mode, const SimOpt
   }
   req.in_density = in_density;
   req.weight_ratio = w_ratio;
+  if (opt.memo && l.weight_mask.size() > 0) {  // the kept weights per segment, from a rank index
+    const std::string rank_key = fmt::format("sieve/rank/{}", static_cast<const void*>(&l));
+    req.weight_rank = opt.memo->find<BitRank>(rank_key);
+    if (!req.weight_rank) {
+      auto rank = std::make_shared<const BitRank>(l.weight_mask);
+      opt.memo->put(rank_key, rank, rank->bytes());
+      req.weight_rank = std::move(rank);
+    }
+  }
   // NIBin: one bit per input position of the segment; SIB: one bit per weight column per group
   // of T_n rows (shared by the group's PEs).
   req.index.input_index = sw.neuron_index;
@@ -1030,7 +1100,21 @@ Result<LayerStats> simulate_layer_impl(const Spec& spec, Mode mode, const SimOpt
       return invalid_argument("sieve: layer {}: a weighted layer needs a tiled plan", l.name);
     c.t = plan.choice.tiling;
     c.reuse = plan.choice.reuse;
-    c.groups = make_groups(l, spec, c.t.oc_seg_size, c.t.oc_seg_n);
+    // The PE groups depend on the layer, T_n and the output-channel cut alone (the memo).
+    const std::string groups_key =
+        opt.memo ? fmt::format("sieve/groups/{}/tn {}/oc {}x{}", static_cast<const void*>(&l),
+                               spec.tn, c.t.oc_seg_n, c.t.oc_seg_size)
+                 : std::string();
+    if (auto g = opt.memo ? opt.memo->find<std::vector<Group>>(groups_key) : nullptr) {
+      c.groups = *g;
+    } else {
+      c.groups = make_groups(l, spec, c.t.oc_seg_size, c.t.oc_seg_n);
+      if (opt.memo) {
+        size_t bytes = 0;
+        for (const Group& gr : c.groups) bytes += sizeof(Group) + gr.s.size() * sizeof(uint64_t);
+        opt.memo->put(groups_key, std::make_shared<const std::vector<Group>>(c.groups), bytes);
+      }
+    }
     c.groups_of_cg.assign(static_cast<size_t>(conv ? l.group : 1), {});
     for (size_t gi = 0; gi < c.groups.size(); ++gi)
       c.groups_of_cg[static_cast<size_t>(c.groups[gi].conv_group)].push_back(
@@ -1056,30 +1140,47 @@ Result<LayerStats> simulate_layer_impl(const Spec& spec, Mode mode, const SimOpt
         if (!sw.neuron_index) {
           cells = static_c;
         } else {
-          std::fill(cells.begin(), cells.end(), Cell{});
-          if (conv) {
-            for (int64_t oy = 0; oy < l.out_h; ++oy) {
-              const int64_t h = oy / c.t.oh_seg_size;
-              const int64_t ows = ow_size_of(c);
-              for (int64_t ox = 0; ox < l.out_w; ++ox)
-                for (int64_t cg = 0; cg < l.group; ++cg) {
-                  gather_conv(c, in, oy, ox, cg, vec);
-                  vector_cells(c, vec.data(), h, ox / ows, cg, cells);
-                }
-            }
-          } else if (l.kind == LayerKind::kLstm) {
-            std::fill(vec.begin(), vec.end(), 0);
-            or_range(vec.data(), in, pass * l.cols, l.cols);
-            vector_cells(c, vec.data(), 0, 0, 0, cells);
+          // The cells depend on the layer, the sample (and LSTM step), the tiling, the PE
+          // groups (T_n, the synapse index) and the walk limits, not on the memory or the
+          // buffers: a sweep over those reuses them (SimOptions::memo).
+          std::string key;
+          std::shared_ptr<const std::vector<Cell>> memo_cells;
+          if (opt.memo) {
+            key = fmt::format("sieve/cells/{}/{}/{}/{}/tn {} lim {} {} {} syn {}",
+                              static_cast<const void*>(&l), s, pass, c.t.to_string(), spec.tn,
+                              c.lim.window, c.lim.stored, c.lim.pairs, sw.synapse_index);
+            memo_cells = opt.memo->find<std::vector<Cell>>(key);
+          }
+          if (memo_cells) {
+            cells = *memo_cells;
           } else {
-            vector_cells(c, in, 0, 0, 0, cells);
+            std::fill(cells.begin(), cells.end(), Cell{});
+            if (conv) {
+              for (int64_t oy = 0; oy < l.out_h; ++oy) {
+                const int64_t h = oy / c.t.oh_seg_size;
+                const int64_t ows = ow_size_of(c);
+                for (int64_t ox = 0; ox < l.out_w; ++ox)
+                  for (int64_t cg = 0; cg < l.group; ++cg) {
+                    gather_conv(c, in, oy, ox, cg, vec);
+                    vector_cells(c, vec.data(), h, ox / ows, cg, cells);
+                  }
+              }
+            } else if (l.kind == LayerKind::kLstm) {
+              std::fill(vec.begin(), vec.end(), 0);
+              or_range(vec.data(), in, pass * l.cols, l.cols);
+              vector_cells(c, vec.data(), 0, 0, 0, cells);
+            } else {
+              vector_cells(c, in, 0, 0, 0, cells);
+            }
+            if (opt.memo)
+            opt.memo->put(key, std::make_shared<const std::vector<Cell>>(cells),
+                          cells.size() * sizeof(Cell));
           }
         }
         const bool lstm = l.kind == LayerKind::kLstm;
-        std::vector<TileEvents> ev = pass_events(c, plan, cells, in, lstm ? pass * l.cols : 0, out,
-                                                 lstm ? pass * l.out_c : 0, !lstm, k,
-                                                 rec.empty() ? nullptr
-                                                             : &rec[static_cast<size_t>(pass)]);
+        std::vector<TileEvents> ev = pass_events(
+            c, plan, cells, in, lstm ? pass * l.cols : 0, out, lstm ? pass * l.out_c : 0, !lstm, k,
+            rec.empty() ? nullptr : &rec[static_cast<size_t>(pass)]);
         if (lstm) {
           // Cell update on the vector unit: reads the gate rows and c_{t-1}, writes c_t and
           // h_t (h_t through the Encoder when it is on).
