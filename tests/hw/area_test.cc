@@ -14,6 +14,8 @@
 #include "sieve/hw/area/sram.h"
 #include "sieve/hw/core/arch.h"
 #include "sieve/hw/energy/energy.h"
+#include "sieve/hw/sim/run.h"
+#include "sieve/hw/workloads/thesis.h"
 
 namespace sieve::hw::area {
 namespace {
@@ -117,8 +119,10 @@ TEST(AreaModel, EnergyPricesFollowTheConfiguration) {
   Result<std::unique_ptr<Accelerator>> base = make_accelerator("sieve", {});
   Result<std::unique_ptr<Accelerator>> wide = make_accelerator("sieve", {"tn=32", "sb_bytes=65536"});
   ASSERT_TRUE(base.ok() && wide.ok());
-  Result<ParamSet> t0 = energy_table_for((*base)->params());
-  Result<ParamSet> t1 = energy_table_for((*wide)->params());
+  Result<ParamSet> raw = energy_table_for((*base)->params());
+  ASSERT_TRUE(raw.ok()) << raw.status().message();
+  Result<ParamSet> t0 = priced_for_configuration(*raw, (*base)->params());
+  Result<ParamSet> t1 = priced_for_configuration(*raw, (*wide)->params());
   ASSERT_TRUE(t0.ok() && t1.ok()) << t1.status().message();
   auto price = [](const ParamSet& t, const char* k) { return t.find(k)->value; };
   // The default preset is priced as tabled (Table 5.1 power / 1 GHz).
@@ -133,10 +137,23 @@ TEST(AreaModel, EnergyPricesFollowTheConfiguration) {
   // The same PEs sharing the 32 KB: shallower banks, cheaper accesses, so less than twice.
   Result<std::unique_ptr<Accelerator>> shared = make_accelerator("sieve", {"tn=32"});
   ASSERT_TRUE(shared.ok());
-  Result<ParamSet> t2 = energy_table_for((*shared)->params());
+  Result<ParamSet> t2 = priced_for_configuration(*raw, (*shared)->params());
   ASSERT_TRUE(t2.ok());
   EXPECT_LT(price(*t2, "sb_read"), 2 * 151.91);
   EXPECT_GT(price(*t2, "sb_read"), 151.91);
+}
+
+TEST(AreaModel, ASimulationIsPricedForItsConfiguration) {
+  // run_sim applies the overrides' prices: a PEFU cycle of a 32-PE Sieve costs twice.
+  Result<Workload> w = thesis_workload("lenet5", 1, 1);
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  for (const char* tn : {"tn=16", "tn=32"}) {
+    Result<SimReport> r = run_sim(*w, ArchRun{"sieve", {tn}, {}});
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    const double cycles = static_cast<double>(r->result.total().actions.at("pefu_cycle"));
+    const double per = std::string(tn) == "tn=32" ? 2 * 183.54 : 183.54;
+    EXPECT_NEAR(r->energy.pj.at("pefu_cycle"), cycles * per, 1e-6 * cycles * per) << tn;
+  }
 }
 
 TEST(AreaModel, RivalsFromTheSameModulesAgainstTheirPublishedTotals) {

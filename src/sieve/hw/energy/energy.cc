@@ -60,16 +60,20 @@ Result<ParamSet> energy_table_for(const ParamSet& preset) {
   }
   Result<ParamSet> t = read_params(path);
   if (!t.ok()) return t.status().with_context(preset.file + ": energy: " + preset.energy);
+  return t;
+}
+
+Result<ParamSet> priced_for_configuration(ParamSet table, const ParamSet& configured) {
   // A configuration changed by overrides is priced at its own module power (hw/area/area.h),
   // not at the power the table's reference configuration was published with.
-  SIEVE_ASSIGN_OR_RETURN(const auto factors, area::energy_scale_factors(preset));
-  for (Param& p : t->params) {
+  SIEVE_ASSIGN_OR_RETURN(const auto factors, area::energy_scale_factors(configured));
+  for (Param& p : table.params) {
     const auto f = factors.find(p.name);
     if (f == factors.end() || f->second == 1.0) continue;
     p.value *= f->second;
     p.source += fmt::format(" (× {:.4g} by the area model for this configuration)", f->second);
   }
-  return t;
+  return table;
 }
 
 }  // namespace sieve::hw

@@ -34,9 +34,14 @@ Result<EnergyBreakdown> total_energy(const SimResult& r, const ParamSet& table,
 
 // The energy table a preset names (`energy:`): configs/energy/<energy>.yaml, or a path ending
 // in .yaml relative to the preset's folder. A preset without one is refused, naming its file.
-// When the preset has an area model (configs/area/<preset stem>.yaml) and overridden params,
-// each price a module lists is scaled by that module's power per cycle now over at the
-// preset's defaults (area::energy_scale_factors), and its source says so.
+// The table as written (no configuration applied).
 Result<ParamSet> energy_table_for(const ParamSet& preset);
+
+// `table` priced for `configured` (a preset with its overrides applied, e.g. an Accelerator's
+// params()): when the preset has an area model (configs/area/<preset stem>.yaml) and
+// overridden params, each price a module lists is scaled by that module's power per cycle now
+// over at the preset's defaults (area::energy_scale_factors), and its source says so. run_sim
+// applies it to every simulation; without overrides the table is returned unchanged.
+Result<ParamSet> priced_for_configuration(ParamSet table, const ParamSet& configured);
 
 }  // namespace sieve::hw

@@ -149,7 +149,15 @@ Result<SimReport> run_sim(const Workload& w, const ArchRun& run, const ParamSet&
   if (r.result.multipliers == 0) r.result.multipliers = acc->multipliers();
   if (r.result.preset.empty()) r.result.preset = acc->params().file;
   r.energy_table = energy_table.file;
-  SIEVE_ASSIGN_OR_RETURN(r.energy, total_energy(r.result, energy_table, &r.layer_energy));
+  // Prices for this configuration (hw/area). A configuration the area model cannot size (e.g.
+  // an SRAM below its valid range) still simulates, at the tabled prices, and says so where
+  // the report names its prices.
+  Result<ParamSet> priced = priced_for_configuration(energy_table, acc->params());
+  if (!priced.ok())
+    r.energy_table += " (at the tabled prices: the area model cannot price this configuration: " +
+                      priced.status().message() + ")";
+  SIEVE_ASSIGN_OR_RETURN(r.energy, total_energy(r.result, priced.ok() ? *priced : energy_table,
+                                                &r.layer_energy));
   return r;
 }
 
