@@ -18,11 +18,13 @@
 #include <list>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
 
 #include "sieve/app/model_loader.h"
+#include "sieve/hw/area/area.h"
 #include "sieve/core/atomic_file.h"
 #include "sieve/hw/core/arch.h"
 #include "sieve/hw/energy/energy.h"
@@ -211,6 +213,8 @@ enum class Builtin {
   kUtilization,
   kStallCycles,
   kUnsupportedLayers,
+  kAreaMm2,
+  kPowerMw,
   kPath,
 };
 
@@ -227,6 +231,8 @@ const std::vector<std::pair<std::string, Builtin>>& builtin_table() {
       {"utilization", Builtin::kUtilization},
       {"stall_cycles", Builtin::kStallCycles},
       {"unsupported_layers", Builtin::kUnsupportedLayers},
+      {"area_mm2", Builtin::kAreaMm2},
+      {"power_mw", Builtin::kPowerMw},
   };
   return t;
 }
@@ -455,6 +461,8 @@ const std::vector<std::pair<std::string, std::string>>& sweep_metric_names() {
       {"utilization", "MACs performed / (multipliers x cycles)"},
       {"stall_cycles", "cycles the units waited for memory"},
       {"unsupported_layers", "layers the design cannot run (left out of the totals)"},
+      {"area_mm2", "the configuration's area, mm² (sieve area; designs with an area config)"},
+      {"power_mw", "the configuration's power, mW (sieve area)"},
   };
   return t;
 }
@@ -638,11 +646,10 @@ Result<SweepPlan> parse_sweep_spec(const std::string& text, const std::string& f
     }
   }
   for (const std::string& p : opt.pareto) {
-    const std::string name = p == "time" ? "time_ns" : p == "energy" ? "energy_pj" : p;
-    if (p == "area")
-      return invalid_argument(
-          "--pareto area: area is not modelled yet (docs/formats/sweep.md); minimise time and "
-          "energy");
+    const std::string name = p == "time"     ? "time_ns"
+                             : p == "energy" ? "energy_pj"
+                             : p == "area"   ? "area_mm2"
+                                             : p;
     if (std::find(plan.metrics_.begin(), plan.metrics_.end(), name) == plan.metrics_.end()) {
       Result<Metric> m = make_metric(name);
       if (!m.ok())
@@ -801,6 +808,7 @@ struct SweepEvaluator::Impl {
   const SweepPlan* plan = nullptr;
   std::vector<Metric> metrics;
   bool needs_json = false;
+  bool needs_area = false;  // a metric is area_mm2 or power_mw
   int pause_ms = 0;  // the test hook kSweepPointPauseEnv
   struct Arch {
     hw::ParamSet preset, energy;
@@ -847,7 +855,8 @@ struct SweepEvaluator::Impl {
   }
 
   Result<nlohmann::json> metric(const Metric& m, const hw::SimReport& r,
-                                const hw::LayerStats& total, const nlohmann::json* j) const {
+                                const hw::LayerStats& total, const nlohmann::json* j,
+                                const hw::area::AreaReport* area) const {
     using J = nlohmann::json;
     const hw::LayerStats& t = total;
     switch (m.builtin) {
@@ -862,6 +871,10 @@ struct SweepEvaluator::Impl {
       case Builtin::kUtilization: return J(t.utilization);
       case Builtin::kStallCycles: return J(t.stall_cycles);
       case Builtin::kUnsupportedLayers: return J(r.result.unsupported_layers());
+      case Builtin::kAreaMm2:
+      case Builtin::kPowerMw:
+        if (area == nullptr) return internal_error("metric {}: no area report", m.name);
+        return J(m.builtin == Builtin::kAreaMm2 ? area->area_mm2 : area->power_mw);
       case Builtin::kPath: {
         Result<nlohmann::json> v = follow(*j, m.path);
         if (!v.ok()) return v.status().with_context("metric " + m.name);
@@ -881,6 +894,8 @@ Result<std::unique_ptr<SweepEvaluator>> SweepEvaluator::make(const SweepPlan& pl
   for (const std::string& name : plan.metrics()) {
     SIEVE_ASSIGN_OR_RETURN(Metric m, make_metric(name));
     impl->needs_json = impl->needs_json || m.builtin == Builtin::kPath;
+    impl->needs_area =
+        impl->needs_area || m.builtin == Builtin::kAreaMm2 || m.builtin == Builtin::kPowerMw;
     impl->metrics.push_back(std::move(m));
   }
   std::vector<std::string> archs = {"sieve"};
@@ -948,8 +963,21 @@ nlohmann::json SweepEvaluator::evaluate(int64_t i) const {
         j["driven_by"] = "plan";
       }
       const hw::LayerStats total = r->result.total();
+      // The configuration's area and power (hw/area): the preset with this point's overrides.
+      std::optional<hw::area::AreaReport> area;
+      if (impl_->needs_area) {
+        hw::ParamSet ps = pa.preset;
+        Status ov = hw::apply_overrides(ps, run.overrides);
+        Result<hw::area::AreaReport> ar =
+            ov.ok() ? hw::area::area_report(ps) : Result<hw::area::AreaReport>(ov);
+        if (ar.ok())
+          area = std::move(*ar);
+        else
+          error = ar.status().to_string();
+      }
       for (const Metric& m : impl_->metrics) {
-        Result<nlohmann::json> v = impl_->metric(m, *r, total, &j);
+        if (!error.empty()) break;
+        Result<nlohmann::json> v = impl_->metric(m, *r, total, &j, area ? &*area : nullptr);
         if (!v.ok()) {
           error = v.status().to_string();
           break;
