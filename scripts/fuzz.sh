@@ -41,7 +41,7 @@ extra_flags() {
 default_max_len() {
   case "$1" in
     container) echo 32768 ;;
-    recipe | params) echo 4096 ;;
+    recipe | params | area | sweep) echo 4096 ;;
   esac
 }
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"

@@ -105,8 +105,7 @@ Result<Reference> parse_reference(const YAML::Node& n, const std::string& file,
   return r;
 }
 
-Result<AreaConfig> load_config(const std::string& path) {
-  SIEVE_ASSIGN_OR_RETURN(const std::string text, read_file(path));
+Result<AreaConfig> parse_config(const std::string& text, const std::string& path) {
   SIEVE_ASSIGN_OR_RETURN(const YAML::Node root, io::load_yaml(text, path));
   AreaConfig c;
   c.file = path;
@@ -187,6 +186,11 @@ Result<AreaConfig> load_config(const std::string& path) {
     c.modules.push_back(std::move(s));
   }
   return c;
+}
+
+Result<AreaConfig> load_config(const std::string& path) {
+  SIEVE_ASSIGN_OR_RETURN(const std::string text, read_file(path));
+  return parse_config(text, path);
 }
 
 Result<int64_t> int_expr(const std::string& e, const ParamSet& ps, const std::string& where) {
@@ -301,7 +305,13 @@ Result<AreaReport> area_report(const ParamSet& preset) {
 }
 
 Result<AreaReport> area_report_from(const std::string& path, const ParamSet& preset) {
-  SIEVE_ASSIGN_OR_RETURN(const AreaConfig c, load_config(path));
+  SIEVE_ASSIGN_OR_RETURN(const std::string text, read_file(path));
+  return area_report_from_text(text, path, preset);
+}
+
+Result<AreaReport> area_report_from_text(const std::string& yaml, const std::string& path,
+                                         const ParamSet& preset) {
+  SIEVE_ASSIGN_OR_RETURN(const AreaConfig c, parse_config(yaml, path));
   if (!preset.arch.empty() && c.arch != preset.arch)
     return invalid_argument("{}: arch \"{}\" does not match the preset {}'s \"{}\"", path, c.arch,
                             preset.file, preset.arch);

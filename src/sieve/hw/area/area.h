@@ -69,8 +69,11 @@ std::string area_config_for(const ParamSet& preset);
 // (naming the file looked for), a bad config (file, module, field, value), an SRAM outside the
 // model's range.
 Result<AreaReport> area_report(const ParamSet& preset);
-// The same from an explicit area config file (tests, and configs kept outside configs/area).
+// The same from an explicit area config file (tests, and configs kept outside configs/area),
+// or from its text (`file` names it in errors; the fuzz target).
 Result<AreaReport> area_report_from(const std::string& config_path, const ParamSet& preset);
+Result<AreaReport> area_report_from_text(const std::string& yaml, const std::string& file,
+                                         const ParamSet& preset);
 
 // Per energy-table key, the factor its price takes for `preset`'s configuration: module power
 // per cycle with the preset's params as given over the same with the preset file's defaults.
