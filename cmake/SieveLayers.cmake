@@ -3,12 +3,10 @@
 # the includes); it defines no target, so it works in script mode (cmake -P) too.
 #
 # After include(): SIEVE_PARTS (bottom to top), SIEVE_PART_<part>_FOLDERS,
-# SIEVE_PART_<part>_DEPS, SIEVE_LAYER_EXCEPTIONS ("<file>|<include>" pairs),
-# SIEVE_DESIGN_BASES ("<design>|<base>" pairs).
+# SIEVE_PART_<part>_DEPS, SIEVE_LAYER_EXCEPTIONS ("<file>|<include>" pairs).
 
 set(SIEVE_PARTS "")
 set(SIEVE_LAYER_EXCEPTIONS "")
-set(SIEVE_DESIGN_BASES "")
 
 # sieve_part(<name> FOLDERS <folder>... [DEPS <part>...]): a part of src/sieve. Its DEPS must be
 # parts listed before it, so the table is a DAG by construction.
@@ -40,17 +38,6 @@ macro(sieve_layer_exception _sle_file)
                         "INCLUDES <include>")
   endif()
   list(APPEND SIEVE_LAYER_EXCEPTIONS "${_sle_file}|${_sle_INCLUDES}")
-endmacro()
-
-# sieve_design_base(<design> ON <base>): hw/archs/<design>/ may include hw/archs/<base>/ (a
-# design built on another's model). Every other include between two design folders is refused:
-# designs share code through hw/core.
-macro(sieve_design_base _sdb_design)
-  cmake_parse_arguments(_sdb "" "ON" "" ${ARGN})
-  if(NOT _sdb_ON)
-    message(FATAL_ERROR "cmake/sieve_parts.cmake: sieve_design_base(${_sdb_design}) needs ON <base>")
-  endif()
-  list(APPEND SIEVE_DESIGN_BASES "${_sdb_design}|${_sdb_ON}")
 endmacro()
 
 # sieve_part_of(<path> <out>): the part of src/sieve/<path> (the part with the longest folder

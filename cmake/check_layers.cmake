@@ -51,12 +51,12 @@ foreach(file IN LISTS files)
     if(NOT to)
       list(APPEND problems "src/sieve/${file}: #include \"sieve/${inc}\": no part holds sieve/${inc}")
     elseif(file MATCHES "^hw/archs/([^/]+)/" AND inc MATCHES "^hw/archs/([^/]+)/")
-      # Between two design folders: only a declared base (sieve_design_base).
+      # Between two design folders: never (what two designs share lives in hw/core).
       string(REGEX REPLACE "^hw/archs/([^/]+)/.*$" "\\1" design "${file}")
       string(REGEX REPLACE "^hw/archs/([^/]+)/.*$" "\\1" base "${inc}")
-      if(NOT design STREQUAL base AND NOT "${design}|${base}" IN_LIST SIEVE_DESIGN_BASES)
+      if(NOT design STREQUAL base)
         list(APPEND problems
-             "src/sieve/${file}: #include \"sieve/${inc}\": design ${design} may not include design ${base} (share it through hw/core, or declare ${base} its base with sieve_design_base)")
+             "src/sieve/${file}: #include \"sieve/${inc}\": design ${design} may not include design ${base} (what two designs share belongs in hw/core)")
       endif()
     elseif(NOT to IN_LIST reach_${from})
       if("${file}|sieve/${inc}" IN_LIST SIEVE_LAYER_EXCEPTIONS)

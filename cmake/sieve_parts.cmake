@@ -41,8 +41,3 @@ sieve_part(api       FOLDERS api                    DEPS app)
 #
 # (none)
 
-# Designs built on another design's model: the only includes allowed between two folders of
-# hw/archs/ (anything else two designs share belongs in hw/core, as hw/core/csc.h does for EIE
-# and ESE).
-sieve_design_base(cnvlutin ON dadiannao)  # Cnvlutin is DaDianNao's node skipping zero neurons (ISCA 2016)
-sieve_design_base(dcnn ON scnn)           # DCNN is SCNN's dense twin on the same PE grid (ISCA 2017)

@@ -121,8 +121,7 @@ run_check(stale-exception 0 "is no longer needed: delete it")
 file(WRITE "${tree}/compiler/placement.h" "${placement}")
 endif()
 
-# 9. An include between two design folders that is not a declared base fails; a declared one
-#    (cnvlutin on dadiannao) passes (case 0).
+# 9. An include between two design folders fails.
 append_line(hw/archs/ese/perf.cc "#include \"sieve/hw/archs/eie/perf.h\"")
 run_check(cross-design 1
   "src/sieve/hw/archs/ese/perf.cc: #include \"sieve/hw/archs/eie/perf.h\": design ese may not include design eie")

@@ -1,12 +1,12 @@
 // Cnvlutin (Albericio et al., ISCA 2016) behind the Accelerator interface: DaDianNao's node
 // skipping zero neurons of conv layers. Mechanics and action keys: perf.h; the node:
-// dadiannao/perf.h; plan: compiler/plan.h; event steps: hw/core/tiled_driver.h.
+// hw/core/dadiannao_node/perf.h; plan: compiler/plan.h; event steps: hw/core/tiled_driver.h.
 #include <memory>
 
 #include "sieve/hw/archs/archs.h"
 #include "sieve/hw/archs/cnvlutin/perf.h"
 #include "sieve/hw/archs/cnvlutin/spec.h"
-#include "sieve/hw/archs/dadiannao/perf.h"
+#include "sieve/hw/core/dadiannao_node/perf.h"
 
 namespace sieve::hw::cnvlutin_arch {
 namespace {

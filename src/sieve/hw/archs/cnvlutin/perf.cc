@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "sieve/hw/archs/dadiannao/perf.h"
+#include "sieve/hw/core/dadiannao_node/perf.h"
 #include "sieve/hw/core/actions.h"
 
 namespace sieve::hw::cnvlutin_arch {

@@ -25,11 +25,11 @@
 //    the sum of its steps; a tile costs passes × Σ over its output positions (passes =
 //    ceil(rows / filters_per_pass) as on DaDianNao: every tile sees the same bricks). The
 //    non-zeros are the workload's (LayerWork::input_nz of each sample): no efficiency constant.
-//  * Layers that are not in ZFNAf run exactly as on DaDianNao (dadiannao/perf.h), and their
+//  * Layers that are not in ZFNAf run exactly as on DaDianNao (hw/core/dadiannao_node/perf.h), and their
 //    LayerStats::note says so: the first conv layer (it reads the network's input, which no
 //    output encoder wrote), FC and LSTM layers (Cnvlutin targets conv layers), pooling and other
 //    layers. Mode "dense" runs every layer so.
-//  * Buffers, residency, plan and DRAM: DaDianNao's (dadiannao/perf.h). Off-chip neuron bytes
+//  * Buffers, residency, plan and DRAM: DaDianNao's (hw/core/dadiannao_node/perf.h). Off-chip neuron bytes
 //    stay 16-bit per neuron: the offsets live with the bricks in NM (not modelled off chip).
 //
 // Action keys (priced by configs/energy/cnvlutin-28nm.yaml; buffer and control names are

@@ -9,7 +9,7 @@
 #include <cstdint>
 
 #include "sieve/core/status.h"
-#include "sieve/hw/archs/dadiannao/spec.h"
+#include "sieve/hw/core/dadiannao_node/spec.h"
 #include "sieve/hw/core/params.h"
 
 namespace sieve::hw::cnvlutin_arch {

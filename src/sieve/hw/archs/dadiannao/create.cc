@@ -2,8 +2,8 @@
 // baseline of Cnvlutin and EIE. Mechanics and action keys: perf.h; plan: compiler/plan.h; event
 // steps: hw/core/tiled_driver.h.
 #include "sieve/hw/archs/archs.h"
-#include "sieve/hw/archs/dadiannao/perf.h"
-#include "sieve/hw/archs/dadiannao/spec.h"
+#include "sieve/hw/core/dadiannao_node/perf.h"
+#include "sieve/hw/core/dadiannao_node/spec.h"
 
 namespace sieve::hw::dadiannao_arch {
 namespace {

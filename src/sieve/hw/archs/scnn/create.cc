@@ -1,5 +1,5 @@
 // SCNN (Parashar et al., ISCA 2017) behind the Accelerator interface, and its dense twin DCNN /
-// DCNN-opt (archs/dcnn/create.cc, the same model with the dense dot-product dataflow).
+// DCNN-opt (archs/scnn/dcnn.cc, the same model with the dense dot-product dataflow).
 // Mechanics and action keys: perf.h; plan: compiler/plan.h; event steps:
 // hw/core/tiled_driver.h.
 #include "sieve/hw/archs/scnn/create.h"

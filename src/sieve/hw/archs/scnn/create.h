@@ -1,5 +1,5 @@
 // The SCNN-family model behind the Accelerator interface, for SCNN's own create() and DCNN's
-// (archs/dcnn/create.cc): one model, two dataflows (ScnnSpec::dataflow).
+// (archs/scnn/dcnn.cc): one model, two dataflows (ScnnSpec::dataflow).
 #pragma once
 
 #include <memory>

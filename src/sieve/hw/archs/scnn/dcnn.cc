@@ -2,7 +2,9 @@
 // baseline, the same PE grid, multipliers and accumulators with the dense PT-IS-DP dataflow.
 // DCNN-opt is the preset dcnn-opt-16nm (zero gating, compressed activations off chip), whose
 // one mode is "zero-gated" (DCNN's: "dense"). The
-// model is SCNN's (archs/scnn/perf.h) with ScnnSpec::dataflow = kDotProductDense.
+// model is SCNN's (archs/scnn/perf.h) with ScnnSpec::dataflow = kDotProductDense, so its
+// registration (archs.def's `dcnn` line) lives in SCNN's folder: it is SCNN's model under another
+// name, not a design of its own.
 #include "sieve/hw/archs/archs.h"
 #include "sieve/hw/archs/scnn/create.h"
 #include "sieve/hw/archs/scnn/spec.h"

@@ -1,4 +1,4 @@
-#include "sieve/hw/archs/dadiannao/perf.h"
+#include "sieve/hw/core/dadiannao_node/perf.h"
 
 #include <algorithm>
 

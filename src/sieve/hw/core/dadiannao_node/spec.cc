@@ -1,4 +1,4 @@
-#include "sieve/hw/archs/dadiannao/spec.h"
+#include "sieve/hw/core/dadiannao_node/spec.h"
 
 namespace sieve::hw::dadiannao_arch {
 

@@ -40,7 +40,7 @@
 #include <cstdint>
 
 #include "sieve/compiler/plan.h"
-#include "sieve/hw/archs/dadiannao/spec.h"
+#include "sieve/hw/core/dadiannao_node/spec.h"
 #include "sieve/hw/core/tiled_driver.h"
 #include "sieve/hw/core/workload.h"
 

@@ -1,4 +1,7 @@
-// DaDianNao's configuration (configs/archs/dadiannao-28nm.yaml), parsed and range-checked.
+// DaDianNao's node configuration (configs/archs/dadiannao-28nm.yaml), parsed and range-checked.
+// It lives in hw/core because two designs are built on this node: DaDianNao itself
+// (hw/archs/dadiannao) and Cnvlutin (hw/archs/cnvlutin), and a design folder never includes
+// another's.
 //
 // DaDianNao (Chen et al., MICRO 2014): one node of n_tiles tiles around a central eDRAM (NM)
 // that holds the neurons of a layer. Each tile has an NFU that takes nfu_inputs input neurons
