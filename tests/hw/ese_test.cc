@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "cli_util.h"
 #include "sieve/hw/archs/ese/perf.h"
 #include "sieve/hw/archs/ese/spec.h"
 #include "sieve/hw/core/arch.h"
@@ -193,6 +194,24 @@ TEST(EseArch, ModesPresetsAndUnsupportedLayers) {
   Result<std::unique_ptr<Accelerator>> zero = make_accelerator("ese", {"pes_per_channel=0"});
   ASSERT_FALSE(zero.ok());
   EXPECT_NE(zero.status().message().find("pes_per_channel"), std::string::npos);
+}
+
+TEST(EseCli, AnUnknownModeOrKeyExitsWithOneAndNamesIt) {
+  sieve_test::CliRun r =
+      sieve_test::run_sieve("simulate --arch ese --model thesis:lstm --mode parallel");
+  EXPECT_EQ(r.rc, 1) << r.out;
+  EXPECT_NE(r.stderr_only.find("ese: unknown mode \"parallel\"; known: scheduled, serial"),
+            std::string::npos)
+      << r.out;
+  r = sieve_test::run_sieve("simulate --arch ese --model thesis:lstm -p n_chanels=4");
+  EXPECT_EQ(r.rc, 1) << r.out;
+  EXPECT_NE(r.stderr_only.find("n_chanels"), std::string::npos) << r.out;
+  r = sieve_test::run_sieve("area --arch sieve -p tm_bits=4");
+  EXPECT_EQ(r.rc, 1) << r.out;
+  EXPECT_NE(r.stderr_only.find("tm_bits"), std::string::npos) << r.out;
+  r = sieve_test::run_sieve("area --arch ese");
+  EXPECT_EQ(r.rc, 1) << r.out;
+  EXPECT_NE(r.stderr_only.find("no area model"), std::string::npos) << r.out;
 }
 
 }  // namespace
