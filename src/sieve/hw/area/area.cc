@@ -320,11 +320,13 @@ Result<AreaReport> area_report_from_text(const std::string& yaml, const std::str
 
 Result<std::map<std::string, double>> energy_scale_factors(const ParamSet& preset) {
   std::map<std::string, double> out;
-  const std::string path = area_config_for(preset);
-  if (path.empty()) return out;
+  // The preset's own configuration is priced as tabled: no file is touched (every simulation
+  // comes through here).
   bool changed = false;
   for (const Param& p : preset.params) changed |= p.overridden;
-  if (!changed) return out;  // the preset's own configuration: prices as tabled
+  if (!changed) return out;
+  const std::string path = area_config_for(preset);
+  if (path.empty()) return out;
   SIEVE_ASSIGN_OR_RETURN(const AreaConfig c, load_config(path));
   SIEVE_ASSIGN_OR_RETURN(const ParamSet defaults, read_params(preset.file));
   SIEVE_ASSIGN_OR_RETURN(const AreaReport now, compute(c, preset));

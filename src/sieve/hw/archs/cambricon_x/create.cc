@@ -17,7 +17,7 @@ class CambriconX : public Accelerator {
   double freq_ghz() const override { return spec_.freq_ghz; }
 
   Result<compiler::LayerPlan> plan(const LayerWork& l, const SimOptions& o) const override {
-    SIEVE_ASSIGN_OR_RETURN(const std::string mode, mode_of(o));
+    SIEVE_ASSIGN_OR_RETURN(const std::string mode, resolve_mode(o));
     // Segments aligned to the PEs: one row per PE, dense stretches in chunks of the PE width.
     return plan_faster(l, plan_request(spec_), spec_.n_pe, spec_.multipliers_per_pe,
                        layer_model(l, mode, o), driver_options(spec_, o.weights_on_chip),
@@ -26,18 +26,17 @@ class CambriconX : public Accelerator {
 
  protected:
   Result<SimResult> begin(const Workload& w, const SimOptions& o) const override {
-    SIEVE_ASSIGN_OR_RETURN(const std::string mode, mode_of(o));
+    SIEVE_ASSIGN_OR_RETURN(const std::string mode, resolve_mode(o));
     return result_header(*this, w, mode);
   }
   Result<LayerStats> run_layer(const LayerWork& l, const compiler::LayerPlan& p,
                                const SimOptions& o, int64_t batch) const override {
-    SIEVE_ASSIGN_OR_RETURN(const std::string mode, mode_of(o));
+    SIEVE_ASSIGN_OR_RETURN(const std::string mode, resolve_mode(o));
     return run_tiled_batch(l, p, layer_model(l, mode, o), driver_options(spec_, o.weights_on_chip),
                            spec_.freq_ghz, batch, multipliers());
   }
 
  private:
-  Result<std::string> mode_of(const SimOptions& o) const { return resolve_mode(o); }
   CambriconXLayer layer_model(const LayerWork& l, const std::string& mode,
                               const SimOptions& o) const {
     const bool dense = mode == "dense";

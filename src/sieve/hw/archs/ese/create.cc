@@ -47,7 +47,7 @@ class Ese : public Accelerator {
   }
 
   Result<compiler::LayerPlan> plan(const LayerWork& l, const SimOptions& o) const override {
-    SIEVE_RETURN_IF_ERROR(mode_of(o).status());
+    SIEVE_RETURN_IF_ERROR(resolve_mode(o).status());
     // One sub-operation: every weight in block RAM, the vectors in the PEs' activation
     // registers; an LSTM runs one time step at a time.
     const int64_t act_bytes = (l.cols + l.rows) * spec_.neuron_bits / 8;
@@ -61,17 +61,16 @@ class Ese : public Accelerator {
 
  protected:
   Result<SimResult> begin(const Workload& w, const SimOptions& o) const override {
-    SIEVE_ASSIGN_OR_RETURN(const std::string mode, mode_of(o));
+    SIEVE_ASSIGN_OR_RETURN(const std::string mode, resolve_mode(o));
     return result_header(*this, w, mode);
   }
   Result<LayerStats> run_layer(const LayerWork& l, const compiler::LayerPlan&,
                                const SimOptions& o, int64_t batch) const override {
-    SIEVE_ASSIGN_OR_RETURN(const std::string mode, mode_of(o));
+    SIEVE_ASSIGN_OR_RETURN(const std::string mode, resolve_mode(o));
     return ese_arch::run_layer(spec_, l, batch, mode == kScheduled, !o.weights_on_chip);
   }
 
  private:
-  Result<std::string> mode_of(const SimOptions& o) const { return resolve_mode(o); }
 
   EseSpec spec_;
 };

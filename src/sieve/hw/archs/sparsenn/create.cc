@@ -45,7 +45,7 @@ class SparseNN : public Accelerator {
   }
 
   Result<compiler::LayerPlan> plan(const LayerWork& l, const SimOptions& o) const override {
-    SIEVE_RETURN_IF_ERROR(mode_of(o).status());
+    SIEVE_RETURN_IF_ERROR(resolve_mode(o).status());
     return compiler::make_plan(l, value_buffer_request(spec_.sram_bytes, spec_.sram_bytes,
                                                        spec_.sram_bytes, false,
                                                        spec_.neuron_bits));
@@ -53,13 +53,13 @@ class SparseNN : public Accelerator {
 
  protected:
   Result<SimResult> begin(const Workload& w, const SimOptions& o) const override {
-    SIEVE_ASSIGN_OR_RETURN(const std::string mode, mode_of(o));
+    SIEVE_ASSIGN_OR_RETURN(const std::string mode, resolve_mode(o));
     return result_header(*this, w, mode);
   }
 
   Result<LayerStats> run_layer(const LayerWork& l, const compiler::LayerPlan&,
                                const SimOptions& o, int64_t batch) const override {
-    SIEVE_ASSIGN_OR_RETURN(const std::string mode, mode_of(o));
+    SIEVE_ASSIGN_OR_RETURN(const std::string mode, resolve_mode(o));
     const bool predict = mode == kIo && spec_.predictor_rank > 0 && predicted_layer(l);
     LayerStats st;
     st.name = l.name;
@@ -106,7 +106,6 @@ class SparseNN : public Accelerator {
   }
 
  private:
-  Result<std::string> mode_of(const SimOptions& o) const { return resolve_mode(o); }
 
   SparseNNSpec spec_;
 };
