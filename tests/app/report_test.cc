@@ -95,9 +95,45 @@ TEST(ReportInput, LoadNamesTheFile) {
       std::string::npos)
       << csv.status().message();
 
+  Result<Input> deep = parse_input("deep.json", std::string(65, '[') + std::string(65, ']'));
+  ASSERT_FALSE(deep.ok());
+  EXPECT_EQ(deep.status().message(),
+            "deep.json: nested more than 64 levels deep: not a report input");
+  // 64 levels parse; that list is then refused by its shape, not by its depth.
+  Result<Input> shallow = parse_input("ok.json", std::string(64, '[') + std::string(64, ']'));
+  ASSERT_FALSE(shallow.ok());
+  EXPECT_EQ(shallow.status().message().find("nested"), std::string::npos)
+      << shallow.status().message();
+
   Result<Input> sweep = load_input(kData + "/sweep-small.json");
   ASSERT_TRUE(sweep.ok()) << sweep.status().to_string();
   EXPECT_EQ(sweep->kind, InputKind::kSweep);
+}
+
+// Options::draw false (the fuzz target's mode): no gnuplot is looked for, every field is still
+// read, and each plot is an empty placeholder of the plot's size.
+TEST(ReportInput, UndrawnPageReadsEveryFieldWithoutGnuplot) {
+  Options opt;
+  opt.gnuplot = "/nonexistent/gnuplot";
+  opt.draw = false;
+  Result<Input> sweep = load_input(kData + "/sweep-small.json");
+  ASSERT_TRUE(sweep.ok()) << sweep.status().to_string();
+  Result<Report> r = render_report({*sweep}, opt);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_GT(r->figures, 0);
+  EXPECT_NE(r->html.find("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 "),
+            std::string::npos);
+  EXPECT_NE(r->html.find("Plots: not drawn"), std::string::npos);
+
+  // A compress report as sieve prints it, with its first layer replaced by a number.
+  std::ifstream in(std::string(SIEVE_TEST_DATA_DIR) + "/fuzz-regressions/report/seed-compress.json");
+  json c = json::parse(in);
+  c["layers"][0] = 7;
+  Result<Report> bad = render_report({*classify_input("c.json", c)}, opt);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("c.json"), std::string::npos) << bad.status().message();
+  EXPECT_NE(bad.status().message().find("layers[0]"), std::string::npos)
+      << bad.status().message();
 }
 
 TEST(ReportFields, ErrorsNameFileAndPath) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -67,6 +68,28 @@ TEST(CpuFeatures, ThisProcessNeverReportsMoreThanTheCpu) {
   EXPECT_TRUE(!f.avxvnni || cpu.avxvnni);
   EXPECT_TRUE(!f.avx512bw || cpu.avx512bw);
   EXPECT_TRUE(!f.avx512vbmi || cpu.avx512vbmi);
+}
+
+// Two independent readings of the same CPU: detected_cpu_features() (the compiler's builtin, and
+// cpuid for AVX-VNNI) against the kernel's flags in /proc/cpuinfo. Whatever the CPU has, they
+// must agree; where /proc/cpuinfo is absent there is nothing to compare with.
+TEST(CpuFeatures, DetectionAgreesWithProcCpuinfo) {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line, flags;
+  while (std::getline(in, line))
+    if (line.rfind("flags", 0) == 0) {
+      flags = line.substr(line.find(':') + 1) + " ";
+      break;
+    }
+  if (flags.empty()) GTEST_SKIP() << "no flags line in /proc/cpuinfo";
+  auto has = [&](const std::string& f) { return flags.find(" " + f + " ") != std::string::npos; };
+  const CpuFeatures f = detected_cpu_features();
+  EXPECT_EQ(f.avx2, has("avx2"));
+  EXPECT_EQ(f.avx512f, has("avx512f"));
+  EXPECT_EQ(f.avx512bw, has("avx512bw"));
+  EXPECT_EQ(f.avx512vnni, has("avx512_vnni"));
+  EXPECT_EQ(f.avxvnni, has("avx_vnni"));
+  EXPECT_EQ(f.bmi2, has("bmi2"));
 }
 
 TEST(CpuFeatures, CappedCoretypeFollowsTheCap) {

@@ -17,7 +17,8 @@ namespace sieve::app::report {
 
 class Page {
  public:
-  explicit Page(const Gnuplot& gnuplot) : gnuplot_(gnuplot) {}
+  // gnuplot null: plots are not drawn (report::Options::draw false).
+  explicit Page(const Gnuplot* gnuplot) : gnuplot_(gnuplot) {}
 
   // Draws `plot` (its id is assigned here: "fig1", "fig2", ...) and returns the <figure>.
   Result<std::string> figure(Plot plot);
@@ -28,7 +29,7 @@ class Page {
   int tables() const { return tables_; }
 
  private:
-  const Gnuplot& gnuplot_;
+  const Gnuplot* gnuplot_;
   int figures_ = 0;
   int tables_ = 0;
 };

@@ -1,6 +1,7 @@
 #include "sieve/app/report/report.h"
 
 #include <cmath>
+#include <optional>
 
 #include "sieve/app/report/fields.h"
 #include "sieve/app/report/page.h"
@@ -182,25 +183,44 @@ Result<Input> classify_input(const std::string& path, nlohmann::json doc) {
 Result<Input> load_input(const std::string& path) {
   Result<std::string> text = read_file(path);
   if (!text.ok()) return text.status().with_context("report input " + path);
+  return parse_input(path, *text);
+}
+
+Result<Input> parse_input(const std::string& path, const std::string& text) {
+  // Sieve's own outputs nest a few levels; a deeper document is not one of them, and refusing it
+  // while parsing bounds the work of everything that walks it afterwards.
+  constexpr int kMaxDepth = 64;
+  bool too_deep = false;
   nlohmann::json doc;
   try {
-    doc = nlohmann::json::parse(*text);
+    doc = nlohmann::json::parse(
+        text, [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+          if (depth >= kMaxDepth) too_deep = true;  // depth counts from 0
+          return !too_deep;
+        });
   } catch (const nlohmann::json::parse_error& e) {
     // The sweep's other output format: say which one to use rather than where JSON broke.
-    if (text->rfind("point,", 0) == 0)
+    if (text.rfind("point,", 0) == 0)
       return invalid_argument(
           "{}: a sweep's CSV output: sieve report reads its JSON (sieve sweep SPEC --out X.json)",
           path);
     // e.what() carries the byte position and what the parser expected there.
     return invalid_argument("{}: cannot read as JSON: {}", path, e.what());
   }
+  if (too_deep)
+    return invalid_argument("{}: nested more than {} levels deep: not a report input", path,
+                            kMaxDepth);
   return classify_input(path, std::move(doc));
 }
 
 Result<std::string> Page::figure(Plot plot) {
   ++figures_;
   plot.id = "fig" + std::to_string(figures_);
-  SIEVE_ASSIGN_OR_RETURN(std::string svg, gnuplot_.render_svg(plot));
+  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " +
+                    std::to_string(plot.width) + " " + std::to_string(plot.height) + "\"></svg>";
+  if (gnuplot_ != nullptr) {
+    SIEVE_ASSIGN_OR_RETURN(svg, gnuplot_->render_svg(plot));
+  }
   // The plot's own width is its widest: a small plot is not blown up to the column's width.
   std::string out = "<figure class=\"chart\" id=\"" + plot.id +
                     "\" style=\"max-width:" + std::to_string(plot.width) + "px\">\n" + svg +
@@ -239,8 +259,11 @@ std::string tsv_number(double v) {
 
 Result<Report> render_report(const std::vector<Input>& inputs, const Options& options) {
   if (inputs.empty()) return invalid_argument("no report inputs");
-  SIEVE_ASSIGN_OR_RETURN(Gnuplot gnuplot, Gnuplot::find(options.gnuplot));
-  Page page(gnuplot);
+  std::optional<Gnuplot> gnuplot;
+  if (options.draw) {
+    SIEVE_ASSIGN_OR_RETURN(gnuplot, Gnuplot::find(options.gnuplot));
+  }
+  Page page(gnuplot ? &*gnuplot : nullptr);
 
   Table list({"#", "file", "kind", "what"});
   for (size_t i = 0; i < inputs.size(); ++i)
@@ -289,7 +312,7 @@ Result<Report> render_report(const std::vector<Input>& inputs, const Options& op
       std::to_string(inputs.size()) + " input" + (inputs.size() == 1 ? "" : "s") +
       ". The page is self-contained: its plots are inline SVG drawn by gnuplot.</p>\n" +
       page.table(list) + "<nav><b>Contents</b><ul>\n" + toc + "</ul></nav>\n" + body +
-      "<footer>Plots: " + esc(gnuplot.version()) +
+      "<footer>Plots: " + esc(gnuplot ? gnuplot->version() : "not drawn") +
       " (SVG terminal). Every number here is "
       "read from the inputs above or computed from them (ratios, shares).</footer>\n"
       "</main>\n</body>\n</html>\n";

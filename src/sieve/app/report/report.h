@@ -56,10 +56,15 @@ Result<Input> classify_input(const std::string& path, nlohmann::json doc);
 // parse is InvalidArgument with the parser's position (a sweep's CSV, which starts "point,", is
 // told to use the sweep's JSON instead); all name the file.
 Result<Input> load_input(const std::string& path);
+// The same on the file's contents `text` (the fuzz target's entry).
+Result<Input> parse_input(const std::string& path, const std::string& text);
 
 struct Options {
   std::string gnuplot = "gnuplot";  // a program on PATH, or a path
   std::string title = "Sieve report";
+  // false: gnuplot is neither looked for nor run, and each plot is an empty placeholder <svg>;
+  // every input field is still read and checked (the fuzz target fuzz/report.cc uses this).
+  bool draw = true;
 };
 
 struct Report {
