@@ -286,6 +286,19 @@ TEST_F(ReportPage, CliWritesThePageAndRefusesBadInput) {
 
   // No input is a usage error.
   EXPECT_EQ(run_sieve("report -o " + out).rc, 2);
+
+  // A gnuplot that answers --version but fails to draw: an internal error, exit 3 (sieve
+  // --help's exit codes), the old page left as it was.
+  const std::string fake = (dir_ / "gnuplot-broken").string();
+  std::ofstream(fake) << "#!/bin/sh\n[ \"$1\" = --version ] && { echo gnuplot 0.0; exit 0; }\n"
+                         "echo cannot draw >&2\nexit 1\n";
+  std::filesystem::permissions(fake, std::filesystem::perms::owner_all);
+  sieve_test::CliRun broken = run_sieve("report " + sim + " --gnuplot " + fake + " -o " + out);
+  EXPECT_EQ(broken.rc, 3) << broken.out;
+  EXPECT_NE(broken.stderr_only.find("sieve: error: internal error: "), std::string::npos)
+      << broken.stderr_only;
+  EXPECT_NE(broken.stderr_only.find("cannot draw"), std::string::npos) << broken.stderr_only;
+  EXPECT_EQ(sieve_test::slurp_file(out), before);
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <string>
 #include <thread>
@@ -233,6 +234,16 @@ TEST_F(SweepCli, SameRowsAtAnyJobsAndFailingPointsRecorded) {
             std::string::npos)
       << csv;
   EXPECT_NE(csv.find("\n0,thesis:lenet5,16,64,sparse,45517,"), std::string::npos) << csv;
+  // stderr is a pipe here: the progress is a timestamped line (the final one, for a run this
+  // short), and SIEVE_PROGRESS=0 or --no-progress drops it (core/progress.h).
+  EXPECT_TRUE(std::regex_search(
+      r1.stderr_only,
+      std::regex(R"(\[ *[0-9]+\.[0-9]s\] sieve sweep: 24/24 points \(100\.0 %\), [0-9.e+]+/s, ETA 0 s\n)")))
+      << r1.stderr_only;
+  sieve_test::CliRun quiet =
+      sieve_test::run_sieve("sweep " + kSmall + " --jobs 2", "SIEVE_PROGRESS=0");
+  ASSERT_EQ(quiet.rc, 0) << quiet.out;
+  EXPECT_EQ(quiet.stderr_only.find("24/24 points"), std::string::npos) << quiet.stderr_only;
   // Without --out: the same CSV on stdout.
   sieve_test::CliRun r3 = sieve_test::run_sieve("sweep " + kSmall + " --jobs 2");
   ASSERT_EQ(r3.rc, 0) << r3.out;

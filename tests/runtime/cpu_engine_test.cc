@@ -483,7 +483,7 @@ TEST(CpuEngineAccuracy, TopOneOnTheTinyFixtureEqualsTheFloatEngine) {
       for (int threads : {1, 2}) {
         Result<hw::EngineRun> cpu =
             hw::evaluate_engine(m, "cpu", "fashion-mnist", sieve_test::kTinyFashionMnistDir, -1, 8,
-                                {}, {.threads = threads, .isa = "", .max_memory_bytes = 0});
+                                {}, {.threads = threads, .isa = "", .max_memory_bytes = 0, .int8 = false, .progress = {}});
         ASSERT_TRUE(cpu.ok()) << cpu.status().to_string();
         EXPECT_EQ(cpu->correct, ref->correct) << name;
         EXPECT_EQ(cpu->examples, ref->examples);

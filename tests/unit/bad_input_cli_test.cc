@@ -21,6 +21,18 @@ void expect_refused(const std::string& args, const std::string& want, const std:
   EXPECT_NE(r.stderr_only.find(want), std::string::npos) << args << ": " << r.out;
 }
 
+// The exit codes are documented where a user looks first, and usage errors give 2.
+TEST(BadInputCli, HelpDocumentsTheExitCodes) {
+  CliRun help = run_sieve("--help");
+  EXPECT_EQ(help.rc, 0);
+  EXPECT_NE(help.stdout_only.find("Exit codes: 0 success; 1 bad input"), std::string::npos)
+      << help.stdout_only;
+  EXPECT_NE(help.stdout_only.find("2 usage"), std::string::npos);
+  EXPECT_NE(help.stdout_only.find("3 internal error"), std::string::npos);
+  EXPECT_EQ(run_sieve("simulate --no-such-option").rc, 2);
+  EXPECT_EQ(run_sieve("no-such-command").rc, 2);
+}
+
 TEST(BadInputCli, InspectWithAnAbsurdBatchIsRefusedWithTheNumbers) {
   // 2^62 x 1 x 28 x 28 overflows int64 (it used to print "0 MACs").
   expect_refused("inspect lenet5 --batch 4611686018427387904",

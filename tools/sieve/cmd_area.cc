@@ -21,6 +21,7 @@ struct AreaArgs {
   std::string arch = "sieve";
   std::vector<std::string> params;
   bool json = false;
+  bool csv = false;
 };
 
 nlohmann::json to_json(const hw::area::AreaReport& r) {
@@ -65,6 +66,13 @@ int run(const AreaArgs& a) {
     std::printf("%s\n", to_json(*r).dump(2).c_str());
     return 0;
   }
+  if (a.csv) {  // the modules, then the total
+    nlohmann::json j = to_json(*r);
+    nlohmann::json rows = j["modules"];
+    rows.push_back({{"name", "total"}, {"area_mm2", r->area_mm2}, {"power_mw", r->power_mw}});
+    print_csv(rows);
+    return 0;
+  }
   std::printf("%s (%s): area and power by module (%s)\n", r->arch.c_str(), r->preset.c_str(),
               r->file.c_str());
   std::printf("%-10s %-6s %10s %10s %8s %14s %16s\n", "module", "kind", "area mm²", "power mW",
@@ -96,6 +104,7 @@ void add_area_command(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("-p,--param", a->params, "override a preset parameter: key=value (repeatable)");
   sub->add_flag("--json", a->json, "print JSON");
+  add_csv_flag(sub, a->csv, "one row per module and a last row \"total\"");
   on_run(sub, [a] { return run(*a); });
 }
 

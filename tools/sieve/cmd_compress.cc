@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "command.h"
+#include "sieve/core/progress.h"
 #include "sieve/app/pipeline.h"
 #include "sieve/compress/recipe.h"
 #include "sieve/compress/report.h"
@@ -36,7 +37,6 @@ struct CompressArgs {
 int run_compress(const CompressArgs& a) {
   using Clock = std::chrono::steady_clock;
   FILE* log = a.json ? stderr : stdout;
-  const bool tty = !a.json && stdout_is_tty();
   if (a.limit == 0 || a.limit < -1) {
     return fail(invalid_argument("--limit {} must be positive", a.limit));
   }
@@ -64,35 +64,26 @@ int run_compress(const CompressArgs& a) {
   o.out = a.out;
   o.threads = a.threads;
   const auto t0 = Clock::now();
-  bool bar_drawn = false;
+  // Per-minibatch progress of each training run on stderr (core/progress.h); the log lines
+  // are timestamped from the start.
+  Progress bar("retrain", 0, "batches");
   o.log = [&](const std::string& line) {
-    if (bar_drawn) {
-      std::fprintf(stdout, "\r%*s\r", 100, "");
-      bar_drawn = false;
-    }
+    bar.clear();
     const double s = std::chrono::duration<double>(Clock::now() - t0).count();
     std::fprintf(log, "[%6.1fs] %s\n", s, line.c_str());
     std::fflush(log);
   };
-  auto last_draw = Clock::now() - std::chrono::seconds(1);
   o.progress = [&](const train::Progress& p) {
-    if (!tty || p.end_of_epoch) return;
-    if (Clock::now() - last_draw < std::chrono::milliseconds(100)) return;
-    last_draw = Clock::now();
-    const int width = 24;
-    const int filled = static_cast<int>(width * p.batch / std::max<int64_t>(1, p.batches));
-    std::fprintf(stdout, "\repoch %d/%d [%s%s] %5.1f%%  loss %.4f  acc %5.2f%%   ", p.epoch,
-                 p.epochs, std::string(static_cast<size_t>(filled), '#').c_str(),
-                 std::string(static_cast<size_t>(width - filled), '.').c_str(),
-                 100.0 * static_cast<double>(p.batch) / static_cast<double>(p.batches), p.loss,
-                 100.0 * p.accuracy);
-    std::fflush(stdout);
-    bar_drawn = true;
+    if (p.end_of_epoch) return;
+    if (p.epoch == 1 && p.batch == 1) bar.restart("training", p.epochs * p.batches);
+    bar.update((p.epoch - 1) * p.batches + p.batch,
+               fmt::format("epoch {}/{}  loss {:.4f}  acc {:.2f}%", p.epoch, p.epochs, p.loss,
+                           100.0 * p.accuracy));
   };
   o.log(fmt::format("sieve compress: model {}, recipe {} ({}), data {}", a.model, recipe->name,
                     a.recipe, a.data));
   Result<app::PipelineResult> r = app::run_pipeline(*recipe, o);
-  if (bar_drawn) std::fprintf(stdout, "\r%*s\r", 100, "");
+  bar.clear();
   if (!r.ok()) return fail(r.status());
   const compress::Report& rep = r->report;
   if (a.json) {

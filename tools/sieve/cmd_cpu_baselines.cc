@@ -35,7 +35,7 @@ int run_cpu_baselines(CpuBaselineArgs& a) {
   o.isa = *isa;
   Result<app::CpuModelTime> t = app::time_cpu_baselines(*w, o);
   if (!t.ok()) return fail(t.status());
-  if (!a.sim.json) {
+  if (!a.sim.json && !a.sim.csv) {
     const std::string s = app::cpu_baselines_text(*t, host_cpu_name(), bsr::isa_name(*isa));
     std::fwrite(s.data(), 1, s.size(), stdout);
     return 0;
@@ -53,6 +53,14 @@ int run_cpu_baselines(CpuBaselineArgs& a) {
   j["total"] = {{"dense_seconds", t->total.dense_s},
                 {"csr_seconds", t->total.csr_s},
                 {"blocks_seconds", t->total.blocks_s}};
+  if (a.sim.csv) {  // one row per layer, then the total
+    nlohmann::json rows = j["layers"];
+    nlohmann::json total = j["total"];
+    total["layer"] = "total";
+    rows.push_back(std::move(total));
+    print_csv(rows, {"layer", "kind"});
+    return 0;
+  }
   std::printf("%s\n", j.dump(2).c_str());
   return 0;
 }
@@ -66,6 +74,7 @@ void add_cpu_baselines_command(CLI::App& app) {
       "Time every matrix layer of a model on the CPU, one thread, batch 1: OpenBLAS dense, "
       "Eigen fine-grained CSR (the thesis' CPU-Sparse) and Sieve's block kernel");
   add_workload_options(sub, a->sim);
+  add_csv_flag(sub, a->sim.csv, "one row per layer and a last row \"total\"");
   sub->add_option("--isa", a->isa, "the block kernel's path: auto (the CPU's best), scalar, avx2, avx512")
       ->capture_default_str();
   on_run(sub, [a] { return run_cpu_baselines(*a); });

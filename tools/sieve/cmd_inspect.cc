@@ -26,6 +26,7 @@ namespace {
 struct InspectArgs {
   std::string model;
   bool json = false;
+  bool csv = false;
   int64_t batch = 1;
   bool local_convergence = false;
 };
@@ -274,6 +275,11 @@ int run_inspect(const InspectArgs& args) {
     if (!r.ok()) return fail(r.status().with_context(args.model));
     lc = std::move(r.value());
   }
+  if (args.csv) {  // one row per node
+    print_csv(graph_json(g, valid)["nodes"]);
+    if (!valid.ok()) return fail(valid.with_context(args.model));
+    return 0;
+  }
   if (args.json) {
     nlohmann::json j = graph_json(g, valid);
     if (sieve_info) j["sieve"] = sieve_info_json(*sieve_info);
@@ -298,6 +304,7 @@ void add_inspect_command(CLI::App& app) {
                   "A zoo name (see `sieve zoo list`), a .onnx file or a .sieve file")
       ->required();
   sub->add_flag("--json", args.json, "Print JSON instead of text");
+  add_csv_flag(sub, args.csv, "one row per node (the --json node fields)");
   sub->add_flag("--local-convergence", args.local_convergence,
                 "Also print the local-convergence statistic of every FC/Conv/LSTM weight next to "
                 "a random initialisation (zoo models get their random initial weights)");

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "command.h"
+#include "sieve/core/progress.h"
 #include "sieve/hw/sim/reproduce.h"
 
 namespace sieve::cli {
@@ -19,6 +20,7 @@ struct ReproduceArgs {
   int threads = 2;
   std::vector<std::string> params;
   bool json = false;
+  bool csv = false;
   bool list = false;
 };
 
@@ -33,10 +35,20 @@ int run_reproduce(const ReproduceArgs& a) {
   opt.threads = a.threads;
   opt.benchmarks = a.benchmarks;
   opt.overrides = a.params;
+  Progress bar("sieve reproduce", 0, "publications");
+  opt.progress = [&](int64_t done, int64_t total, const std::string& source) {
+    if (done == 0) bar.restart("sieve reproduce", total);
+    if (source.empty())
+      bar.finish(done);
+    else
+      bar.update(done, source);
+  };
   Result<std::vector<hw::FigureResult>> r = hw::reproduce(a.figures, opt);
   if (!r.ok()) return fail(r.status());
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (a.json) {
+  if (a.csv) {
+    print_csv(hw::figures_json(*r), {"figure", "kind", "published", "ours", "deviation"});
+  } else if (a.json) {
     std::printf("%s\n", hw::figures_json(*r).dump(2).c_str());
   } else {
     std::printf("%s", hw::figures_text(*r).c_str());
@@ -66,6 +78,7 @@ void add_reproduce_command(CLI::App& app) {
                   "override a parameter of every arch, e.g. dram_load_bytes_per_cycle=32");
   sub->add_flag("--list", a->list, "list the figure ids");
   sub->add_flag("--json", a->json, "print a JSON list of {figure, published, ours, ...}");
+  add_csv_flag(sub, a->csv, "one row per figure (the --json fields)");
   on_run(sub, [a] { return run_reproduce(*a); });
 }
 

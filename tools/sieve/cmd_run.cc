@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "command.h"
+#include "sieve/core/progress.h"
 #include "sieve/app/model_loader.h"
 #include "sieve/compress/model.h"
 #include "sieve/compress/quant/activation.h"
@@ -89,8 +90,14 @@ int run_run(const RunArgs& a) {
   }
   Result<compress::CompressedModel> model = hw::load_compressed_model(a.model);
   if (!model.ok()) return fail(model.status().with_context("--model"));
+  Progress bar("sieve run", 0, "images");
+  eo.progress = [&](int64_t done, int64_t total) {
+    if (done <= a.batch) bar.restart("sieve run", total);
+    bar.update(done);
+  };
   Result<hw::EngineRun> run =
       hw::evaluate_engine(*model, a.engine, a.data, a.data_dir, a.limit, a.batch, {}, eo);
+  bar.clear();
   if (!run.ok()) return fail(run.status());
   const Tensor& all = run->outputs;
   const std::vector<std::string>& notes = run->notes;

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "command.h"
+#include "sieve/core/progress.h"
 #include "sieve/hw/sim/evaluate.h"
 #include "sieve/hw/sim/inputs.h"
 #include "sieve/hw/sim/run.h"
@@ -82,8 +83,15 @@ int run_simulate(SimArgs& a) {
       if (!runner.ok()) return fail(runner.status().with_context("functional model"));
       programs = std::move(*runner);
     }
+    Progress bar("functional model", 0, "images");
+    hw::EngineOptions eo;
+    eo.progress = [&](int64_t done, int64_t total) {
+      if (done <= 250) bar.restart("functional model", total);
+      bar.update(done);
+    };
     Result<hw::EngineRun> f = hw::evaluate_engine(model, functional_engine, a.req.data,
-                                                  a.req.data_dir, a.req.limit, 250, programs);
+                                                  a.req.data_dir, a.req.limit, 250, programs, eo);
+    bar.clear();
     if (!f.ok()) return fail(f.status().with_context("functional model"));
     if (!a.dump_outputs.empty()) {
       Status st = io::write_outputs(a.dump_outputs, f->outputs);
@@ -98,6 +106,15 @@ int run_simulate(SimArgs& a) {
                                : std::string("layers")}};
     for (const auto& [k, v] : f->functional) functional[k] = v;
     if (!a.dump_outputs.empty()) functional["dump_outputs"] = a.dump_outputs;
+  }
+  if (a.csv) {  // one row per layer, then the total
+    const nlohmann::json j = hw::report_json(*r);
+    nlohmann::json rows = j["layers"];
+    nlohmann::json total = j["total"];
+    total["name"] = "total";
+    rows.push_back(std::move(total));
+    print_csv(rows);
+    return 0;
   }
   if (a.json) {
     nlohmann::json j = hw::report_json(*r);
@@ -149,6 +166,21 @@ int run_compare(SimArgs& a) {
     reports.push_back(std::move(*r));
   }
   if (reports.empty()) return fail(invalid_argument("--archs \"{}\" names no arch", a.archs));
+  if (a.csv) {  // one row per arch: its totals
+    nlohmann::json rows = nlohmann::json::array();
+    for (const nlohmann::json& r : hw::compare_json(reports)) {
+      nlohmann::json row = {{"arch", r["arch"]},
+                            {"preset", r["preset"]},
+                            {"mode", r["mode"]},
+                            {"time_vs_first", r["time_vs_first"]},
+                            {"energy_vs_first", r["energy_vs_first"]},
+                            {"unsupported_layers", r["unsupported_layers"].size()}};
+      row["total"] = r["total"];
+      rows.push_back(std::move(row));
+    }
+    print_csv(rows, {"arch", "preset", "mode"});
+    return 0;
+  }
   if (a.json) {
     nlohmann::json j = {
         {"model", a.req.model}, {"notes", w->notes}, {"archs", hw::compare_json(reports)}};
@@ -168,6 +200,7 @@ void add_simulate_command(CLI::App& app) {
   sub->add_option("--arch", a->arch, "arch name, preset (configs/archs) or .yaml file")
       ->capture_default_str();
   add_workload_options(sub, *a);
+  add_csv_flag(sub, a->csv, "one row per layer and a last row \"total\" (stats only)");
   sub->add_flag("--functional", a->functional,
                 "also run the bit-exact functional model (sieve) on the --data inputs; with "
                 "--program it executes each layer's program instruction by instruction");
@@ -194,6 +227,7 @@ void add_compare_command(CLI::App& app) {
                   "layers an arch cannot run are listed with the reason)")
       ->capture_default_str();
   add_workload_options(sub, *a);
+  add_csv_flag(sub, a->csv, "one row per arch with its totals");
   on_run(sub, [a] { return run_compare(*a); });
 }
 

@@ -11,6 +11,7 @@
 
 #include "command.h"
 #include "sieve/app/model_loader.h"
+#include "sieve/core/progress.h"
 #include "sieve/io/datasets/dataset.h"
 #include "sieve/io/onnx/onnx.h"
 #include "sieve/runtime/kernels/blas/blas.h"
@@ -67,7 +68,6 @@ int run_train(TrainArgs a) {
   using Clock = std::chrono::steady_clock;
   const auto t_start = Clock::now();
   const Log log{a.json ? stderr : stdout};
-  const bool tty = !a.json && stdout_is_tty();
 
   if (a.out.empty())
     return fail(invalid_argument("--out: give the path of the ONNX file to write"));
@@ -138,21 +138,18 @@ int run_train(TrainArgs a) {
   double eval_seconds = 0.0;
   double last_test_acc = -1.0;
   Status eval_status;
-  auto last_draw = Clock::now() - std::chrono::seconds(1);
   nlohmann::json epoch_log = nlohmann::json::array();
+  // Per-minibatch progress on stderr (a bar on a terminal, else a line every 10 s); the epoch
+  // lines below are the log. With --json, stdout holds only the summary.
+  Progress bar("train", 0, "batches");
   auto on_progress = [&](const train::Progress& p) {
-    if (tty && !p.end_of_epoch && Clock::now() - last_draw > std::chrono::milliseconds(100)) {
-      last_draw = Clock::now();
-      const int width = 24;
-      const int filled = static_cast<int>(width * p.batch / p.batches);
-      std::printf("\repoch %d/%d [%s%s] %5.1f%%  loss %.4f  acc %5.2f%%  lr %.4g  ETA %s   ",
-                  p.epoch, p.epochs, std::string(static_cast<size_t>(filled), '#').c_str(),
-                  std::string(static_cast<size_t>(width - filled), '.').c_str(),
-                  100.0 * static_cast<double>(p.batch) / static_cast<double>(p.batches), p.loss,
-                  100.0 * p.accuracy, p.lr, duration_str(p.eta_seconds).c_str());
-      std::fflush(stdout);
+    if (!p.end_of_epoch) {
+      if (p.epoch == 1 && p.batch == 1) bar.restart("train", p.epochs * p.batches);
+      bar.update((p.epoch - 1) * p.batches + p.batch,
+                 fmt::format("epoch {}/{}  loss {:.4f}  acc {:.2f}%  lr {:.4g}", p.epoch, p.epochs,
+                             p.loss, 100.0 * p.accuracy, p.lr));
+      return;
     }
-    if (!p.end_of_epoch) return;
     const auto te = Clock::now();
     Result<double> acc = trainer.evaluate(test_set->images, test_set->labels);
     eval_seconds += std::chrono::duration<double>(Clock::now() - te).count();
@@ -161,7 +158,7 @@ int run_train(TrainArgs a) {
       return;
     }
     last_test_acc = *acc;
-    if (tty) std::printf("\r%*s\r", 100, "");
+    bar.clear();
     log.line(
         "epoch {:>2}/{}  loss {:.4f}  train {:.2f}%  test {:.2f}%  lr {:.4g}  {} elapsed, "
         "ETA {}",

@@ -46,14 +46,14 @@ Result<Row> describe(const zoo::ModelInfo& info) {
   return r;
 }
 
-int run_list(bool json) {
+int run_list(bool json, bool csv) {
   std::vector<Row> rows;
   for (const zoo::ModelInfo& info : zoo::model_infos()) {
     Result<Row> r = describe(info);
     if (!r.ok()) return fail(r.status());
     rows.push_back(std::move(r).value());
   }
-  if (json) {
+  if (json || csv) {
     nlohmann::json arr = nlohmann::json::array();
     for (const Row& r : rows) {
       arr.push_back({{"name", r.info->name},
@@ -63,7 +63,10 @@ int run_list(bool json) {
                      {"description", r.info->description},
                      {"source", r.info->source}});
     }
-    std::printf("%s\n", arr.dump(2).c_str());
+    if (csv)
+      print_csv(arr);
+    else
+      std::printf("%s\n", arr.dump(2).c_str());
     return 0;
   }
   size_t name_w = 4, params_w = 6, macs_w = 4, shape_w = 5;
@@ -99,7 +102,9 @@ void add_zoo_command(CLI::App& app) {
   list->add_flag("--json", json,
                  "Print a JSON array of {name, params, macs, input_shape, "
                  "description, source}");
-  on_run(list, [] { return run_list(json); });
+  static bool csv = false;
+  add_csv_flag(list, csv, "one row per network (the --json fields)");
+  on_run(list, [] { return run_list(json, csv); });
 }
 
 }  // namespace sieve::cli

@@ -9,6 +9,7 @@
 
 #include "command.h"
 #include "sieve/core/atomic_file.h"
+#include "sieve/io/csv/csv.h"
 #include "sieve/runtime/kernels/blas/coretype.h"
 
 namespace sieve::cli {
@@ -45,7 +46,18 @@ void on_run(CLI::App* sub, std::function<int()> fn) {
 
 int fail(const Status& s) {
   std::fprintf(stderr, "sieve: error: %s\n", s.to_string().c_str());
-  return 1;
+  return s.code() == StatusCode::kInternal ? kExitInternal : kExitBadInput;
+}
+
+CLI::Option* add_csv_flag(CLI::App* sub, bool& csv, const std::string& rows_are) {
+  CLI::Option* o = sub->add_flag("--csv", csv, "print CSV: a header, then " + rows_are);
+  if (CLI::Option* json = sub->get_option_no_throw("--json"); json != nullptr) o->excludes(json);
+  return o;
+}
+
+void print_csv(const nlohmann::json& rows, const std::vector<std::string>& first) {
+  const std::string s = io::csv_table(rows, first);
+  std::fwrite(s.data(), 1, s.size(), stdout);
 }
 
 bool stdout_is_tty() { return isatty(STDOUT_FILENO) != 0; }
@@ -62,16 +74,20 @@ int main(int argc, char** argv) {
   app.footer(
       "Environment: SIEVE_CACHE_DIR (dense-model cache), SIEVE_FASHION_MNIST_DIR (dataset "
       "folder), SIEVE_ISA=native|avx512|avx2|generic (use at most these CPU features, OpenBLAS "
-      "included), OPENBLAS_CORETYPE, SIEVE_OPENBLAS_FIX=0.\n"
+      "included), OPENBLAS_CORETYPE, SIEVE_OPENBLAS_FIX=0, SIEVE_PROGRESS=0 (no progress bar or "
+      "progress lines on stderr).\n"
+      "Exit codes: 0 success; 1 bad input (a file, a field, a value: the message names it); 2 "
+      "usage (an unknown option, a missing argument); 3 internal error (a defect of sieve: "
+      "please report it); 128 + N killed by signal N.\n"
       "Output files are replaced atomically; on SIGINT/SIGTERM/SIGHUP sieve deletes its "
       "temporary files and exits with 128 + the signal number.");
 #define SIEVE_COMMAND(name, fn) sieve::cli::fn(app);
 #include "commands.def"
 #undef SIEVE_COMMAND
-  // Exit codes: 0 success, 1 bad input (a file, a value, a model: the message names it),
-  // 2 usage (an unknown flag, a missing argument; CLI11's own codes are folded into 2).
-  // Commands report bad input as Status values; the catch-alls below are a safety net, so that
-  // an exception that escapes a command is still a one-line error and exit 1, never an abort.
+  // Exit codes (command.h): 0 success, 1 bad input (a file, a value, a model: the message names
+  // it), 2 usage (an unknown flag, a missing argument; CLI11's own codes are folded into 2),
+  // 3 internal error (a Status of code Internal, or an exception that escaped a command: the
+  // catch-alls below are a safety net, so it is still a one-line error, never an abort).
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -82,13 +98,14 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);  // prints the message and the usage hint
-    return 2;
+    return sieve::cli::kExitUsage;
   } catch (const std::bad_alloc&) {
+    // An input too large for this machine, not a defect: bad input.
     std::fprintf(stderr, "sieve: error: out of memory\n");
-    return 1;
+    return sieve::cli::kExitBadInput;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "sieve: error: %s\n", e.what());
-    return 1;
+    std::fprintf(stderr, "sieve: internal error: %s\n", e.what());
+    return sieve::cli::kExitInternal;
   }
   return sieve::cli::g_exit_code;
 }

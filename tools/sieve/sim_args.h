@@ -23,6 +23,7 @@ struct SimArgs {
   bool functional = false;
   std::string dump_outputs;
   bool json = false;
+  bool csv = false;  // simulate, compare, cpu-baselines
   std::string emit = "stats";  // simulate: stats | plan
   std::string layer;           // plans: only this layer
   bool sub_ops = false;        // plans: list the sub-operations

@@ -33,6 +33,7 @@
 #include "sieve/hw/sim/inputs.h"
 #include "sieve/hw/sim/run.h"
 #include "sieve/hw/workloads/thesis.h"
+#include "sieve/io/csv/csv.h"
 #include "sieve/io/yaml/yaml.h"
 #include "sieve/zoo/zoo.h"
 
@@ -236,19 +237,6 @@ nlohmann::json SweepEvaluator::evaluate(int64_t i) const {
 
 namespace {
 
-std::string csv_cell(const nlohmann::json& v) {
-  if (v.is_null()) return "";
-  if (v.is_boolean()) return v.get<bool>() ? "1" : "0";
-  std::string s = value_text(v);
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) {
-    if (c == '"') q += '"';
-    q += c;
-  }
-  return q + "\"";
-}
-
 // The non-dominated rows over the pareto columns (minimised), rows with an error or a
 // non-numeric value left out. Sorted lexicographically, a row can only be dominated by an earlier
 // one, and then by one already on the front.
@@ -287,12 +275,6 @@ double now_seconds() {
 
 std::string checkpoint_path(const std::string& out) {
   return out + ".checkpoint";
-}
-
-std::string duration_text(double s) {
-  if (s < 60) return fmt::format("{:.0f} s", s);
-  if (s < 3600) return fmt::format("{:.0f} min {:.0f} s", std::floor(s / 60), std::fmod(s, 60));
-  return fmt::format("{:.0f} h {:.0f} min", std::floor(s / 3600), std::fmod(s, 3600) / 60);
 }
 
 }  // namespace
@@ -336,13 +318,13 @@ std::string sweep_output_text(const SweepPlan& plan, const std::vector<std::stri
     // (Appended piece by piece: GCC 12 warns falsely on `const char* + std::string` here.)
     for (size_t c = 0; c < cols.size(); ++c) {
       if (c > 0) out += ',';
-      out += csv_cell(cols[c]);
+      out += io::csv_cell(cols[c]);
     }
     out += '\n';
     for (const nlohmann::json& r : parsed) {
       for (size_t c = 0; c < r.size(); ++c) {
         if (c > 0) out += ',';
-        out += csv_cell(r[c]);
+        out += io::csv_cell(r[c]);
       }
       out += '\n';
     }
@@ -440,7 +422,11 @@ Result<std::unique_ptr<SweepOutput>> SweepOutput::open(const SweepPlan& plan,
   out->done_ = out->resumed_;
   while (out->prefix_ < plan.size() && !out->rows_[static_cast<size_t>(out->prefix_)].empty())
     ++out->prefix_;
-  out->start_ = out->last_checkpoint_ = now_seconds();
+  out->last_checkpoint_ = now_seconds();
+  if (out->opt_.progress)
+    out->progress_ = std::make_unique<Progress>(
+        "sieve sweep", plan.size() - out->resumed_,
+        out->resumed_ > 0 ? "points left" : "points");
   return out;
 }
 
@@ -454,6 +440,7 @@ Status SweepOutput::add(nlohmann::json row) {
   ++done_;
   ++since_checkpoint_;
   while (prefix_ < plan_.size() && !rows_[static_cast<size_t>(prefix_)].empty()) ++prefix_;
+  if (progress_) progress_->update(done_ - resumed_);
   if (done_ < plan_.size() && (since_checkpoint_ >= opt_.checkpoint_every ||
                                now_seconds() - last_checkpoint_ >= opt_.checkpoint_seconds))
     return checkpoint();
@@ -471,14 +458,6 @@ int64_t SweepOutput::errors() const {
 Status SweepOutput::checkpoint() {
   since_checkpoint_ = 0;
   last_checkpoint_ = now_seconds();
-  if (opt_.progress) {
-    const double rate =
-        static_cast<double>(done_ - resumed_) / std::max(1e-9, last_checkpoint_ - start_);
-    std::fprintf(
-        stderr, "sieve sweep: %lld/%lld points, %.1f points/s, about %s left\n",
-        static_cast<long long>(done_), static_cast<long long>(plan_.size()), rate,
-        duration_text(static_cast<double>(plan_.size() - done_) / std::max(rate, 1e-9)).c_str());
-  }
   if (opt_.path.empty()) return ok_status();
   // The checkpoint first (every finished row, in point order), then the output (the rows up to
   // the first missing one): a kill between the two loses nothing.
@@ -497,6 +476,7 @@ Status SweepOutput::checkpoint() {
 Status SweepOutput::finish(std::string* text) {
   if (done_ != plan_.size())
     return internal_error("sweep finished with {} of {} points", done_, plan_.size());
+  if (progress_) progress_->finish(done_ - resumed_);
   const std::string t = sweep_output_text(plan_, rows_, opt_.path.ends_with(".json"));
   if (opt_.path.empty()) {
     if (text != nullptr) *text = t;

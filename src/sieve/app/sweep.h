@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "sieve/core/progress.h"
 #include "sieve/core/status.h"
 
 namespace sieve::app {
@@ -116,7 +117,9 @@ struct SweepOutputOptions {
   bool resume = false;
   int64_t checkpoint_every = 1000;  // rows
   double checkpoint_seconds = 30;
-  bool progress = true;  // a line on stderr at each checkpoint
+  // Progress on stderr (core/progress.h): a bar on a terminal, else a timestamped line at most
+  // every 10 s.
+  bool progress = true;
 };
 
 class SweepOutput {
@@ -144,7 +147,8 @@ class SweepOutput {
   std::vector<std::string> rows_;  // compact JSON of each row, "" while missing
   std::vector<int64_t> pending_;
   int64_t resumed_ = 0, done_ = 0, since_checkpoint_ = 0, prefix_ = 0;
-  double last_checkpoint_ = 0, start_ = 0;
+  double last_checkpoint_ = 0;
+  std::unique_ptr<Progress> progress_;  // null without opt_.progress
 };
 
 // The CSV or JSON text of a plan's rows (rows[i] compact JSON or "" while missing); the rows

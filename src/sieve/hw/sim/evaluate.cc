@@ -164,6 +164,7 @@ Result<EngineRun> evaluate_engine(compress::CompressedModel& model, const std::s
       return invalid_argument("engine {}: output {} has no row per sample", engine,
                               shape_str(y->shape()));
     parts.push_back(y->reshaped({y->dim(0), y->numel() / std::max<int64_t>(1, y->dim(0))}));
+    if (options.progress) options.progress(start + x.dim(0), n);
   }
   if (parts.empty()) return invalid_argument("--data {}: no test examples", data);
   const int64_t width = parts[0].dim(1);

@@ -62,6 +62,8 @@ struct EngineOptions {
   std::string isa;               // "" / "auto": $SIEVE_ISA or the CPU's best (runtime/cpu/isa.h)
   int64_t max_memory_bytes = 0;  // 0: the memory limit (core/checked.h)
   bool int8 = false;             // the int8 route for block-sparse layers (runtime/cpu/session.h)
+  // After each batch: examples done, examples in all (the CLI's progress bar).
+  std::function<void(int64_t done, int64_t total)> progress;
 };
 
 // A functional engine supplied by the caller (Accelerator::functional_program's runner).

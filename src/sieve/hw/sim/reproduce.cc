@@ -78,12 +78,21 @@ Result<std::vector<FigureResult>> reproduce(const std::vector<std::string>& name
       for (const FigureDef& d : g.figures)
         if (d.kind != kMeasured) chosen.insert(d.id);
 
+  auto has_chosen = [&](const FigureGroup& g) {
+    for (const FigureDef& d : g.figures)
+      if (chosen.count(d.id) != 0) return true;
+    return false;
+  };
+  int64_t groups = 0, done = 0;
+  for (const FigureGroup& g : figure_groups()) groups += has_chosen(g) ? 1 : 0;
+
   std::vector<FigureResult> result;
   for (const FigureGroup& g : figure_groups()) {
     std::map<std::string, const FigureDef*> mine;
     for (const FigureDef& d : g.figures)
       if (chosen.count(d.id) != 0) mine[d.id] = &d;
     if (mine.empty()) continue;
+    if (opt.progress) opt.progress(done++, groups, g.source);
     const FigureWanted want = [&](const std::string& prefix) {
       for (const auto& [id, d] : mine)
         if (id.starts_with(prefix)) return true;
@@ -136,6 +145,7 @@ Result<std::vector<FigureResult>> reproduce(const std::vector<std::string>& name
         result.push_back(std::move(out.at(d.id)));
       }
   }
+  if (opt.progress) opt.progress(done, groups, "");
   return result;
 }
 

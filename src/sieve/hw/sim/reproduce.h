@@ -70,6 +70,9 @@ struct ReproduceOptions {
   // "key=value" applied to every architecture (e.g. the shared DRAM parameters, for a
   // sensitivity study); each arch must know the key.
   std::vector<std::string> overrides;
+  // Called before each publication's group is computed and once after the last: groups done,
+  // groups chosen, and the source of the group about to run ("" after the last).
+  std::function<void(int64_t done, int64_t total, const std::string& source)> progress;
 };
 
 // A publication's figures: one group per source, defined in its own file under hw/sim/figures/
