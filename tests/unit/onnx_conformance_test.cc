@@ -195,6 +195,16 @@ TEST(OnnxConformance, CommandLinePrintsOneLinePerCaseAndASummary) {
   EXPECT_EQ(all.status, 0) << all.out;
   EXPECT_TRUE(contains(all.out, "SKIP suite/test_exp: unsupported ONNX op Exp")) << all.out;
   EXPECT_TRUE(contains(all.out, "\n2 passed, 0 failed, 1 skipped\n")) << all.out;
+  // --json and --csv: one row per case, the same counts.
+  CliRun js = run_cli("--json " + suite.string());
+  EXPECT_EQ(js.status, 0) << js.out;
+  EXPECT_TRUE(contains(js.out, "\"passed\": 2")) << js.out;
+  EXPECT_TRUE(contains(js.out, "\"skipped\": 1")) << js.out;
+  EXPECT_TRUE(contains(js.out, "\"outcome\": \"skip\"")) << js.out;
+  CliRun csv = run_cli("--csv --strict " + suite.string());
+  EXPECT_EQ(csv.status, 1) << csv.out;
+  EXPECT_TRUE(contains(csv.out, "name,outcome,")) << csv.out;
+  EXPECT_TRUE(contains(csv.out, "suite/test_exp,fail,")) << csv.out;
   // ...unless --strict.
   CliRun strict = run_cli("--strict " + suite.string());
   EXPECT_EQ(strict.status, 1) << strict.out;

@@ -6,6 +6,8 @@
 #include <memory>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "command.h"
 #include "sieve/compiler/isa/isa.h"
 #include "sieve/core/atomic_file.h"
@@ -17,6 +19,7 @@ namespace {
 struct AsmArgs {
   std::string in;
   std::string out;
+  bool json = false;
 };
 
 int run_asm(const AsmArgs& a) {
@@ -27,6 +30,12 @@ int run_asm(const AsmArgs& a) {
   const std::string bin = compiler::isa::encode(p.value());
   const Status st = write_file_atomic(a.out, bin);
   if (!st.ok()) return fail(st);
+  if (a.json) {
+    const nlohmann::json j = {
+        {"out", a.out}, {"words", p.value().words.size()}, {"bytes", bin.size()}};
+    std::printf("%s\n", j.dump(2).c_str());
+    return 0;
+  }
   std::printf("%s: %zu words, %zu bytes\n", a.out.c_str(), p.value().words.size(), bin.size());
   return 0;
 }
@@ -39,6 +48,7 @@ void add_asm_command(CLI::App& app) {
       "asm", "Assemble a Sieve accelerator program (VLIW text, docs/formats/isa.md) to binary");
   sub->add_option("FILE", a->in, "assembly text (.s)")->required();
   sub->add_option("-o,--out", a->out, "binary program to write (atomically)")->required();
+  sub->add_flag("--json", a->json, "print {out, words, bytes}");
   on_run(sub, [a] { return run_asm(*a); });
 }
 

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "command.h"
 #include "sieve/app/onnx_conformance.h"
 
@@ -25,6 +27,8 @@ struct OnnxTestArgs {
   bool verbose = false;
   bool strict = false;
   bool round_trip = false;
+  bool json = false;
+  bool csv = false;
   double rtol = 1e-3;
   double atol = 1e-7;
 };
@@ -81,8 +85,29 @@ int run_onnx_test(const OnnxTestArgs& a) {
   int passed = 0;
   int failed = 0;
   int skipped = 0;
+  // --json / --csv: one row per case, printed at the end instead of the lines.
+  const bool table = a.json || a.csv;
+  nlohmann::json rows = nlohmann::json::array();
   for (const std::string& dir : *cases) {
     app::CaseResult r = app::run_conformance_case(dir, opts);
+    if (table) {
+      std::string outcome = "pass";
+      if (r.outcome == app::CaseOutcome::kPass) {
+        ++passed;
+      } else if (r.outcome == app::CaseOutcome::kFail || a.strict) {
+        outcome = "fail";
+        ++failed;
+      } else {
+        outcome = "skip";
+        ++skipped;
+      }
+      rows.push_back({{"name", r.name},
+                      {"outcome", outcome},
+                      {"reason", r.reason},
+                      {"data_sets", r.data_sets},
+                      {"seconds", r.seconds}});
+      continue;
+    }
     switch (r.outcome) {
       case app::CaseOutcome::kPass:
         ++passed;
@@ -110,7 +135,13 @@ int run_onnx_test(const OnnxTestArgs& a) {
     if (a.verbose && !r.log.empty()) std::fputs(r.log.c_str(), stdout);
     std::fflush(stdout);
   }
-  if (skipped > 0) {
+  if (a.csv) {
+    print_csv(rows, {"name", "outcome"});
+  } else if (a.json) {
+    const nlohmann::json j = {
+        {"passed", passed}, {"failed", failed}, {"skipped", skipped}, {"cases", rows}};
+    std::printf("%s\n", j.dump(2).c_str());
+  } else if (skipped > 0) {
     std::printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
   } else {
     std::printf("%d passed, %d failed\n", passed, failed);
@@ -136,6 +167,10 @@ void add_onnx_test_command(CLI::App& app) {
   sub->add_flag("--strict", args->strict, "Count unsupported cases (skipped) as failures");
   sub->add_flag("--round-trip", args->round_trip,
                 "Export each imported model to ONNX and import it back before running it");
+  sub->add_flag("--json", args->json,
+                "print {passed, failed, skipped, cases: [{name, outcome, reason, data_sets, "
+                "seconds}]} at the end instead of one line per case");
+  add_csv_flag(sub, args->csv, "one row per case (the --json case fields)");
   sub->add_option("--rtol", args->rtol, "Relative tolerance (default 1e-3)");
   sub->add_option("--atol", args->atol, "Absolute tolerance (default 1e-7)");
   on_run(sub, [args] { return run_onnx_test(*args); });

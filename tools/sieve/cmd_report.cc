@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "command.h"
 #include "sieve/app/report/report.h"
 #include "sieve/core/atomic_file.h"
@@ -20,6 +22,7 @@ struct ReportArgs {
   std::string out;
   std::string gnuplot = "gnuplot";
   std::string title = "Sieve report";
+  bool json = false;
 };
 
 int run(const ReportArgs& a) {
@@ -36,6 +39,14 @@ int run(const ReportArgs& a) {
   if (!r.ok()) return fail(r.status());
   Status s = write_file_atomic(a.out, r->html);
   if (!s.ok()) return fail(s.with_context("-o " + a.out));
+  if (a.json) {
+    nlohmann::json j = {{"out", a.out}, {"figures", r->figures}, {"tables", r->tables},
+                        {"inputs", nlohmann::json::array()}};
+    for (const app::report::Input& in : inputs)
+      j["inputs"].push_back({{"path", in.path}, {"kind", app::report::input_kind_name(in.kind)}});
+    std::printf("%s\n", j.dump(2).c_str());
+    return 0;
+  }
   std::printf("%s: %zu input%s, %d figure%s, %d table%s\n", a.out.c_str(), inputs.size(),
               inputs.size() == 1 ? "" : "s", r->figures, r->figures == 1 ? "" : "s", r->tables,
               r->tables == 1 ? "" : "s");
@@ -56,6 +67,7 @@ void add_report_command(CLI::App& app) {
          "JSON files: sieve compress/simulate/compare/reproduce --json, sweep --out X.json")
       ->required();
   sub->add_option("-o,--out", a->out, "the HTML file to write (replaced atomically)")->required();
+  sub->add_flag("--json", a->json, "print {out, figures, tables, inputs: [{path, kind}]}");
   sub->add_option("--gnuplot", a->gnuplot, "the gnuplot program (Debian: gnuplot-nox)")
       ->capture_default_str();
   sub->add_option("--title", a->title, "the page's title")->capture_default_str();

@@ -74,9 +74,13 @@ void add_sweep_command(CLI::App& app) {
       "Design-space sweep over the accelerator models: the points of a spec (docs/formats/"
       "sweep.md) on a thread pool, or over MPI ranks under mpirun/srun; one row per point");
   sub->add_option("spec", a->spec, "the sweep spec (YAML)")->required();
-  sub->add_option("--out", a->output.path,
-                  "results file, .csv or .json (replaced atomically, checkpointed to "
-                  "<out>.checkpoint); default: CSV on stdout at the end");
+  CLI::Option* out = sub->add_option("--out", a->output.path,
+                                     "results file, .csv or .json (replaced atomically, "
+                                     "checkpointed to <out>.checkpoint); default: CSV on stdout "
+                                     "at the end");
+  sub->add_flag("--json", a->output.json,
+                "without --out: the results as JSON on stdout (the form of --out X.json)")
+      ->excludes(out);
   sub->add_option("--jobs", a->jobs, "threads (0 = every core; under MPI each rank runs one)")
       ->capture_default_str();
   sub->add_flag("--resume", a->output.resume,

@@ -477,7 +477,8 @@ Status SweepOutput::finish(std::string* text) {
   if (done_ != plan_.size())
     return internal_error("sweep finished with {} of {} points", done_, plan_.size());
   if (progress_) progress_->finish(done_ - resumed_);
-  const std::string t = sweep_output_text(plan_, rows_, opt_.path.ends_with(".json"));
+  const std::string t =
+      sweep_output_text(plan_, rows_, opt_.path.empty() ? opt_.json : opt_.path.ends_with(".json"));
   if (opt_.path.empty()) {
     if (text != nullptr) *text = t;
     return ok_status();

@@ -113,7 +113,8 @@ class SweepEvaluator {
 };
 
 struct SweepOutputOptions {
-  std::string path;  // .csv or .json; "" = CSV on stdout at the end, no checkpoints
+  std::string path;  // .csv or .json; "" = on stdout at the end, no checkpoints
+  bool json = false;  // with no path: the JSON form on stdout
   bool resume = false;
   int64_t checkpoint_every = 1000;  // rows
   double checkpoint_seconds = 30;
