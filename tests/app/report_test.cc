@@ -187,8 +187,9 @@ class ReportPage : public sieve_test::ScratchDirTest {
     if (find_program("gnuplot").empty()) GTEST_SKIP() << "gnuplot is not installed (gnuplot-nox)";
   }
   // Runs sieve with `args` and saves its stdout as `name` in the scratch folder.
-  std::string save(const std::string& name, const std::string& args) {
-    sieve_test::CliRun r = run_sieve(args);
+  std::string save(const std::string& name, const std::string& args,
+                   const std::string& env = "") {
+    sieve_test::CliRun r = run_sieve(args, env);
     EXPECT_EQ(r.rc, 0) << args << "\n" << r.out;
     const std::string path = (dir_ / name).string();
     std::ofstream(path) << r.stdout_only;
@@ -198,9 +199,12 @@ class ReportPage : public sieve_test::ScratchDirTest {
 
 TEST_F(ReportPage, EveryKindDrawnFromTodaysJson) {
   const std::vector<std::string> paths = {
-      save("compress.json", "compress --model lenet5 --data none --recipe " +
+      // Trained on the 64-image fixture: a pruning schedule with accuracies, and four masks.
+      save("compress.json", "compress --model lenet5 --data-dir " +
+                                sieve_test::kTinyFashionMnistDir + " --validation 16 --recipe " +
                                 std::string(SIEVE_SOURCE_DIR) +
-                                "/recipes/cambricon-s/lenet5.yaml --json"),
+                                "/recipes/cambricon-s/lenet5.yaml --json",
+           "SIEVE_CACHE_DIR=" + (dir_ / "cache").string()),
       save("simulate.json", "simulate --model thesis:lenet5 --json"),
       save("compare.json", "compare --archs sieve,diannao,eie --model thesis:lenet-300-100 --json"),
       save("reproduce.json", "reproduce ese- --json"),
@@ -221,16 +225,19 @@ TEST_F(ReportPage, EveryKindDrawnFromTodaysJson) {
   Result<Report> r = render_report(inputs);
   ASSERT_TRUE(r.ok()) << r.status().to_string();
   const std::string& html = r->html;
-  // compress 3; accelerators: LeNet-5 on one design 2 (the breakdowns), LeNet-300-100 on three
-  // 4 (speed-up, energy saving, the breakdowns); reproduce 1; sweep-small 2 (scatter, heat
-  // map); sweep-dram 2 (scatter, sensitivity curve).
-  EXPECT_EQ(r->figures, 14);
+  // compress 8 (sparsity and bits, bytes, the schedule, 4 masks, ratios); accelerators:
+  // LeNet-5 on one design 2 (the breakdowns), LeNet-300-100 on three 4 (speed-up, energy
+  // saving, the breakdowns); reproduce 1; sweep-small 2 (scatter, heat map); sweep-dram 2
+  // (scatter, sensitivity curve).
+  EXPECT_EQ(r->figures, 19);
+  for (const char* title : {"Accuracy along the pruning schedule", "Mask of conv1", "Mask of ip2"})
+    EXPECT_NE(html.find(title), std::string::npos) << title;
   std::regex figure_re("<figure class=\"chart\" id=\"(fig[0-9]+)\"[^>]*>\n<svg class=\"plot\"");
   std::set<std::string> ids;
   for (auto it = std::sregex_iterator(html.begin(), html.end(), figure_re);
        it != std::sregex_iterator(); ++it)
     ids.insert((*it)[1]);
-  EXPECT_EQ(ids.size(), 14u);
+  EXPECT_EQ(ids.size(), 19u);
   for (const char* section : {"Compression: lenet5", "Accelerators: time and energy",
                               "Published figures beside ours", "Sweep: "})
     EXPECT_NE(html.find(section), std::string::npos) << section;

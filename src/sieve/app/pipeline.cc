@@ -362,6 +362,7 @@ Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions&
 
   // Pruning with retraining (optionally inside dense-sparse-dense).
   std::map<std::string, Tensor> masks;
+  std::vector<ScheduleStep> schedule;
   if (!specs.empty() && no_data) {
     c.log("pruning (one shot, no data)");
     SIEVE_RETURN_IF_ERROR(prune_step(graph, specs, {}, masks));
@@ -389,6 +390,17 @@ Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions&
       if (!c.skipped(pr.status(), "pruning")) return pr.status();
     } else {
       masks = pr->masks;
+      // The schedule for the report: each step's sparsity over all the pruned weights.
+      for (const IterationRecord& it : pr->iterations) {
+        double zeros = 0, all = 0;
+        for (const auto& [w, sp] : it.sparsity) {
+          const double n = static_cast<double>(graph.initializer(w)->numel());
+          zeros += sp * n;
+          all += n;
+        }
+        schedule.push_back({it.iteration, all > 0 ? zeros / all : 0.0, it.accuracy_pruned,
+                            it.accuracy});
+      }
       c.log("pruned: {} accuracy {:.2f} % ({:.0f}s so far)", score_name, 100.0 * pr->accuracy,
             since(t0));
     }
@@ -505,6 +517,8 @@ Result<PipelineResult> run_pipeline(const Recipe& recipe, const PipelineOptions&
     made->accuracy_val = report.accuracy_val;
     made->validation_examples = validation;
     made->notes = report.notes;
+    made->schedule = schedule;
+    if (!schedule.empty()) made->schedule_scored_on = score_name;
     report = *made;
   }
   report.model = o.model;

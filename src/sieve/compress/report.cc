@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 
 #include "sieve/compress/coding/accounting.h"
 #include "sieve/compress/coding/index.h"
@@ -127,6 +128,34 @@ void set_file_sections(Report& r, std::vector<std::pair<std::string, int64_t>> s
       r.sections_bytes > 0 ? r.dense_bytes / static_cast<double>(r.sections_bytes) : 0.0;
 }
 
+MaskImage mask_image(const CompressedLayer& layer) {
+  MaskImage m;
+  const int64_t rows = layer.rows(), cols = layer.numel() / std::max<int64_t>(1, rows);
+  if (rows <= 0 || cols <= 0) return m;
+  m.view_rows = rows;
+  m.view_cols = cols;
+  m.cell_rows = (rows + kMaskImageSide - 1) / kMaskImageSide;
+  m.cell_cols = (cols + kMaskImageSide - 1) / kMaskImageSide;
+  m.rows = (rows + m.cell_rows - 1) / m.cell_rows;
+  m.cols = (cols + m.cell_cols - 1) / m.cell_cols;
+  std::vector<int64_t> kept(static_cast<size_t>(m.rows * m.cols), 0);
+  const bool dense = layer.mask.numel() != layer.numel();
+  const uint8_t* mask = dense ? nullptr : layer.mask.data<uint8_t>();
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c)
+      if (dense || mask[r * cols + c] != 0) ++kept[static_cast<size_t>((r / m.cell_rows) * m.cols + c / m.cell_cols)];
+  m.kept.resize(kept.size());
+  for (int64_t i = 0; i < m.rows; ++i)
+    for (int64_t j = 0; j < m.cols; ++j) {
+      const int64_t h = std::min(m.cell_rows, rows - i * m.cell_rows);
+      const int64_t w = std::min(m.cell_cols, cols - j * m.cell_cols);
+      m.kept[static_cast<size_t>(i * m.cols + j)] =
+          static_cast<float>(static_cast<double>(kept[static_cast<size_t>(i * m.cols + j)]) /
+                             static_cast<double>(h * w));
+    }
+  return m;
+}
+
 Result<Report> make_report(const CompressedModel& model) {
   const bool huffman = model.entropy_coding;
   Report r;
@@ -137,6 +166,7 @@ Result<Report> make_report(const CompressedModel& model) {
   int64_t compressed_weights = 0;
   for (const CompressedLayer& l : model.layers) {
     SIEVE_ASSIGN_OR_RETURN(LayerSizes s, measure_layer(l, model.graph, huffman));
+    s.mask_image = mask_image(l);
     compressed_weights += s.weights;
     r.layers.push_back(std::move(s));
   }
@@ -236,6 +266,9 @@ nlohmann::json report_json(const Report& r) {
   for (const LayerSizes& l : r.layers) {
     nlohmann::json idx = nlohmann::json::object();
     for (const auto& [name, b] : l.index_candidates) idx[name] = b;
+    // Shares to 3 decimals: a 64 × 64 picture stays a few KB of JSON.
+    nlohmann::json shares = nlohmann::json::array();
+    for (float k : l.mask_image.kept) shares.push_back(std::round(k * 1000.0) / 1000.0);
     layers.push_back({{"node", l.node},
                       {"weight", l.weight},
                       {"kind", l.kind},
@@ -255,8 +288,20 @@ nlohmann::json report_json(const Report& r) {
                       {"codebook_bytes", l.codebook_bytes},
                       {"index_format", l.index_format},
                       {"code_format", l.code_format},
-                      {"index_formats", idx}});
+                      {"index_formats", idx},
+                      {"mask_image",
+                       {{"view", {l.mask_image.view_rows, l.mask_image.view_cols}},
+                        {"rows", l.mask_image.rows},
+                        {"cols", l.mask_image.cols},
+                        {"cell", {l.mask_image.cell_rows, l.mask_image.cell_cols}},
+                        {"kept", shares}}}});
   }
+  nlohmann::json schedule = nlohmann::json::array();
+  for (const ScheduleStep& s : r.schedule)
+    schedule.push_back({{"step", s.step},
+                        {"sparsity", s.sparsity},
+                        {"accuracy_pruned", s.accuracy_pruned},
+                        {"accuracy", s.accuracy}});
   auto opt = [](double v) { return v >= 0 ? nlohmann::json(v) : nlohmann::json(nullptr); };
   nlohmann::json sections = nlohmann::json::object();
   for (const auto& [name, b] : r.sections) sections[name] = b;
@@ -291,6 +336,9 @@ nlohmann::json report_json(const Report& r) {
           {"sparsity_fc", opt(r.sparsity_fc)},
           {"seconds", r.seconds},
           {"notes", r.notes},
+          {"schedule", schedule},
+          {"schedule_scored_on", r.schedule_scored_on.empty() ? nlohmann::json(nullptr)
+                                                             : nlohmann::json(r.schedule_scored_on)},
           {"layers", layers}};
 }
 

@@ -42,6 +42,28 @@
 
 namespace sieve::compress {
 
+// A layer's mask at reduced resolution, for a picture (sieve report): the layer's 2-D view
+// (rows = shape[0], cols = the rest) cut into at most kMaskImageSide × kMaskImageSide cells of
+// cell_rows × cell_cols weights (the last row and column of cells may be smaller), and the share
+// of kept weights in each cell, row-major. A dense layer is all 1.
+inline constexpr int64_t kMaskImageSide = 64;
+struct MaskImage {
+  int64_t view_rows = 0, view_cols = 0;  // the weights' 2-D view
+  int64_t rows = 0, cols = 0;            // cells
+  int64_t cell_rows = 0, cell_cols = 0;  // weights per cell
+  std::vector<float> kept;               // rows * cols shares in [0, 1]
+};
+MaskImage mask_image(const CompressedLayer& layer);
+
+// One step of the pruning schedule (compress/schedule/iterative.h): the sparsity over every
+// pruned weight after the step, and the accuracy right after pruning and after retraining.
+struct ScheduleStep {
+  int step = 0;  // 1-based; the last may be the final retraining (no pruning)
+  double sparsity = 0;
+  double accuracy_pruned = 0;
+  double accuracy = 0;
+};
+
 // Sizes of one layer, in bytes (each bit stream rounded up to whole bytes).
 struct LayerSizes {
   std::string node;
@@ -64,6 +86,7 @@ struct LayerSizes {
   std::string code_format;    // the code format the writer stores ("huffman", "packed", "none")
   // Every index format with its total bytes (stream + fillers' codes), for the report.
   std::vector<std::pair<std::string, double>> index_candidates;
+  MaskImage mask_image;
 
   double dense_bytes() const { return 4.0 * static_cast<double>(weights); }
   double density() const {
@@ -101,6 +124,10 @@ struct Report {
   std::vector<std::pair<std::string, int64_t>> sections;
   int64_t sections_bytes = -1;  // MASKS + CODEBOOKS + CODES + VALUES
   double file_ratio = 0, sections_ratio = 0;
+  // The pruning schedule with retraining, step by step (empty without one), and the examples
+  // its accuracies were measured on: "validation" or "test".
+  std::vector<ScheduleStep> schedule;
+  std::string schedule_scored_on;
   double seconds = 0;          // wall time of the whole pipeline
   std::vector<std::string> notes;  // stages skipped or not available, with the reason
 };

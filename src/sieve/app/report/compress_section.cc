@@ -1,5 +1,6 @@
 // The compression section: one `sieve compress --json` report (compress/report.h holds the
 // accounting every number here follows).
+#include <cmath>
 #include <optional>
 
 #include "sieve/app/report/fields.h"
@@ -13,6 +14,14 @@ struct Layer {
   double weights = 0, kept = 0, density = 0, bits = 0, bits_per_weight = 0;
   double bytes_p = 0, bytes_q = 0, bytes_c = 0;  // weights + index at each stage
   double weight_bytes = 0, index_bytes = 0, codebook_bytes = 0;
+  // The mask picture (compress/report.h MaskImage), when the input has one.
+  int64_t view_rows = 0, view_cols = 0, image_rows = 0, image_cols = 0, cell_rows = 0,
+          cell_cols = 0;
+  std::vector<double> image;
+};
+
+struct Step {
+  double step = 0, sparsity = 0, accuracy_pruned = 0, accuracy = 0;
 };
 
 Result<Layer> read_layer(const Field& f) {
@@ -38,6 +47,36 @@ Result<Layer> read_layer(const Field& f) {
   l.bytes_p = wp + ip;
   l.bytes_q = wq + iq;
   l.bytes_c = l.weight_bytes + l.index_bytes;
+  if (f.has("mask_image")) {
+    SIEVE_ASSIGN_OR_RETURN(Field m, f.at("mask_image"));
+    SIEVE_ASSIGN_OR_RETURN(double rows, m.number("rows"));
+    SIEVE_ASSIGN_OR_RETURN(double cols, m.number("cols"));
+    SIEVE_ASSIGN_OR_RETURN(std::vector<Field> cell, m.list("cell"));
+    SIEVE_ASSIGN_OR_RETURN(std::vector<Field> kept, m.list("kept"));
+    if (!(rows >= 0 && cols >= 0 && rows <= 4096 && cols <= 4096) || rows != std::floor(rows) ||
+        cols != std::floor(cols))
+      return m.error(fmt::format("rows {} and cols {}: expected whole numbers in [0, 4096]",
+                                 rows, cols));
+    SIEVE_ASSIGN_OR_RETURN(std::vector<Field> view, m.list("view"));
+    if (cell.size() != 2) return m.error("cell: expected [rows, cols]");
+    if (view.size() != 2) return m.error("view: expected [rows, cols]");
+    SIEVE_ASSIGN_OR_RETURN(double vr, view[0].number());
+    SIEVE_ASSIGN_OR_RETURN(double vc, view[1].number());
+    l.view_rows = static_cast<int64_t>(vr);
+    l.view_cols = static_cast<int64_t>(vc);
+    if (static_cast<double>(kept.size()) != rows * cols)
+      return m.error(fmt::format("kept: {} shares for {} × {} cells", kept.size(), rows, cols));
+    l.image_rows = static_cast<int64_t>(rows);
+    l.image_cols = static_cast<int64_t>(cols);
+    SIEVE_ASSIGN_OR_RETURN(double cr, cell[0].number());
+    SIEVE_ASSIGN_OR_RETURN(double cc, cell[1].number());
+    l.cell_rows = static_cast<int64_t>(cr);
+    l.cell_cols = static_cast<int64_t>(cc);
+    for (const Field& k : kept) {
+      SIEVE_ASSIGN_OR_RETURN(double v, k.number());
+      l.image.push_back(v);
+    }
+  }
   return l;
 }
 
@@ -169,6 +208,84 @@ Result<std::string> compress_section(const Input& input, int index, Page& page) 
                series_colour(4) + "\"\n";
     SIEVE_ASSIGN_OR_RETURN(std::string fig, page.figure(std::move(p)));
     html += fig;
+  }
+  // Accuracy along the pruning schedule, with the sparsity each step reached.
+  if (doc.has("schedule")) {
+    SIEVE_ASSIGN_OR_RETURN(std::vector<Field> sf, doc.list("schedule"));
+    std::string on = "test";
+    if (doc.has("schedule_scored_on") && doc.json()["schedule_scored_on"].is_string()) {
+      SIEVE_ASSIGN_OR_RETURN(on, doc.string("schedule_scored_on"));
+    }
+    std::string data;
+    for (const Field& f : sf) {
+      Step s;
+      SIEVE_ASSIGN_OR_RETURN(s.step, f.number("step"));
+      SIEVE_ASSIGN_OR_RETURN(s.sparsity, f.number("sparsity"));
+      SIEVE_ASSIGN_OR_RETURN(s.accuracy_pruned, f.number("accuracy_pruned"));
+      SIEVE_ASSIGN_OR_RETURN(s.accuracy, f.number("accuracy"));
+      data += tsv_number(s.step) + "\t" + tsv_number(100.0 * s.sparsity) + "\t" +
+              tsv_number(100.0 * s.accuracy_pruned) + "\t" + tsv_number(100.0 * s.accuracy) +
+              "\n";
+    }
+    if (!sf.empty()) {
+      Plot p;
+      p.title = "Accuracy along the pruning schedule";
+      p.caption = "Each step prunes to the sparsity of the bars (right axis), then retrains. "
+                  "Lines: " + esc(on) +
+                  " accuracy right after the step's pruning and after its retraining (left "
+                  "axis); the dense model's is the table's first row.";
+      p.data = {{"schedule.tsv", data}};
+      p.script =
+          "set grid ytics\nset xlabel \"step\"\nset ylabel \"" + on +
+          " accuracy (%)\"\nset ytics nomirror\nset y2range [0:100]\nset y2tics\n"
+          "set y2label \"weights pruned (%)\"\nset style fill solid 0.35 border -1\n"
+          "set boxwidth 0.6\nset xtics 1\nset key outside bottom center horizontal\n"
+          "plot \"schedule.tsv\" using 1:2 axes x1y2 with boxes lc rgb \"" +
+          series_colour(9) + "\" title \"pruned (%)\", \\\n  \"\" using 1:3 with linespoints lw 2 pt 6 "
+          "lc rgb \"" + series_colour(2) + "\" title \"after pruning\", \\\n  \"\" using 1:4 with "
+          "linespoints lw 2 pt 7 lc rgb \"" + series_colour(0) + "\" title \"after retraining\"\n";
+      SIEVE_ASSIGN_OR_RETURN(std::string fig, page.figure(std::move(p)));
+      html += fig;
+    }
+  }
+  // The masks, one picture per layer: black where every weight is kept, white where all are
+  // pruned (the blocks of a coarse-grained mask show as a regular pattern).
+  {
+    constexpr size_t kMaxPictures = 12;
+    size_t drawn = 0, with_image = 0;
+    for (const Layer& l : layers) {
+      if (l.image.empty()) continue;
+      ++with_image;
+      if (drawn == kMaxPictures) continue;
+      ++drawn;
+      std::string data;
+      for (int64_t r = 0; r < l.image_rows; ++r) {
+        for (int64_t c = 0; c < l.image_cols; ++c)
+          data += (c ? "\t" : "") + tsv_number(l.image[static_cast<size_t>(r * l.image_cols + c)]);
+        data += "\n";
+      }
+      Plot p;
+      p.title = "Mask of " + l.node;
+      p.caption = fmt::format(
+          "{} × {} weights (rows: outputs), {} × {} cells of {} × {}: the share kept in each "
+          "(black: all kept, white: all pruned); {} kept overall.",
+          l.view_rows, l.view_cols, l.image_rows, l.image_cols,
+          l.cell_rows, l.cell_cols, percent(l.density));
+      p.width = 380;
+      p.height = 340;
+      p.data = {{"mask.tsv", data}};
+      p.script = fmt::format(
+          "set xrange [-0.5:{}-0.5]\nset yrange [{}-0.5:-0.5]\nset size ratio -1\n"
+          "set cbrange [0:1]\nset palette gray negative\nset cblabel \"kept\"\n"
+          "unset xtics\nunset ytics\nunset key\n"
+          "plot \"mask.tsv\" matrix using 1:2:3 with image\n",
+          l.image_cols, l.image_rows);
+      SIEVE_ASSIGN_OR_RETURN(std::string fig, page.figure(std::move(p)));
+      html += fig;
+    }
+    if (with_image > drawn)
+      html += "<p class=\"muted\">Masks of the first " + std::to_string(drawn) + " of " +
+              std::to_string(with_image) + " layers are drawn.</p>\n";
   }
   // The ratio breakdown p → q → c.
   {
