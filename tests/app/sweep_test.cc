@@ -52,10 +52,11 @@ std::string parse_error(const std::string& text, const SweepOptions& o = {}) {
 TEST(SweepSpec, RefusesBadInputNamingFileKeyAndValidOnes) {
   const std::string m = "  model: thesis:lenet5\n";
   EXPECT_EQ(parse_error("axes:\n" + m + "metrix: [cycles]\n"),
-            "s.yaml: unknown key \"metrix\"; valid keys: axes, sampling, metrics");
+            "s.yaml: unknown key \"metrix\"; valid keys: axes, sampling, metrics, recipe, data, "
+            "data_dir, limit, validation");
   EXPECT_EQ(parse_error("axes:\n" + m + "  archs: [sieve]\n"),
             "s.yaml: axes.archs: unknown axis \"archs\"; valid axes: arch, param.<key>, model, "
-            "mode, batch, seed, input_density");
+            "mode, batch, seed, input_density, set.<key>");
   EXPECT_EQ(parse_error("axes:\n" + m + "  param.sb_bytes: []\n"),
             "s.yaml: axes.param.sb_bytes: empty list: give at least one value");
   EXPECT_EQ(parse_error("axes:\n" + m + "  param.sb_bytes: {from: 10, to: 1, step: 1}\n"),
@@ -304,6 +305,79 @@ TEST_F(SweepCli, RefusalsExitOneWithTheReason) {
   r = sieve_test::run_sieve("sweep " + kSmall + " --out " + out + " --resume");
   EXPECT_EQ(r.rc, 1);
   EXPECT_NE(r.stderr_only.find("not a sieve sweep checkpoint"), std::string::npos) << r.out;
+}
+
+// A compression sweep (a spec with a recipe): each row is what `sieve compress --set ...` gives
+// for that point, on the 64-image fixture; and its own refusals.
+TEST_F(SweepCli, CompressionSweepRowsEqualSieveCompress) {
+  const std::string spec = (dir_ / "c.yaml").string();
+  std::ofstream(spec) << "recipe: " << SIEVE_SOURCE_DIR
+                      << "/recipes/cambricon-s/lenet-300-100.yaml\n"
+                         "validation: 16\n"
+                         "axes:\n  model: lenet-300-100\n"
+                         "  set.prune.fc.sparsity: [0.5, 0.9]\n  set.quant.fc.bits: [3, 5]\n"
+                         "metrics: [accuracy, accuracy_val, ratio_c, file_ratio, "
+                         "\"layers[ip1].density\"]\n";
+  const std::string env = "SIEVE_FASHION_MNIST_DIR=" + sieve_test::kTinyFashionMnistDir +
+                          " SIEVE_CACHE_DIR=" + (dir_ / "cache").string() + " SIEVE_PROGRESS=0";
+  const std::string out = (dir_ / "c.json").string();
+  sieve_test::CliRun r = sieve_test::run_sieve("sweep " + spec + " --jobs 2 --out " + out, env);
+  ASSERT_EQ(r.rc, 0) << r.out;
+  const nlohmann::json j = nlohmann::json::parse(sieve_test::slurp_file(out));
+  ASSERT_EQ(j["rows"].size(), 4u);
+  for (const nlohmann::json& row : j["rows"]) EXPECT_EQ(row["error"], "") << row.dump();
+  // Sparser and narrower codes compress more; the FC density follows the sparsity axis.
+  const nlohmann::json& rows = j["rows"];
+  EXPECT_GT(rows[2]["ratio_c"].get<double>(), rows[0]["ratio_c"].get<double>());
+  EXPECT_GT(rows[0]["ratio_c"].get<double>(), rows[1]["ratio_c"].get<double>());
+  EXPECT_NEAR(rows[0]["layers[ip1].density"].get<double>(), 0.5, 0.01);
+  EXPECT_NEAR(rows[3]["layers[ip1].density"].get<double>(), 0.1, 0.01);
+  // An independent run of the command the point stands for.
+  for (int p : {0, 3}) {
+    SCOPED_TRACE(p);
+    sieve_test::CliRun c = sieve_test::run_sieve(
+        "compress --model lenet-300-100 --validation 16 --recipe " + std::string(SIEVE_SOURCE_DIR) +
+            "/recipes/cambricon-s/lenet-300-100.yaml --json --set prune.fc.sparsity=" +
+            rows[p]["set.prune.fc.sparsity"].dump() +
+            " --set quant.fc.bits=" + rows[p]["set.quant.fc.bits"].dump(),
+        env);
+    ASSERT_EQ(c.rc, 0) << c.out;
+    const nlohmann::json cj = nlohmann::json::parse(c.stdout_only);
+    for (const char* k : {"accuracy", "accuracy_val", "ratio_c", "file_ratio"})
+      EXPECT_EQ(rows[p][k], cj[k]) << k;
+  }
+
+  // Refusals, each naming the file and the key.
+  struct Bad {
+    std::string yaml, message;
+  };
+  const std::string recipe =
+      "recipe: " + std::string(SIEVE_SOURCE_DIR) + "/recipes/cambricon-s/lenet-300-100.yaml\n";
+  const std::vector<Bad> bad = {
+      {recipe + "axes:\n  model: lenet-300-100\n  set.prune.fc.sparsty: [0.5]\n",
+       "axes.set.prune.fc.sparsty: "},
+      {recipe + "axes:\n  model: lenet-300-100\n  arch: [sieve]\n",
+       "axes.arch: a compression sweep (a spec with a recipe) has no axis \"arch\""},
+      {recipe + "axes:\n  model: thesis:vgg16\n",
+       "axes.model: \"thesis:vgg16\": a compression sweep takes zoo models"},
+      {recipe + "axes:\n  model: lenet-300-100\nmetrics: [cycles]\n",
+       "metrics[0]: \"cycles\" is no path in `sieve compress --json` output"},
+      {"axes:\n  model: thesis:lenet5\n  set.quant.fc.bits: [3]\n",
+       "axes.set.quant.fc.bits: recipe keys are axes of a compression sweep"},
+      {"validation: 5\naxes:\n  model: thesis:lenet5\n",
+       "validation: only a compression sweep (a spec with a recipe: key) takes validation"},
+  };
+  for (const Bad& b : bad) {
+    SCOPED_TRACE(b.yaml);
+    std::ofstream(spec) << b.yaml;
+    sieve_test::CliRun e = sieve_test::run_sieve("sweep " + spec);
+    EXPECT_EQ(e.rc, 1) << e.out;
+    EXPECT_NE(e.stderr_only.find(spec + ": " + b.message), std::string::npos) << e.out;
+  }
+  std::ofstream(spec) << recipe << "axes:\n  model: lenet-300-100\n";
+  sieve_test::CliRun pareto = sieve_test::run_sieve("sweep " + spec + " --pareto time,energy");
+  EXPECT_EQ(pareto.rc, 1) << pareto.out;
+  EXPECT_NE(pareto.stderr_only.find("is a compression sweep"), std::string::npos) << pareto.out;
 }
 
 // Starts sieve with extra environment; stdout and stderr to files under `base`.

@@ -25,7 +25,10 @@
 #include <thread>
 
 #include "sieve/app/model_loader.h"
+#include "sieve/app/pipeline.h"
 #include "sieve/app/sweep_metric.h"
+#include "sieve/compress/recipe.h"
+#include "sieve/compress/report.h"
 #include "sieve/hw/area/area.h"
 #include "sieve/core/atomic_file.h"
 #include "sieve/hw/core/arch.h"
@@ -129,8 +132,9 @@ SweepEvaluator::~SweepEvaluator() = default;
 Result<std::unique_ptr<SweepEvaluator>> SweepEvaluator::make(const SweepPlan& plan) {
   auto impl = std::make_unique<Impl>();
   impl->plan = &plan;
+  const bool compressing = plan.kind() == SweepKind::kCompress;
   for (const std::string& name : plan.metrics()) {
-    SIEVE_ASSIGN_OR_RETURN(Metric m, make_metric(name));
+    SIEVE_ASSIGN_OR_RETURN(Metric m, make_metric(name, compressing));
     impl->needs_json = impl->needs_json || m.builtin == Builtin::kPath;
     impl->needs_area =
         impl->needs_area || m.builtin == Builtin::kAreaMm2 || m.builtin == Builtin::kPowerMw;
@@ -144,6 +148,7 @@ Result<std::unique_ptr<SweepEvaluator>> SweepEvaluator::make(const SweepPlan& pl
     }
   if (const char* ms = std::getenv(kSweepPointPauseEnv); ms != nullptr)
     impl->pause_ms = std::max(0, std::atoi(ms));
+  if (compressing) archs.clear();  // no accelerator
   for (const std::string& arch : archs) {
     Impl::Arch a;
     SIEVE_ASSIGN_OR_RETURN(a.preset, hw::read_preset(arch));
@@ -153,7 +158,68 @@ Result<std::unique_ptr<SweepEvaluator>> SweepEvaluator::make(const SweepPlan& pl
   return std::unique_ptr<SweepEvaluator>(new SweepEvaluator(std::move(impl)));
 }
 
+// A compression sweep's point: `sieve compress` with the point's model and recipe overrides,
+// its metrics read from the report's JSON. The pipeline trains (train::Trainer), which one
+// process runs one at a time: the points of one process run in turn (MPI ranks, being
+// processes, run side by side).
+nlohmann::json SweepEvaluator::evaluate_compress(int64_t i) const {
+  static std::mutex one_pipeline;
+  const SweepPlan& plan = *impl_->plan;
+  const std::vector<int64_t> idx = plan.point(i);
+  nlohmann::json row = nlohmann::json::array();
+  row.push_back(i);
+  PipelineOptions o;
+  o.data = plan.compress().data;
+  o.data_dir = plan.compress().data_dir;
+  o.limit = plan.compress().limit;
+  o.validation = plan.compress().validation;
+  o.threads = 1;
+  std::vector<std::string> overrides;
+  for (size_t a = 0; a < idx.size(); ++a) {
+    const SweepAxis& ax = plan.axes()[a];
+    const nlohmann::json& v = ax.values[static_cast<size_t>(idx[a])];
+    row.push_back(v);
+    if (ax.key == "model")
+      o.model = v.get<std::string>();
+    else
+      overrides.push_back(ax.key.substr(4) + "=" + value_text(v));
+  }
+  if (impl_->pause_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(impl_->pause_ms));
+  std::string error;
+  std::vector<nlohmann::json> values;
+  try {
+    Result<compress::Recipe> recipe = compress::load_recipe(plan.compress().recipe, overrides);
+    Result<PipelineResult> r = recipe.status();
+    if (recipe.ok()) {
+      std::lock_guard<std::mutex> lock(one_pipeline);
+      r = run_pipeline(*recipe, o);
+    }
+    if (!r.ok()) {
+      error = r.status().to_string();
+    } else {
+      nlohmann::json j = compress::report_json(r->report);
+      j["out"] = "";
+      for (const Metric& m : impl_->metrics) {
+        Result<nlohmann::json> v = follow(j, m.path);
+        if (!v.ok()) {
+          error = v.status().with_context("metric " + m.name).to_string();
+          break;
+        }
+        values.push_back(std::move(*v));
+      }
+    }
+  } catch (const std::exception& e) {
+    error = fmt::format("internal error: {}", e.what());
+  }
+  if (!error.empty()) values.clear();
+  for (size_t m = 0; m < impl_->metrics.size(); ++m)
+    row.push_back(m < values.size() ? values[m] : nlohmann::json());
+  row.push_back(error);
+  return row;
+}
+
 nlohmann::json SweepEvaluator::evaluate(int64_t i) const {
+  if (impl_->plan->kind() == SweepKind::kCompress) return evaluate_compress(i);
   const SweepPlan& plan = *impl_->plan;
   const std::vector<int64_t> idx = plan.point(i);
   nlohmann::json row = nlohmann::json::array();

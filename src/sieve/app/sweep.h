@@ -1,9 +1,11 @@
-// Design-space sweeps over the accelerator models: `sieve sweep SPEC.yaml` (docs/formats/sweep.md).
+// Design-space sweeps over the accelerator models and the compression recipes: `sieve sweep SPEC.yaml` (docs/formats/sweep.md).
 //
 // A sweep spec (YAML) names the axes (arch, param.<preset key>, model, mode, batch, seed,
 // input_density), how points are drawn from their product (all of it, uniform random without
 // replacement, or a Latin hypercube) and the metrics kept per point (named ones, or any value by
-// its path in `sieve simulate --json` output).
+// its path in `sieve simulate --json` output). A spec with a `recipe` is a compression sweep:
+// axes model and set.<recipe key>, each point the pipeline of `sieve compress`, metrics paths in
+// its --json output (accuracy, ratio_c, file_ratio, ...).
 //
 //   parse_sweep_spec   validates the whole spec before any point runs (unknown keys list the
 //                      valid ones; empty lists and ranges, parameters the arch's preset lacks,
@@ -40,7 +42,8 @@ namespace sieve::app {
 inline constexpr int64_t kDefaultMaxSweepPoints = 100000;
 
 struct SweepAxis {
-  // "arch", "param.<key>", "model", "mode", "batch", "seed" or "input_density".
+  // "arch", "param.<key>", "model", "mode", "batch", "seed" or "input_density"; in a
+  // compression sweep "model" and "set.<recipe key>".
   std::string key;
   // One per value, in spec order: strings (arch, model, mode) or numbers (the rest), as written
   // to the output and as passed to the model ("-p key=<value>").
@@ -48,6 +51,21 @@ struct SweepAxis {
 };
 
 enum class SweepSampling { kProduct, kRandom, kLatinHypercube };
+
+// What a point runs: a simulation (the default), or, when the spec names a `recipe`, the
+// compression pipeline of `sieve compress` (app/pipeline.h) with the point's `set.<key>`
+// overrides of that recipe.
+enum class SweepKind { kSimulate, kCompress };
+
+// A compression sweep's fixed settings (the spec's top-level recipe, data, data_dir, limit,
+// validation; `sieve compress`'s options of the same names).
+struct SweepCompress {
+  std::string recipe;  // the recipe file
+  std::string data = "fashion-mnist";
+  std::string data_dir;
+  int64_t limit = -1;
+  int64_t validation = -1;  // -1: the recipe's
+};
 
 struct SweepOptions {
   int64_t max_points = kDefaultMaxSweepPoints;  // more points are refused
@@ -59,6 +77,8 @@ struct SweepOptions {
 class SweepPlan {
  public:
   const std::string& file() const { return file_; }
+  SweepKind kind() const { return kind_; }
+  const SweepCompress& compress() const { return compress_; }
   const std::vector<SweepAxis>& axes() const { return axes_; }
   const std::vector<std::string>& metrics() const { return metrics_; }
   const std::vector<std::string>& pareto() const { return pareto_; }  // metric names
@@ -75,6 +95,8 @@ class SweepPlan {
   friend Result<SweepPlan> parse_sweep_spec(const std::string&, const std::string&,
                                             const SweepOptions&);
   std::string file_;
+  SweepKind kind_ = SweepKind::kSimulate;
+  SweepCompress compress_;
   std::vector<SweepAxis> axes_;
   std::vector<std::string> metrics_;
   std::vector<std::string> pareto_;
@@ -107,6 +129,7 @@ class SweepEvaluator {
   nlohmann::json evaluate(int64_t i) const;
 
  private:
+  nlohmann::json evaluate_compress(int64_t i) const;
   struct Impl;
   explicit SweepEvaluator(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

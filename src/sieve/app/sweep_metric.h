@@ -43,9 +43,11 @@ struct Metric {
   std::vector<PathStep> path;
 };
 
-// A metric by name: a built-in one, else a JSON path checked against simulate's schema
-// (InvalidArgument saying where the path leaves it).
-Result<Metric> make_metric(const std::string& name);
+// A metric by name. Simulation sweeps: a built-in one, else a JSON path checked against
+// simulate's schema. Compression sweeps (`compress` true): a JSON path checked against
+// `sieve compress --json` output ("accuracy", "file_ratio", "layers[ip1].density").
+// InvalidArgument says where the path leaves the schema.
+Result<Metric> make_metric(const std::string& name, bool compress = false);
 
 // The value at `steps` in `root`, or an error naming the step where the path leaves it.
 Result<nlohmann::json> follow(const nlohmann::json& root, const std::vector<PathStep>& steps);

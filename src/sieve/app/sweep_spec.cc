@@ -15,9 +15,12 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <tuple>
 
 #include "sieve/app/model_loader.h"
 #include "sieve/app/sweep_metric.h"
+#include "sieve/compress/recipe.h"
+#include "sieve/compress/report.h"
 #include "sieve/core/atomic_file.h"
 #include "sieve/hw/core/arch.h"
 #include "sieve/hw/sim/inputs.h"
@@ -36,13 +39,20 @@ namespace {
 constexpr int64_t kMaxAxisValues = 1000000;
 
 const std::vector<std::string>& top_level_keys() {
-  static const std::vector<std::string> k = {"axes", "sampling", "metrics"};
+  static const std::vector<std::string> k = {"axes",   "sampling", "metrics", "recipe",
+                                             "data",   "data_dir", "limit",   "validation"};
   return k;
 }
 
 const std::vector<std::string>& axis_keys() {
   static const std::vector<std::string> k = {"arch",  "param.<key>", "model",        "mode",
-                                             "batch", "seed",        "input_density"};
+                                             "batch", "seed",        "input_density", "set.<key>"};
+  return k;
+}
+
+// The axes of a compression sweep (a spec with a recipe).
+const std::vector<std::string>& compress_axis_keys() {
+  static const std::vector<std::string> k = {"model", "set.<key>"};
   return k;
 }
 
@@ -287,10 +297,26 @@ const nlohmann::json& report_schema() {
   return schema;
 }
 
+// What `sieve compress --json` prints: report_json of a one-layer report, plus the key the
+// command adds.
+const nlohmann::json& compress_schema() {
+  static const nlohmann::json schema = [] {
+    compress::Report r;
+    r.layers.emplace_back();
+    r.file_bytes = 0;  // the file's keys are numbers, not null
+    r.schedule.emplace_back();
+    nlohmann::json j = compress::report_json(r);
+    j["out"] = "";
+    return j;
+  }();
+  return schema;
+}
+
 // Checks a path against the schema: keys and list-ness; any index or name of a list is taken
 // (the layers differ per model), and maps keyed by action names are not checked past them.
-Status check_path(const std::vector<PathStep>& steps) {
-  const nlohmann::json* j = &report_schema();
+Status check_path(const std::vector<PathStep>& steps, bool compress) {
+  const nlohmann::json* j = compress ? &compress_schema() : &report_schema();
+  const char* const output = compress ? "`sieve compress --json`" : "`sieve simulate --json`";
   for (size_t s = 0; s < steps.size(); ++s) {
     const PathStep& p = steps[s];
     const std::string at = s == 0 ? "the top level" : steps_text(steps, s);
@@ -298,14 +324,15 @@ Status check_path(const std::vector<PathStep>& steps) {
       if (!j->is_object()) return invalid_argument("{} is not an object", at);
       if (s > 0 && steps[s - 1].kind == PathStep::kKey &&
           (steps[s - 1].key == "actions" || steps[s - 1].key == "by_action" ||
-           steps[s - 1].key == "notes"))
+           steps[s - 1].key == "notes" || steps[s - 1].key == "index_formats" ||
+           steps[s - 1].key == "sections"))
         return ok_status();  // keyed by action names or note names: checked per point
       auto it = j->find(p.key);
       if (it == j->end()) {
         std::vector<std::string> keys;
         for (auto k = j->begin(); k != j->end(); ++k) keys.push_back(k.key());
-        return invalid_argument("no key \"{}\" in {} of `sieve simulate --json`; keys: {}", p.key,
-                                at, fmt::join(keys, ", "));
+        return invalid_argument("no key \"{}\" in {} of {}; keys: {}", p.key, at, output,
+                                fmt::join(keys, ", "));
       }
       j = &*it;
     } else {
@@ -384,8 +411,10 @@ Result<nlohmann::json> follow(const nlohmann::json& root, const std::vector<Path
       const nlohmann::json* found = nullptr;
       std::vector<std::string> names;
       for (const nlohmann::json& e : *j) {
-        if (!e.is_object() || !e.contains("name") || !e["name"].is_string()) continue;
-        names.push_back(e["name"].get<std::string>());
+        // Entries are named by "name" (simulate's layers) or "node" (compress's layers).
+        const char* key = e.is_object() && e.contains("name") ? "name" : "node";
+        if (!e.is_object() || !e.contains(key) || !e[key].is_string()) continue;
+        names.push_back(e[key].get<std::string>());
         if (names.back() == p.key) found = &e;
       }
       if (found == nullptr)
@@ -400,15 +429,16 @@ Result<nlohmann::json> follow(const nlohmann::json& root, const std::vector<Path
   return *j;
 }
 
-Result<Metric> make_metric(const std::string& name) {
+Result<Metric> make_metric(const std::string& name, bool compress) {
   Metric m{name, Builtin::kPath, {}};
-  for (const auto& [n, b] : builtin_table())
-    if (n == name) {
-      m.builtin = b;
-      return m;
-    }
+  if (!compress)
+    for (const auto& [n, b] : builtin_table())
+      if (n == name) {
+        m.builtin = b;
+        return m;
+      }
   SIEVE_ASSIGN_OR_RETURN(m.path, parse_path(name));
-  SIEVE_RETURN_IF_ERROR(check_path(m.path));
+  SIEVE_RETURN_IF_ERROR(check_path(m.path, compress));
   return m;
 }
 
@@ -462,6 +492,7 @@ std::vector<std::string> SweepPlan::columns() const {
 
 uint64_t SweepPlan::fingerprint() const {
   uint64_t h = 0xcbf29ce484222325ULL;
+  if (kind_ == SweepKind::kCompress) h = fnv1a(fnv1a(h, compress_.recipe), "\x1d");
   for (const std::string& c : columns()) h = fnv1a(fnv1a(h, c), "\x1f");
   for (int64_t i = 0; i < size_; ++i) {
     const std::vector<int64_t> p = point(i);
@@ -487,6 +518,37 @@ Result<SweepPlan> parse_sweep_spec(const std::string& text, const std::string& f
   SweepPlan plan;
   plan.file_ = file;
 
+  // A recipe makes it a compression sweep, with the settings `sieve compress` takes.
+  if (const YAML::Node r = root["recipe"]) {
+    plan.kind_ = SweepKind::kCompress;
+    SweepCompress& c = plan.compress_;
+    SIEVE_ASSIGN_OR_RETURN(c.recipe, io::yaml_scalar(r, file, "recipe"));
+    if (const YAML::Node d = root["data"]) {
+      SIEVE_ASSIGN_OR_RETURN(c.data, io::yaml_scalar(d, file, "data"));
+      if (c.data != "fashion-mnist" && c.data != "none")
+        return spec_error(file, "data", "expected fashion-mnist or none, got \"{}\"", c.data);
+    }
+    if (const YAML::Node d = root["data_dir"]) {
+      SIEVE_ASSIGN_OR_RETURN(c.data_dir, io::yaml_scalar(d, file, "data_dir"));
+    }
+    for (const auto& [key, target, least] :
+         {std::tuple{"limit", &c.limit, int64_t{1}}, std::tuple{"validation", &c.validation, int64_t{0}}}) {
+      const YAML::Node n = root[key];
+      if (!n) continue;
+      SIEVE_ASSIGN_OR_RETURN(nlohmann::json v, number_at(file, key, n));
+      if (!v.is_number_integer() || v.get<int64_t>() < least)
+        return spec_error(file, key, "expected an integer of at least {}, got {}", least,
+                          v.dump());
+      *target = v.get<int64_t>();
+    }
+  } else {
+    for (const char* key : {"data", "data_dir", "limit", "validation"})
+      if (root[key])
+        return spec_error(file, key,
+                          "only a compression sweep (a spec with a recipe: key) takes {}", key);
+  }
+  const bool compressing = plan.kind_ == SweepKind::kCompress;
+
   // Axes, in spec order.
   const YAML::Node axes = root["axes"];
   if (!axes || !axes.IsMap() || axes.size() == 0)
@@ -500,6 +562,20 @@ Result<SweepPlan> parse_sweep_spec(const std::string& text, const std::string& f
     if (!seen.insert(key).second) return spec_error(file, where, "axis given twice");
     if (key.starts_with("param.") && key.size() == 6)
       return spec_error(file, where, "param. needs a preset key, e.g. param.sb_bytes");
+    if (key.starts_with("set.")) {  // recipe values: numbers where they read as one, else text
+      if (key.size() == 4)
+        return spec_error(file, where, "set. needs a recipe key, e.g. set.prune.fc.sparsity");
+      std::vector<nlohmann::json> values;
+      if (v.IsMap()) {
+        SIEVE_ASSIGN_OR_RETURN(values, parse_values(file, where, v, true));
+      } else {
+        SIEVE_ASSIGN_OR_RETURN(values, parse_values(file, where, v, false));
+        for (nlohmann::json& x : values)
+          if (std::optional<nlohmann::json> n = parse_number(x.get<std::string>())) x = *n;
+      }
+      plan.axes_.push_back({key, std::move(values)});
+      return ok_status();
+    }
     SIEVE_ASSIGN_OR_RETURN(std::vector<nlohmann::json> values,
                            parse_values(file, where, v, numeric));
     if (key == "batch" || key == "seed") {
@@ -523,8 +599,17 @@ Result<SweepPlan> parse_sweep_spec(const std::string& text, const std::string& f
         SIEVE_RETURN_IF_ERROR(add_axis("param." + p.first.Scalar(), p.second));
       continue;
     }
+    if (compressing && key != "model" && !key.starts_with("set."))
+      return spec_error(file, "axes." + key,
+                        "a compression sweep (a spec with a recipe) has no axis \"{}\"; its "
+                        "axes: {}",
+                        key, fmt::join(compress_axis_keys(), ", "));
+    if (!compressing && (key.starts_with("set.") || key == "set"))
+      return spec_error(file, "axes." + key,
+                        "recipe keys are axes of a compression sweep: name its recipe (recipe: "
+                        "FILE) at the top level");
     if (std::find(axis_keys().begin(), axis_keys().end(), key) == axis_keys().end() &&
-        !key.starts_with("param."))
+        !key.starts_with("param.") && !key.starts_with("set."))
       return spec_error(file, "axes." + key, "unknown axis \"{}\"; valid axes: {}", key,
                         fmt::join(axis_keys(), ", "));
     SIEVE_RETURN_IF_ERROR(add_axis(key, kv.second));
@@ -539,57 +624,86 @@ Result<SweepPlan> parse_sweep_spec(const std::string& text, const std::string& f
                       "no model axis: name at least one model (zoo name, "
                       "thesis:<name>, .sieve or .onnx file)");
 
-  // Archs: each a known arch or preset; every param key one of each arch's preset; every mode
-  // one of each arch's modes.
-  const std::vector<nlohmann::json> archs =
-      axis("arch") != nullptr ? axis("arch")->values : std::vector<nlohmann::json>{"sieve"};
-  for (const nlohmann::json& av : archs) {
-    const std::string arch = av.get<std::string>();
-    Result<hw::ParamSet> ps = hw::read_preset(arch);
-    if (!ps.ok()) return ps.status().with_context(file + ": axes.arch");
+  if (compressing) {
+    // The recipe as given, then with each override of each set axis (a key the recipe lacks, or
+    // a value of the wrong kind, is refused naming the axis).
+    Result<compress::Recipe> base = compress::load_recipe(plan.compress_.recipe);
+    if (!base.ok()) return base.status().with_context(file + ": recipe");
     for (const SweepAxis& a : plan.axes_) {
-      if (!a.key.starts_with("param.")) continue;
-      const std::string key = a.key.substr(6);
-      if (ps->find(key) == nullptr) {
-        std::vector<std::string> names;
-        for (const hw::Param& p : ps->params) names.push_back(p.name);
-        return spec_error(file, "axes." + a.key,
-                          "arch \"{}\" (preset {}) has no parameter \"{}\"; its parameters: {}",
-                          arch, ps->file, key, fmt::join(names, ", "));
+      if (!a.key.starts_with("set.")) continue;
+      for (const nlohmann::json& v : a.values) {
+        const std::string o = a.key.substr(4) + "=" + value_text(v);
+        Result<compress::Recipe> r = compress::load_recipe(plan.compress_.recipe, {o});
+        if (!r.ok()) return spec_error(file, "axes." + a.key, "{}", r.status().message());
       }
     }
-    if (const SweepAxis* m = axis("mode")) {
-      Result<std::unique_ptr<hw::Accelerator>> acc = hw::make_accelerator_from(*ps, {});
-      if (!acc.ok()) return acc.status().with_context(file + ": axes.arch");
-      const std::vector<std::string> modes = (*acc)->modes();
-      for (const nlohmann::json& mv : m->values)
-        if (std::find(modes.begin(), modes.end(), mv.get<std::string>()) == modes.end())
-          return spec_error(file, "axes.mode", "arch \"{}\" has no mode \"{}\"; its modes: {}",
-                            arch, mv.get<std::string>(), fmt::join(modes, ", "));
+    // Models: what `sieve compress --model` takes (a zoo name or an .onnx file).
+    for (const nlohmann::json& mv : axis("model")->values) {
+      const std::string m = mv.get<std::string>();
+      if (model_source(m) == ModelSource::kOnnx) {
+        if (!std::filesystem::exists(m))
+          return spec_error(file, "axes.model", "no such file \"{}\"", m);
+      } else if (model_source(m) != ModelSource::kZoo || zoo::find_model(m) == nullptr) {
+        return spec_error(file, "axes.model",
+                          "\"{}\": a compression sweep takes zoo models and .onnx files; zoo: {}",
+                          m, fmt::join(zoo::names(), ", "));
+      }
     }
-  }
-  // Models: a known thesis benchmark or zoo name, or an existing file.
-  for (const nlohmann::json& mv : axis("model")->values) {
-    const std::string m = mv.get<std::string>();
-    if (hw::is_thesis_benchmark(m)) {
-      Result<hw::ThesisBenchmark> b = hw::thesis_benchmark(m.substr(7));
-      if (!b.ok()) return b.status().with_context(file + ": axes.model");
-    } else if (m.starts_with("eie:")) {
-      continue;  // checked when the workload is built
-    } else if (model_source(m) != ModelSource::kZoo) {
-      if (!std::filesystem::exists(m))
-        return spec_error(file, "axes.model", "no such file \"{}\"", m);
-    } else if (zoo::find_model(m) == nullptr) {
-      return spec_error(file, "axes.model",
-                        "\"{}\" is no zoo model, thesis:<name> or .sieve/.onnx file; zoo: {}", m,
-                        fmt::join(zoo::names(), ", "));
+  } else {
+    // Archs: each a known arch or preset; every param key one of each arch's preset; every mode
+    // one of each arch's modes.
+    const std::vector<nlohmann::json> archs =
+        axis("arch") != nullptr ? axis("arch")->values : std::vector<nlohmann::json>{"sieve"};
+    for (const nlohmann::json& av : archs) {
+      const std::string arch = av.get<std::string>();
+      Result<hw::ParamSet> ps = hw::read_preset(arch);
+      if (!ps.ok()) return ps.status().with_context(file + ": axes.arch");
+      for (const SweepAxis& a : plan.axes_) {
+        if (!a.key.starts_with("param.")) continue;
+        const std::string key = a.key.substr(6);
+        if (ps->find(key) == nullptr) {
+          std::vector<std::string> names;
+          for (const hw::Param& p : ps->params) names.push_back(p.name);
+          return spec_error(file, "axes." + a.key,
+                            "arch \"{}\" (preset {}) has no parameter \"{}\"; its parameters: {}",
+                            arch, ps->file, key, fmt::join(names, ", "));
+        }
+      }
+      if (const SweepAxis* m = axis("mode")) {
+        Result<std::unique_ptr<hw::Accelerator>> acc = hw::make_accelerator_from(*ps, {});
+        if (!acc.ok()) return acc.status().with_context(file + ": axes.arch");
+        const std::vector<std::string> modes = (*acc)->modes();
+        for (const nlohmann::json& mv : m->values)
+          if (std::find(modes.begin(), modes.end(), mv.get<std::string>()) == modes.end())
+            return spec_error(file, "axes.mode", "arch \"{}\" has no mode \"{}\"; its modes: {}",
+                              arch, mv.get<std::string>(), fmt::join(modes, ", "));
+      }
+    }
+    // Models: a known thesis benchmark or zoo name, or an existing file.
+    for (const nlohmann::json& mv : axis("model")->values) {
+      const std::string m = mv.get<std::string>();
+      if (hw::is_thesis_benchmark(m)) {
+        Result<hw::ThesisBenchmark> b = hw::thesis_benchmark(m.substr(7));
+        if (!b.ok()) return b.status().with_context(file + ": axes.model");
+      } else if (m.starts_with("eie:")) {
+        continue;  // checked when the workload is built
+      } else if (model_source(m) != ModelSource::kZoo) {
+        if (!std::filesystem::exists(m))
+          return spec_error(file, "axes.model", "no such file \"{}\"", m);
+      } else if (zoo::find_model(m) == nullptr) {
+        return spec_error(file, "axes.model",
+                          "\"{}\" is no zoo model, thesis:<name> or .sieve/.onnx file; zoo: {}", m,
+                          fmt::join(zoo::names(), ", "));
+      }
     }
   }
 
   // Metrics.
   const YAML::Node metrics = root["metrics"];
   if (!metrics) {
-    plan.metrics_ = {"cycles", "time_ns", "energy_pj", "offchip_bytes"};
+    plan.metrics_ = compressing ? std::vector<std::string>{"accuracy", "ratio_c", "file_ratio"}
+                                : std::vector<std::string>{"cycles", "time_ns", "energy_pj",
+                                                           "offchip_bytes"};
   } else {
     if (!metrics.IsSequence() || metrics.size() == 0)
       return invalid_argument("{}: metrics: expected a non-empty list, got {}", file,
@@ -599,7 +713,10 @@ Result<SweepPlan> parse_sweep_spec(const std::string& text, const std::string& f
       SIEVE_ASSIGN_OR_RETURN(std::string name, io::yaml_scalar(metrics[i], file, where));
       if (std::find(plan.metrics_.begin(), plan.metrics_.end(), name) != plan.metrics_.end())
         return spec_error(file, where, "metric \"{}\" listed twice", name);
-      Result<Metric> m = make_metric(name);
+      Result<Metric> m = make_metric(name, compressing);
+      if (!m.ok() && compressing)
+        return spec_error(file, where, "\"{}\" is no path in `sieve compress --json` output: {}",
+                          name, m.status().message());
       if (!m.ok()) {
         std::vector<std::string> names;
         for (const auto& [n, what] : sweep_metric_names()) names.push_back(n);
@@ -611,6 +728,11 @@ Result<SweepPlan> parse_sweep_spec(const std::string& text, const std::string& f
       plan.metrics_.push_back(name);
     }
   }
+  if (compressing && !opt.pareto.empty())
+    return invalid_argument(
+        "--pareto: {} is a compression sweep, whose metrics (accuracy, ratios) are maximised; "
+        "--pareto minimises simulation metrics",
+        file);
   for (const std::string& p : opt.pareto) {
     const std::string name = p == "time"     ? "time_ns"
                              : p == "energy" ? "energy_pj"
