@@ -1,4 +1,5 @@
-// Design-space sweeps over the accelerator models and the compression recipes: `sieve sweep SPEC.yaml` (docs/formats/sweep.md).
+// Design-space sweeps over the accelerator models and the compression recipes: `sieve sweep
+// SPEC.yaml` (docs/formats/sweep.md).
 //
 // A sweep spec (YAML) names the axes (arch, param.<preset key>, model, mode, batch, seed,
 // input_density), how points are drawn from their product (all of it, uniform random without
