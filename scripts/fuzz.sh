@@ -42,6 +42,7 @@ default_max_len() {
   case "$1" in
     container) echo 32768 ;;
     recipe | params | area | sweep) echo 4096 ;;
+    report) echo 16384 ;;
   esac
 }
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"

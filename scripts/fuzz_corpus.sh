@@ -176,6 +176,6 @@ make_once "$out/isa/example.bin" \
   "$sieve" asm "$here/tests/data/isa/example.s" -o "$out/isa/example.bin"
 
 rm -rf "$work"
-for t in container onnx idx recipe params outputs isa; do
+for t in container onnx idx recipe params outputs isa; do  # (area, sweep, report: their seeds are tests/data/fuzz-regressions)
   echo "fuzz_corpus: $t: $(find "$out/$t" -type f | wc -l) files, $(du -sh "$out/$t" | cut -f1)"
 done

@@ -1,6 +1,7 @@
 // The Sieve model's ablation switches (its modes) change exactly the actions they should: local
 // quantization off (mode no-quant) loads 16-bit weights (more SB fills, a longer layer) and turns
-// the WDM off; nothing else in the datapath moves. Dense mode turns the selectors off.
+// the WDM off; nothing else in the datapath moves. The Encoder off moves neurons dense; the
+// shared index off multiplies the weight index. Dense mode turns the selectors off.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -49,6 +50,46 @@ TEST(SieveAblations, LocalQuantizationOffChangesOnlyWeightLoadsAndTheWdm) {
     EXPECT_GT(b.actions.at("sb_fill"), a.actions.at("sb_fill")) << a.name;
     EXPECT_GT(b.offchip.weights, a.offchip.weights) << a.name;
     EXPECT_GT(b.cycles, a.cycles) << a.name;
+  }
+}
+
+// The Encoder off (mode no-encoder): neurons travel dense off chip, with no neuron index; the
+// Encoder does no work; on chip the same MACs run (the SSM still skips zero neurons).
+TEST(SieveAblations, EncoderOffMovesNeuronsDenseAndNothingElse) {
+  Result<Workload> w = thesis_workload("lenet5", 1, 1);
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  Result<SimReport> on = run(*w, "sparse");
+  Result<SimReport> off = run(*w, "no-encoder");
+  ASSERT_TRUE(on.ok() && off.ok());
+  const LayerStats a = on->result.total(), b = off->result.total();
+  EXPECT_EQ(b.macs_performed, a.macs_performed);
+  EXPECT_EQ(b.offchip.weights, a.offchip.weights);
+  EXPECT_EQ(b.offchip.weight_index, a.offchip.weight_index);
+  EXPECT_EQ(b.offchip.neuron_index, 0);
+  EXPECT_GT(a.offchip.neuron_index, 0);
+  EXPECT_GT(b.offchip.neurons, a.offchip.neurons);
+  EXPECT_GT(a.actions.at("encoder_cycle"), 0);
+  EXPECT_EQ(b.actions.count("encoder_cycle") == 0 || b.actions.at("encoder_cycle") == 0, true);
+  // (Off-chip energy need not grow: where neurons are dense, as LeNet-5's input image, the
+  // Encoder's bit string costs more than the zeros it drops.)
+}
+
+// The shared index off (mode no-shared-index): each output row carries its own synapse bit
+// string, so the weight index grows by up to T_n (the rows of a group). (The SIB then holds
+// fewer columns, so the tiling, and with it the other traffic and the MACs of the row groups'
+// union masks, may change.)
+TEST(SieveAblations, UnsharedIndexMultipliesTheWeightIndexByTheGroupRows) {
+  Result<Workload> w = thesis_workload("lenet-300-100", 1, 1);
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  Result<SimReport> on = run(*w, "sparse");
+  Result<SimReport> off = run(*w, "no-shared-index");
+  ASSERT_TRUE(on.ok() && off.ok());
+  for (size_t i = 0; i < on->result.layers.size(); ++i) {
+    const LayerStats& a = on->result.layers[i];
+    const LayerStats& b = off->result.layers[i];
+    EXPECT_GT(b.offchip.weight_index, a.offchip.weight_index) << a.name;
+    EXPECT_LE(b.offchip.weight_index, 16 * a.offchip.weight_index + 16) << a.name;
+    EXPECT_GE(b.cycles, a.cycles) << a.name;
   }
 }
 

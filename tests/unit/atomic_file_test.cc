@@ -44,6 +44,11 @@ TEST(AtomicFile, ErrorsNameThePath) {
   auto d = read_file(dir.path().string());
   ASSERT_FALSE(d.ok());
   EXPECT_NE(d.status().message().find("directory"), std::string::npos);
+
+  // A device never ends: refused at once (a recipe or a spec naming /dev/zero).
+  auto z = read_file("/dev/zero");
+  ASSERT_FALSE(z.ok());
+  EXPECT_EQ(z.status().message(), "/dev/zero: is a device, expected a file or a pipe");
 }
 
 TEST(AtomicFile, FailedRenameKeepsTheOldFileAndCleansUp) {

@@ -24,7 +24,8 @@ void add_workload_options(CLI::App* sub, SimArgs& a) {
   sub->add_option("--seed", a.req.seed, "seed of synthetic masks and activations")
       ->capture_default_str();
   sub->add_option("--mode", a.mode,
-                  "operating mode (sieve: sparse, dense, weight-sparse, neuron-sparse, no-quant)");
+                  "operating mode (sieve: sparse, dense, weight-sparse, neuron-sparse; the ablations "
+                  "no-quant, no-encoder, no-shared-index)");
   sub->add_flag("--weights-on-chip", a.weights_on_chip,
                 "every weight already on chip (thesis Table 5.2 setting)");
   sub->add_option("-p,--param", a.params, "override a preset parameter: key=value (repeatable)");

@@ -202,6 +202,10 @@ Result<std::string> read_file(const std::string& path) {
     return io_error("{}: cannot stat: {}", path, errno_str(err));
   }
   if (S_ISDIR(st.st_mode)) return io_error("{}: is a directory, expected a file", path);
+  // A device (/dev/zero, /dev/urandom) never ends: refused. A pipe (/dev/stdin from a shell
+  // pipe, a FIFO) is read to its end.
+  if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+    return io_error("{}: is a device, expected a file or a pipe", path);
   std::ifstream in(path, std::ios::binary);
   if (!in) return io_error("{}: cannot open for reading: {}", path, errno_str(errno));
   std::ostringstream ss;

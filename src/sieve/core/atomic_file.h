@@ -40,7 +40,8 @@ void remove_temp_files_on_signal() noexcept;
 // writing the rest, so that a test can kill the process mid-write.
 inline constexpr const char* kPauseWriteEnv = "SIEVE_TEST_PAUSE_WRITE_MS";
 
-// Reads a whole file into a string. Missing file: NotFound; other failures: IoError.
+// Reads a whole file (or a pipe, to its end) into a string. Missing file: NotFound; a folder, a
+// device (which never ends), other failures: IoError naming the path.
 Result<std::string> read_file(const std::string& path);
 
 }  // namespace sieve

@@ -489,7 +489,7 @@ void input_bytes(const LayerCtx& c, const uint64_t* in, int64_t in_bit0, int64_t
     positions = e - b;
     if (c.sw.neuron_index) nz = count_and(in, nullptr, in_bit0 + b, in_bit0 + e);
   }
-  bytes += neuron_bytes(c.sw.neuron_index, nz, positions, sp.neuron_bits, &k.in_bytes,
+  bytes += neuron_bytes(compressed_neurons(c.sw), nz, positions, sp.neuron_bits, &k.in_bytes,
                         &k.in_index_bytes);
 }
 
@@ -506,7 +506,8 @@ void weight_bytes(const LayerCtx& c, int64_t o, int64_t i, Counters& k, int64_t&
     if (g.oc_seg != o) continue;
     const int64_t stored = sparse_w ? count_and(g.s.data(), nullptr, cb, ce) : ce - cb;
     wbits += (g.r1 - g.r0) * stored * bits;
-    if (sparse_w) xbits += ce - cb;
+    // The bit string of the group's mask row: shared by its rows, or one per row.
+    if (sparse_w) xbits += (c.sw.shared_index ? 1 : g.r1 - g.r0) * (ce - cb);
   }
   const int64_t wb = bytes_of_bits(wbits), xb = bytes_of_bits(xbits);
   k.w_bytes += wb;
@@ -735,7 +736,7 @@ std::vector<TileEvents> vector_layer_events(const Spec& sp, const ModeSwitches& 
       }
     }
     int64_t load = 0, store = 0, enc = 0;
-    load = neuron_bytes(sw.neuron_index, nz, positions, sp.neuron_bits, &k.in_bytes,
+    load = neuron_bytes(compressed_neurons(sw), nz, positions, sp.neuron_bits, &k.in_bytes,
                         &k.in_index_bytes);
     int64_t outs = 0, onz = 0;
     for (int64_t ch = c0; ch < c1; ++ch) {
@@ -1004,10 +1005,10 @@ Result<compiler::LayerPlan> plan_layer(const Spec& spec, Mode mode, const SimOpt
     }
   }
   // NIBin: one bit per input position of the segment; SIB: one bit per weight column per group
-  // of T_n rows (shared by the group's PEs).
+  // of T_n rows (shared by the group's PEs), or per row without the shared index.
   req.index.input_index = sw.neuron_index;
   req.index.weight_index = sw.synapse_index && !opt.dense_weight_traffic && !opt.weights_on_chip;
-  req.index.rows_per_bit = spec.tn;
+  req.index.rows_per_bit = sw.shared_index ? spec.tn : 1;
   req.index.cols_per_bit = 1;
   // The cost: this model's estimate of a tiling's time (perf.h), with the positions the walk
   // advances per cycle at the layer's average densities.

@@ -58,7 +58,8 @@ Result<Spec> parse_spec(const ParamSet& ps) {
 
 const std::vector<std::string>& mode_names() {
   static const std::vector<std::string> names = {"sparse", "dense", "weight-sparse",
-                                                 "neuron-sparse", "no-quant"};
+                                                 "neuron-sparse", "no-quant",
+                                                 "no-encoder",    "no-shared-index"};
   return names;
 }
 
@@ -69,6 +70,8 @@ const char* mode_name(Mode m) {
     case Mode::kWeightSparse: return "weight-sparse";
     case Mode::kNeuronSparse: return "neuron-sparse";
     case Mode::kNoQuant: return "no-quant";
+    case Mode::kNoEncoder: return "no-encoder";
+    case Mode::kNoSharedIndex: return "no-shared-index";
   }
   return "?";
 }
@@ -79,6 +82,8 @@ Result<Mode> parse_mode(const std::string& name) {
   if (name == "weight-sparse") return Mode::kWeightSparse;
   if (name == "neuron-sparse") return Mode::kNeuronSparse;
   if (name == "no-quant") return Mode::kNoQuant;
+  if (name == "no-encoder") return Mode::kNoEncoder;
+  if (name == "no-shared-index") return Mode::kNoSharedIndex;
   std::string known;
   for (const std::string& n : mode_names()) known += (known.empty() ? "" : ", ") + n;
   return invalid_argument("unknown mode \"{}\" for arch sieve; known: {}", name, known);
@@ -119,6 +124,23 @@ ModeSwitches switches(Mode m) {
            .encoder = true,
            .neuron_index = true,
            .synapse_index = true};
+      break;
+    case Mode::kNoEncoder:
+      s = {.nsm = true,
+           .ssm = true,
+           .wdm = true,
+           .encoder = false,
+           .neuron_index = true,
+           .synapse_index = true};
+      break;
+    case Mode::kNoSharedIndex:
+      s = {.nsm = true,
+           .ssm = true,
+           .wdm = true,
+           .encoder = true,
+           .neuron_index = true,
+           .synapse_index = true,
+           .shared_index = false};
       break;
   }
   return s;

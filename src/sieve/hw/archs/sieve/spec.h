@@ -57,7 +57,12 @@ struct Spec {
 
 Result<Spec> parse_spec(const ParamSet& ps);
 
-enum class Mode { kSparse, kDense, kWeightSparse, kNeuronSparse, kNoQuant };
+// The ablations (thesis §5.3.2, §5.3.3): kNoQuant switches the WDM's local quantization off;
+// kNoEncoder keeps neurons uncompressed off chip (the Encoder's saving: every neuron load and
+// store is dense; on chip the SSM still skips zero neurons); kNoSharedIndex gives every output
+// neuron its own synapse bit string (a per-PE selector) instead of one string shared by the rows
+// of a pruning block.
+enum class Mode { kSparse, kDense, kWeightSparse, kNeuronSparse, kNoQuant, kNoEncoder, kNoSharedIndex };
 
 const std::vector<std::string>& mode_names();  // in enum order; first = default
 const char* mode_name(Mode m);
@@ -68,7 +73,13 @@ struct ModeSwitches {
   bool nsm = false, ssm = false, wdm = false, encoder = false;
   bool neuron_index = false;   // sparse input neurons (non-zeros + bit string)
   bool synapse_index = false;  // pruned weights skipped (stored weights + bit string)
+  // One synapse bit string per group of output rows that share a mask row (false: one per
+  // output row).
+  bool shared_index = true;
 };
+// Neurons travel compressed off chip (non-zeros + bit string) when the Encoder wrote them and
+// the SSM reads an index.
+inline bool compressed_neurons(const ModeSwitches& s) { return s.neuron_index && s.encoder; }
 ModeSwitches switches(Mode m);
 
 }  // namespace sieve::hw::sieve_arch
