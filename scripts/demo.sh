@@ -75,6 +75,10 @@ if "$build/sieve" --help | grep -E "^ +sweep " >/dev/null; then
   "$build/sieve" sweep "$here/tests/data/report/sweep-small.yaml" --out "$out/sweep.json" \
     --pareto time,energy
   inputs+=("$out/sweep.json")
+  # The neuron-sparsity half of the thesis' Fig 5.9: AlexNet conv3 and fc7 over input density.
+  rm -f "$out/fig59.json" "$out/fig59.json.checkpoint"
+  "$build/sieve" sweep "$here/configs/sweeps/fig5.9-neuron-sparsity.yaml" --out "$out/fig59.json"
+  inputs+=("$out/fig59.json")
 fi
 
 # One self-contained HTML page of everything above (plots by gnuplot; open it in any browser).

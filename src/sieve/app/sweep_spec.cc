@@ -89,6 +89,12 @@ Result<nlohmann::json> number_at(const std::string& file, const std::string& whe
   return *v;
 }
 
+// A computed range value without its floating-point residue (0.1 + 8 × 0.1 is 0.9, not
+// 0.8999999999999999): 12 significant digits, far below any meaningful step.
+double tidy(double v) {
+  return std::stod(fmt::format("{:.12g}", v));
+}
+
 // A range {from, to, step} or {from, to, count[, scale: linear|log]}.
 Result<std::vector<nlohmann::json>> parse_range(const std::string& file, const std::string& where,
                                                 const YAML::Node& n) {
@@ -125,7 +131,7 @@ Result<std::vector<nlohmann::json>> parse_range(const std::string& file, const s
       if (ints)
         out.emplace_back(from.get<int64_t>() + k * step.get<int64_t>());
       else
-        out.emplace_back(a + static_cast<double>(k) * s);
+        out.emplace_back(tidy(a + static_cast<double>(k) * s));
     }
     return out;
   }
@@ -155,7 +161,7 @@ Result<std::vector<nlohmann::json>> parse_range(const std::string& file, const s
       const auto r = static_cast<int64_t>(std::llround(v));
       if (out.empty() || out.back().get<int64_t>() != r) out.emplace_back(r);
     } else {
-      out.emplace_back(v);
+      out.emplace_back(tidy(v));
     }
   }
   return out;
