@@ -10,10 +10,18 @@
 namespace sieve {
 namespace {
 
-// Captures what a Progress writes: a tmpfile read back.
+// Captures what a Progress writes (a tmpfile read back), with an injected clock `t`.
 struct Capture {
   std::FILE* f = std::tmpfile();
+  double t = 0;
   ~Capture() { std::fclose(f); }
+  ProgressOptions options(bool tty) {
+    ProgressOptions o;
+    o.out = f;
+    o.tty = tty;
+    o.clock = [this] { return t; };
+    return o;
+  }
   std::string text() {
     std::fflush(f);
     std::rewind(f);
@@ -52,12 +60,9 @@ TEST(Progress, BarAndLineText) {
 
 TEST(Progress, TerminalRedrawsInPlaceAndIsThrottled) {
   Capture c;
-  double t = 0;
-  ProgressOptions o;
-  o.out = c.f;
-  o.tty = true;
+  double& t = c.t;
+  ProgressOptions o = c.options(true);
   o.bar_width = 4;
-  o.clock = [&] { return t; };
   Progress p("train", 100, "batches", o);
   t = 1.0;
   p.update(10);
@@ -78,12 +83,10 @@ TEST(Progress, TerminalRedrawsInPlaceAndIsThrottled) {
 
 TEST(Progress, PipeGetsTimestampedLinesEveryInterval) {
   Capture c;
-  double t = 100;
-  ProgressOptions o;
-  o.out = c.f;
-  o.tty = false;
+  double& t = c.t;
+  t = 100;
+  ProgressOptions o = c.options(false);
   o.line_every_s = 10;
-  o.clock = [&] { return t; };
   Progress p("sweep", 1000, "points", o);
   t = 105;
   p.update(100);  // 5 s after the start: too soon for a line
@@ -100,12 +103,8 @@ TEST(Progress, PipeGetsTimestampedLinesEveryInterval) {
 
 TEST(Progress, RestartCountsTheRateAgain) {
   Capture c;
-  double t = 0;
-  ProgressOptions o;
-  o.out = c.f;
-  o.tty = false;
-  o.clock = [&] { return t; };
-  Progress p("retrain 1", 10, "batches", o);
+  double& t = c.t;
+  Progress p("retrain 1", 10, "batches", c.options(false));
   t = 50;
   p.restart("retrain 2", 20);
   t = 60;

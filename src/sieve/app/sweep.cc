@@ -158,6 +158,19 @@ Result<std::unique_ptr<SweepEvaluator>> SweepEvaluator::make(const SweepPlan& pl
   return std::unique_ptr<SweepEvaluator>(new SweepEvaluator(std::move(impl)));
 }
 
+namespace {
+
+// Ends a row: the metric cells (all empty when the point failed) and the error cell.
+nlohmann::json finish_row(nlohmann::json row, const std::vector<nlohmann::json>& values,
+                          size_t metrics, const std::string& error) {
+  for (size_t m = 0; m < metrics; ++m)
+    row.push_back(error.empty() && m < values.size() ? values[m] : nlohmann::json());
+  row.push_back(error);
+  return row;
+}
+
+}  // namespace
+
 // A compression sweep's point: `sieve compress` with the point's model and recipe overrides,
 // its metrics read from the report's JSON. The pipeline trains (train::Trainer), which one
 // process runs one at a time: the points of one process run in turn (MPI ranks, being
@@ -211,11 +224,7 @@ nlohmann::json SweepEvaluator::evaluate_compress(int64_t i) const {
   } catch (const std::exception& e) {
     error = fmt::format("internal error: {}", e.what());
   }
-  if (!error.empty()) values.clear();
-  for (size_t m = 0; m < impl_->metrics.size(); ++m)
-    row.push_back(m < values.size() ? values[m] : nlohmann::json());
-  row.push_back(error);
-  return row;
+  return finish_row(std::move(row), values, impl_->metrics.size(), error);
 }
 
 nlohmann::json SweepEvaluator::evaluate(int64_t i) const {
@@ -292,11 +301,7 @@ nlohmann::json SweepEvaluator::evaluate(int64_t i) const {
   } catch (const std::exception& e) {
     error = fmt::format("internal error: {}", e.what());
   }
-  if (!error.empty()) values.clear();
-  for (size_t m = 0; m < impl_->metrics.size(); ++m)
-    row.push_back(m < values.size() ? values[m] : nlohmann::json());
-  row.push_back(error);
-  return row;
+  return finish_row(std::move(row), values, impl_->metrics.size(), error);
 }
 
 // ---- output --------------------------------------------------------------------------------
