@@ -99,6 +99,13 @@ TEST(ReportInput, LoadNamesTheFile) {
   ASSERT_FALSE(deep.ok());
   EXPECT_EQ(deep.status().message(),
             "deep.json: nested more than 64 levels deep: not a report input");
+  // A number past a double's range (found by fuzzing: it aborted the process).
+  Result<Input> huge = parse_input("huge.json", "[1e999999]");
+  ASSERT_FALSE(huge.ok());
+  EXPECT_NE(huge.status().message().find("huge.json: cannot read as JSON: "), std::string::npos)
+      << huge.status().message();
+  EXPECT_NE(huge.status().message().find("number overflow"), std::string::npos)
+      << huge.status().message();
   // 64 levels parse; that list is then refused by its shape, not by its depth.
   Result<Input> shallow = parse_input("ok.json", std::string(64, '[') + std::string(64, ']'));
   ASSERT_FALSE(shallow.ok());

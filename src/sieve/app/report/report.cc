@@ -198,7 +198,7 @@ Result<Input> parse_input(const std::string& path, const std::string& text) {
           if (depth >= kMaxDepth) too_deep = true;  // depth counts from 0
           return !too_deep;
         });
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // a syntax error, or a number out of range
     // The sweep's other output format: say which one to use rather than where JSON broke.
     if (text.rfind("point,", 0) == 0)
       return invalid_argument(
