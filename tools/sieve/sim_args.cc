@@ -25,7 +25,7 @@ void add_workload_options(CLI::App* sub, SimArgs& a) {
       ->capture_default_str();
   sub->add_option("--mode", a.mode,
                   "operating mode (sieve: sparse, dense, weight-sparse, neuron-sparse; the ablations "
-                  "no-quant, no-encoder, no-shared-index)");
+                  "no-quant, no-encoder, no-shared-index, huffman)");
   sub->add_flag("--weights-on-chip", a.weights_on_chip,
                 "every weight already on chip (thesis Table 5.2 setting)");
   sub->add_option("-p,--param", a.params, "override a preset parameter: key=value (repeatable)");

@@ -159,7 +159,9 @@ struct Counters {
   int64_t encoder_cycles = 0;
   int64_t vector_cycles = 0;
   int64_t nbout_rw = 0;  // NBout accesses by the PEs (results and partial sums read back)
-  int64_t in_bytes = 0, in_index_bytes = 0, w_bytes = 0, w_index_bytes = 0;
+  // w_bytes: weight bytes into the SB; w_dram_bytes: the same off chip (fewer when Huffman-coded).
+  int64_t in_bytes = 0, in_index_bytes = 0, w_bytes = 0, w_dram_bytes = 0, w_index_bytes = 0;
+  int64_t decoded = 0;  // weights through the Huffman decoders
   int64_t psum_load_bytes = 0, psum_store_bytes = 0, out_bytes = 0, out_index_bytes = 0;
   int64_t macs = 0;
 };
@@ -510,9 +512,19 @@ void weight_bytes(const LayerCtx& c, int64_t o, int64_t i, Counters& k, int64_t&
     if (sparse_w) xbits += (c.sw.shared_index ? 1 : g.r1 - g.r0) * (ce - cb);
   }
   const int64_t wb = bytes_of_bits(wbits), xb = bytes_of_bits(xbits);
+  // Huffman-coded off chip: the layer's code bits (not the SB's aligned width) over the gain.
+  int64_t dram_wb = wb;
+  if (c.sw.huffman && c.quantized && !c.opt.dense_weight_traffic) {
+    const int64_t stored = wbits / std::max(1, bits);
+    dram_wb = static_cast<int64_t>(std::ceil(static_cast<double>(stored) *
+                                             std::min(c.l->weight_bits, bits) /
+                                             c.spec->huffman_code_gain / 8.0));
+    k.decoded += stored;
+  }
   k.w_bytes += wb;
+  k.w_dram_bytes += dram_wb;
   k.w_index_bytes += xb;
-  bytes += wb + xb;
+  bytes += dram_wb + xb;
 }
 
 // Output elements of (oc seg o, oh seg h, ow seg x): stores through the Encoder (or dense) and
@@ -611,6 +623,7 @@ std::vector<TileEvents> pass_events(const LayerCtx& c, const compiler::LayerPlan
       if (first_weights && c.quantized && !c.opt.dense_weight_traffic) {
         const int64_t lut = bytes_of_bits(c.l->codebook_entries * sp.weight_bits_dense);
         k.w_bytes += lut;
+        k.w_dram_bytes += lut;
         load += lut;
       }
       first_weights = false;
@@ -683,7 +696,7 @@ void finish_stats(const Spec& spec, const ModeSwitches& sw, const Counters& k,
   st.tiles += sched.steps > 0 ? sched.steps - 2 : 0;
   st.offchip.neurons += k.in_bytes + k.out_bytes;
   st.offchip.neuron_index += k.in_index_bytes + k.out_index_bytes;
-  st.offchip.weights += k.w_bytes;
+  st.offchip.weights += k.w_dram_bytes;
   st.offchip.weight_index += k.w_index_bytes;
   st.offchip.partial_sums += k.psum_load_bytes + k.psum_store_bytes;
   st.macs_performed += k.macs;
@@ -708,6 +721,7 @@ void finish_stats(const Spec& spec, const ModeSwitches& sw, const Counters& k,
   a["wdm_cycle"] += sw.wdm ? k.walk_cycles : 0;
   a["pefu_cycle"] += k.walk_cycles;
   a["encoder_cycle"] += k.encoder_cycles;
+  if (sw.huffman) a["huffman_decode"] += k.decoded;
   a["vector_cycle"] += k.vector_cycles;
 }
 
@@ -1042,6 +1056,7 @@ Result<LayerStats> simulate_layer_impl(const Spec& spec, Mode mode, const SimOpt
                                        const LayerWork& l, const compiler::LayerPlan& plan,
                                        int64_t batch, const ProgramRun* run) {
   SIEVE_RETURN_IF_ERROR(check_layer(l, batch));
+  if (mode == Mode::kHuffman) SIEVE_RETURN_IF_ERROR(check_huffman_bank(spec));
   LayerStats st;
   st.name = l.name;
   st.kind = layer_kind_name(l.kind);

@@ -39,6 +39,10 @@ Result<Spec> parse_spec(const ParamSet& ps) {
   SIEVE_RETURN_IF_ERROR(r.get("psum_bits", s.psum_bits, 1, 64));
   SIEVE_RETURN_IF_ERROR(r.get("weight_align_bits", s.weight_align_bits, 1, 16));
   SIEVE_RETURN_IF_ERROR(r.get("vector_lanes", s.vector_lanes, 1, 1 << 20));
+  SIEVE_RETURN_IF_ERROR(r.get("huffman_decoders", s.huffman_decoders, 1, 1 << 20));
+  SIEVE_RETURN_IF_ERROR(
+      r.get("huffman_decoder_area_mm2", s.huffman_decoder_area_mm2, 0.0, 1.0));
+  SIEVE_RETURN_IF_ERROR(r.get("huffman_code_gain", s.huffman_code_gain, 1.0, 16.0));
   SIEVE_RETURN_IF_ERROR(read_memory_spec(r, s.dram));
   SIEVE_RETURN_IF_ERROR(r.finish());
   if (s.nsm_select > s.nsm_window)
@@ -56,10 +60,19 @@ Result<Spec> parse_spec(const ParamSet& ps) {
   return s;
 }
 
+Status check_huffman_bank(const Spec& s) {
+  if (s.huffman_decoders < s.tn * s.ssm_window)
+    return invalid_argument(
+        "mode huffman: huffman_decoders = {} is below T_n × ssm_window = {}: a bank that stalls "
+        "the PEs is not modelled",
+        s.huffman_decoders, s.tn * s.ssm_window);
+  return ok_status();
+}
+
 const std::vector<std::string>& mode_names() {
   static const std::vector<std::string> names = {"sparse", "dense", "weight-sparse",
                                                  "neuron-sparse", "no-quant",
-                                                 "no-encoder",    "no-shared-index"};
+                                                 "no-encoder",    "no-shared-index", "huffman"};
   return names;
 }
 
@@ -72,6 +85,7 @@ const char* mode_name(Mode m) {
     case Mode::kNoQuant: return "no-quant";
     case Mode::kNoEncoder: return "no-encoder";
     case Mode::kNoSharedIndex: return "no-shared-index";
+    case Mode::kHuffman: return "huffman";
   }
   return "?";
 }
@@ -84,6 +98,7 @@ Result<Mode> parse_mode(const std::string& name) {
   if (name == "no-quant") return Mode::kNoQuant;
   if (name == "no-encoder") return Mode::kNoEncoder;
   if (name == "no-shared-index") return Mode::kNoSharedIndex;
+  if (name == "huffman") return Mode::kHuffman;
   std::string known;
   for (const std::string& n : mode_names()) known += (known.empty() ? "" : ", ") + n;
   return invalid_argument("unknown mode \"{}\" for arch sieve; known: {}", name, known);
@@ -141,6 +156,15 @@ ModeSwitches switches(Mode m) {
            .neuron_index = true,
            .synapse_index = true,
            .shared_index = false};
+      break;
+    case Mode::kHuffman:
+      s = {.nsm = true,
+           .ssm = true,
+           .wdm = true,
+           .encoder = true,
+           .neuron_index = true,
+           .synapse_index = true,
+           .huffman = true};
       break;
   }
   return s;

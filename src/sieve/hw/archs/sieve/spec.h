@@ -40,6 +40,11 @@ struct Spec {
   int weight_bits_dense = 0;  // a weight word when the WDM is off (or the layer is not quantized)
   int weight_align_bits = 0;  // WDM word granularity: words of align·2^k bits up to 16
   int64_t vector_lanes = 0;
+  // The entropy-decoder variant (mode huffman, thesis §5.3.4): decoders (one weight a cycle
+  // each) and the ratio of fixed-width to Huffman-coded weight bits off chip.
+  int64_t huffman_decoders = 0;
+  double huffman_decoder_area_mm2 = 0;
+  double huffman_code_gain = 1.0;
   MemorySpec dram;
 
   // Derived: buffer widths in bytes per access (thesis §4.2.2).
@@ -56,13 +61,20 @@ struct Spec {
 };
 
 Result<Spec> parse_spec(const ParamSet& ps);
+// Mode huffman needs a decoder bank that keeps up with the SSMs (T_n × ssm_window weights a
+// cycle): a smaller one would stall the PEs, which the model does not simulate.
+Status check_huffman_bank(const Spec& s);
 
 // The ablations (thesis §5.3.2, §5.3.3): kNoQuant switches the WDM's local quantization off;
 // kNoEncoder keeps neurons uncompressed off chip (the Encoder's saving: every neuron load and
 // store is dense; on chip the SSM still skips zero neurons); kNoSharedIndex gives every output
 // neuron its own synapse bit string (a per-PE selector) instead of one string shared by the rows
-// of a pruning block.
-enum class Mode { kSparse, kDense, kWeightSparse, kNeuronSparse, kNoQuant, kNoEncoder, kNoSharedIndex };
+// of a pruning block. kHuffman is the entropy-decoder variant (§5.3.4): quantized weights
+// travel Huffman-coded off chip (huffman_code_gain fewer bits) and a bank of huffman_decoders
+// decodes them into the SB's aligned codes.
+enum class Mode {
+  kSparse, kDense, kWeightSparse, kNeuronSparse, kNoQuant, kNoEncoder, kNoSharedIndex, kHuffman
+};
 
 const std::vector<std::string>& mode_names();  // in enum order; first = default
 const char* mode_name(Mode m);
@@ -76,6 +88,7 @@ struct ModeSwitches {
   // One synapse bit string per group of output rows that share a mask row (false: one per
   // output row).
   bool shared_index = true;
+  bool huffman = false;  // quantized weights Huffman-coded off chip, decoded on chip
 };
 // Neurons travel compressed off chip (non-zeros + bit string) when the Encoder wrote them and
 // the SSM reads an index.
