@@ -99,6 +99,20 @@ TEST(ReportInput, LoadNamesTheFile) {
   ASSERT_FALSE(deep.ok());
   EXPECT_EQ(deep.status().message(),
             "deep.json: nested more than 64 levels deep: not a report input");
+  // A sweep row whose point index is past int64_t's range (found by fuzzing: UBSan reported the
+  // conversion): refused naming the field.
+  {
+    Result<Input> sweep = load_input(kData + "/sweep-small.json");
+    ASSERT_TRUE(sweep.ok());
+    sweep->doc["rows"][0]["point"] = 6.7e35;
+    Options undrawn;
+    undrawn.draw = false;
+    Result<Report> r = render_report({*sweep}, undrawn);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.status().message().find("rows[0].point: expected a whole number from 0 to"),
+              std::string::npos)
+        << r.status().message();
+  }
   // A number past a double's range (found by fuzzing: it aborted the process).
   Result<Input> huge = parse_input("huge.json", "[1e999999]");
   ASSERT_FALSE(huge.ok());

@@ -49,29 +49,21 @@ Result<Layer> read_layer(const Field& f) {
   l.bytes_c = l.weight_bytes + l.index_bytes;
   if (f.has("mask_image")) {
     SIEVE_ASSIGN_OR_RETURN(Field m, f.at("mask_image"));
-    SIEVE_ASSIGN_OR_RETURN(double rows, m.number("rows"));
-    SIEVE_ASSIGN_OR_RETURN(double cols, m.number("cols"));
+    constexpr int64_t kMaxCells = 4096, kMaxWeights = int64_t{1} << 40;
+    SIEVE_ASSIGN_OR_RETURN(l.image_rows, m.whole("rows", kMaxCells));
+    SIEVE_ASSIGN_OR_RETURN(l.image_cols, m.whole("cols", kMaxCells));
     SIEVE_ASSIGN_OR_RETURN(std::vector<Field> cell, m.list("cell"));
     SIEVE_ASSIGN_OR_RETURN(std::vector<Field> kept, m.list("kept"));
-    if (!(rows >= 0 && cols >= 0 && rows <= 4096 && cols <= 4096) || rows != std::floor(rows) ||
-        cols != std::floor(cols))
-      return m.error(fmt::format("rows {} and cols {}: expected whole numbers in [0, 4096]",
-                                 rows, cols));
     SIEVE_ASSIGN_OR_RETURN(std::vector<Field> view, m.list("view"));
     if (cell.size() != 2) return m.error("cell: expected [rows, cols]");
     if (view.size() != 2) return m.error("view: expected [rows, cols]");
-    SIEVE_ASSIGN_OR_RETURN(double vr, view[0].number());
-    SIEVE_ASSIGN_OR_RETURN(double vc, view[1].number());
-    l.view_rows = static_cast<int64_t>(vr);
-    l.view_cols = static_cast<int64_t>(vc);
-    if (static_cast<double>(kept.size()) != rows * cols)
-      return m.error(fmt::format("kept: {} shares for {} × {} cells", kept.size(), rows, cols));
-    l.image_rows = static_cast<int64_t>(rows);
-    l.image_cols = static_cast<int64_t>(cols);
-    SIEVE_ASSIGN_OR_RETURN(double cr, cell[0].number());
-    SIEVE_ASSIGN_OR_RETURN(double cc, cell[1].number());
-    l.cell_rows = static_cast<int64_t>(cr);
-    l.cell_cols = static_cast<int64_t>(cc);
+    SIEVE_ASSIGN_OR_RETURN(l.view_rows, view[0].whole(kMaxWeights));
+    SIEVE_ASSIGN_OR_RETURN(l.view_cols, view[1].whole(kMaxWeights));
+    if (static_cast<int64_t>(kept.size()) != l.image_rows * l.image_cols)
+      return m.error(fmt::format("kept: {} shares for {} × {} cells", kept.size(), l.image_rows,
+                                 l.image_cols));
+    SIEVE_ASSIGN_OR_RETURN(l.cell_rows, cell[0].whole(kMaxWeights));
+    SIEVE_ASSIGN_OR_RETURN(l.cell_cols, cell[1].whole(kMaxWeights));
     for (const Field& k : kept) {
       SIEVE_ASSIGN_OR_RETURN(double v, k.number());
       l.image.push_back(v);

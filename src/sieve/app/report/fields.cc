@@ -66,6 +66,19 @@ Result<double> Field::number(std::string_view key) const {
   return f.number();
 }
 
+Result<int64_t> Field::whole(int64_t max) const {
+  SIEVE_ASSIGN_OR_RETURN(double v, number());
+  // Compared as doubles before any conversion: a double past int64_t's range must not be cast.
+  if (!(v >= 0 && v <= static_cast<double>(max)) || v != std::floor(v))
+    return error(fmt::format("expected a whole number from 0 to {}, got {}", max, v));
+  return static_cast<int64_t>(v);
+}
+
+Result<int64_t> Field::whole(std::string_view key, int64_t max) const {
+  SIEVE_ASSIGN_OR_RETURN(Field f, at(key));
+  return f.whole(max);
+}
+
 Result<std::optional<double>> Field::optional_number(std::string_view key) const {
   if (!has(key) || (*value_)[std::string(key)].is_null()) return std::optional<double>();
   SIEVE_ASSIGN_OR_RETURN(double v, number(key));

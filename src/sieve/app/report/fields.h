@@ -37,6 +37,10 @@ class Field {
 
   Result<double> number() const;
   Result<double> number(std::string_view key) const;
+  // A whole number in [0, max] (an index, a count); a fraction, a negative or a larger number is
+  // an error naming the value.
+  Result<int64_t> whole(int64_t max) const;
+  Result<int64_t> whole(std::string_view key, int64_t max) const;
   // null or absent: nullopt; any other non-number: an error.
   Result<std::optional<double>> optional_number(std::string_view key) const;
   Result<std::string> string(std::string_view key) const;

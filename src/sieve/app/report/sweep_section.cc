@@ -81,8 +81,7 @@ Result<std::string> sweep_section(const Input& input, int index, Page& page) {
   int failed = 0;
   for (const Field& r : row_fields) {
     Point p;
-    SIEVE_ASSIGN_OR_RETURN(double idx, r.number("point"));
-    p.index = static_cast<int64_t>(idx);
+    SIEVE_ASSIGN_OR_RETURN(p.index, r.whole("point", int64_t{1} << 53));
     for (const std::string& a : axes) {
       SIEVE_ASSIGN_OR_RETURN(Field v, r.at(a));
       if (!v.json().is_number() && !v.json().is_string())
