@@ -134,5 +134,23 @@ TEST(BlockGrid, BadSizesAreErrorsNamingTheFieldAndValue) {
   EXPECT_NE(g.status().message().find("rank <= 8"), std::string::npos) << g.status().message();
 }
 
+// Blocks that overlap too much (found by fuzzing: a 2.8 KB container whose 1-wide stride under
+// a large block made the mask check take seconds) are refused naming the block and stride.
+TEST(BlockGrid, OverlapBeyondTheLimitIsRefused) {
+  Result<BlockGrid> ok = BlockGrid::make({64, 64}, std::vector<int64_t>{8, 8},
+                                         std::vector<int64_t>{1, 1}, "w");
+  ASSERT_TRUE(ok.ok()) << ok.status().message();  // 8 × 8 = 64: the limit itself
+  Result<BlockGrid> bad = BlockGrid::make({64, 64}, std::vector<int64_t>{16, 8},
+                                          std::vector<int64_t>{1, 1}, "w");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(),
+            "w: block 16x8 with stride 1x1 covers a weight up to 128 times; at most 64 (a stride "
+            "closer to the block)");
+  // A block longer than its dimension overlaps only as far as the dimension reaches.
+  EXPECT_TRUE(BlockGrid::make({4, 64}, std::vector<int64_t>{1000, 1},
+                              std::vector<int64_t>{1, 1}, "w")
+                  .ok());
+}
+
 }  // namespace
 }  // namespace sieve

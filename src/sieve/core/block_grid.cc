@@ -40,6 +40,18 @@ Result<BlockGrid> BlockGrid::make(const Shape& shape, std::span<const int64_t> b
   } else {
     SIEVE_RETURN_IF_ERROR(pad(stride, "stride", g.stride_));
   }
+  int64_t overlap = 1;
+  for (size_t d = 0; d < r; ++d) {
+    // Blocks past the dimension's size overlap no more than the dimension allows.
+    const int64_t b = std::min(g.block_[d], std::max<int64_t>(1, shape[d]));
+    overlap *= (b + g.stride_[d] - 1) / g.stride_[d];
+    if (overlap > kMaxOverlap)
+      return invalid_argument(
+          "{}: block {} with stride {} covers a weight up to {}{} times; at most {} (a stride "
+          "closer to the block)",
+          what, fmt::join(g.block_, "x"), fmt::join(g.stride_, "x"),
+          overlap, d + 1 < r ? " or more" : "", kMaxOverlap);
+  }
   g.count_.resize(r);
   g.elem_stride_.assign(r, 1);
   for (size_t k = r; k-- > 0;) {

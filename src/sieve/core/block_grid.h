@@ -28,12 +28,15 @@ namespace sieve {
 class BlockGrid {
  public:
   static constexpr size_t kMaxRank = 8;
+  // At most this many blocks hold any one element (Π ⌈block/stride⌉ over the dimensions): a
+  // walk over every block's elements then costs at most this many passes over the weights.
+  static constexpr int64_t kMaxOverlap = 64;
 
   // `block` and `stride` give one size per dimension; missing trailing sizes are 1 (stride:
   // missing entirely = the block). Errors (invalid_argument, naming `what`, the field, the
   // dimension and the value): rank > kMaxRank, a negative dimension, a list longer than the rank,
-  // a size < 1. A block that does not divide its dimension is not an error (partial edge
-  // blocks).
+  // a size < 1, blocks that overlap more than kMaxOverlap times (a stride far below the block).
+  // A block that does not divide its dimension is not an error (partial edge blocks).
   static Result<BlockGrid> make(const Shape& shape, std::span<const int64_t> block,
                                 std::span<const int64_t> stride = {},
                                 const std::string& what = "weight");
