@@ -105,67 +105,27 @@ Result<Mode> parse_mode(const std::string& name) {
 }
 
 ModeSwitches switches(Mode m) {
-  ModeSwitches s;
+  // Every module on: the sparse mode. Each ablation switches one thing from there.
+  const ModeSwitches all{.nsm = true,
+                         .ssm = true,
+                         .wdm = true,
+                         .encoder = true,
+                         .neuron_index = true,
+                         .synapse_index = true};
+  ModeSwitches s = all;
   switch (m) {
-    case Mode::kSparse:
-      s = {.nsm = true,
-           .ssm = true,
-           .wdm = true,
-           .encoder = true,
-           .neuron_index = true,
-           .synapse_index = true};
-      break;
-    case Mode::kDense: break;
+    case Mode::kSparse: break;
+    case Mode::kDense: s = ModeSwitches{}; break;
     case Mode::kWeightSparse:
-      s = {.nsm = true,
-           .ssm = false,
-           .wdm = true,
-           .encoder = false,
-           .neuron_index = false,
-           .synapse_index = true};
+      s.ssm = s.encoder = s.neuron_index = false;
       break;
     case Mode::kNeuronSparse:
-      s = {.nsm = true,
-           .ssm = true,
-           .wdm = false,
-           .encoder = true,
-           .neuron_index = true,
-           .synapse_index = false};
+      s.wdm = s.synapse_index = false;
       break;
-    case Mode::kNoQuant:
-      s = {.nsm = true,
-           .ssm = true,
-           .wdm = false,
-           .encoder = true,
-           .neuron_index = true,
-           .synapse_index = true};
-      break;
-    case Mode::kNoEncoder:
-      s = {.nsm = true,
-           .ssm = true,
-           .wdm = true,
-           .encoder = false,
-           .neuron_index = true,
-           .synapse_index = true};
-      break;
-    case Mode::kNoSharedIndex:
-      s = {.nsm = true,
-           .ssm = true,
-           .wdm = true,
-           .encoder = true,
-           .neuron_index = true,
-           .synapse_index = true,
-           .shared_index = false};
-      break;
-    case Mode::kHuffman:
-      s = {.nsm = true,
-           .ssm = true,
-           .wdm = true,
-           .encoder = true,
-           .neuron_index = true,
-           .synapse_index = true,
-           .huffman = true};
-      break;
+    case Mode::kNoQuant: s.wdm = false; break;
+    case Mode::kNoEncoder: s.encoder = false; break;
+    case Mode::kNoSharedIndex: s.shared_index = false; break;
+    case Mode::kHuffman: s.huffman = true; break;
   }
   return s;
 }
