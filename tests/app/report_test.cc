@@ -113,6 +113,21 @@ TEST(ReportInput, LoadNamesTheFile) {
               std::string::npos)
         << r.status().message();
   }
+  // An axis whose values mix numbers and text (found by fuzzing: the sensitivity curve read a
+  // text as a number and the process aborted): drawn without the curve.
+  {
+    Result<Input> dram = load_input(kData + "/sweep-dram.json");
+    ASSERT_TRUE(dram.ok());
+    nlohmann::json& rows = dram->doc["rows"];
+    ASSERT_GE(rows.size(), 2u);
+    const std::string axis = dram->doc["axes"].back().get<std::string>();
+    rows[1][axis] = "text";
+    Options undrawn;
+    undrawn.draw = false;
+    Result<Report> r = render_report({*dram}, undrawn);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->html.find("Sensitivity to"), std::string::npos);
+  }
   // A number past a double's range (found by fuzzing: it aborted the process).
   Result<Input> huge = parse_input("huge.json", "[1e999999]");
   ASSERT_FALSE(huge.ok());

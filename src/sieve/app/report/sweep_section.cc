@@ -244,7 +244,10 @@ Result<std::string> sweep_section(const Input& input, int index, Page& page) {
 
   // One numeric axis varies: the sensitivity curve of every metric (as the thesis' Fig 5.9),
   // each relative to its value at the axis's first value.
-  if (varying.size() == 1 && values[varying[0].first].front().is_number()) {
+  // (Every value a number: a hand-edited axis may mix numbers and text.)
+  if (varying.size() == 1 &&
+      std::all_of(values[varying[0].first].begin(), values[varying[0].first].end(),
+                  [](const nlohmann::json& v) { return v.is_number(); })) {
     const size_t a = varying[0].first;
     std::string data;
     std::vector<double> first(metrics.size(), NAN);
@@ -255,6 +258,7 @@ Result<std::string> sweep_section(const Input& input, int index, Page& page) {
           p = q;
           break;
         }
+      if (p == nullptr) continue;
       data += tsv_number(v.get<double>());
       for (size_t m = 0; m < metrics.size(); ++m) {
         const double x = p->metric[m];
