@@ -205,21 +205,31 @@ Result<std::vector<nlohmann::json>> parse_values(const std::string& file, const 
 
 // ---- metrics -------------------------------------------------------------------------------
 
-const std::vector<std::pair<std::string, Builtin>>& builtin_table() {
-  static const std::vector<std::pair<std::string, Builtin>> t = {
-      {"cycles", Builtin::kCycles},
-      {"time_ns", Builtin::kTimeNs},
-      {"energy_pj", Builtin::kEnergyPj},
-      {"onchip_energy_pj", Builtin::kOnchipEnergyPj},
-      {"offchip_energy_pj", Builtin::kOffchipEnergyPj},
-      {"offchip_bytes", Builtin::kOffchipBytes},
-      {"macs_performed", Builtin::kMacsPerformed},
-      {"macs_skipped", Builtin::kMacsSkipped},
-      {"utilization", Builtin::kUtilization},
-      {"stall_cycles", Builtin::kStallCycles},
-      {"unsupported_layers", Builtin::kUnsupportedLayers},
-      {"area_mm2", Builtin::kAreaMm2},
-      {"power_mw", Builtin::kPowerMw},
+// The named metrics, each with what it is (sweep_metric_names lists the same, for help texts).
+struct BuiltinMetric {
+  const char* name;
+  Builtin builtin;
+  const char* what;
+};
+
+const std::vector<BuiltinMetric>& builtin_table() {
+  static const std::vector<BuiltinMetric> t = {
+      {"cycles", Builtin::kCycles, "total cycles over the layers the design runs"},
+      {"time_ns", Builtin::kTimeNs, "total time (ns)"},
+      {"energy_pj", Builtin::kEnergyPj, "total energy (pJ), on and off chip"},
+      {"onchip_energy_pj", Builtin::kOnchipEnergyPj, "on-chip energy (pJ)"},
+      {"offchip_energy_pj", Builtin::kOffchipEnergyPj, "off-chip energy (pJ)"},
+      {"offchip_bytes", Builtin::kOffchipBytes, "off-chip bytes moved, every kind"},
+      {"macs_performed", Builtin::kMacsPerformed, "multiply-accumulates performed"},
+      {"macs_skipped", Builtin::kMacsSkipped,
+       "multiply-accumulates skipped (zero weight or neuron)"},
+      {"utilization", Builtin::kUtilization, "MACs performed / (multipliers x cycles)"},
+      {"stall_cycles", Builtin::kStallCycles, "cycles the units waited for memory"},
+      {"unsupported_layers", Builtin::kUnsupportedLayers,
+       "layers the design cannot run (left out of the totals)"},
+      {"area_mm2", Builtin::kAreaMm2,
+       "the configuration's area, mm² (sieve area; designs with an area config)"},
+      {"power_mw", Builtin::kPowerMw, "the configuration's power, mW (sieve area)"},
   };
   return t;
 }
@@ -438,9 +448,9 @@ Result<nlohmann::json> follow(const nlohmann::json& root, const std::vector<Path
 Result<Metric> make_metric(const std::string& name, bool compress) {
   Metric m{name, Builtin::kPath, {}};
   if (!compress)
-    for (const auto& [n, b] : builtin_table())
-      if (n == name) {
-        m.builtin = b;
+    for (const BuiltinMetric& b : builtin_table())
+      if (name == b.name) {
+        m.builtin = b.builtin;
         return m;
       }
   SIEVE_ASSIGN_OR_RETURN(m.path, parse_path(name));
@@ -451,21 +461,11 @@ Result<Metric> make_metric(const std::string& name, bool compress) {
 }  // namespace sweep_detail
 
 const std::vector<std::pair<std::string, std::string>>& sweep_metric_names() {
-  static const std::vector<std::pair<std::string, std::string>> t = {
-      {"cycles", "total cycles over the layers the design runs"},
-      {"time_ns", "total time (ns)"},
-      {"energy_pj", "total energy (pJ), on and off chip"},
-      {"onchip_energy_pj", "on-chip energy (pJ)"},
-      {"offchip_energy_pj", "off-chip energy (pJ)"},
-      {"offchip_bytes", "off-chip bytes moved, every kind"},
-      {"macs_performed", "multiply-accumulates performed"},
-      {"macs_skipped", "multiply-accumulates skipped (zero weight or neuron)"},
-      {"utilization", "MACs performed / (multipliers x cycles)"},
-      {"stall_cycles", "cycles the units waited for memory"},
-      {"unsupported_layers", "layers the design cannot run (left out of the totals)"},
-      {"area_mm2", "the configuration's area, mm² (sieve area; designs with an area config)"},
-      {"power_mw", "the configuration's power, mW (sieve area)"},
-  };
+  static const std::vector<std::pair<std::string, std::string>> t = [] {
+    std::vector<std::pair<std::string, std::string>> v;
+    for (const BuiltinMetric& b : builtin_table()) v.emplace_back(b.name, b.what);
+    return v;
+  }();
   return t;
 }
 

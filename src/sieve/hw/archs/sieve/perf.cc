@@ -503,23 +503,22 @@ void weight_bytes(const LayerCtx& c, int64_t o, int64_t i, Counters& k, int64_t&
   const int64_t ce = compiler::seg_end(i, c.t.ic_seg_size, in_total) * ksz;
   const bool sparse_w = c.sw.synapse_index && !c.opt.dense_weight_traffic;
   const int bits = c.opt.dense_weight_traffic ? c.spec->weight_bits_dense : c.abits;
-  int64_t wbits = 0, xbits = 0;
+  int64_t weights = 0, xbits = 0;  // stored weights of the segment, index bits
   for (const Group& g : c.groups) {
     if (g.oc_seg != o) continue;
     const int64_t stored = sparse_w ? count_and(g.s.data(), nullptr, cb, ce) : ce - cb;
-    wbits += (g.r1 - g.r0) * stored * bits;
+    weights += (g.r1 - g.r0) * stored;
     // The bit string of the group's mask row: shared by its rows, or one per row.
     if (sparse_w) xbits += (c.sw.shared_index ? 1 : g.r1 - g.r0) * (ce - cb);
   }
-  const int64_t wb = bytes_of_bits(wbits), xb = bytes_of_bits(xbits);
+  const int64_t wb = bytes_of_bits(weights * bits), xb = bytes_of_bits(xbits);
   // Huffman-coded off chip: the layer's code bits (not the SB's aligned width) over the gain.
   int64_t dram_wb = wb;
   if (c.sw.huffman && c.quantized && !c.opt.dense_weight_traffic) {
-    const int64_t stored = wbits / std::max(1, bits);
-    dram_wb = static_cast<int64_t>(std::ceil(static_cast<double>(stored) *
-                                             std::min(c.l->weight_bits, bits) /
+    dram_wb = static_cast<int64_t>(std::ceil(static_cast<double>(weights) *
+                                             std::min(l.weight_bits, bits) /
                                              c.spec->huffman_code_gain / 8.0));
-    k.decoded += stored;
+    k.decoded += weights;
   }
   k.w_bytes += wb;
   k.w_dram_bytes += dram_wb;
