@@ -1,9 +1,13 @@
 // The CLI against the bad inputs of issue 8 that are options rather than files: an absurd
 // --batch, NaN and Inf in range-checked options, an empty --dump-outputs path, and a model
-// whose work exceeds the memory limit. Each exits 1 with a message naming the option and value.
+// whose work exceeds the memory limit; and a device given as a recipe, an over-overlapping
+// block grid, a too-small Huffman decoder bank, and report inputs with an out-of-range number or
+// too deep a nesting. Each exits 1 with a message naming the file or option and the value.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "cli_util.h"
@@ -31,6 +35,51 @@ TEST(BadInputCli, HelpDocumentsTheExitCodes) {
   EXPECT_NE(help.stdout_only.find("3 internal error"), std::string::npos);
   EXPECT_EQ(run_sieve("simulate --no-such-option").rc, 2);
   EXPECT_EQ(run_sieve("no-such-command").rc, 2);
+}
+
+// This session's refusals, through the CLI: exit code 1 and a message naming the file, field
+// and value.
+TEST(BadInputCli, DevicesOverlappingBlocksSmallDecoderBanksAndHugeNumbersAreRefused) {
+  const std::string recipe =
+      std::string(SIEVE_SOURCE_DIR) + "/recipes/cambricon-s/lenet-300-100.yaml";
+  CliRun dev = run_sieve("compress --model lenet-300-100 --data none --recipe /dev/zero");
+  EXPECT_EQ(dev.rc, 1) << dev.out;
+  EXPECT_NE(dev.stderr_only.find("/dev/zero: is a device, expected a file or a pipe"),
+            std::string::npos)
+      << dev.out;
+
+  CliRun grid = run_sieve("compress --model lenet-300-100 --data none --recipe " + recipe +
+                          " --set 'prune.fc.block=[16, 8]' --set 'prune.fc.stride=[1, 1]'");
+  EXPECT_EQ(grid.rc, 1) << grid.out;
+  EXPECT_NE(grid.stderr_only.find("layer ip1.weight: weight: block 16x8 with stride 1x1 covers a "
+                                  "weight up to 128 times; at most 64"),
+            std::string::npos)
+      << grid.out;
+
+  CliRun bank = run_sieve("simulate --model thesis:lenet5 --mode huffman -p huffman_decoders=512");
+  EXPECT_EQ(bank.rc, 1) << bank.out;
+  EXPECT_NE(bank.stderr_only.find("mode huffman: huffman_decoders = 512 is below T_n × "
+                                  "ssm_window = 1024"),
+            std::string::npos)
+      << bank.out;
+
+  const std::string dir = (std::filesystem::temp_directory_path() /
+                           ("sieve_bad_report_" + std::to_string(::getpid())))
+                              .string();
+  std::filesystem::create_directories(dir);
+  const std::string big = dir + "/big.json", deep = dir + "/deep.json";
+  std::ofstream(big) << "[1e999999]";
+  std::ofstream(deep) << std::string(100, '[') << std::string(100, ']');
+  CliRun num = run_sieve("report " + big + " -o " + dir + "/r.html");
+  EXPECT_EQ(num.rc, 1) << num.out;
+  EXPECT_NE(num.stderr_only.find(big + ": cannot read as JSON: "), std::string::npos) << num.out;
+  EXPECT_NE(num.stderr_only.find("number overflow"), std::string::npos) << num.out;
+  CliRun nest = run_sieve("report " + deep + " -o " + dir + "/r.html");
+  EXPECT_EQ(nest.rc, 1) << nest.out;
+  EXPECT_NE(nest.stderr_only.find(deep + ": nested more than 64 levels deep"), std::string::npos)
+      << nest.out;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/r.html"));
+  std::filesystem::remove_all(dir);
 }
 
 TEST(BadInputCli, InspectWithAnAbsurdBatchIsRefusedWithTheNumbers) {
